@@ -1,0 +1,33 @@
+// Public face of the reference bot: its ports, its flows and its production adapters.
+export { AtomicPositionManager, AtomicPositionError } from './atomic-position-manager.ts';
+export type { OpenedPosition, Signal } from './atomic-position-manager.ts';
+export { BASELINE_POLICY } from './bot-policy.ts';
+export type { BotPolicy, SettlementWait, UpdateMode } from './bot-policy.ts';
+export type { Clock } from './clock.ts';
+export { ExchangeRequestError } from './exchange-client.ts';
+export type {
+  ExchangeClient,
+  ExchangePosition,
+  MarketOrderRequest,
+  Order,
+  OrderSide,
+  OrderStatus,
+  OrderType,
+  PositionSide,
+  StopLossRequest,
+} from './exchange-client.ts';
+export { positionLockId } from './lock-id.ts';
+export { createPositionBot } from './position-bot.ts';
+export type { BotPorts, PositionBot } from './position-bot.ts';
+export { ConcurrentModificationError, PositionRepository, toPositionRow } from './position-repository.ts';
+export type { NewPosition, PositionRow, PositionUpdate } from './position-repository.ts';
+export { ALLOWED_TRANSITIONS, OPEN_STATUSES, POSITION_STATUSES, isOpenStatus } from './position-status.ts';
+export type { PositionStatus } from './position-status.ts';
+export { PositionSynchronizer } from './position-synchronizer.ts';
+export type { SyncReport } from './position-synchronizer.ts';
+export { isSqlStateError, runInTransaction } from './sql-client.ts';
+export type { SqlClient, SqlResult, SqlRow, SqlSession, SqlStateError } from './sql-client.ts';
+export { PgSqlClient } from './adapters/pg-sql-client.ts';
+export type { PgPoolLike } from './adapters/pg-sql-client.ts';
+export { FetchExchangeClient } from './adapters/fetch-exchange-client.ts';
+export { systemClock } from './adapters/system-clock.ts';

@@ -1,0 +1,197 @@
+// PositionRepository: the bot's data access (database/repository.py of the plan), with the
+// baseline's bugs kept and every fix read from the BotPolicy.
+import type { BotPolicy } from './bot-policy.ts';
+import { positionLockId } from './lock-id.ts';
+import type { PositionSide } from './exchange-client.ts';
+import type { PositionStatus } from './position-status.ts';
+import type { SqlClient, SqlRow, SqlSession } from './sql-client.ts';
+
+export interface NewPosition {
+  readonly symbol: string;
+  readonly exchange: string;
+  readonly side: PositionSide;
+  readonly quantity: number;
+  readonly entryPrice: number;
+  readonly status: PositionStatus;
+  readonly exchangeOrderId?: string | null;
+}
+
+export interface PositionRow {
+  readonly id: number;
+  readonly symbol: string;
+  readonly exchange: string;
+  readonly side: PositionSide;
+  readonly quantity: number;
+  readonly entryPrice: number;
+  readonly status: PositionStatus;
+  readonly exchangeOrderId: string | null;
+  readonly stopLossPrice: number | null;
+  readonly hasStopLoss: boolean;
+  readonly exitReason: string | null;
+}
+
+/** Columns `updatePosition` may set, by their database names. */
+export interface PositionUpdate {
+  readonly status?: PositionStatus;
+  readonly exchange_order_id?: string | null;
+  readonly entry_price?: number;
+  readonly quantity?: number;
+  readonly stop_loss_price?: number | null;
+  readonly has_stop_loss?: boolean;
+  readonly exit_reason?: string | null;
+  readonly closed_at?: 'now';
+}
+
+/** Option 6: the row's version moved between read and write. */
+export class ConcurrentModificationError extends Error {
+  readonly code = 'E_CONCURRENT_MODIFICATION';
+  constructor(readonly positionId: number) {
+    super(`position #${positionId} was modified concurrently (version mismatch); reload it and retry`);
+    this.name = 'ConcurrentModificationError';
+  }
+}
+
+const SELECT_COLUMNS =
+  'id, symbol, exchange, side, quantity, entry_price, status, exchange_order_id, stop_loss_price, has_stop_loss, exit_reason';
+
+export function toPositionRow(r: SqlRow): PositionRow {
+  return {
+    id: Number(r['id']),
+    symbol: String(r['symbol']),
+    exchange: String(r['exchange']),
+    side: String(r['side']) as PositionSide,
+    quantity: Number(r['quantity']),
+    entryPrice: Number(r['entry_price']),
+    status: String(r['status']) as PositionStatus,
+    exchangeOrderId: r['exchange_order_id'] == null ? null : String(r['exchange_order_id']),
+    stopLossPrice: r['stop_loss_price'] == null ? null : Number(r['stop_loss_price']),
+    hasStopLoss: r['has_stop_loss'] === true,
+    exitReason: r['exit_reason'] == null ? null : String(r['exit_reason']),
+  };
+}
+
+export class PositionRepository {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly policy: BotPolicy,
+  ) {}
+
+  /**
+   * create_position (repository.py:267-270): one transaction under pg_advisory_xact_lock; when the
+   * existence check finds a row it returns that row's id instead of inserting (Option 3 keeps this).
+   */
+  createPosition(data: NewPosition): Promise<number> {
+    return this.sql.transaction('createPosition', (tx) => this.createInTransaction(tx, data));
+  }
+
+  /** Check and insert on a session already inside a transaction (Option 5's `_create_in_transaction`). */
+  async createInTransaction(tx: SqlSession, data: NewPosition): Promise<number> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [positionLockId(data.symbol, data.exchange)], 'createPosition:lock');
+    const existing = await tx.query(
+      `SELECT id, status FROM monitoring.positions
+       WHERE symbol = $1 AND exchange = $2 AND status = ANY($3::text[])
+       ORDER BY created_at DESC LIMIT 1`,
+      [data.symbol, data.exchange, this.policy.createCheckStatuses],
+      'createPosition:check',
+    );
+    const found = existing.rows[0];
+    if (found) return Number(found['id']);
+    const inserted = await tx.query(
+      `INSERT INTO monitoring.positions (symbol, exchange, side, quantity, entry_price, status, exchange_order_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [data.symbol, data.exchange, data.side, data.quantity, data.entryPrice, data.status, data.exchangeOrderId ?? null],
+      'createPosition:insert',
+    );
+    return Number(inserted.rows[0]?.['id']);
+  }
+
+  /** update_position (repository.py:545-589): how it writes is the policy's `updateMode`. */
+  async updatePosition(id: number, fields: PositionUpdate, label = 'updatePosition'): Promise<void> {
+    const mode = this.policy.updateMode;
+    if (mode === 'autocommit') {
+      await this.writeUpdate(this.sql, id, fields, label);
+      return;
+    }
+    if (mode === 'advisory-locked') {
+      await this.sql.transaction(label, async (tx) => {
+        const key = await tx.query('SELECT symbol, exchange FROM monitoring.positions WHERE id = $1', [id], `${label}:key`);
+        const row = key.rows[0];
+        if (row) {
+          await tx.query('SELECT pg_advisory_xact_lock($1)', [positionLockId(String(row['symbol']), String(row['exchange']))], `${label}:lock`);
+        }
+        await this.writeUpdate(tx, id, fields, label);
+      });
+      return;
+    }
+    // Option 6 as the plan writes it: the version is read, then the UPDATE is conditional on it.
+    const current = await this.sql.query('SELECT version FROM monitoring.positions WHERE id = $1', [id], `${label}:version`);
+    const version = current.rows[0]?.['version'];
+    const updated = await this.writeUpdate(this.sql, id, fields, label, version == null ? null : Number(version));
+    if (updated === 0) throw new ConcurrentModificationError(id);
+  }
+
+  /** get_open_position: the statuses it sees are the policy's (baseline: 'active' only, Problem #6). */
+  async getOpenPosition(symbol: string, exchange: string): Promise<PositionRow | null> {
+    const r = await this.sql.query(
+      `SELECT ${SELECT_COLUMNS} FROM monitoring.positions
+       WHERE symbol = $1 AND exchange = $2 AND status = ANY($3::text[])
+       ORDER BY created_at DESC LIMIT 1`,
+      [symbol, exchange, this.policy.openLookupStatuses],
+      'getOpenPosition',
+    );
+    const row = r.rows[0];
+    return row ? toPositionRow(row) : null;
+  }
+
+  /** The rows the synchroniser reconciles: same statuses as getOpenPosition. */
+  async listOpenPositions(exchange: string): Promise<readonly PositionRow[]> {
+    const r = await this.sql.query(
+      `SELECT ${SELECT_COLUMNS} FROM monitoring.positions
+       WHERE exchange = $1 AND status = ANY($2::text[]) ORDER BY id`,
+      [exchange, this.policy.openLookupStatuses],
+      'listOpenPositions',
+    );
+    return r.rows.map(toPositionRow);
+  }
+
+  async getPosition(id: number): Promise<PositionRow | null> {
+    const r = await this.sql.query(`SELECT ${SELECT_COLUMNS} FROM monitoring.positions WHERE id = $1`, [id], 'getPosition');
+    const row = r.rows[0];
+    return row ? toPositionRow(row) : null;
+  }
+
+  /** Marks a position closed, keeping the row as history. */
+  closePosition(id: number, reason: string): Promise<void> {
+    return this.updatePosition(id, { status: 'closed', exit_reason: reason, closed_at: 'now' }, 'closePosition');
+  }
+
+  private async writeUpdate(
+    session: SqlSession,
+    id: number,
+    fields: PositionUpdate,
+    label: string,
+    expectedVersion?: number | null,
+  ): Promise<number> {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    for (const [column, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      if (column === 'closed_at') {
+        sets.push('closed_at = NOW()');
+        continue;
+      }
+      values.push(value);
+      sets.push(`${column} = $${values.length}`);
+    }
+    sets.push('updated_at = NOW()');
+    values.push(id);
+    let where = `id = $${values.length}`;
+    if (expectedVersion !== undefined) {
+      sets.push('version = version + 1');
+      values.push(expectedVersion);
+      where += ` AND version IS NOT DISTINCT FROM $${values.length}`;
+    }
+    const r = await session.query(`UPDATE monitoring.positions SET ${sets.join(', ')} WHERE ${where}`, values, label);
+    return r.rowCount;
+  }
+}

@@ -1,0 +1,31 @@
+// Which PostgreSQL to use: an explicit URL first, then the embedded default; containers on request.
+import { HarnessError, unknownName } from '../errors/index.ts';
+import { EmbeddedPostgresProvider } from './embedded-provider.ts';
+import type { PostgresProvider } from './postgres-provider.ts';
+import { TestcontainersPostgresProvider } from './testcontainers-provider.ts';
+import { UrlPostgresProvider } from './url-provider.ts';
+
+export const PROVIDER_NAMES = ['embedded', 'url', 'testcontainers'] as const;
+
+export interface ProviderChoice {
+  /** `--db`: embedded | url | testcontainers. */
+  readonly db?: string | undefined;
+  /** `--database-url` or DATABASE_URL. */
+  readonly databaseUrl?: string | undefined;
+}
+
+/** DATABASE_URL / --database-url wins unless `--db` names another provider. */
+export function chooseProvider(choice: ProviderChoice): PostgresProvider {
+  const db = choice.db ?? (choice.databaseUrl ? 'url' : 'embedded');
+  switch (db) {
+    case 'url':
+      if (!choice.databaseUrl) throw new HarnessError('E_BAD_ARGUMENT', '--db url needs --database-url or DATABASE_URL');
+      return new UrlPostgresProvider(choice.databaseUrl);
+    case 'embedded':
+      return new EmbeddedPostgresProvider();
+    case 'testcontainers':
+      return new TestcontainersPostgresProvider();
+    default:
+      throw unknownName('E_UNKNOWN_PROVIDER', 'database provider', db, PROVIDER_NAMES);
+  }
+}

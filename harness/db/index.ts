@@ -1,0 +1,13 @@
+// Public face of harness/db: providers, the harness's own databases, schema files.
+export { chooseProvider, PROVIDER_NAMES } from './choose-provider.ts';
+export type { ProviderChoice } from './choose-provider.ts';
+export { EmbeddedPostgresProvider } from './embedded-provider.ts';
+export { UrlPostgresProvider } from './url-provider.ts';
+export { TestcontainersPostgresProvider } from './testcontainers-provider.ts';
+export { THROWAWAY_SERVER_SETTINGS } from './postgres-provider.ts';
+export type { PostgresProvider, ProviderKind, StartedPostgres } from './postgres-provider.ts';
+export { HarnessDatabases, DB_MARKER, DB_PREFIX, RESET_SQL } from './harness-databases.ts';
+export type { HarnessDatabase } from './harness-databases.ts';
+export { schemaFiles, migrationFile, FIXTURES_SQL_DIR } from './sql-files.ts';
+export type { SqlFile } from './sql-files.ts';
+export { registerCleanup, stopAllResources } from './process-cleanup.ts';

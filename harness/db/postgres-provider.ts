@@ -1,0 +1,30 @@
+// The provider port (testcontainers' lifecycle shape): configure → start() → a started server
+// that hands out connection URLs and stops once.
+
+export type ProviderKind = 'url' | 'embedded' | 'testcontainers';
+
+export interface StartedPostgres {
+  readonly kind: ProviderKind;
+  /** Connection URL of `database` on this server. */
+  urlFor(database: string): string;
+  /** The database the harness connects to for CREATE/DROP DATABASE; never written to. */
+  readonly maintenanceDatabase: string;
+  /** Stops what the provider started (nothing for `url`); safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface PostgresProvider {
+  readonly kind: ProviderKind;
+  start(): Promise<StartedPostgres>;
+}
+
+/** Server settings for throwaway clusters (DESIGN section 4): durability off, no autovacuum blockers. */
+export const THROWAWAY_SERVER_SETTINGS: Readonly<Record<string, string>> = {
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+  autovacuum: 'off',
+  // PostgreSQL breaks a lock cycle after this long; the scheduler waits for it, so keep it short.
+  deadlock_timeout: '50ms',
+  max_connections: '300',
+};

@@ -1,0 +1,49 @@
+// One error type for the harness: a stable code to branch on and a message that says what to do.
+
+export type HarnessErrorCode =
+  | 'E_DB_NOT_OURS'
+  | 'E_DB_UNREACHABLE'
+  | 'E_DB_START'
+  | 'E_NO_CONTAINER_RUNTIME'
+  | 'E_UNKNOWN_PROVIDER'
+  | 'E_UNKNOWN_LAYER'
+  | 'E_LAYER_CONFLICT'
+  | 'E_UNKNOWN_SCENARIO'
+  | 'E_UNKNOWN_STRATEGY'
+  | 'E_UNKNOWN_FORMAT'
+  | 'E_SCHEDULE_PARSE'
+  | 'E_SCHEDULE_DIVERGED'
+  | 'E_BAD_ARGUMENT'
+  | 'E_DEADLOCK_TIMEOUT'
+  | 'E_MIGRATION';
+
+/** Codes that mean the user's input was wrong: the CLI exits 2 on them. */
+export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
+  'E_DB_NOT_OURS',
+  'E_DB_UNREACHABLE',
+  'E_NO_CONTAINER_RUNTIME',
+  'E_UNKNOWN_PROVIDER',
+  'E_UNKNOWN_LAYER',
+  'E_LAYER_CONFLICT',
+  'E_UNKNOWN_SCENARIO',
+  'E_UNKNOWN_STRATEGY',
+  'E_UNKNOWN_FORMAT',
+  'E_SCHEDULE_PARSE',
+  'E_BAD_ARGUMENT',
+]);
+
+export class HarnessError extends Error {
+  constructor(
+    readonly code: HarnessErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HarnessError';
+  }
+}
+
+/** "unknown layer 'x'; valid: a, b, c" — the shape of every bad-name error. */
+export function unknownName(code: HarnessErrorCode, what: string, name: string, valid: Iterable<string>): HarnessError {
+  return new HarnessError(code, `unknown ${what} '${name}'; valid ${what}s: ${[...valid].join(', ')}`);
+}

@@ -1,0 +1,51 @@
+// The strategy port (STYLE section 4): the engine asks which runnable actor goes next; adding a
+// strategy never touches the engine. The engine records the choices made as the run's Schedule.
+export type StepKind = 'sql' | 'exchange' | 'sleep' | 'wake';
+
+/** The step an actor waits to take, as strategies see it. */
+export interface ActorView {
+  /** Stable index of the actor in its scenario (what schedules record). */
+  readonly actor: number;
+  readonly name: string;
+  readonly kind: StepKind;
+  readonly label: string;
+  /**
+   * What the step may touch, for partial-order reduction: resource keys, or 'all' when unknown.
+   * Two steps of different actors with disjoint keys commute.
+   */
+  readonly footprint: readonly string[] | 'all';
+}
+
+/** Returned by `next` to abandon a run whose remaining interleavings are already covered. */
+export const ABANDON = -1;
+
+export interface Strategy {
+  readonly name: string;
+  /** Called before each run; false when the strategy has nothing left to explore. */
+  beginRun(): boolean;
+  /** Index into `runnable` of the step to release, or ABANDON. */
+  next(runnable: readonly ActorView[], step: number): number;
+  /** Called after each run with how many steps it took. */
+  endRun(steps: number): void;
+  /** Figures for reports: coverage, bounds, counts. */
+  stats(): StrategyStats;
+}
+
+export interface StrategyStats {
+  readonly strategy: string;
+  readonly runs: number;
+  /** Exhaustive: every interleaving (up to the reduction) was covered. */
+  readonly complete?: boolean;
+  readonly pruned?: number;
+  readonly abandoned?: number;
+  /** PCT: the per-run lower bound 1/(n·k^(d−1)) of hitting a given depth-d bug. */
+  readonly pctBound?: { readonly n: number; readonly k: number; readonly d: number; readonly p: number };
+  readonly seed?: number;
+}
+
+export function independent(a: ActorView, b: ActorView): boolean {
+  if (a.actor === b.actor) return false;
+  if (a.footprint === 'all' || b.footprint === 'all') return false;
+  const set = new Set(a.footprint);
+  return !b.footprint.some((k) => set.has(k));
+}

@@ -1,0 +1,57 @@
+// The trace of one run: one compact record per step. Kept only for runs worth showing.
+import type { StepKind } from './strategy.ts';
+
+export interface TraceStep {
+  /** Step number (the index into the schedule). */
+  readonly step: number;
+  readonly actor: number;
+  readonly kind: StepKind;
+  /** The bot's step, e.g. `createPosition:check`, `placeMarketOrder`, `settlement sleep`. */
+  readonly label: string;
+  /** SQL text, request or sleep duration. */
+  readonly detail: string;
+  /** `ok`, `rows=N`, or `ERR <SQLSTATE|code>`; `pending` if the run ended first. */
+  result: string;
+  /** Virtual time (ms) when the step was released. */
+  readonly at: number;
+  /** Actors whose locks this step waited on, if any. */
+  waitedOn: number[];
+}
+
+export type ActorOutcome =
+  | { readonly status: 'ok'; readonly value: unknown }
+  | { readonly status: 'error'; readonly code: string | null; readonly sqlState: string | null; readonly message: string }
+  | { readonly status: 'unfinished'; readonly state: string };
+
+export type RunOutcome =
+  /** Every actor finished (some may have failed; see `actors`). */
+  | 'completed'
+  /** PostgreSQL reported a deadlock (40P01), or a lock cycle was never broken. */
+  | 'deadlock'
+  /** No progress within the hang limit: an exchange call that never answers, a stuck wait. */
+  | 'hang'
+  /** The strategy abandoned the run: it only repeated interleavings already covered. */
+  | 'abandoned'
+  /** More steps than the step limit. */
+  | 'step-limit';
+
+/** SQLSTATE of an error or of the first error in its cause chain that has one. */
+export function sqlStateOf(e: unknown): string | null {
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 8; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+export function actorError(e: unknown): ActorOutcome {
+  const code = (e as { code?: unknown } | null)?.code;
+  return {
+    status: 'error',
+    code: typeof code === 'string' ? code : null,
+    sqlState: sqlStateOf(e),
+    message: e instanceof Error ? e.message : String(e),
+  };
+}
