@@ -21,6 +21,11 @@ export interface BotPolicy {
   readonly createCheckStatuses: readonly PositionStatus[];
   /** Statuses `getOpenPosition` and the synchroniser see (Problem #6; Option 3 widens it). */
   readonly openLookupStatuses: readonly PositionStatus[];
+  /**
+   * Statuses the synchroniser's close pass reconciles against the exchange. No option of the
+   * plan changes it: Option 3 names the existence check, not the close pass.
+   */
+  readonly reconcileStatuses: readonly PositionStatus[];
   /** Final step to `active`: plain UPDATE, or Option 4's `_safe_activate_position`. */
   readonly activation: 'plain' | 'safe';
   /** Problem #4 / Option 5: one transaction per step, or one held from create to activation. */
@@ -33,6 +38,7 @@ export interface BotPolicy {
 export const BASELINE_POLICY: BotPolicy = {
   createCheckStatuses: ['active'],
   openLookupStatuses: ['active'],
+  reconcileStatuses: ['active'],
   activation: 'plain',
   flowTransaction: 'per-step',
   updateMode: 'autocommit',

@@ -125,7 +125,10 @@ export class PositionRepository {
     }
     // Option 6 as the plan writes it: the version is read, then the UPDATE is conditional on it.
     const current = await this.sql.query('SELECT version FROM monitoring.positions WHERE id = $1', [id], `${label}:version`);
-    const version = current.rows[0]?.['version'];
+    const row = current.rows[0];
+    // Like the autocommit UPDATE, updating an id that does not exist changes nothing.
+    if (!row) return;
+    const version = row['version'];
     const updated = await this.writeUpdate(this.sql, id, fields, label, version == null ? null : Number(version));
     if (updated === 0) throw new ConcurrentModificationError(id);
   }
@@ -143,12 +146,12 @@ export class PositionRepository {
     return row ? toPositionRow(row) : null;
   }
 
-  /** The rows the synchroniser reconciles: same statuses as getOpenPosition. */
+  /** The rows the synchroniser's close pass reconciles (the policy's reconcileStatuses). */
   async listOpenPositions(exchange: string): Promise<readonly PositionRow[]> {
     const r = await this.sql.query(
       `SELECT ${SELECT_COLUMNS} FROM monitoring.positions
        WHERE exchange = $1 AND status = ANY($2::text[]) ORDER BY id`,
-      [exchange, this.policy.openLookupStatuses],
+      [exchange, this.policy.reconcileStatuses],
       'listOpenPositions',
     );
     return r.rows.map(toPositionRow);

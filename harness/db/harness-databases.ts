@@ -106,8 +106,15 @@ export class HarnessDatabases {
     const ident = pg.escapeIdentifier(name);
     await this.admin.query(`CREATE DATABASE ${ident}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}`);
     this.created.add(name);
-    // A template's comment is not copied, so every database is marked on its own.
-    await this.admin.query(`COMMENT ON DATABASE ${ident} IS ${pg.escapeLiteral(DB_MARKER)}`);
+    // A template's comment is not copied, so every database is marked on its own; a database
+    // left unmarked would be one the harness itself refuses to drop.
+    try {
+      await this.admin.query(`COMMENT ON DATABASE ${ident} IS ${pg.escapeLiteral(DB_MARKER)}`);
+    } catch (e) {
+      await this.admin.query(`DROP DATABASE IF EXISTS ${ident}`).catch(() => undefined);
+      this.created.delete(name);
+      throw e;
+    }
     return { name, url: this.server.urlFor(name) };
   }
 }

@@ -40,7 +40,7 @@ export interface EngineOptions {
   readonly maxSteps?: number;
 }
 
-export interface RunResult {
+export interface ScheduleRun {
   readonly outcome: RunOutcome;
   readonly schedule: Schedule;
   readonly trace: readonly TraceStep[];
@@ -89,6 +89,12 @@ interface ActorRt {
   promise: Promise<void> | null;
   /** False once its run ended: any further gate or sleep of the actor fails at once. */
   live: boolean;
+  /**
+   * Its in-flight statement may be polled. Set one event-loop turn after sending (and after each
+   * "not blocked" answer): most statements return within that turn, and a poll per statement
+   * would cost more than the statement.
+   */
+  pollReady: boolean;
 }
 
 export class Scheduler {
@@ -148,13 +154,13 @@ export class Scheduler {
   }
 
   /** One controlled run: the strategy picks every step. */
-  async run(specs: readonly ActorSpec[], strategy: Strategy): Promise<RunResult> {
+  async run(specs: readonly ActorSpec[], strategy: Strategy): Promise<ScheduleRun> {
     this.controlled = true;
     return this.execute(specs, () => this.loop(strategy));
   }
 
   /** The naive baseline: no control, real concurrency, sleeps scaled down to real timers. */
-  async runRealtime(specs: readonly ActorSpec[], options: RealtimeOptions = {}): Promise<RunResult> {
+  async runRealtime(specs: readonly ActorSpec[], options: RealtimeOptions = {}): Promise<ScheduleRun> {
     this.controlled = false;
     this.sleepScale = options.sleepScale ?? 0.001;
     return this.execute(specs, async () => {
@@ -166,7 +172,7 @@ export class Scheduler {
 
   // ---- the run ----
 
-  private async execute(specs: readonly ActorSpec[], body: () => Promise<RunOutcome>): Promise<RunResult> {
+  private async execute(specs: readonly ActorSpec[], body: () => Promise<RunOutcome>): Promise<ScheduleRun> {
     if (specs.length === 0) throw new HarnessError('E_BAD_ARGUMENT', 'a run needs at least one actor');
     while (this.sessions.length < specs.length) {
       const s = new ActorSession(this.options.databaseUrl);
@@ -193,6 +199,7 @@ export class Scheduler {
       outcome: null,
       promise: null,
       live: true,
+      pollReady: false,
     }));
     const choices: number[] = [];
     this.choices = choices;
@@ -205,7 +212,7 @@ export class Scheduler {
     }
     const actors = this.actors.map((a) => a.outcome ?? { status: 'unfinished' as const, state: a.state });
     if (outcome === 'completed' && actors.some((a) => a.status === 'error' && a.sqlState === '40P01')) outcome = 'deadlock';
-    const result: RunResult = {
+    const result: ScheduleRun = {
       outcome,
       schedule: new Schedule(choices),
       trace: this.trace,
@@ -328,7 +335,15 @@ export class Scheduler {
   private sent(rt: ActorRt): void {
     if (!this.controlled) return;
     rt.state = 'inflight';
-    this.notify();
+    this.armPoll(rt);
+  }
+
+  private armPoll(rt: ActorRt): void {
+    rt.pollReady = false;
+    setImmediate(() => {
+      rt.pollReady = true;
+      if (rt.state === 'inflight') this.notify();
+    });
   }
 
   private stepFinished(rt: ActorRt, result: string, error: unknown): void {
@@ -401,7 +416,7 @@ export class Scheduler {
       for (;;) {
         if (this.actors.every((a) => this.isSettled(a))) return 'settled';
         if (timedOut) return 'hang';
-        const waiting = this.actors.filter((a) => a.state === 'inflight');
+        const waiting = this.actors.filter((a) => a.state === 'inflight' && a.pollReady);
         // At most one poll in flight; a poll still out from an earlier wait is awaited, not repeated.
         if (waiting.length > 0 && !this.poll) this.poll = this.pollBlocked(waiting).finally(() => (this.poll = null));
         await Promise.race([this.changePromise, this.poll ?? NEVER, limit]);
@@ -421,13 +436,19 @@ export class Scheduler {
         [pids],
       );
       // A step finished while the poll was out: its lock may be gone; ask again.
-      if (this.progress !== progressAtSend) return 'polled';
+      if (this.progress !== progressAtSend) {
+        for (const rt of waiting) if (rt.state === 'inflight') this.armPoll(rt);
+        return 'polled';
+      }
       for (const row of r.rows) {
         const rt = waiting.find((a) => a.session.pid === row.pid);
         // The answer is stale if the statement returned meanwhile; "not blocked" is never final.
         if (!rt || rt.state !== 'inflight') continue;
         const by = this.actors.filter((a) => a !== rt && row.blockers.includes(a.session.pid)).map((a) => a.index);
-        if (by.length === 0) continue;
+        if (by.length === 0) {
+          this.armPoll(rt);
+          continue;
+        }
         rt.state = 'blocked';
         const cur = rt.current;
         if (cur && cur.waitedOn.length === 0) this.blockedSteps++;

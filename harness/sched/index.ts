@@ -1,6 +1,6 @@
 // Public face of harness/sched: the engine, its strategies and schedules.
 export { Scheduler, RunEndedError } from './engine.ts';
-export type { ActorPorts, ActorSpec, EngineOptions, RealtimeOptions, RunResult } from './engine.ts';
+export type { ActorPorts, ActorSpec, EngineOptions, RealtimeOptions, ScheduleRun } from './engine.ts';
 export { ExhaustiveStrategy } from './exhaustive-strategy.ts';
 export type { ExhaustiveOptions } from './exhaustive-strategy.ts';
 export { PctStrategy } from './pct-strategy.ts';

@@ -1,0 +1,5 @@
+// Public face of harness/check: the invariants and the state they read.
+export { INVARIANTS, INVARIANT_IDS, checkInvariants } from './invariants.ts';
+export type { Invariant, InvariantId, Violation } from './invariants.ts';
+export { isOpen, observeState } from './observed-state.ts';
+export type { ActorEnd, HistoryEntry, ObservedRow, ObservedState, Queryable } from './observed-state.ts';

@@ -1,0 +1,163 @@
+// Flags of `npm run scenarios`, parsed and validated into one typed object. Every bad input is a
+// HarnessError whose message lists the valid choices; the CLI exits 2 on it.
+import { parseArgs } from 'node:util';
+import { HarnessError, unknownName } from '../errors/index.ts';
+import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
+import { STRATEGIES, type StrategyName } from '../run/index.ts';
+import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
+import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
+import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
+
+export interface CliOptions {
+  readonly list: boolean;
+  readonly help: boolean;
+  readonly scenarios: readonly Scenario[];
+  readonly layerSets: readonly LayerSet[];
+  readonly strategy: StrategyName;
+  readonly budget: number;
+  readonly seed: number;
+  readonly depth: number;
+  readonly preemptionBound: number | undefined;
+  readonly reduce: boolean;
+  readonly replay: ReplayTarget | null;
+  readonly db: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly workers: number;
+  readonly formats: string;
+  readonly out: string;
+  readonly ci: boolean;
+  readonly shard: { k: number; n: number } | undefined;
+  readonly hangTimeoutMs: number;
+  readonly property: boolean;
+  readonly runs: number;
+}
+
+export const USAGE = `Usage: npm run scenarios -- [options]
+
+  --list                     list scenarios, layers, layer sets and strategies
+  --scenario <name>          a scenario to run (repeatable; default: all)
+  --layers <a+b+c>           a layer set to run (repeatable; default: baseline, each layer, recommended)
+  --strategy <name>          exhaustive (default), pct, random, replay, realtime
+  --budget <n>               most runs per cell (default 5000 for exhaustive, 200 otherwise)
+  --seed <n>                 seed for pct/random/property runs (default 1)
+  --depth <d>                PCT bug depth (default 2)
+  --preemption-bound <n>     exhaustive: at most n preemptions per run
+  --no-reduce                exhaustive: no partial-order reduction (every interleaving)
+  --replay <s@l:schedule>    run one schedule and print its trace
+  --property                 property-based runs (fast-check) instead of scenarios; with --runs, --seed, --layers
+  --runs <n>                 property runs per layer set (default 100)
+  --db <provider>            embedded (default), url, testcontainers
+  --database-url <url>       an existing server (also DATABASE_URL); the harness only writes to databases it creates
+  --workers <n>              cells in parallel, each on its own database (default 2)
+  --shard <k/n>              run the k-th of n slices of the matrix
+  --format <list>            json,md,junit,html (default: all)
+  --out <dir>                where reports go (default: reports)
+  --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
+  --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
+  --help                     this text
+
+Exit codes: 0 success, 1 with --ci when an expectation is contradicted, 2 bad input.`;
+
+/** The default matrix: the baseline, every single layer, and the plan's recommended set. */
+export function defaultLayerSetIds(): string[] {
+  return [...Object.keys(LAYERS), ...Object.keys(NAMED_SETS)];
+}
+
+function int(name: string, v: string | undefined, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new HarnessError('E_BAD_ARGUMENT', `--${name} must be a whole number ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+export function parseCliOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      allowPositionals: false,
+      options: {
+        list: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        scenario: { type: 'string', multiple: true },
+        layers: { type: 'string', multiple: true },
+        strategy: { type: 'string' },
+        budget: { type: 'string' },
+        seed: { type: 'string' },
+        depth: { type: 'string' },
+        'preemption-bound': { type: 'string' },
+        'no-reduce': { type: 'boolean', default: false },
+        replay: { type: 'string' },
+        property: { type: 'boolean', default: false },
+        runs: { type: 'string' },
+        db: { type: 'string' },
+        'database-url': { type: 'string' },
+        workers: { type: 'string' },
+        shard: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        'hang-timeout': { type: 'string' },
+        ci: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new HarnessError('E_BAD_ARGUMENT', `${(e as Error).message}\n\n${USAGE}`);
+  }
+  const replay = values.replay ? parseReplayTarget(values.replay) : null;
+  const scenarioNames = replay ? [replay.scenario] : (values.scenario ?? Object.keys(SCENARIOS));
+  const scenarios = scenarioNames.map((n) => {
+    const s = SCENARIOS[n];
+    if (!s) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', n, Object.keys(SCENARIOS));
+    return s;
+  });
+  const layerSets = (replay ? [replay.layers] : (values.layers ?? defaultLayerSetIds())).map(resolveLayerSet);
+  const strategyName = replay ? 'replay' : (values.strategy ?? 'exhaustive');
+  if (!(strategyName in STRATEGIES)) throw unknownName('E_UNKNOWN_STRATEGY', 'strategy', strategyName, Object.keys(STRATEGIES));
+  if (strategyName === 'replay' && !replay) throw new HarnessError('E_BAD_ARGUMENT', '--strategy replay needs --replay <scenario>@<layers>:<schedule>');
+  let shard: { k: number; n: number } | undefined;
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+    const k = Number(m?.[1]);
+    const n = Number(m?.[2]);
+    if (!m || n < 1 || k < 1 || k > n) throw new HarnessError('E_BAD_ARGUMENT', `--shard must be k/n with 1 ≤ k ≤ n, e.g. 1/4; got '${values.shard}'`);
+    shard = { k, n };
+  }
+  const strategy = strategyName as StrategyName;
+  return {
+    list: values.list ?? false,
+    help: values.help ?? false,
+    scenarios,
+    layerSets,
+    strategy,
+    budget: int('budget', values.budget, strategy === 'exhaustive' ? 5000 : 200, 1),
+    seed: int('seed', values.seed, 1),
+    depth: int('depth', values.depth, 2, 1),
+    preemptionBound: values['preemption-bound'] === undefined ? undefined : int('preemption-bound', values['preemption-bound'], 0),
+    reduce: !(values['no-reduce'] ?? false),
+    replay,
+    db: values.db,
+    databaseUrl: values['database-url'] ?? env['DATABASE_URL'],
+    workers: int('workers', values.workers, 2, 1),
+    formats: values.format ?? 'json,md,junit,html',
+    out: values.out ?? 'reports',
+    ci: values.ci ?? false,
+    shard,
+    hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
+    property: values.property ?? false,
+    runs: int('runs', values.runs, 100, 1),
+  };
+}
+
+/** `--list`: every registry, one line an entry. */
+export function listing(): string {
+  const lines: string[] = ['Scenarios:'];
+  for (const s of Object.values(SCENARIOS)) lines.push(`  ${s.name.padEnd(22)} ${s.title}`);
+  lines.push('', 'Layers:');
+  for (const l of Object.values(LAYERS)) lines.push(`  ${l.id.padEnd(22)} ${l.seedOption}: ${l.title}`);
+  lines.push('', 'Layer sets (combine layers with +, e.g. check-open-statuses+open-status-index):');
+  for (const [id, set] of Object.entries(NAMED_SETS)) lines.push(`  ${id.padEnd(22)} ${set.layers.join(' + ')}`);
+  lines.push('', 'Strategies:');
+  for (const [id, s] of Object.entries(STRATEGIES)) lines.push(`  ${id.padEnd(22)} ${s.description}`);
+  lines.push('', `Valid --layers names: ${layerNames().join(', ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,128 @@
+// The phrases all renderers use for a cell's figures (coverage, PCT bound, effectiveness,
+// durations), so the Markdown, JUnit and HTML reports say the same thing the same way.
+import type { CellResult, Counterexample, Measured } from '../run/index.ts';
+import type { ActorOutcome, StrategyStats } from '../sched/index.ts';
+
+type PctBound = NonNullable<StrategyStats['pctBound']>;
+
+/** `1,716`: counts with thousands separators, the same on every machine. */
+export function countText(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** `1 interleaving`, `2,997 interleavings`. */
+export function plural(n: number, noun: string): string {
+  return `${countText(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** A probability with two significant digits: `0.021`, `3.6e-4`. */
+export function probabilityText(p: number): string {
+  if (p === 0) return '0';
+  return p >= 0.001 ? String(Number(p.toPrecision(2))) : p.toExponential(1);
+}
+
+/** `p ≥ 0.021`: the per-run PCT lower bound as reported by the strategy. */
+export function pctBoundText(bound: PctBound): string {
+  return `p ≥ ${probabilityText(bound.p)}`;
+}
+
+/** `n=2, k=24, d=2`: the parameters of the PCT bound 1/(n·k^(d−1)). */
+export function pctParamsText(bound: PctBound): string {
+  return `n=${bound.n}, k=${bound.k}, d=${bound.d}`;
+}
+
+/** True when the cell's figure covers every interleaving rather than a sample. */
+export function isProven(cell: CellResult): boolean {
+  return cell.coverage.kind === 'exhaustive' && cell.coverage.complete;
+}
+
+/** How far a cell's schedules reach: `all 924 interleavings`, `500 sampled (pct bound p ≥ 0.021)`. */
+export function coverageText(cell: CellResult): string {
+  if (cell.error !== undefined) return 'not run';
+  const n = cell.schedules;
+  const { coverage } = cell;
+  if (coverage.kind === 'exhaustive') return coverage.complete ? `all ${plural(n, 'interleaving')}` : `${plural(n, 'interleaving')} (exhaustive, budget reached before the end)`;
+  if (coverage.kind === 'replay') return `${plural(n, 'replayed schedule')}`;
+  const bound = coverage.stats.pctBound;
+  return bound ? `${countText(n)} sampled (pct bound ${pctBoundText(bound)})` : `${countText(n)} sampled (${coverage.stats.strategy})`;
+}
+
+/** `17.7 %`, or `—` when no schedule ran. */
+export function effectivenessText(percent: number | null): string {
+  return percent === null ? '—' : `${percent} %`;
+}
+
+/** `plan: 95 %`, or `plan: no figure` for a layer set the plan gives no number for. */
+export function planClaimText(claimed: number | null): string {
+  return claimed === null ? 'plan: no figure' : `plan: ${claimed} %`;
+}
+
+/** `holds` / `VIOLATED`: the verdict word of the Markdown and JUnit reports. */
+export function verdictText(measured: Measured): string {
+  return measured === 'holds' ? 'holds' : 'VIOLATED';
+}
+
+/** Invariant ids a cell's violating schedules broke, in the model's order. */
+export function brokenInvariants(cell: CellResult): string[] {
+  return Object.keys(cell.violationsByInvariant);
+}
+
+/** `850 ms`, `12.3 s`, `4 min 05 s`. */
+export function durationText(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/** `plan-test-2 @ baseline`: how every report names a cell. */
+export function cellName(cell: { readonly scenario: string; readonly layers: string }): string {
+  return `${cell.scenario} @ ${cell.layers}`;
+}
+
+/** An element id / anchor for a cell's counterexample: `ce-plan-test-2--baseline`. */
+export function counterexampleAnchor(cell: { readonly scenario: string; readonly layers: string }): string {
+  return `ce-${cell.scenario}--${cell.layers}`.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** `ok → 2`, `error 23505: duplicate key …`, `unfinished (blocked)`: one actor's end. */
+export function actorOutcomeText(outcome: ActorOutcome, maxValue = 80): string {
+  if (outcome.status === 'ok') {
+    const value = JSON.stringify(outcome.value ?? null) ?? 'undefined';
+    return `ok → ${truncate(value, maxValue)}`;
+  }
+  if (outcome.status === 'error') {
+    const code = outcome.sqlState ?? outcome.code;
+    return code ? `error ${code}: ${outcome.message}` : `error: ${outcome.message}`;
+  }
+  return `unfinished (${outcome.state})`;
+}
+
+/** The short tag of an actor's end for lane labels: `ok`, `ERR 23505`, `unfinished`. */
+export function actorOutcomeTag(outcome: ActorOutcome): string {
+  if (outcome.status === 'ok') return 'ok';
+  if (outcome.status === 'error') return `ERR ${outcome.sqlState ?? outcome.code ?? ''}`.trim();
+  return 'unfinished';
+}
+
+/** An actor's name from the counterexample, or `actor-N` for an index it does not list. */
+export function actorName(ce: Counterexample, actor: number): string {
+  return ce.actors[actor]?.name ?? `actor-${actor}`;
+}
+
+/** True for a step result that is an error (`ERR <SQLSTATE|code>`). */
+export function isErrorResult(result: string): boolean {
+  return result.startsWith('ERR');
+}
+
+/** Cuts text to `max` characters with an ellipsis; whitespace runs become one space. */
+export function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** `completed=924, hang=1`: a cell's run outcomes. */
+export function outcomesText(cell: CellResult): string {
+  const parts = Object.entries(cell.outcomes).map(([k, v]) => `${k}=${countText(v ?? 0)}`);
+  return parts.length > 0 ? parts.join(', ') : 'none';
+}

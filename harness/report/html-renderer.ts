@@ -1,0 +1,231 @@
+// The HTML report: one self-contained page (inline CSS, inline SVG, one tiny inline script, no
+// network) with the measured effectiveness matrix and a swimlane timeline of every counterexample.
+import type { CellResult, Counterexample, LayerInfo, RunResult, ScenarioInfo } from '../run/index.ts';
+import {
+  actorName,
+  actorOutcomeText,
+  brokenInvariants,
+  cellName,
+  countText,
+  counterexampleAnchor,
+  coverageText,
+  durationText,
+  effectivenessText,
+  isErrorResult,
+  isProven,
+  outcomesText,
+  pctBoundText,
+  pctParamsText,
+  planClaimText,
+  plural,
+} from './cell-wording.ts';
+import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.ts';
+import { renderSwimlane } from './html-swimlane.ts';
+import { escapeAttr as attr, escapeText as text } from './markup-escape.ts';
+import { resultGrid, type ResultGrid } from './result-grid.ts';
+
+// No request of any kind leaves the page: everything it shows is inline.
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+
+/** Renders the run as one self-contained HTML page. */
+export function renderHtml(result: RunResult): string {
+  const grid = resultGrid(result);
+  const withCounterexample = result.cells.filter((c): c is CellResult & { counterexample: Counterexample } => c.counterexample !== null);
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${CSP}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>Position race report — ${text(result.startedAt)}</title>`,
+    `<style>${REPORT_CSS}</style>`,
+    '</head>',
+    '<body>',
+    header(result),
+    '<main class="wrap">',
+    matrixSection(grid),
+    disagreementsSection(result),
+    ...withCounterexample.map((c, i) => counterexampleSection(c, c.counterexample, i)),
+    '</main>',
+    `<footer class="wrap">results schema v${result.schemaVersion} · generated from the run's RunResult (results.json holds the same data)</footer>`,
+    `<script>${REPORT_SCRIPT}</script>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+function header(result: RunResult): string {
+  const t = result.totals;
+  const o = result.options;
+  const options: [string, string][] = [
+    ['strategy', o.strategy],
+    ['budget', countText(o.budget)],
+    ['seed', String(o.seed)],
+    ['workers', String(o.workers)],
+    ['database', o.database],
+    ...(o.shard ? ([['shard', o.shard]] as [string, string][]) : []),
+    ['started', result.startedAt],
+    ['finished', result.finishedAt],
+  ];
+  return `<header class="top"><div class="wrap">
+<div class="brand">Position race harness</div>
+<h1>Which fix layers stop the duplicate-position race?</h1>
+<p class="lede">Measured, not guessed: every cell counts the schedules that broke an invariant among the interleavings explored against a real PostgreSQL, next to the effectiveness the fix plan claims. Every failure comes with a replayable counterexample.</p>
+<div class="stats">
+${stat(countText(t.cells), 'cells (scenario × layer set)')}
+${stat(countText(t.schedules), 'schedules run')}
+${stat(countText(t.disagreements), t.disagreements === 1 ? 'disagreement with expectations' : 'disagreements with expectations', t.disagreements > 0 ? 'bad' : 'good')}
+${stat(durationText(t.elapsedMs), 'elapsed')}
+</div>
+<dl class="options">${options.map(([k, v]) => `<div><dt>${text(k)}</dt><dd>${text(v)}</dd></div>`).join('')}</dl>
+</div></header>`;
+}
+
+function stat(value: string, label: string, tone = ''): string {
+  return `<div class="stat${tone ? ` ${tone}` : ''}"><span class="num">${text(value)}</span><span class="lbl">${text(label)}</span></div>`;
+}
+
+function matrixSection(grid: ResultGrid): string {
+  const head = grid.scenarios.map(scenarioHeader).join('');
+  const rows = grid.layerSets
+    .map((set) => `<tr>${layerHeader(set)}${grid.scenarios.map((s) => matrixCell(grid.cell(s.name, set.id))).join('')}</tr>`)
+    .join('\n');
+  return `<section class="card" id="matrix-section">
+<h2>Effectiveness matrix</h2>
+<p class="hint">Rows: layer sets, with the plan option they come from and the effectiveness the plan claims. Columns: scenarios. Each cell: measured effectiveness (share of schedules without a violation), violating / schedules, and how far the schedules reach.</p>
+<div class="scroll"><table id="matrix">
+<thead><tr><th class="corner">layer set ↓ · scenario →</th>${head}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table></div>
+<div class="legend">
+<span><span class="swatch holds"></span>holds: no schedule broke an invariant</span>
+<span><span class="swatch violates"></span>violates: some schedule broke one</span>
+<span><span class="swatch disagree"></span>measured ≠ the scenario's expectation</span>
+<span>✔ proven: every interleaving ran</span>
+</div>
+</section>`;
+}
+
+function scenarioHeader(s: ScenarioInfo): string {
+  return `<th scope="col"><div class="sc-name">${text(s.name)}</div><div class="sc-title">${text(s.title)}</div>${s.plan ? `<div class="sc-plan">${text(s.plan)}</div>` : ''}</th>`;
+}
+
+function layerHeader(set: LayerInfo): string {
+  const seed = set.seedOption && set.seedOption !== '—' ? `<span class="seed">${text(set.seedOption)}</span>` : '';
+  return `<th scope="row"><div class="ls-id">${text(set.id)}</div><div class="ls-title">${text(set.title)}</div><div class="ls-meta">${seed}<span class="claim">${text(planClaimText(set.claimedEffectiveness))}</span></div></th>`;
+}
+
+function matrixCell(cell: CellResult | undefined): string {
+  if (!cell) return '<td class="cell empty">not run</td>';
+  const data = `data-scenario="${attr(cell.scenario)}" data-layers="${attr(cell.layers)}" data-measured="${attr(cell.measured)}" data-expectation="${attr(cell.expectation)}"`;
+  if (cell.error !== undefined) {
+    return `<td class="cell error${cell.agrees ? '' : ' disagree'}" ${data} title="${attr(cell.error)}"><div class="cell-top"><span class="eff">—</span><span class="verdict">error</span></div><div class="cov">could not run: ${text(cell.error)}</div>${expectationLine(cell)}</td>`;
+  }
+  const classes = ['cell', cell.measured, ...(cell.agrees ? [] : ['disagree'])].join(' ');
+  const bound = cell.coverage.stats.pctBound;
+  const coverage = isProven(cell)
+    ? `<div class="cov proven">proven over all ${plural(cell.schedules, 'interleaving')}</div>`
+    : cell.coverage.kind === 'exhaustive'
+      ? `<div class="cov">exhaustive, incomplete: ${plural(cell.schedules, 'interleaving')}</div>`
+      : cell.coverage.kind === 'replay'
+        ? `<div class="cov">replay: ${plural(cell.schedules, 'run')}</div>`
+        : `<div class="cov">sampled: ${plural(cell.schedules, 'run')} (${text(cell.coverage.stats.strategy)})</div>`;
+  const boundLine = bound ? `<div class="bound" title="${attr(`PCT: ${pctParamsText(bound)}`)}">PCT bound ${text(pctBoundText(bound))} per run</div>` : '';
+  const link = cell.counterexample ? `<a class="ce-link" href="#${attr(counterexampleAnchor(cell))}">counterexample ↓</a>` : '';
+  const title = `${cellName(cell)}: ${cell.measured}; ${coverageText(cell)}; outcomes ${outcomesText(cell)}`;
+  return (
+    `<td class="${classes}" ${data} title="${attr(title)}">` +
+    `<div class="cell-top"><span class="eff">${text(effectivenessText(cell.measuredEffectiveness))}</span><span class="verdict">${text(cell.measured)}</span></div>` +
+    `<div class="ratio">${countText(cell.violating)} / ${countText(cell.schedules)} violating</div>` +
+    coverage +
+    boundLine +
+    expectationLine(cell) +
+    link +
+    `</td>`
+  );
+}
+
+function expectationLine(cell: CellResult): string {
+  return cell.agrees
+    ? `<div class="expect as-expected">as expected (${text(cell.expectation)})</div>`
+    : `<div class="expect">⚠ expected ${text(cell.expectation)}</div>`;
+}
+
+function disagreementsSection(result: RunResult): string {
+  const disagreeing = result.cells.filter((c) => !c.agrees);
+  const body =
+    disagreeing.length === 0
+      ? '<p class="hint">None: every measured outcome matches its scenario’s expectation.</p>'
+      : `<ul class="disagreements">${disagreeing.map((c) => `<li>${disagreementLine(c)}</li>`).join('')}</ul>`;
+  return `<section class="card" id="disagreements"><h2>Disagreements</h2>${body}</section>`;
+}
+
+function disagreementLine(cell: CellResult): string {
+  const where = `<code>${text(cellName(cell))}</code>: expected <b>${text(cell.expectation)}</b>, measured <b>${text(cell.measured)}</b>`;
+  if (cell.error !== undefined) return `${where} — the cell could not run: ${text(cell.error)}`;
+  if (!cell.counterexample) return `${where} — no violation in ${text(coverageText(cell))}.`;
+  return `${where} — ${text(brokenInvariants(cell).join(', '))} in ${countText(cell.violating)} of ${plural(cell.schedules, 'schedule')}; <a href="#${attr(counterexampleAnchor(cell))}">counterexample</a>.`;
+}
+
+function counterexampleSection(cell: CellResult, ce: Counterexample, index: number): string {
+  const flagged = new Set(ce.violations.flatMap((v) => v.rows));
+  const badges = [
+    `<span class="badge ${attr(cell.measured)}">${text(cell.measured)}</span>`,
+    cell.agrees ? '' : `<span class="badge disagree">expected ${text(cell.expectation)}</span>`,
+    `<span class="badge outcome">${text(ce.outcome)}</span>`,
+  ].join('');
+  return `<section class="card counterexample" id="${attr(counterexampleAnchor(cell))}">
+<h3>Counterexample: <code>${text(cellName(cell))}</code>${badges}</h3>
+<p class="meta">Found at run ${countText(ce.foundAtRun + 1)} of ${countText(cell.schedules)} · schedule <code>${text(ce.schedule)}</code> · ${plural(ce.trace.length, 'step')} · ${text(ce.actors.map((a) => `${a.name}: ${actorOutcomeText(a.outcome, 40)}`).join(' · '))}</p>
+<div class="timeline-scroll">${renderSwimlane(ce, String(index))}</div>
+<div class="legend">
+<span><span class="swatch sql"></span>SQL statement</span>
+<span><span class="swatch exchange"></span>exchange request</span>
+<span><span class="swatch sleep"></span>sleep / wake-up</span>
+<span><span class="swatch err"></span>error result (ERR SQLSTATE)</span>
+<span><span class="swatch wait"></span>waited on the lock of another actor</span>
+<span>scroll sideways through all ${plural(ce.trace.length, 'step')}; hover a step for its SQL or request</span>
+</div>
+<div class="columns">
+<div><h4>Violations</h4><ul class="violations">${ce.violations
+    .map(
+      (v) =>
+        `<li><span class="inv">${text(v.invariant)}</span>${text(v.message)}${v.rows.length > 0 ? `<span class="rows-ref">rows ${text(v.rows.map((r) => `#${r}`).join(', '))}</span>` : ''}</li>`,
+    )
+    .join('')}</ul></div>
+<div><h4>Final positions</h4>${finalRowsTable(ce, flagged)}</div>
+</div>
+<h4>Replay</h4>
+<div class="replay"><span class="prompt">$</span><code>${text(ce.command)}</code><button type="button" class="copy" data-copy="${attr(ce.command)}" title="Copy the replay command">copy</button></div>
+<details class="trace"><summary>Full trace (${plural(ce.trace.length, 'step')}, with SQL and requests)</summary>${traceTable(ce)}</details>
+</section>`;
+}
+
+function finalRowsTable(ce: Counterexample, flagged: ReadonlySet<number>): string {
+  if (ce.finalRows.length === 0) return '<p class="hint">The positions table is empty.</p>';
+  const rows = ce.finalRows
+    .map(
+      (r) =>
+        `<tr class="${flagged.has(r.id) ? 'flagged' : ''}"><td class="num">#${r.id}</td><td>${text(r.symbol)}</td><td>${text(r.exchange)}</td><td>${text(r.side)}</td>` +
+        `<td class="num">${text(String(r.quantity))}</td><td><span class="status status-${attr(r.status)}">${text(r.status)}</span></td>` +
+        `<td>${r.hasStopLoss ? 'yes' : 'no'}</td><td>${text(r.exitReason ?? '')}</td></tr>`,
+    )
+    .join('');
+  return `<table class="data rows"><thead><tr><th>id</th><th>symbol</th><th>exchange</th><th>side</th><th>qty</th><th>status</th><th>stop-loss</th><th>exit reason</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function traceTable(ce: Counterexample): string {
+  const rows = ce.trace
+    .map(
+      (s) =>
+        `<tr><td class="num">${s.step}</td><td class="num">${s.at}</td><td>${text(actorName(ce, s.actor))}</td><td>${text(s.kind)}</td><td>${text(s.label)}</td>` +
+        `<td><code>${text(s.detail)}</code></td><td class="${isErrorResult(s.result) ? 'err' : ''}">${text(s.result)}</td>` +
+        `<td>${text(s.waitedOn.map((a) => actorName(ce, a)).join(', '))}</td></tr>`,
+    )
+    .join('');
+  return `<table class="data"><thead><tr><th>#</th><th>t (ms)</th><th>actor</th><th>kind</th><th>step</th><th>SQL / request</th><th>result</th><th>waited on</th></tr></thead><tbody>${rows}</tbody></table>`;
+}

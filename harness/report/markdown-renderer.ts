@@ -1,0 +1,176 @@
+// The Markdown summary (for PR comments and CI job summaries): the matrix, the cells that
+// disagree with their expectation, and one section per counterexample with its replay command.
+import type { CellResult, Counterexample, RunResult } from '../run/index.ts';
+import {
+  actorName,
+  actorOutcomeText,
+  brokenInvariants,
+  cellName,
+  countText,
+  coverageText,
+  durationText,
+  effectivenessText,
+  outcomesText,
+  plural,
+  truncate,
+  verdictText,
+} from './cell-wording.ts';
+import { resultGrid } from './result-grid.ts';
+
+/** Renders the run as a Markdown summary. */
+export function renderMarkdown(result: RunResult): string {
+  const grid = resultGrid(result);
+  const out: string[] = [];
+  const o = result.options;
+  out.push('# Position race report', '');
+  out.push(
+    `Run ${inline(result.startedAt)} → ${inline(result.finishedAt)} (${durationText(result.totals.elapsedMs)}) · strategy ${inline(o.strategy)}, ` +
+      `budget ${countText(o.budget)}, seed ${o.seed}, ${plural(o.workers, 'worker')}, database ${inline(o.database)}${o.shard ? `, shard ${inline(o.shard)}` : ''}`,
+    '',
+  );
+  out.push(
+    `**${plural(result.totals.cells, 'cell')} · ${plural(result.totals.schedules, 'schedule')} · ${plural(result.totals.disagreements, 'disagreement')} with expectations**`,
+    '',
+  );
+
+  out.push('## Matrix', '');
+  out.push('Rows: layer sets, with the effectiveness the plan claims. Columns: scenarios. Each cell: the measured outcome, violating schedules, and how far the schedules reach.', '');
+  out.push(tableRow(['layer set', 'plan', ...grid.scenarios.map((s) => inline(s.name))]));
+  out.push(tableRow(['---', '---', ...grid.scenarios.map(() => '---')]));
+  for (const set of grid.layerSets) {
+    const cells = grid.scenarios.map((s) => {
+      const cell = grid.cell(s.name, set.id);
+      return cell ? matrixCell(cell) : '—';
+    });
+    const seed = set.seedOption && set.seedOption !== '—' ? ` (${text(set.seedOption)})` : '';
+    out.push(tableRow([`${inline(set.id)}${seed}`, effectivenessText(set.claimedEffectiveness), ...cells]));
+  }
+  out.push('');
+
+  const disagreeing = result.cells.filter((c) => !c.agrees);
+  out.push('## Disagreements', '');
+  if (disagreeing.length === 0) {
+    out.push('None: every measured outcome matches its scenario’s expectation.', '');
+  } else {
+    out.push(`${plural(disagreeing.length, 'cell')} measured differently from the scenario’s expectation:`, '');
+    for (const c of disagreeing) out.push(`- ${disagreementLine(c)}`);
+    out.push('');
+  }
+
+  const failed = result.cells.filter((c) => c.error !== undefined);
+  if (failed.length > 0) {
+    out.push('## Cells that could not run', '');
+    for (const c of failed) out.push(`- ${inline(cellName(c))}: ${text(c.error ?? '')}`);
+    out.push('');
+  }
+
+  for (const cell of result.cells) {
+    if (cell.counterexample) out.push(...counterexampleSection(cell, cell.counterexample));
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+function matrixCell(cell: CellResult): string {
+  if (cell.error !== undefined) return `**ERROR** ${text(truncate(cell.error, 80))}`;
+  const verdict =
+    cell.measured === 'holds' ? 'holds' : `**${verdictText(cell.measured)}** (${brokenInvariants(cell).map((x) => text(x)).join(', ')})`;
+  const parts = [
+    verdict,
+    `${countText(cell.violating)}/${countText(cell.schedules)} violating`,
+    `${effectivenessText(cell.measuredEffectiveness)} effective`,
+    coverageText(cell),
+  ];
+  if (!cell.agrees) parts.push(`⚠ expected ${cell.expectation}`);
+  return parts.join(' · ');
+}
+
+function disagreementLine(cell: CellResult): string {
+  const where = `${inline(cellName(cell))}: expected **${cell.expectation}**, measured **${cell.measured}**`;
+  if (cell.error !== undefined) return `${where} (the cell could not run: ${text(cell.error)})`;
+  if (cell.measured === 'holds') return `${where}: no violation in ${coverageText(cell)}.`;
+  return `${where}: ${countText(cell.violating)} of ${plural(cell.schedules, 'schedule')} violate ${brokenInvariants(cell).map(inline).join(', ')} (${coverageText(cell)}); counterexample below.`;
+}
+
+function counterexampleSection(cell: CellResult, ce: Counterexample): string[] {
+  const out: string[] = [];
+  out.push(`## Counterexample: ${text(cellName(cell))}`, '');
+  out.push(
+    `Outcome ${inline(ce.outcome)}, found at run ${countText(ce.foundAtRun + 1)} of ${countText(cell.schedules)}; schedule ${inline(ce.schedule)}. ` +
+      `Expected ${cell.expectation}, measured ${cell.measured}. Outcomes over the cell: ${outcomesText(cell)}.`,
+    '',
+  );
+  out.push('**Violations**', '');
+  for (const v of ce.violations) {
+    const rows = v.rows.length > 0 ? ` (rows ${v.rows.map((r) => `#${r}`).join(', ')})` : '';
+    out.push(`- ${inline(v.invariant)}: ${text(v.message)}${rows}`);
+  }
+  out.push('', '**Replay**', '');
+  out.push(...codeBlock('sh', ce.command), '');
+  out.push('**Actors**', '');
+  ce.actors.forEach((a, i) => out.push(`- ${inline(a.name)} (${i}): ${text(actorOutcomeText(a.outcome))}`));
+  out.push('', `**Trace** (${plural(ce.trace.length, 'step')})`, '');
+  out.push(tableRow(['#', 't (ms)', 'actor', 'step', 'result', 'waited on', 'detail']));
+  out.push(tableRow(['--:', '--:', '---', '---', '---', '---', '---']));
+  for (const s of ce.trace) {
+    out.push(
+      tableRow([
+        String(s.step),
+        String(s.at),
+        text(actorName(ce, s.actor)),
+        text(s.label),
+        s.result.startsWith('ERR') ? `**${text(s.result)}**` : text(s.result),
+        text(s.waitedOn.map((a) => actorName(ce, a)).join(', ')),
+        text(truncate(s.detail, 72)),
+      ]),
+    );
+  }
+  out.push('', '**Final positions**', '');
+  if (ce.finalRows.length === 0) {
+    out.push('(no rows)');
+  } else {
+    out.push(tableRow(['id', 'symbol', 'exchange', 'side', 'quantity', 'status', 'stop-loss', 'exit reason']));
+    out.push(tableRow(['--:', '---', '---', '---', '--:', '---', '---', '---']));
+    for (const r of ce.finalRows) {
+      out.push(
+        tableRow([
+          String(r.id),
+          text(r.symbol),
+          text(r.exchange),
+          text(r.side),
+          String(r.quantity),
+          text(r.status),
+          r.hasStopLoss ? 'yes' : 'no',
+          text(truncate(r.exitReason ?? '', 60)),
+        ]),
+      );
+    }
+  }
+  out.push('');
+  return out;
+}
+
+function tableRow(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** Text safe in running Markdown: characters that could start emphasis, code, links or HTML are escaped (not `_` inside a word). */
+function text(s: string): string {
+  return s
+    .replace(/[\\`*[\]<>|]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, ' ');
+}
+
+/** Inline code whose fence is longer than any backtick run inside it; safe in table cells too. */
+function inline(s: string): string {
+  const flat = s.replace(/\r?\n/g, ' ');
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${flat.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+
+function codeBlock(lang: string, body: string): string[] {
+  const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return [`${fence}${lang}`, body, fence];
+}

@@ -1,0 +1,43 @@
+// Actors the plan's scenarios are made of: the bot's flows, built over an actor's scheduled ports.
+import { createPositionBot, type NewPosition, type PositionSide } from '../harness/bot/index.ts';
+import type { ActorPorts, ActorSpec } from '../harness/sched/index.ts';
+import type { ScenarioEnv } from './define-scenario.ts';
+
+export interface SignalSpec {
+  readonly symbol: string;
+  readonly exchange: string;
+  readonly side?: PositionSide;
+  readonly quantity?: number;
+}
+
+function botOf(ports: ActorPorts, exchange: string, env: ScenarioEnv) {
+  return createPositionBot({ sql: ports.sql, exchange: ports.exchange(exchange), clock: ports.clock, policy: env.policy });
+}
+
+/** The Signal flow: openPositionAtomic. */
+export function signalActor(name: string, s: SignalSpec, env: ScenarioEnv): ActorSpec {
+  return {
+    name,
+    keys: [`${s.symbol}@${s.exchange}`],
+    run: (ports) =>
+      botOf(ports, s.exchange, env).manager.openPositionAtomic({ symbol: s.symbol, side: s.side ?? 'long', quantity: s.quantity ?? 5, stopLossPercent: 0.02 }),
+  };
+}
+
+/** The Sync flow on one exchange; `keys` are the (symbol@exchange) it may touch. */
+export function syncActor(name: string, exchange: string, keys: readonly string[], env: ScenarioEnv, startAfterMs = 0): ActorSpec {
+  return {
+    name,
+    keys,
+    run: async (ports) => {
+      if (startAfterMs > 0) await ports.clock.sleep(startAfterMs, 'sync timer');
+      const ex = ports.exchange(exchange);
+      return botOf(ports, exchange, env).synchronizer.sync(ex);
+    },
+  };
+}
+
+/** A bare repository.createPosition call, as the plan's Test 2 and Test 3 make it. */
+export function createActor(name: string, data: NewPosition, env: ScenarioEnv): ActorSpec {
+  return { name, keys: [`${data.symbol}@${data.exchange}`], run: (ports) => botOf(ports, data.exchange, env).repository.createPosition(data) };
+}

@@ -1,0 +1,13 @@
+// Two Signals for the same symbol at once: with Option 3 the second gets the first's id and
+// still places its own entry order.
+import { signalActor } from './bot-actors.ts';
+import { defineScenario } from './define-scenario.ts';
+
+export const signalSignal = defineScenario({
+  name: 'signal-signal',
+  title: 'Signal + Signal on one symbol',
+  plan: 'Problem #2; Option 3 "return existing id"',
+  actors: (env) => [signalActor('signal-a', { symbol: 'ETHUSDT', exchange: 'binance' }, env), signalActor('signal-b', { symbol: 'ETHUSDT', exchange: 'binance' }, env)],
+  invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'exposure-matches', 'valid-transitions', 'no-stuck-intermediate'],
+  expect: { default: 'violates', 'single-transaction': 'holds' },
+});

@@ -1,0 +1,12 @@
+// Scenario B (the APTUSDT case): a Signal opens a position while Sync runs on the same exchange.
+import { signalActor, syncActor } from './bot-actors.ts';
+import { defineScenario } from './define-scenario.ts';
+
+export const signalSync = defineScenario({
+  name: 'signal-sync',
+  title: 'Signal + Sync on one symbol (Scenario B, APTUSDT)',
+  plan: 'Problem #6; Scenario B; the production error on idx_unique_active_position',
+  actors: (env) => [signalActor('signal', { symbol: 'APTUSDT', exchange: 'binance' }, env), syncActor('sync', 'binance', ['APTUSDT@binance'], env)],
+  invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'valid-transitions', 'no-stuck-intermediate'],
+  expect: { default: 'violates', 'check-open-statuses': 'holds', 'single-transaction': 'holds', recommended: 'holds' },
+});

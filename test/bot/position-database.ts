@@ -1,0 +1,105 @@
+// One real PostgreSQL database per bot test file, reached through a pg Pool and PgSqlClient as the
+// bot reaches it in production, plus read-only views of its rows for assertions.
+import pg from 'pg';
+import { PgSqlClient, isOpenStatus, type PositionStatus } from '../../harness/bot/index.ts';
+import { RESET_SQL, type SqlFile } from '../../harness/db/index.ts';
+import { freshDatabase } from '../support/test-database.ts';
+
+export interface StoredPosition {
+  readonly id: number;
+  readonly symbol: string;
+  readonly exchange: string;
+  readonly side: string;
+  readonly quantity: number;
+  readonly entryPrice: number;
+  readonly status: PositionStatus;
+  readonly exchangeOrderId: string | null;
+  readonly stopLossPrice: number | null;
+  readonly hasStopLoss: boolean;
+  readonly exitReason: string | null;
+  readonly closed: boolean;
+}
+
+export interface StatusChange {
+  readonly positionId: number;
+  readonly from: PositionStatus | null;
+  readonly to: PositionStatus;
+}
+
+export interface PositionDatabase {
+  readonly pool: pg.Pool;
+  /** The bot's SqlClient: the production adapter over the pool. */
+  readonly sql: PgSqlClient;
+  /** A connection of the test's own, outside the pool. */
+  readonly client: pg.Client;
+  readonly url: string;
+  /** Empties the tables and restarts the ids (the harness's RESET_SQL). */
+  reset(): Promise<void>;
+  /** Rows of (symbol, exchange), or all rows, by id. */
+  rows(symbol?: string, exchange?: string): Promise<readonly StoredPosition[]>;
+  /** Rows of (symbol, exchange) in an open status. */
+  openRows(symbol: string, exchange: string): Promise<readonly StoredPosition[]>;
+  /** The status history the trigger recorded, in statement order. */
+  history(positionId?: number): Promise<readonly StatusChange[]>;
+  close(): Promise<void>;
+}
+
+/** A fresh marked database with the schema and `migrations`, and a pool on it. */
+export async function positionDatabase(migrations: readonly SqlFile[] = []): Promise<PositionDatabase> {
+  const fresh = await freshDatabase(migrations);
+  const pool = new pg.Pool({ connectionString: fresh.db.url, max: 8 });
+  const rows = async (symbol?: string, exchange?: string): Promise<readonly StoredPosition[]> => {
+    const r = await fresh.client.query(
+      `SELECT id, symbol, exchange, side, quantity::float8 AS quantity, entry_price::float8 AS entry_price, status,
+              exchange_order_id, stop_loss_price::float8 AS stop_loss_price, has_stop_loss, exit_reason,
+              closed_at IS NOT NULL AS closed
+       FROM monitoring.positions
+       WHERE ($1::text IS NULL OR symbol = $1) AND ($2::text IS NULL OR exchange = $2)
+       ORDER BY id`,
+      [symbol ?? null, exchange ?? null],
+    );
+    return r.rows.map((row: Record<string, unknown>) => ({
+      id: Number(row['id']),
+      symbol: String(row['symbol']),
+      exchange: String(row['exchange']),
+      side: String(row['side']),
+      quantity: Number(row['quantity']),
+      entryPrice: Number(row['entry_price']),
+      status: String(row['status']) as PositionStatus,
+      exchangeOrderId: row['exchange_order_id'] == null ? null : String(row['exchange_order_id']),
+      stopLossPrice: row['stop_loss_price'] == null ? null : Number(row['stop_loss_price']),
+      hasStopLoss: row['has_stop_loss'] === true,
+      exitReason: row['exit_reason'] == null ? null : String(row['exit_reason']),
+      closed: row['closed'] === true,
+    }));
+  };
+  return {
+    pool,
+    sql: new PgSqlClient(pool),
+    client: fresh.client,
+    url: fresh.db.url,
+    async reset() {
+      await fresh.client.query(RESET_SQL);
+    },
+    rows,
+    async openRows(symbol, exchange) {
+      return (await rows(symbol, exchange)).filter((row) => isOpenStatus(row.status));
+    },
+    async history(positionId) {
+      const r = await fresh.client.query(
+        `SELECT position_id, old_status, new_status FROM monitoring.position_history
+         WHERE $1::int IS NULL OR position_id = $1 ORDER BY seq`,
+        [positionId ?? null],
+      );
+      return r.rows.map((row: Record<string, unknown>) => ({
+        positionId: Number(row['position_id']),
+        from: row['old_status'] == null ? null : (String(row['old_status']) as PositionStatus),
+        to: String(row['new_status']) as PositionStatus,
+      }));
+    },
+    async close() {
+      await pool.end();
+      await fresh.close();
+    },
+  };
+}

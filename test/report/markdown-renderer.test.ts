@@ -1,0 +1,60 @@
+// The Markdown summary: the matrix with verdicts and coverage, the disagreements, and one
+// section per counterexample with its replay command.
+import { describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../harness/report/index.ts';
+import { SAMPLE_COUNTEREXAMPLE, sampleResult, violatingDisagreement, withCell } from './sample-result.ts';
+
+const md = renderMarkdown(sampleResult);
+const lines = md.split('\n');
+
+describe('renderMarkdown', () => {
+  it('has the matrix: one row per layer set, one column per scenario', () => {
+    const header = lines.findIndex((l) => l.startsWith('| layer set |'));
+    expect(header).toBeGreaterThan(0);
+    expect(lines[header]).toBe('| layer set | plan | `plan-test-2` | `close-reopen` |');
+    const rows = lines.slice(header + 2, header + 4);
+    expect(rows[0]).toMatch(/^\| `baseline` \| — \| \*\*VIOLATED\*\* \(no-duplicate-open, no-unhandled-db-error, scenario:plan-test-2\) · 3,211\/3,876 violating/);
+    expect(rows[0]).toContain('all 3,876 interleavings');
+    expect(rows[0]).toContain('| holds · 0/500 violating · 100 % effective · 500 sampled (pct bound p ≥ 0.021) |');
+    expect(rows[1]).toMatch(/^\| `single-transaction` \(Option 5\) \| 100 % \| holds · 0\/1,140 violating .* all 1,140 interleavings · ⚠ expected violates \|/);
+    expect(lines[header + 4]).toBe('');
+  });
+
+  it('lists the cells whose measurement disagrees with the expectation', () => {
+    const section = md.slice(md.indexOf('## Disagreements'), md.indexOf('## Counterexample'));
+    expect(section).toContain('`plan-test-2 @ single-transaction`: expected **violates**, measured **holds**: no violation in all 1,140 interleavings.');
+    expect(section).not.toContain('baseline');
+  });
+
+  it('says so when there is no disagreement', () => {
+    const agreeing = withCell(sampleResult, { ...sampleResult.cells[1]!, expectation: 'holds', agrees: true });
+    expect(renderMarkdown(agreeing)).toContain('None: every measured outcome matches');
+  });
+
+  it('gives each counterexample its violations, replay command in a code block and a trace table', () => {
+    expect(md).toContain('## Counterexample: plan-test-2 @ baseline');
+    expect(md).toContain(['```sh', SAMPLE_COUNTEREXAMPLE.command, '```'].join('\n'));
+    expect(md).toContain('- `no-duplicate-open`: 2 rows open at once for RACEUSDT@binance: #1, #2 (rows #1, #2)');
+    const traceRows = lines.filter((l) => /^\| \d+ \| \d+ \| (signal|sync) \|/.test(l));
+    expect(traceRows).toHaveLength(SAMPLE_COUNTEREXAMPLE.trace.length);
+    expect(traceRows[4]).toContain('| createPosition:lock | rows=1 | signal |');
+    expect(traceRows[16]).toContain('| **ERR 23505** |');
+    expect(md).toContain('| 2 | RACEUSDT | binance | long | 5 | active | no |  |');
+  });
+
+  it('names the broken invariants of a violating cell that disagrees', () => {
+    const out = renderMarkdown(withCell(sampleResult, violatingDisagreement));
+    expect(out).toContain('`plan-test-2 @ baseline`: expected **holds**, measured **violates**: 3,211 of 3,876 schedules violate `no-duplicate-open`');
+  });
+
+  it('keeps tables intact when messages carry pipes, backticks or line breaks', () => {
+    const hostile = {
+      ...SAMPLE_COUNTEREXAMPLE,
+      trace: SAMPLE_COUNTEREXAMPLE.trace.map((s, i) => (i === 0 ? { ...s, detail: "SELECT 'a|b'\n  FROM `x`" } : s)),
+    };
+    const out = renderMarkdown(withCell(sampleResult, { ...sampleResult.cells[0]!, counterexample: hostile }));
+    const row = out.split('\n').find((l) => l.startsWith('| 0 | 0 | signal |')) ?? '';
+    expect(row).toContain("SELECT 'a\\|b' FROM \\`x\\`");
+    expect(row.split(/(?<!\\)\|/).length - 2).toBe(7);
+  });
+});
