@@ -41,3 +41,19 @@ export function syncActor(name: string, exchange: string, keys: readonly string[
 export function createActor(name: string, data: NewPosition, env: ScenarioEnv): ActorSpec {
   return { name, keys: [`${data.symbol}@${data.exchange}`], run: (ports) => botOf(ports, data.exchange, env).repository.createPosition(data) };
 }
+
+/** A manual close: market-close the exchange position, then close the open row. */
+export function closeActor(name: string, symbol: string, exchange: string, env: ScenarioEnv): ActorSpec {
+  return {
+    name,
+    keys: [`${symbol}@${exchange}`],
+    run: async (ports) => {
+      const bot = botOf(ports, exchange, env);
+      const row = await bot.repository.getOpenPosition(symbol, exchange);
+      if (!row) return null;
+      await ports.exchange(exchange).closePosition(symbol);
+      await bot.repository.closePosition(row.id, 'manual close');
+      return row.id;
+    },
+  };
+}

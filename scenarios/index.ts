@@ -1,6 +1,7 @@
 // The scenario registry (one typed map, STYLE section 6) and the scenario API.
 import { activationRace } from './activation-race.ts';
 import { closeReopen } from './close-reopen.ts';
+import { closeWhileOpening } from './close-while-opening.ts';
 import type { Scenario } from './define-scenario.ts';
 import { lostUpdate } from './lost-update.ts';
 import { planTest2 } from './plan-test-2.ts';
@@ -19,10 +20,11 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   [closeReopen.name]: closeReopen,
   [stopLossRollback.name]: stopLossRollback,
   [syncClosesInflight.name]: syncClosesInflight,
+  [closeWhileOpening.name]: closeWhileOpening,
   [lostUpdate.name]: lostUpdate,
 };
 
 export { defineScenario, expectationFor } from './define-scenario.ts';
 export type { Expectation, Scenario, ScenarioEnv, SetupContext } from './define-scenario.ts';
-export { createActor, signalActor, syncActor } from './bot-actors.ts';
+export { closeActor, createActor, signalActor, syncActor } from './bot-actors.ts';
 export type { SignalSpec } from './bot-actors.ts';

@@ -7,6 +7,10 @@ import { STRATEGIES, type StrategyName } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
 import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
+import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
+
+/** `--property` without `--layers`: the baseline and the sets the matrix shows holding. */
+export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'check-open-statuses', 'single-transaction', 'recommended'];
 
 export interface CliOptions {
   readonly list: boolean;
@@ -30,6 +34,8 @@ export interface CliOptions {
   readonly hangTimeoutMs: number;
   readonly property: boolean;
   readonly runs: number;
+  /** `--expect s@l=holds`: overrides of declared expectations (what a team asserts in CI). */
+  readonly expectOverrides: readonly { readonly scenario: string; readonly layers: string; readonly expect: 'holds' | 'violates' }[];
 }
 
 export const USAGE = `Usage: npm run scenarios -- [options]
@@ -54,6 +60,7 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --out <dir>                where reports go (default: reports)
   --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
   --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
+  --expect <s@l=holds|violates>  override a declared expectation (repeatable)
   --help                     this text
 
 Exit codes: 0 success, 1 with --ci when an expectation is contradicted, 2 bad input.`;
@@ -98,6 +105,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         out: { type: 'string' },
         'hang-timeout': { type: 'string' },
         ci: { type: 'boolean', default: false },
+        expect: { type: 'string', multiple: true },
       },
     }));
   } catch (e) {
@@ -105,12 +113,27 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
   }
   const replay = values.replay ? parseReplayTarget(values.replay) : null;
   const scenarioNames = replay ? [replay.scenario] : (values.scenario ?? Object.keys(SCENARIOS));
-  const scenarios = scenarioNames.map((n) => {
-    const s = SCENARIOS[n];
-    if (!s) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', n, Object.keys(SCENARIOS));
-    return s;
+  const expectOverrides = (values.expect ?? []).map((e) => {
+    const m = /^([a-z0-9-]+)@([a-z0-9+-]+)=(holds|violates)$/.exec(e);
+    if (!m) throw new HarnessError('E_BAD_ARGUMENT', `--expect must look like <scenario>@<layers>=holds|violates, got '${e}'`);
+    if (!SCENARIOS[m[1] as string]) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', m[1] as string, Object.keys(SCENARIOS));
+    resolveLayerSet(m[2] as string);
+    return { scenario: m[1] as string, layers: m[2] as string, expect: m[3] as 'holds' | 'violates' };
   });
-  const layerSets = (replay ? [replay.layers] : (values.layers ?? defaultLayerSetIds())).map(resolveLayerSet);
+  const scenarios = scenarioNames.map((n) => {
+    // A property counterexample names its workload: `prop-sa0-y0` replays like a scenario.
+    const workload = parseWorkloadName(n);
+    const s = workload ? workloadScenario(workload) : SCENARIOS[n];
+    if (!s) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', n, Object.keys(SCENARIOS));
+    const overrides = expectOverrides.filter((o) => o.scenario === n);
+    if (overrides.length === 0) return s;
+    const expect: Record<string, 'holds' | 'violates'> = { ...s.expect };
+    for (const o of overrides) expect[o.layers] = o.expect;
+    return { ...s, expect: expect as Scenario['expect'] };
+  });
+  const property = values.property ?? false;
+  const layerIds = replay ? [replay.layers] : (values.layers ?? (property ? PROPERTY_DEFAULT_LAYER_SETS : defaultLayerSetIds()));
+  const layerSets = layerIds.map(resolveLayerSet);
   const strategyName = replay ? 'replay' : (values.strategy ?? 'exhaustive');
   if (!(strategyName in STRATEGIES)) throw unknownName('E_UNKNOWN_STRATEGY', 'strategy', strategyName, Object.keys(STRATEGIES));
   if (strategyName === 'replay' && !replay) throw new HarnessError('E_BAD_ARGUMENT', '--strategy replay needs --replay <scenario>@<layers>:<schedule>');
@@ -143,7 +166,8 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     ci: values.ci ?? false,
     shard,
     hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
-    property: values.property ?? false,
+    property,
+    expectOverrides,
     runs: int('runs', values.runs, 100, 1),
   };
 }

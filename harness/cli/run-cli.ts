@@ -3,6 +3,7 @@
 import { chooseProvider, stopAllResources, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, writeReports } from '../report/index.ts';
+import { runPropertyCli } from '../prop/index.ts';
 import { runMatrix, runReplay } from '../run/index.ts';
 import { listing, parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
@@ -43,7 +44,6 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       return 0;
     }
     if (options.property) {
-      const { runPropertyCli } = await import('../prop/index.ts');
       return await runPropertyCli(server, options, io);
     }
     io.out.write(

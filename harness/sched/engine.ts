@@ -10,7 +10,7 @@ import { GatedExchangeClient } from './gated-exchange-client.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import { Schedule } from './schedule.ts';
 import { ABANDON, type ActorView, type StepKind, type Strategy } from './strategy.ts';
-import { actorError, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
+import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 
 /** What an actor's code gets: the bot's ports, scheduled. */
 export interface ActorPorts {
@@ -502,9 +502,13 @@ export class Scheduler {
 
 const NEVER = new Promise<never>(() => undefined);
 
+/** What a trace shows for a failed step: the SQLSTATE, else the exchange's code, else the error's. */
 function errorCode(e: unknown): string {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : 'ERROR';
+  const err = e as { code?: unknown; exchangeCode?: unknown } | null;
+  const sqlState = sqlStateOf(e);
+  if (sqlState) return sqlState;
+  if (typeof err?.exchangeCode === 'string') return err.exchangeCode;
+  return typeof err?.code === 'string' ? err.code : 'ERROR';
 }
 
 /** BEGIN touches nothing another session can see; other statements touch the actor's keys. */

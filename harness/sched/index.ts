@@ -5,7 +5,7 @@ export { ExhaustiveStrategy } from './exhaustive-strategy.ts';
 export type { ExhaustiveOptions } from './exhaustive-strategy.ts';
 export { PctStrategy } from './pct-strategy.ts';
 export { RandomStrategy } from './random-strategy.ts';
-export { ChoiceStrategy, ReplayStrategy } from './replay-strategy.ts';
+export { ChoiceStrategy, ReplayStrategy, SegmentStrategy } from './replay-strategy.ts';
 export { Schedule, formatReplayTarget, parseReplayTarget } from './schedule.ts';
 export type { ReplayTarget } from './schedule.ts';
 export { SeededRandom } from './seeded-random.ts';

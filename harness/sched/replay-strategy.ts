@@ -65,3 +65,44 @@ export class ChoiceStrategy implements Strategy {
     return { strategy: this.name, runs: this.runs };
   }
 }
+
+/**
+ * Schedules as runs of steps: each segment [pick, length] releases `runnable[pick mod n]` for up
+ * to `length` steps in a row. Races need one actor to get well ahead of another; a handful of
+ * segments expresses that where per-step coin flips almost never do, and shrinks to few numbers.
+ */
+export class SegmentStrategy implements Strategy {
+  readonly name = 'segments';
+  private runs = 0;
+  private segment = 0;
+  private actor = -1;
+  private remaining = 0;
+  constructor(private readonly segments: readonly (readonly [number, number])[]) {}
+  beginRun(): boolean {
+    this.segment = 0;
+    this.actor = -1;
+    this.remaining = 0;
+    return this.runs < 1;
+  }
+  next(runnable: readonly ActorView[]): number {
+    if (this.remaining > 0) {
+      const i = runnable.findIndex((v) => v.actor === this.actor);
+      if (i >= 0) {
+        this.remaining--;
+        return i;
+      }
+    }
+    const seg = this.segments[this.segment++];
+    if (!seg) return 0;
+    const i = seg[0] % runnable.length;
+    this.actor = (runnable[i] as ActorView).actor;
+    this.remaining = seg[1] - 1;
+    return i;
+  }
+  endRun(): void {
+    this.runs++;
+  }
+  stats(): StrategyStats {
+    return { strategy: this.name, runs: this.runs };
+  }
+}

@@ -1,0 +1,40 @@
+// `npm run scenarios -- --property`: property runs per layer set, with progress and replay commands.
+import type { StartedPostgres } from '../db/index.ts';
+import { runProperty } from './property-run.ts';
+
+/** Layer sets the measured matrix shows holding for the duplicate invariants; `--ci` expects them to pass. */
+export const PROPERTY_EXPECTED_TO_HOLD: ReadonlySet<string> = new Set(['recommended', 'check-open-statuses', 'single-transaction']);
+
+export interface PropertyCliOptions {
+  readonly layerSets: readonly import('../fixes/index.ts').LayerSet[];
+  readonly runs: number;
+  readonly seed: number;
+  readonly ci: boolean;
+}
+
+export async function runPropertyCli(server: StartedPostgres, options: PropertyCliOptions, io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream }): Promise<number> {
+  let contradicted = 0;
+  for (const layerSet of options.layerSets) {
+    io.err.write(`property: ${layerSet.id}, ${options.runs} runs, seed ${options.seed}\n`);
+    const r = await runProperty({
+      server,
+      layerSet,
+      runs: options.runs,
+      seed: options.seed,
+      onRun: (n) => {
+        if (n % 50 === 0) io.err.write(`  ${layerSet.id}: ${n} runs\n`);
+      },
+    });
+    if (r.passed) {
+      io.out.write(`${layerSet.id}: property holds over ${r.runs} runs (seed ${r.seed})\n`);
+    } else {
+      const cx = r.counterexample;
+      io.out.write(`${layerSet.id}: property FAILS after ${r.runs} runs, shrunk ${r.shrinks} times to ${cx?.flows ?? '?'} flows\n`);
+      for (const v of cx?.violations ?? []) io.out.write(`  [${v.invariant}] ${v.message}\n`);
+      if (cx) io.out.write(`  replay: ${cx.command}\n`);
+    }
+    const expectedToHold = PROPERTY_EXPECTED_TO_HOLD.has(layerSet.id);
+    if ((expectedToHold && !r.passed) || (layerSet.id === 'baseline' && r.passed)) contradicted++;
+  }
+  return options.ci && contradicted > 0 ? 1 : 0;
+}
