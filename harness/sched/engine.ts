@@ -90,9 +90,9 @@ interface ActorRt {
   /** False once its run ended: any further gate or sleep of the actor fails at once. */
   live: boolean;
   /**
-   * Its in-flight statement may be polled. Set one event-loop turn after sending (and after each
-   * "not blocked" answer): most statements return within that turn, and a poll per statement
-   * would cost more than the statement.
+   * Its in-flight statement may be polled. Set POLL_DELAY_MS after sending (and after each
+   * "not blocked" answer): most statements return by then, and a poll per statement would cost
+   * more than the statement.
    */
   pollReady: boolean;
 }
@@ -340,10 +340,11 @@ export class Scheduler {
 
   private armPoll(rt: ActorRt): void {
     rt.pollReady = false;
-    setImmediate(() => {
+    // Not a time-out: only a "blocked" answer from PostgreSQL ever marks an actor blocked.
+    setTimeout(() => {
       rt.pollReady = true;
       if (rt.state === 'inflight') this.notify();
-    });
+    }, POLL_DELAY_MS);
   }
 
   private stepFinished(rt: ActorRt, result: string, error: unknown): void {
@@ -501,6 +502,9 @@ export class Scheduler {
 }
 
 const NEVER = new Promise<never>(() => undefined);
+
+/** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
+const POLL_DELAY_MS = 1;
 
 /** What a trace shows for a failed step: the SQLSTATE, else the exchange's code, else the error's. */
 function errorCode(e: unknown): string {
