@@ -232,7 +232,7 @@ export class Scheduler {
       sql: new GatedSqlClient(rt.session, (kind, label, detail) => this.gate(rt, kind, label, detail), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt)),
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
       exchange: (name) =>
-        new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`ex:${name}`]), (r, e) =>
+        new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`${READ_ONLY_EXCHANGE_CALLS.has(op) ? 'r:' : ''}ex:${name}`]), (r, e) =>
           this.stepFinished(rt, r, e),
         ),
     };
@@ -503,6 +503,9 @@ export class Scheduler {
 
 const NEVER = new Promise<never>(() => undefined);
 
+/** Exchange requests that change nothing on the exchange. */
+const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 'getOrder']);
+
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;
 
@@ -515,8 +518,13 @@ function errorCode(e: unknown): string {
   return typeof err?.code === 'string' ? err.code : 'ERROR';
 }
 
-/** BEGIN touches nothing another session can see; other statements touch the actor's keys. */
+/**
+ * BEGIN touches nothing another session can see; a plain SELECT only reads the actor's keys (no
+ * lock, nothing to make visible); every other statement may write them.
+ */
 function sqlFootprint(spec: ActorSpec, sql: string): readonly string[] | 'all' {
   if (/^\s*BEGIN\b/i.test(sql)) return [];
-  return spec.keys ? spec.keys.map((k) => `db:${k}`) : 'all';
+  if (!spec.keys) return 'all';
+  const read = /^\s*SELECT\b/i.test(sql) && !/pg_advisory|\bFOR\s+(UPDATE|SHARE|NO KEY|KEY)\b/i.test(sql);
+  return spec.keys.map((k) => (read ? `r:db:${k}` : `db:${k}`));
 }

@@ -11,7 +11,8 @@ export interface ActorView {
   readonly label: string;
   /**
    * What the step may touch, for partial-order reduction: resource keys, or 'all' when unknown.
-   * Two steps of different actors with disjoint keys commute.
+   * A key prefixed `r:` is only read. Two steps of different actors commute unless they share a
+   * key that at least one of them writes.
    */
   readonly footprint: readonly string[] | 'all';
 }
@@ -46,6 +47,15 @@ export interface StrategyStats {
 export function independent(a: ActorView, b: ActorView): boolean {
   if (a.actor === b.actor) return false;
   if (a.footprint === 'all' || b.footprint === 'all') return false;
-  const set = new Set(a.footprint);
-  return !b.footprint.some((k) => set.has(k));
+  const modes = new Map<string, boolean>();
+  for (const k of a.footprint) {
+    const read = k.startsWith('r:');
+    const key = read ? k.slice(2) : k;
+    modes.set(key, (modes.get(key) ?? true) && read);
+  }
+  return !b.footprint.some((k) => {
+    const read = k.startsWith('r:');
+    const aRead = modes.get(read ? k.slice(2) : k);
+    return aRead !== undefined && !(aRead && read);
+  });
 }
