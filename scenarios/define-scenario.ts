@@ -35,6 +35,8 @@ export interface Scenario {
   check?(state: ObservedState, results: readonly unknown[]): Violation[];
   /** Expected outcome per layer set id; `default` for every other set. */
   readonly expect: Readonly<Record<string, Expectation>> & { readonly default: Expectation };
+  /** Exhaustive search of this scenario stops at this many preemptions per run (CHESS-style). */
+  readonly preemptionBound?: number;
   /** Too many interleavings for exhaustive search: sample with this strategy instead. */
   readonly sample?: { readonly strategy: 'pct' | 'random'; readonly runs: number };
 }

@@ -9,5 +9,7 @@ export const signalSignal = defineScenario({
   plan: 'Problem #2; Option 3 "return existing id"',
   actors: (env) => [signalActor('signal-a', { symbol: 'ETHUSDT', exchange: 'binance' }, env), signalActor('signal-b', { symbol: 'ETHUSDT', exchange: 'binance' }, env)],
   invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'exposure-matches', 'valid-transitions', 'no-stuck-intermediate'],
+  // Two full flows have too many interleavings to enumerate; races of depth ≤ 3 need ≤ 2 preemptions.
+  preemptionBound: 2,
   expect: { default: 'violates', 'single-transaction': 'holds' },
 });

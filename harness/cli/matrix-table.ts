@@ -9,15 +9,6 @@ function cellText(c: CellResult | undefined): string {
   return `${mark}${c.agrees ? '' : ' !'}`;
 }
 
-export function coverageText(c: CellResult): string {
-  const s = c.coverage.stats;
-  if (c.coverage.kind === 'exhaustive') {
-    return c.coverage.complete ? `all ${c.schedules} interleavings${s.pruned ? ` (POR pruned ${s.pruned})` : ''}` : `${c.schedules} of more (budget hit)`;
-  }
-  if (s.pctBound) return `${c.schedules} sampled, pct p≥${s.pctBound.p.toExponential(1)}/run (n=${s.pctBound.n}, k=${s.pctBound.k}, d=${s.pctBound.d})`;
-  return `${c.schedules} ${c.coverage.kind}`;
-}
-
 export function renderMatrixTable(r: RunResult): string {
   const scen = r.scenarios.map((s) => s.name);
   const layers = r.layerSets.map((l) => l.id);

@@ -1,6 +1,6 @@
 // Progress of a long run: a live status line on a terminal, plain lines otherwise (CI logs).
 import type { ProgressEvent } from '../run/index.ts';
-import { coverageText } from './matrix-table.ts';
+import { coverageText } from '../report/index.ts';
 
 export function progressPrinter(stream: NodeJS.WriteStream): (e: ProgressEvent) => void {
   const tty = stream.isTTY === true;

@@ -41,7 +41,10 @@ export function coverageText(cell: CellResult): string {
   if (cell.error !== undefined) return 'not run';
   const n = cell.schedules;
   const { coverage } = cell;
-  if (coverage.kind === 'exhaustive') return coverage.complete ? `all ${plural(n, 'interleaving')}` : `${plural(n, 'interleaving')} (exhaustive, budget reached before the end)`;
+  if (coverage.kind === 'exhaustive') {
+    const bound = coverage.preemptionBound === undefined ? '' : ` with ≤ ${coverage.preemptionBound} preemptions`;
+    return coverage.complete ? `all ${plural(n, 'interleaving')}${bound}` : `${plural(n, 'interleaving')}${bound} (exhaustive, budget reached before the end)`;
+  }
   if (coverage.kind === 'replay') return `${plural(n, 'replayed schedule')}`;
   const bound = coverage.stats.pctBound;
   return bound ? `${countText(n)} sampled (pct bound ${pctBoundText(bound)})` : `${countText(n)} sampled (${coverage.stats.strategy})`;

@@ -6,3 +6,4 @@ export { renderJunit } from './junit-renderer.ts';
 export { renderMarkdown } from './markdown-renderer.ts';
 export { REPORT_FORMATS, REPORT_FORMAT_NAMES, isReportFormat, parseFormats, writeReports } from './report-formats.ts';
 export type { ReportFormat, ReportFormatDefinition } from './report-formats.ts';
+export { coverageText } from './cell-wording.ts';

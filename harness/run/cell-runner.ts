@@ -98,7 +98,12 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const expectation = expectationFor(scenario, layerSet.id);
   const sample = options.strategy === 'exhaustive' ? scenario.sample : undefined;
   const strategyName: StrategyName = sample ? sample.strategy : options.strategy;
-  const strategyOptions = sample ? { ...options.strategyOptions, budget: Math.min(options.strategyOptions.budget, sample.runs) } : options.strategyOptions;
+  const bounded = options.strategy === 'exhaustive' && scenario.preemptionBound !== undefined && options.strategyOptions.preemptionBound === undefined;
+  const strategyOptions = sample
+    ? { ...options.strategyOptions, budget: Math.min(options.strategyOptions.budget, sample.runs) }
+    : bounded
+      ? { ...options.strategyOptions, preemptionBound: scenario.preemptionBound }
+      : options.strategyOptions;
   const strategy = STRATEGIES[strategyName].create(strategyOptions);
   let harness: CellHarness;
   try {
@@ -142,6 +147,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const coverage: Coverage = {
     kind: strategyName === 'exhaustive' ? 'exhaustive' : strategyName === 'replay' ? 'replay' : 'sampled',
     complete: strategyName === 'exhaustive' && stats.complete === true,
+    ...(strategyOptions.preemptionBound === undefined ? {} : { preemptionBound: strategyOptions.preemptionBound }),
     stats,
   };
   const measured = violating > 0 ? 'violates' : 'holds';

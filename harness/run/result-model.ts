@@ -27,6 +27,8 @@ export interface Coverage {
   /** `exhaustive`: every interleaving (up to partial-order reduction) ran when `complete`. */
   readonly kind: 'exhaustive' | 'sampled' | 'replay';
   readonly complete: boolean;
+  /** Exhaustive search was limited to runs with at most this many preemptions. */
+  readonly preemptionBound?: number;
   readonly stats: StrategyStats;
 }
 
