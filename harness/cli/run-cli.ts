@@ -1,6 +1,6 @@
 // The scenarios command: flags → scenarios × layer sets on a real PostgreSQL → matrix, reports,
 // replay commands, exit code. It gets argv, env and streams from main.ts, the only entry point.
-import { chooseProvider, stopAllResources, type StartedPostgres } from '../db/index.ts';
+import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, writeReports } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
@@ -79,6 +79,10 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
 }
 
 function reportError(e: unknown, io: CliIo): number {
+  if (isShuttingDown()) {
+    io.err.write('interrupted: PostgreSQL stopped and its directory removed\n');
+    return 130;
+  }
   if (e instanceof HarnessError) {
     io.err.write(`error ${e.code}: ${e.message}\n`);
     return INPUT_ERROR_CODES.has(e.code) ? 2 : 3;

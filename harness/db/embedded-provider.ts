@@ -4,13 +4,57 @@
 // handlers end the process with code 0 and turn a red test run green.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { HarnessError } from '../errors/index.ts';
 import { THROWAWAY_SERVER_SETTINGS, type PostgresProvider, type StartedPostgres } from './postgres-provider.ts';
 import { registerCleanup } from './process-cleanup.ts';
+
+const DIR_PREFIX = 'prh-pg-';
+/** Holds the pid of the harness process that owns the directory. */
+const OWNER_FILE = 'owner.pid';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Fast shutdown of a postmaster and removal of its directory, by a shell that outlives us. */
+function stopDetached(pid: number, dir: string): void {
+  const script = `kill -INT ${pid} 2>/dev/null; i=0; while kill -0 ${pid} 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; kill -KILL ${pid} 2>/dev/null; rm -rf '${dir}'`;
+  spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
+}
+
+/**
+ * Directories left by a harness process that died without cleaning up (SIGKILL): stop their
+ * server and remove them, so runs never pile up PostgreSQL processes.
+ */
+function reapOrphans(base: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(base).filter((n) => n.startsWith(DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const dir = join(base, name);
+    try {
+      const owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+      if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+      const pmPid = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (Number.isInteger(pmPid) && pmPid > 0 && alive(pmPid)) stopDetached(pmPid, dir);
+      else rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not ours, or already gone
+    }
+  }
+}
 
 interface Binaries {
   readonly initdb: string;
@@ -100,14 +144,19 @@ export class EmbeddedPostgresProvider implements PostgresProvider {
   async start(): Promise<StartedPostgres> {
     const bins = await loadBinaries();
     const ids = serverUser();
-    const dir = mkdtempSync(join(this.options.baseDir ?? tmpdir(), 'prh-pg-'));
+    const base = this.options.baseDir ?? tmpdir();
+    reapOrphans(base);
+    const dir = mkdtempSync(join(base, DIR_PREFIX));
+    writeFileSync(join(dir, OWNER_FILE), String(process.pid));
     const removeDir = () => rmSync(dir, { recursive: true, force: true });
     let child: ChildProcess | undefined;
     const unregister = registerCleanup(
       async () => stop(),
       () => {
-        child?.kill('SIGQUIT');
-        removeDir();
+        // The process is exiting (a crash, process.exit): leave the shutdown and the removal to
+        // a detached shell, which outlives us and waits for PostgreSQL to be gone.
+        if (child?.pid) stopDetached(child.pid, dir);
+        else removeDir();
       },
     );
     const stop = async (): Promise<void> => {
@@ -137,7 +186,8 @@ export class EmbeddedPostgresProvider implements PostgresProvider {
         const port = await freePort();
         const args = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`];
         for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
-        const c = spawn(bins.postgres, args, { ...(ids ?? {}), stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+        // Its own process group: a terminal's Ctrl-C reaches us, and we stop the server in order.
+        const c = spawn(bins.postgres, args, { ...(ids ?? {}), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
         child = c;
         try {
           await waitReady(c);

@@ -29,6 +29,8 @@ export class HarnessDatabases {
 
   private constructor(readonly server: StartedPostgres) {
     this.admin = new pg.Client({ connectionString: server.urlFor(server.maintenanceDatabase) });
+    // A server shutting down under us must surface as a failed query, not crash the process.
+    this.admin.on('error', () => undefined);
   }
 
   static async open(server: StartedPostgres): Promise<HarnessDatabases> {
@@ -45,6 +47,7 @@ export class HarnessDatabases {
   async createTemplate(key: string, files: readonly SqlFile[]): Promise<HarnessDatabase> {
     const db = await this.createMarked(`${DB_PREFIX}tpl_${sanitize(key)}_${process.pid}_${++counter}`);
     const client = new pg.Client({ connectionString: db.url });
+    client.on('error', () => undefined);
     await client.connect();
     try {
       for (const f of files) {

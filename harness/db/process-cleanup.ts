@@ -41,6 +41,11 @@ export function registerCleanup(async: () => Promise<void>, sync: () => void): (
   return () => stoppers.delete(s);
 }
 
+/** True once a SIGINT/SIGTERM started the shutdown: errors from then on are its echo. */
+export function isShuttingDown(): boolean {
+  return exiting;
+}
+
 /** Stops every registered resource (tests and the CLI call it before exiting on an uncaught error). */
 export function stopAllResources(): Promise<void> {
   return stopAll();

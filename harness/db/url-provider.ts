@@ -18,6 +18,7 @@ export class UrlPostgresProvider implements PostgresProvider {
     }
     const maintenanceDatabase = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres';
     const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000 });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.query('SELECT 1');
