@@ -29,6 +29,8 @@ export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
   'E_UNKNOWN_STRATEGY',
   'E_UNKNOWN_FORMAT',
   'E_SCHEDULE_PARSE',
+  // A --replay string recorded on another scenario, layer set or version of the code.
+  'E_SCHEDULE_DIVERGED',
   'E_BAD_ARGUMENT',
 ]);
 
@@ -45,5 +47,6 @@ export class HarnessError extends Error {
 
 /** "unknown layer 'x'; valid: a, b, c" — the shape of every bad-name error. */
 export function unknownName(code: HarnessErrorCode, what: string, name: string, valid: Iterable<string>): HarnessError {
-  return new HarnessError(code, `unknown ${what} '${name}'; valid ${what}s: ${[...valid].join(', ')}`);
+  const plural = what.endsWith('y') ? `${what.slice(0, -1)}ies` : `${what}s`;
+  return new HarnessError(code, `unknown ${what} '${name}'; valid ${plural}: ${[...valid].join(', ')}`);
 }

@@ -71,14 +71,12 @@ export function parseWorkloadName(name: string): Flow[] | null {
   if (!name.startsWith('prop-')) return null;
   const flows: Flow[] = [];
   for (const t of name.slice(5).split('-')) {
-    const m = /^(?:y([01])|([sc])([ab])([01])(f?)(r?))$/.exec(t);
+    // A close has no [f][r] flags: accepting them would name one workload two ways.
+    const m = /^(?:y([01])|s([ab])([01])(f?)(r?)|c([ab])([01]))$/.exec(t);
     if (!m) throw new HarnessError('E_UNKNOWN_SCENARIO', `malformed property workload '${name}' at '${t}': tokens are y<ex>, s<sym><ex>[f][r], c<sym><ex> with sym a|b and ex 0|1`);
     if (m[1] !== undefined) flows.push({ kind: 'sync', exchange: Number(m[1]) });
-    else {
-      const symbol = SYM.indexOf(m[3] as string);
-      const exchange = Number(m[4]);
-      flows.push(m[2] === 's' ? { kind: 'signal', symbol, exchange, rejectStop: m[5] === 'f', reopen: m[6] === 'r' } : { kind: 'close', symbol, exchange });
-    }
+    else if (m[2] !== undefined) flows.push({ kind: 'signal', symbol: SYM.indexOf(m[2]), exchange: Number(m[3]), rejectStop: m[4] === 'f', reopen: m[5] === 'r' });
+    else flows.push({ kind: 'close', symbol: SYM.indexOf(m[6] as string), exchange: Number(m[7]) });
   }
   return flows;
 }

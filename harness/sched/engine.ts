@@ -420,7 +420,8 @@ export class Scheduler {
         const waiting = this.actors.filter((a) => a.state === 'inflight' && a.pollReady);
         // At most one poll in flight; a poll still out from an earlier wait is awaited, not repeated.
         if (waiting.length > 0 && !this.poll) this.poll = this.pollBlocked(waiting).finally(() => (this.poll = null));
-        await Promise.race([this.changePromise, this.poll ?? NEVER, limit]);
+        // Never race a promise that never settles: every race would leave a reaction on it.
+        await Promise.race(this.poll ? [this.changePromise, this.poll, limit] : [this.changePromise, limit]);
       }
     } finally {
       clearTimeout(timer);
@@ -500,8 +501,6 @@ export class Scheduler {
     await Promise.all(actors.map((a) => a.session.restore()));
   }
 }
-
-const NEVER = new Promise<never>(() => undefined);
 
 /** Exchange requests that change nothing on the exchange. */
 const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 'getOrder']);

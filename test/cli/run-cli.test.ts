@@ -1,0 +1,154 @@
+// runCli end to end on the suite's PostgreSQL: --list, exit code 2 with the valid choices on every
+// bad input, a small --ci run writing all four reports, a flipped --expect failing the gate, --replay.
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../harness/cli/run-cli.ts';
+import { LAYERS, NAMED_SETS } from '../../harness/fixes/index.ts';
+import { REPORT_FORMAT_NAMES } from '../../harness/report/index.ts';
+import { STRATEGIES, type RunResult } from '../../harness/run/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+
+interface CliRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+function fakeStream(): { stream: NodeJS.WriteStream; text: () => string } {
+  const chunks: string[] = [];
+  const stream = {
+    isTTY: false,
+    write(s: string | Uint8Array): boolean {
+      chunks.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8'));
+      return true;
+    },
+  };
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
+}
+
+/** Runs the CLI against the suite's server (never an embedded one of its own). */
+async function cli(argv: readonly string[], env: Record<string, string | undefined> = { DATABASE_URL: inject('pgAdminUrl') }): Promise<CliRun> {
+  const out = fakeStream();
+  const err = fakeStream();
+  const code = await runCli(argv, env, { out: out.stream, err: err.stream });
+  return { code, out: out.text(), err: err.text() };
+}
+
+const SCENARIO_NAMES = Object.keys(SCENARIOS);
+const LAYER_IDS = Object.keys(LAYERS);
+const STRATEGY_NAMES = Object.keys(STRATEGIES);
+
+let outDir: string;
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'prh-cli-test-'));
+});
+afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+describe('--list', () => {
+  it('prints every scenario, layer, named set and strategy, and exits 0', async () => {
+    const r = await cli(['--list']);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    for (const name of [...SCENARIO_NAMES, ...LAYER_IDS, ...Object.keys(NAMED_SETS), ...STRATEGY_NAMES]) expect(r.out).toContain(name);
+    for (const s of Object.values(SCENARIOS)) expect(r.out).toContain(s.title);
+    for (const l of Object.values(LAYERS)) expect(r.out).toContain(l.seedOption);
+  });
+});
+
+describe('bad input exits 2 and names the valid choices', () => {
+  const cases: readonly (readonly [string, readonly string[], string, readonly string[]])[] = [
+    ['an unknown scenario', ['--scenario', 'nope'], 'E_UNKNOWN_SCENARIO', SCENARIO_NAMES],
+    ['an unknown layer', ['--layers', 'nope'], 'E_UNKNOWN_LAYER', [...LAYER_IDS, 'recommended']],
+    ['an unknown layer inside a set', ['--layers', 'check-open-statuses+nope'], 'E_UNKNOWN_LAYER', [...LAYER_IDS, 'recommended']],
+    ['an unknown strategy', ['--strategy', 'nope'], 'E_UNKNOWN_STRATEGY', STRATEGY_NAMES],
+    ['an unknown report format', ['--format', 'pdf'], 'E_UNKNOWN_FORMAT', REPORT_FORMAT_NAMES],
+    ['a malformed replay string', ['--replay', 'garbage'], 'E_SCHEDULE_PARSE', ['<scenario>@<layers>:<schedule>']],
+    ['a malformed schedule in a replay', ['--replay', 'signal-sync@baseline:0x-1'], 'E_SCHEDULE_PARSE', ['0x3-1x2-0']],
+    ['a replay of an unknown scenario', ['--replay', 'nope@baseline:0'], 'E_UNKNOWN_SCENARIO', SCENARIO_NAMES],
+    ['a negative budget', ['--budget=-1'], 'E_BAD_ARGUMENT', ['--budget must be a whole number ≥ 1']],
+    ['a budget that looks like a flag', ['--budget', '-1'], 'E_BAD_ARGUMENT', ['--budget', '--budget=-XYZ']],
+    ['an unknown flag', ['--frobnicate'], 'E_BAD_ARGUMENT', ["Unknown option '--frobnicate'", '--scenario', '--layers', '--strategy', '--replay']],
+    ['a malformed --expect', ['--expect', 'signal-sync@baseline=maybe'], 'E_BAD_ARGUMENT', ['holds|violates']],
+    ['conflicting layers', ['--layers', 'open-status-index+full-unique-index'], 'E_LAYER_CONFLICT', ['open-status-index', 'full-unique-index']],
+    ['the other conflicting pair', ['--layers', 'optimistic-locking+locked-update'], 'E_LAYER_CONFLICT', ['optimistic-locking', 'locked-update']],
+  ];
+
+  it.each(cases)('%s: %j', async (_what, argv, code, named) => {
+    const r = await cli(argv);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain(`error ${code}:`);
+    for (const name of named) expect(r.err).toContain(name);
+    expect(r.out).toBe('');
+  });
+
+  it('an unreachable --database-url exits 2 with E_DB_UNREACHABLE', async () => {
+    const r = await cli(['--scenario', 'signal-sync', '--layers', 'baseline', '--database-url', 'postgresql://x@127.0.0.1:1/db'], {});
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain('error E_DB_UNREACHABLE:');
+    expect(r.err).toContain('127.0.0.1:1');
+  });
+});
+
+describe('a small run', () => {
+  const smallRun = ['--scenario', 'signal-sync', '--layers', 'baseline', '--layers', 'recommended', '--budget', '60', '--ci'];
+
+  it('with --ci exits 0 when every outcome agrees, and writes results.json, summary.md, junit.xml and report.html', async () => {
+    const r = await cli([...smallRun, '--out', outDir]);
+    expect(r.code, `${r.out}\n${r.err}`).toBe(0);
+    expect(r.out).toContain('0 contradicted expectations');
+    expect(r.out).toContain("--replay 'signal-sync@baseline:");
+    for (const file of ['results.json', 'summary.md', 'junit.xml', 'report.html']) {
+      expect((await stat(join(outDir, file))).size, file).toBeGreaterThan(0);
+    }
+    const result = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as RunResult;
+    expect(result.cells.map((c) => [c.layers, c.measured, c.agrees]).sort()).toEqual([
+      ['baseline', 'violates', true],
+      ['recommended', 'holds', true],
+    ]);
+    expect(await readFile(join(outDir, 'summary.md'), 'utf8')).toContain('signal-sync');
+    expect(await readFile(join(outDir, 'junit.xml'), 'utf8')).toContain('<testsuite');
+    expect(await readFile(join(outDir, 'report.html'), 'utf8')).toMatch(/<html/i);
+  });
+
+  it('with a flipped --expect exits 1: the CI gate fails on a contradicted expectation', async () => {
+    const flippedDir = join(outDir, 'flipped');
+    const r = await cli([...smallRun, '--expect', 'signal-sync@recommended=violates', '--out', flippedDir]);
+    expect(r.code, `${r.out}\n${r.err}`).toBe(1);
+    expect(r.out).toContain('1 contradicted expectations');
+    const result = JSON.parse(await readFile(join(flippedDir, 'results.json'), 'utf8')) as RunResult;
+    const recommended = result.cells.find((c) => c.layers === 'recommended');
+    expect(recommended?.expectation).toBe('violates');
+    expect(recommended?.measured).toBe('holds');
+    expect(recommended?.agrees).toBe(false);
+  });
+
+  it('without --ci the same contradiction exits 0', async () => {
+    const r = await cli(['--scenario', 'signal-sync', '--layers', 'recommended', '--budget', '3', '--expect', 'signal-sync@recommended=violates', '--format', 'json', '--out', join(outDir, 'no-ci')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('1 contradicted expectations');
+  });
+
+  // Reads the results.json the first run of this block wrote: the pasteable string as a user gets it.
+  it('--replay of the counterexample in results.json exits 0 and prints its trace with the violation', async () => {
+    const result = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as RunResult;
+    const cx = result.cells.find((c) => c.layers === 'baseline')?.counterexample;
+    expect(cx?.replay).toMatch(/^signal-sync@baseline:/);
+    const r = await cli(['--replay', cx?.replay ?? '']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain(`schedule ${cx?.schedule}`);
+    expect(r.out).toContain('createPosition:insert');
+    expect(r.out).toContain('violations:');
+    for (const v of cx?.violations ?? []) expect(r.out).toContain(`[${v.invariant}] ${v.message}`);
+    expect(r.out).not.toContain('invariants: all hold');
+  });
+
+  it('--replay of a schedule that does not fit the scenario fails with E_SCHEDULE_DIVERGED', async () => {
+    const r = await cli(['--replay', 'signal-sync@baseline:5']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('E_SCHEDULE_DIVERGED');
+  });
+});

@@ -1,0 +1,111 @@
+// Property runs on the real database: the baseline fails and shrinks to a replayable workload of at
+// most two flows; the layer sets the matrix proves keep holding on random workloads; names round-trip.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
+import { HarnessError } from '../../harness/errors/index.ts';
+import { resolveLayerSet } from '../../harness/fixes/index.ts';
+import { PROPERTY_INVARIANTS, flowArbitrary, parseWorkloadName, runProperty, workloadArbitrary, workloadName, workloadScenario } from '../../harness/prop/index.ts';
+import { runReplay } from '../../harness/run/index.ts';
+import { Schedule } from '../../harness/sched/index.ts';
+
+/** Runs per layer set that must hold: about 3 s each on two cores, the whole file well under a minute. */
+const RUNS_THAT_HOLD = 100;
+
+let server: StartedPostgres;
+beforeAll(async () => {
+  server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('runProperty on the baseline', () => {
+  it('fails, shrinks to at most 2 flows, and its replay string replays to a run with violations', async () => {
+    const result = await runProperty({ server, layerSet: resolveLayerSet('baseline'), runs: 200, seed: 1 });
+    expect(result.passed).toBe(false);
+    expect(result.layers).toBe('baseline');
+    const cx = result.counterexample;
+    expect(cx).not.toBeNull();
+    expect(cx?.flows).toBeLessThanOrEqual(2);
+    expect(cx?.workload).toHaveLength(cx?.flows ?? -1);
+    expect(cx?.replay.startsWith('prop-')).toBe(true);
+    expect(cx?.command).toBe(`npm run scenarios -- --replay '${cx?.replay}'`);
+    expect(cx?.violations.length).toBeGreaterThan(0);
+    for (const v of cx?.violations ?? []) expect(PROPERTY_INVARIANTS).toContain(v.invariant);
+
+    const m = /^(prop-[a-z0-9-]+)@([a-z0-9+-]+):(.+)$/.exec(cx?.replay ?? '');
+    expect(m, cx?.replay).not.toBeNull();
+    const [, name, layers, schedule] = m as RegExpExecArray;
+    expect(layers).toBe('baseline');
+    const workload = parseWorkloadName(name as string);
+    expect(workload).toEqual(cx?.workload);
+    const replay = await runReplay(server, workloadScenario(workload ?? []), resolveLayerSet(layers as string), Schedule.parse(schedule as string));
+    expect(replay.run.schedule.toString()).toBe(schedule);
+    expect(replay.violations.length).toBeGreaterThan(0);
+    expect(replay.violations.map((v) => v.invariant).sort()).toEqual(cx?.violations.map((v) => v.invariant).sort());
+  });
+
+  it('is deterministic for a seed: the same seed gives the same counterexample', async () => {
+    const a = await runProperty({ server, layerSet: resolveLayerSet('baseline'), runs: 200, seed: 7 });
+    const b = await runProperty({ server, layerSet: resolveLayerSet('baseline'), runs: 200, seed: 7 });
+    expect(a.passed).toBe(false);
+    expect(b.counterexample?.replay).toBe(a.counterexample?.replay);
+    expect(b.runs).toBe(a.runs);
+  });
+});
+
+describe('runProperty on the layer sets that hold', () => {
+  it.each(['recommended', 'check-open-statuses', 'single-transaction'])(`%s passes ${RUNS_THAT_HOLD} random workloads and schedules`, async (id) => {
+    const result = await runProperty({ server, layerSet: resolveLayerSet(id), runs: RUNS_THAT_HOLD, seed: 1 });
+    expect(result.counterexample?.replay ?? null).toBeNull();
+    expect(result.passed).toBe(true);
+    expect(result.runs).toBe(RUNS_THAT_HOLD);
+  });
+});
+
+describe('workload names', () => {
+  it('workloadName and parseWorkloadName round-trip every workload', () => {
+    fc.assert(
+      fc.property(fc.array(flowArbitrary, { minLength: 1, maxLength: 8 }), (flows) => {
+        const name = workloadName(flows);
+        expect(name.startsWith('prop-')).toBe(true);
+        expect(parseWorkloadName(name)).toEqual(flows);
+        expect(workloadScenario(flows).name).toBe(name);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the names of generated workloads are valid scenario names for a replay string', () => {
+    fc.assert(
+      fc.property(workloadArbitrary, (flows) => {
+        expect(workloadName(flows)).toMatch(/^[a-z0-9][a-z0-9-]*$/);
+      }),
+    );
+  });
+
+  it('spells flows as the documented tokens', () => {
+    expect(workloadName([{ kind: 'sync', exchange: 0 }, { kind: 'signal', symbol: 0, exchange: 1, rejectStop: true, reopen: true }, { kind: 'close', symbol: 1, exchange: 0 }])).toBe(
+      'prop-y0-sa1fr-cb0',
+    );
+    expect(parseWorkloadName('prop-sa0')).toEqual([{ kind: 'signal', symbol: 0, exchange: 0, rejectStop: false, reopen: false }]);
+  });
+
+  it('a name without the prop- prefix is not a workload', () => {
+    expect(parseWorkloadName('signal-sync')).toBeNull();
+    expect(parseWorkloadName('prop')).toBeNull();
+  });
+
+  it.each(['prop-', 'prop-x0', 'prop-sa2', 'prop-sc0', 'prop-y2', 'prop-sa0-', 'prop-sa0rf', 'prop-SA0', 'prop-y0--sa0', 'prop-ca0f', 'prop-cb1r'])('%s is malformed: E_UNKNOWN_SCENARIO naming the tokens', (name) => {
+    let caught: unknown;
+    try {
+      parseWorkloadName(name);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(HarnessError);
+    expect((caught as HarnessError).code).toBe('E_UNKNOWN_SCENARIO');
+    expect((caught as HarnessError).message).toContain('tokens are y<ex>, s<sym><ex>[f][r], c<sym><ex>');
+  });
+});
