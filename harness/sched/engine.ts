@@ -482,6 +482,9 @@ export class Scheduler {
   /** Stops what is still running, rolls back open transactions, replaces sessions left mid-statement. */
   private async endRun(): Promise<void> {
     const live = this.actors.filter((a) => a.state !== 'done');
+    // Where each stopped actor was when the run ended. How it unwinds (the RunEndedError of its
+    // gate, 57014 from its cancelled statement) is the engine's doing, not how the actor ended.
+    const stopped = live.map((a) => [a, a.state] as const);
     const inflightPids = live.filter((a) => a.session.busy).map((a) => a.session.pid);
     if (inflightPids.length > 0) {
       await this.observer.query('SELECT pg_cancel_backend(p) FROM unnest($1::int[]) AS p', [inflightPids]).catch(() => undefined);
@@ -495,6 +498,7 @@ export class Scheduler {
     }
     // Actors unwind within a few ticks; one stuck in an exchange call that never answers is left behind.
     if (live.length > 0) await this.withHangLimit(Promise.all(actors.map((a) => a.promise)));
+    for (const [a, state] of stopped) a.outcome = { status: 'unfinished', state };
     for (const a of actors) {
       if (a.state !== 'done') a.session.tainted = true;
     }

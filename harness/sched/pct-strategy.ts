@@ -32,7 +32,8 @@ export class PctStrategy implements Strategy {
     this.rng = rng;
     // Change points are drawn over the step count known so far; before the first run, none.
     const k = Math.max(this.k, 1);
-    for (let i = 1; i < this.depth && this.k > 0; i++) this.changePoints.set(1 + rng.int(k), this.depth - i);
+    // Steps are numbered 0..k−1; a change point at step 0 would change nothing worth choosing.
+    for (let i = 1; i < this.depth && this.k > 1; i++) this.changePoints.set(1 + rng.int(k - 1), this.depth - i);
     return true;
   }
 

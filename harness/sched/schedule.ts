@@ -34,7 +34,12 @@ export class Schedule {
       }
       const actor = Number(m[1]);
       const count = m[2] === undefined ? 1 : Number(m[2]);
-      if (count < 1) throw new HarnessError('E_SCHEDULE_PARSE', `malformed schedule '${text}': a repeat count must be at least 1 (token '${token}')`);
+      if (count < 1) {
+        throw new HarnessError(
+          'E_SCHEDULE_PARSE',
+          `malformed schedule '${text}' at token '${token}': a repeat count must be at least 1; expected tokens like 0, 1x3 joined by '-' (e.g. 0x3-1x2-0), or '~' for an empty schedule`,
+        );
+      }
       for (let k = 0; k < count; k++) choices.push(actor);
     }
     return new Schedule(choices);

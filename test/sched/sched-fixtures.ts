@@ -1,0 +1,77 @@
+// Shared pieces of the scheduler tests: actors made of plain SQL, a scheduler with no exchange,
+// every run a strategy gives, and the baseline/recommended bot harness of a layer set.
+import type { ExchangeClient } from '../../harness/bot/index.ts';
+import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
+import { resolveLayerSet, type LayerSet } from '../../harness/fixes/index.ts';
+import { CellHarness } from '../../harness/run/index.ts';
+import { Scheduler, type ActorSpec, type ScheduleRun, type Strategy } from '../../harness/sched/index.ts';
+import type { ScenarioEnv } from '../../scenarios/index.ts';
+
+/** For actors that never call the exchange. */
+export function noExchange(name: string): ExchangeClient {
+  throw new Error(`these tests have no exchange (asked for '${name}')`);
+}
+
+export function schedulerOn(databaseUrl: string, options: { hangTimeoutMs?: number } = {}): Promise<Scheduler> {
+  return Scheduler.connect({ databaseUrl, exchangeClient: noExchange, ...options });
+}
+
+/** An actor that runs `statements` in order on its session. */
+export function sqlActor(name: string, statements: readonly string[], keys?: readonly string[]): ActorSpec {
+  return {
+    name,
+    ...(keys ? { keys } : {}),
+    run: async ({ sql }) => {
+      for (const text of statements) await sql.query(text);
+      return statements.length;
+    },
+  };
+}
+
+/** Every run the strategy gives, in order (abandoned ones included). */
+export async function allRuns(scheduler: Scheduler, actors: readonly ActorSpec[], strategy: Strategy, before?: () => Promise<void>): Promise<ScheduleRun[]> {
+  const runs: ScheduleRun[] = [];
+  while (strategy.beginRun()) {
+    await before?.();
+    const run = await scheduler.run(actors, strategy);
+    strategy.endRun(run.schedule.choices.length);
+    runs.push(run);
+  }
+  return runs;
+}
+
+/** (Σs)! / ∏ s! — the interleavings of independent actors taking s_i steps each. */
+export function multinomial(sizes: readonly number[]): number {
+  let result = 1;
+  let n = 0;
+  for (const s of sizes) {
+    for (let k = 1; k <= s; k++) {
+      n++;
+      result = (result * n) / k;
+    }
+  }
+  return result;
+}
+
+export interface BotCell {
+  readonly harness: CellHarness;
+  readonly layerSet: LayerSet;
+  readonly env: ScenarioEnv;
+  close(): Promise<void>;
+}
+
+/** A CellHarness on a clone of `layers`'s template. */
+export async function botCell(dbs: HarnessDatabases, layers: string): Promise<BotCell> {
+  const layerSet = resolveLayerSet(layers);
+  const template: HarnessDatabase = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
+  const harness = await CellHarness.open(dbs, template);
+  return {
+    harness,
+    layerSet,
+    env: { policy: layerSet.policy, layerSet },
+    async close() {
+      await harness.close();
+      await dbs.drop(template);
+    },
+  };
+}
