@@ -128,7 +128,7 @@ function matrixCell(cell: CellResult | undefined): string {
   const classes = ['cell', cell.measured, ...(cell.agrees ? [] : ['disagree'])].join(' ');
   const bound = cell.coverage.stats.pctBound;
   const coverage = isProven(cell)
-    ? `<div class="cov proven">proven over all ${plural(cell.schedules, 'interleaving')}</div>`
+    ? `<div class="cov proven">proven over all ${plural(cell.schedules, 'interleaving')}${cell.coverage.preemptionBound === undefined ? '' : ` with ≤ ${cell.coverage.preemptionBound} preemptions`}</div>`
     : cell.coverage.kind === 'exhaustive'
       ? `<div class="cov">exhaustive, incomplete: ${plural(cell.schedules, 'interleaving')}</div>`
       : cell.coverage.kind === 'replay'
