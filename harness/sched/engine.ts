@@ -320,8 +320,10 @@ export class Scheduler {
   private gate(rt: ActorRt, kind: StepKind, label: string, detail: string, footprint?: readonly string[]): Promise<void> {
     if (!rt.live) return Promise.reject(new RunEndedError());
     if (!this.controlled) {
-      this.trace.push({ step: this.step++, actor: rt.index, kind, label, detail, result: 'pending', at: this.time, waitedOn: [] });
-      rt.current = this.trace[this.trace.length - 1] ?? null;
+      // A sleep has no result to wait for; other steps are completed by stepFinished.
+      const record: TraceStep = { step: this.step++, actor: rt.index, kind, label, detail, result: kind === 'sleep' ? 'ok' : 'pending', at: this.time, waitedOn: [] };
+      this.trace.push(record);
+      rt.current = kind === 'sleep' ? null : record;
       return Promise.resolve();
     }
     const fp = footprint ?? (kind === 'sleep' ? ['clock'] : sqlFootprint(rt.spec, detail));
