@@ -31,6 +31,8 @@ export interface CliOptions {
   readonly out: string;
   readonly ci: boolean;
   readonly shard: { k: number; n: number } | undefined;
+  /** `--merge`: results.json files of shards to merge into one report instead of running. */
+  readonly merge: readonly string[];
   readonly hangTimeoutMs: number;
   readonly property: boolean;
   readonly runs: number;
@@ -55,7 +57,8 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --db <provider>            embedded (default), url, testcontainers
   --database-url <url>       an existing server (also DATABASE_URL); the harness only writes to databases it creates
   --workers <n>              cells in parallel, each on its own database (default 2)
-  --shard <k/n>              run the k-th of n slices of the matrix
+  --shard <k/n>              run the k-th of n slices of the matrix (e.g. one per machine)
+  --merge <a.json,b.json>    merge shards' results.json into one set of reports (no run)
   --format <list>            json,md,junit,html (default: all)
   --out <dir>                where reports go (default: reports)
   --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
@@ -101,6 +104,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         'database-url': { type: 'string' },
         workers: { type: 'string' },
         shard: { type: 'string' },
+        merge: { type: 'string', multiple: true },
         format: { type: 'string' },
         out: { type: 'string' },
         'hang-timeout': { type: 'string' },
@@ -165,6 +169,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     out: values.out ?? 'reports',
     ci: values.ci ?? false,
     shard,
+    merge: (values.merge ?? []).flatMap((m) => m.split(',')).filter(Boolean),
     hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
     property,
     expectOverrides,

@@ -1,4 +1,5 @@
 // Entry point of `npm run scenarios`: process.env and argv enter here and nowhere deeper.
+import { spawn } from 'node:child_process';
 import { stopAllResources } from '../db/index.ts';
 import { runCli } from './run-cli.ts';
 
@@ -8,7 +9,11 @@ process.on('uncaughtException', (e) => {
   void stopAllResources().finally(() => process.exit(3));
 });
 
-const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr }).catch(async (e: unknown) => {
+// Worker processes run this same entry point (under tsx, execArgv carries its loader).
+const spawnSelf = (args: readonly string[]) =>
+  spawn(process.execPath, [...process.execArgv, process.argv[1] ?? 'harness/cli/main.ts', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr, spawnSelf }).catch(async (e: unknown) => {
   process.stderr.write(`fatal: ${String(e)}\n`);
   await stopAllResources();
   return 3;

@@ -1,10 +1,15 @@
 // The scenarios command: flags → scenarios × layer sets on a real PostgreSQL → matrix, reports,
 // replay commands, exit code. It gets argv, env and streams from main.ts, the only entry point.
-import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/index.ts';
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chooseProvider, isShuttingDown, registerCleanup, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
-import { parseFormats, writeReports } from '../report/index.ts';
+import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
-import { runMatrix, runReplay } from '../run/index.ts';
+import { mergeRunResults, runMatrix, runReplay, type RunResult } from '../run/index.ts';
 import { listing, parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
@@ -13,6 +18,12 @@ import { renderTrace } from './trace-table.ts';
 export interface CliIo {
   readonly out: NodeJS.WriteStream;
   readonly err: NodeJS.WriteStream;
+  /**
+   * Starts this command again in a child process (main.ts provides it). With it, `--workers N`
+   * runs N processes, one shard each, so the cells really use N cores; without it (tests, in
+   * process), workers are concurrent cells on one event loop.
+   */
+  readonly spawnSelf?: (args: readonly string[]) => ChildProcess;
 }
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
@@ -32,6 +43,17 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     io.out.write(`${listing()}\n`);
     return 0;
   }
+  if (options.merge.length > 0) {
+    try {
+      const parts = await Promise.all(options.merge.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunResult));
+      return await finish(mergeRunResults(parts), options, formats, io);
+    } catch (e) {
+      if (e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
+        return reportError(new HarnessError('E_BAD_ARGUMENT', `--merge: ${(e as Error).message}`), io);
+      }
+      return reportError(e, io);
+    }
+  }
   let server: StartedPostgres | undefined;
   try {
     server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl }).start();
@@ -46,9 +68,13 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     if (options.property) {
       return await runPropertyCli(server, options, io);
     }
+    const processes = io.spawnSelf && options.workers > 1 && !options.shard;
     io.out.write(
-      `Running ${options.scenarios.length} scenarios × ${options.layerSets.length} layer sets, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} workers, on ${server.kind} PostgreSQL\n`,
+      `Running ${options.scenarios.length} scenarios × ${options.layerSets.length} layer sets, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
     );
+    if (processes && io.spawnSelf) {
+      return await finish(await runInProcesses(options, server, io.spawnSelf), options, formats, io);
+    }
     const result = await runMatrix({
       scenarios: options.scenarios,
       layerSets: options.layerSets,
@@ -66,15 +92,78 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       ...(options.shard ? { shard: options.shard } : {}),
       onProgress: progressPrinter(io.err),
     });
-    io.out.write(`\n${renderMatrixTable(result)}\n`);
-    const written = await writeReports(result, formats, options.out);
-    io.out.write(`\nReports: ${written.join(', ')}\n`);
-    io.out.write(`${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${result.totals.disagreements} contradicted expectations\n`);
-    return options.ci && result.totals.disagreements > 0 ? 1 : 0;
+    return await finish(result, options, formats, io);
   } catch (e) {
     return reportError(e, io);
   } finally {
     await server?.stop();
+  }
+}
+
+/** Matrix, reports and exit code of a finished (or merged) run. */
+async function finish(result: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo): Promise<number> {
+  io.out.write(`\n${renderMatrixTable(result)}\n`);
+  const written = await writeReports(result, formats, options.out);
+  io.out.write(`\nReports: ${written.join(', ')}\n`);
+  io.out.write(`${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${result.totals.disagreements} contradicted expectations\n`);
+  return options.ci && result.totals.disagreements > 0 ? 1 : 0;
+}
+
+/** One child process per shard on the same server; their results.json merged. */
+async function runInProcesses(options: CliOptions, server: StartedPostgres, spawnSelf: NonNullable<CliIo['spawnSelf']>): Promise<RunResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'prh-shards-'));
+  const removeDir = registerCleanup(
+    () => rm(dir, { recursive: true, force: true }),
+    () => rmSync(dir, { recursive: true, force: true }),
+  );
+  try {
+    const n = options.workers;
+    const common = [
+      '--strategy', options.strategy,
+      '--budget', String(options.budget),
+      '--seed', String(options.seed),
+      '--depth', String(options.depth),
+      '--hang-timeout', String(options.hangTimeoutMs),
+      ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
+      ...(options.reduce ? [] : ['--no-reduce']),
+      ...options.scenarios.flatMap((s) => ['--scenario', s.name]),
+      ...options.layerSets.flatMap((l) => ['--layers', l.id]),
+      ...options.expectOverrides.flatMap((e) => ['--expect', `${e.scenario}@${e.layers}=${e.expect}`]),
+      '--workers', '1',
+      '--format', 'json',
+      '--db', 'url',
+      '--database-url', server.urlFor(server.maintenanceDatabase),
+    ];
+    const outs = Array.from({ length: n }, (_, i) => join(dir, `shard-${i + 1}`));
+    const codes = await Promise.all(
+      outs.map(
+        (out, i) =>
+          new Promise<number | null>((resolve, reject) => {
+            const child = spawnSelf([...common, '--shard', `${i + 1}/${n}`, '--out', out]);
+            const exited = new Promise<void>((done) => child.once('exit', () => done()));
+            // Ctrl-C or a crash of this process stops the workers too.
+            const unregister = registerCleanup(
+              async () => {
+                child.kill('SIGINT');
+                await exited;
+              },
+              () => child.kill('SIGKILL'),
+            );
+            child.once('error', reject);
+            child.once('exit', (code) => {
+              unregister();
+              resolve(code);
+            });
+          }),
+      ),
+    );
+    const failed = codes.findIndex((c) => c !== 0);
+    if (failed >= 0) throw new Error(`worker process ${failed + 1} of ${n} exited with ${String(codes[failed])}`);
+    const parts = await Promise.all(outs.map(async (out) => JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult));
+    return mergeRunResults(parts);
+  } finally {
+    removeDir();
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -3,6 +3,7 @@ export { CellHarness, runCell, replayCommand } from './cell-runner.ts';
 export type { CellOptions, CellTask } from './cell-runner.ts';
 export { runMatrix } from './run-matrix.ts';
 export type { MatrixOptions, ProgressEvent } from './run-matrix.ts';
+export { mergeRunResults } from './merge-results.ts';
 export { runReplay } from './replay-run.ts';
 export type { ReplayResult } from './replay-run.ts';
 export { RESULT_SCHEMA_VERSION } from './result-model.ts';

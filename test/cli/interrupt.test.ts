@@ -38,7 +38,7 @@ describe('SIGINT during a run', () => {
     const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
     expect(serverDirSeen).toBe(true);
     expect(code).toBe(130);
-    expect(readdirSync(tmp).filter((n) => n.startsWith('prh-pg-'))).toEqual([]);
+    expect(readdirSync(tmp).filter((n) => n.startsWith('prh-'))).toEqual([]);
     const ps = spawnSync('pgrep', ['-f', tmp], { encoding: 'utf8' });
     expect(ps.stdout.trim()).toBe('');
   });

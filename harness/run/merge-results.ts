@@ -1,0 +1,50 @@
+// Several RunResults of one matrix (shards run by worker processes or on other machines) → one.
+import { HarnessError } from '../errors/index.ts';
+import { RESULT_SCHEMA_VERSION, type RunResult } from './result-model.ts';
+
+export function mergeRunResults(parts: readonly RunResult[]): RunResult {
+  const [first] = parts;
+  if (!first) throw new HarnessError('E_BAD_ARGUMENT', 'nothing to merge: give at least one results.json');
+  for (const p of parts) {
+    if (p.schemaVersion !== RESULT_SCHEMA_VERSION) {
+      throw new HarnessError('E_BAD_ARGUMENT', `cannot merge results of schema version ${String(p.schemaVersion)}; this harness reads version ${RESULT_SCHEMA_VERSION}`);
+    }
+  }
+  const scenarios = unique(parts.flatMap((p) => p.scenarios), (s) => s.name);
+  const layerSets = unique(parts.flatMap((p) => p.layerSets), (l) => l.id);
+  const order = (name: string, list: readonly { name?: string; id?: string }[]) => list.findIndex((x) => (x.name ?? x.id) === name);
+  const seen = new Set<string>();
+  const cells = parts
+    .flatMap((p) => p.cells)
+    .filter((c) => {
+      const key = `${c.scenario}@${c.layers}`;
+      if (seen.has(key)) throw new HarnessError('E_BAD_ARGUMENT', `cell ${key} appears in two of the merged results; merge disjoint shards`);
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => order(a.scenario, scenarios) - order(b.scenario, scenarios) || order(a.layers, layerSets) - order(b.layers, layerSets));
+  const startedAt = parts.map((p) => p.startedAt).sort()[0] ?? first.startedAt;
+  const finishedAt = parts.map((p) => p.finishedAt).sort().at(-1) ?? first.finishedAt;
+  const { shard: _shard, ...options } = first.options;
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    startedAt,
+    finishedAt,
+    options: { ...options, workers: parts.reduce((n, p) => n + p.options.workers, 0) },
+    scenarios,
+    layerSets,
+    cells,
+    totals: {
+      cells: cells.length,
+      schedules: cells.reduce((n, c) => n + c.schedules, 0),
+      disagreements: cells.filter((c) => !c.agrees).length,
+      elapsedMs: Date.parse(finishedAt) - Date.parse(startedAt),
+    },
+  };
+}
+
+function unique<T>(items: readonly T[], key: (t: T) => string): T[] {
+  const out = new Map<string, T>();
+  for (const i of items) if (!out.has(key(i))) out.set(key(i), i);
+  return [...out.values()];
+}
