@@ -9,9 +9,17 @@ process.on('uncaughtException', (e) => {
   void stopAllResources().finally(() => process.exit(3));
 });
 
-// Worker processes run this same entry point (under tsx, execArgv carries its loader).
+// Worker processes run this same entry point (under tsx, execArgv carries its loader). The IPC
+// channel tells a worker when its parent is gone, however the parent ended.
 const spawnSelf = (args: readonly string[]) =>
-  spawn(process.execPath, [...process.execArgv, process.argv[1] ?? 'harness/cli/main.ts', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  spawn(process.execPath, [...process.execArgv, process.argv[1] ?? 'harness/cli/main.ts', ...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+if (process.send) {
+  // The channel must not keep a finished worker alive.
+  process.channel?.unref();
+  process.on('disconnect', () => {
+    void stopAllResources().finally(() => process.exit(130));
+  });
+}
 
 const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr, spawnSelf }).catch(async (e: unknown) => {
   process.stderr.write(`fatal: ${String(e)}\n`);

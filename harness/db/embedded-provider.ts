@@ -44,15 +44,21 @@ function reapOrphans(base: string): void {
   }
   for (const name of names) {
     const dir = join(base, name);
+    let owner: number;
     try {
-      const owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
-      if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
-      const pmPid = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-      if (Number.isInteger(pmPid) && pmPid > 0 && alive(pmPid)) stopDetached(pmPid, dir);
-      else rmSync(dir, { recursive: true, force: true });
+      owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
     } catch {
-      // not ours, or already gone
+      continue; // no owner file: not made by this harness version, leave it
     }
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    let pmPid = 0;
+    try {
+      pmPid = Number(readFileSync(join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    } catch {
+      // the server never started, or stopped: only the directory is left
+    }
+    if (Number.isInteger(pmPid) && pmPid > 0 && alive(pmPid)) stopDetached(pmPid, dir);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 
