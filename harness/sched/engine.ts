@@ -252,7 +252,7 @@ export class Scheduler {
     for (;;) {
       const settled = await this.settle();
       if (settled === 'hang') return 'hang';
-      const options = this.options_();
+      const options = this.runnableSteps();
       if (options.length === 0) {
         if (this.actors.every((a) => a.state === 'done')) return 'completed';
         // Only lock waits remain: a cycle PostgreSQL has not broken yet (deadlock_timeout).
@@ -271,7 +271,7 @@ export class Scheduler {
   }
 
   /** Paused actors, plus the sleepers due first (waking one is a choice like any other). */
-  private options_(): ActorView[] {
+  private runnableSteps(): ActorView[] {
     const views: ActorView[] = [];
     let earliest = Number.POSITIVE_INFINITY;
     for (const a of this.actors) if (a.state === 'sleeping') earliest = Math.min(earliest, a.wakeAt);
