@@ -14,7 +14,6 @@ export type HarnessErrorCode =
   | 'E_SCHEDULE_PARSE'
   | 'E_SCHEDULE_DIVERGED'
   | 'E_BAD_ARGUMENT'
-  | 'E_DEADLOCK_TIMEOUT'
   | 'E_MIGRATION';
 
 /** Codes that mean the user's input was wrong: the CLI exits 2 on them. */

@@ -1,6 +1,6 @@
 // The APTUSDT duplicate (Scenario B) reproduced deterministically: Sync runs while Signal sits in its
 // 3 s settlement sleep, imports the position a second time, and Signal's final UPDATE hits 23505.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AtomicPositionError,
   BASELINE_POLICY,
@@ -12,24 +12,17 @@ import {
 } from '../../harness/bot/index.ts';
 import { MockExchange, serveMockExchange, type ServedMockExchange } from '../../harness/exchange/index.ts';
 import { ManualClock, type PendingSleep } from './controlled-clocks.ts';
-import { positionDatabase, type PositionDatabase } from './position-database.ts';
+import { usePositionDatabase } from './position-database.ts';
 
 const aptSignal = { symbol: 'APTUSDT', side: 'long', quantity: 10, stopLossPercent: 0.02 } as const;
 
 describe('APTUSDT duplicate: Signal + Sync during the settlement sleep', () => {
-  let db: PositionDatabase;
+  const db = usePositionDatabase();
   let served: ServedMockExchange;
   let exchange: ExchangeClient;
   let clock: ManualClock;
 
-  beforeAll(async () => {
-    db = await positionDatabase();
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
   beforeEach(async () => {
-    await db.reset();
     served = serveMockExchange(new MockExchange({ prices: { APTUSDT: 8.5 } }));
     exchange = served.client('binance');
     clock = new ManualClock();

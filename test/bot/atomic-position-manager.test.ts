@@ -1,6 +1,6 @@
 // openPositionAtomic against a real PostgreSQL and the msw mock exchange: the happy path ends with
 // one protected 'active' row matching the exchange; a rejected stop-loss rolls back both sides.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AtomicPositionError,
   BASELINE_POLICY,
@@ -11,24 +11,17 @@ import {
 } from '../../harness/bot/index.ts';
 import { MockExchange, serveMockExchange, type ServedMockExchange } from '../../harness/exchange/index.ts';
 import { InstantClock } from './controlled-clocks.ts';
-import { positionDatabase, type PositionDatabase } from './position-database.ts';
+import { usePositionDatabase } from './position-database.ts';
 
 const btcLong = { symbol: 'BTCUSDT', side: 'long', quantity: 2, stopLossPercent: 0.02 } as const;
 
 describe('AtomicPositionManager.openPositionAtomic', () => {
-  let db: PositionDatabase;
+  const db = usePositionDatabase();
   let served: ServedMockExchange;
   let exchange: ExchangeClient;
   let clock: InstantClock;
 
-  beforeAll(async () => {
-    db = await positionDatabase();
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
   beforeEach(async () => {
-    await db.reset();
     served = serveMockExchange(new MockExchange({ prices: { BTCUSDT: 100, ETHUSDT: 50 } }));
     exchange = served.client('binance');
     clock = new InstantClock();

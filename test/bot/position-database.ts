@@ -1,24 +1,13 @@
 // One real PostgreSQL database per bot test file, reached through a pg Pool and PgSqlClient as the
 // bot reaches it in production, plus read-only views of its rows for assertions.
 import pg from 'pg';
-import { PgSqlClient, isOpenStatus, type PositionStatus } from '../../harness/bot/index.ts';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { PgSqlClient, isOpenStatus, toPositionRow, type PositionRow, type PositionStatus } from '../../harness/bot/index.ts';
 import { RESET_SQL, type SqlFile } from '../../harness/db/index.ts';
 import { freshDatabase } from '../support/test-database.ts';
 
-export interface StoredPosition {
-  readonly id: number;
-  readonly symbol: string;
-  readonly exchange: string;
-  readonly side: string;
-  readonly quantity: number;
-  readonly entryPrice: number;
-  readonly status: PositionStatus;
-  readonly exchangeOrderId: string | null;
-  readonly stopLossPrice: number | null;
-  readonly hasStopLoss: boolean;
-  readonly exitReason: string | null;
-  readonly closed: boolean;
-}
+/** A row as the bot reads it (the repository's own mapping), plus whether closed_at is set. */
+export type StoredPosition = PositionRow & { readonly closed: boolean };
 
 export interface StatusChange {
   readonly positionId: number;
@@ -58,20 +47,7 @@ export async function positionDatabase(migrations: readonly SqlFile[] = []): Pro
        ORDER BY id`,
       [symbol ?? null, exchange ?? null],
     );
-    return r.rows.map((row: Record<string, unknown>) => ({
-      id: Number(row['id']),
-      symbol: String(row['symbol']),
-      exchange: String(row['exchange']),
-      side: String(row['side']),
-      quantity: Number(row['quantity']),
-      entryPrice: Number(row['entry_price']),
-      status: String(row['status']) as PositionStatus,
-      exchangeOrderId: row['exchange_order_id'] == null ? null : String(row['exchange_order_id']),
-      stopLossPrice: row['stop_loss_price'] == null ? null : Number(row['stop_loss_price']),
-      hasStopLoss: row['has_stop_loss'] === true,
-      exitReason: row['exit_reason'] == null ? null : String(row['exit_reason']),
-      closed: row['closed'] === true,
-    }));
+    return r.rows.map((row: Record<string, unknown>) => ({ ...toPositionRow(row), closed: row['closed'] === true }));
   };
   return {
     pool,
@@ -102,4 +78,27 @@ export async function positionDatabase(migrations: readonly SqlFile[] = []): Pro
       await fresh.close();
     },
   };
+}
+
+/**
+ * The database of one describe block: created before its tests, emptied before each, dropped
+ * after them. Returns a handle usable from the block's own hooks and tests.
+ */
+export function usePositionDatabase(migrations: readonly SqlFile[] = []): PositionDatabase {
+  let current: PositionDatabase | undefined;
+  beforeAll(async () => {
+    current = await positionDatabase(migrations);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  beforeEach(async () => {
+    await current?.reset();
+  });
+  return new Proxy({} as PositionDatabase, {
+    get(_target, key) {
+      if (!current) throw new Error('the position database exists only inside the tests and hooks of its describe block');
+      return Reflect.get(current, key);
+    },
+  });
 }

@@ -1,6 +1,6 @@
 // PositionRepository on a real PostgreSQL: each method under the baseline policy (Problems #2, #3, #6
 // kept), the plan's Phase 5 "Test 1" under Option 3, and the optimistic and advisory-locked updates.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BASELINE_POLICY,
   ConcurrentModificationError,
@@ -14,7 +14,7 @@ import {
   type SqlRow,
 } from '../../harness/bot/index.ts';
 import { migrationFile } from '../../harness/db/index.ts';
-import { positionDatabase, type PositionDatabase } from './position-database.ts';
+import { usePositionDatabase, type PositionDatabase } from './position-database.ts';
 
 const testusdt: NewPosition = { symbol: 'TESTUSDT', exchange: 'binance', side: 'long', quantity: 100, entryPrice: 1, status: 'pending_entry' };
 
@@ -31,18 +31,11 @@ async function untilAdvisoryLockWaiter(db: PositionDatabase): Promise<void> {
 }
 
 describe('PositionRepository (baseline policy)', () => {
-  let db: PositionDatabase;
+  const db = usePositionDatabase();
   let repo: PositionRepository;
 
   beforeAll(async () => {
-    db = await positionDatabase();
     repo = new PositionRepository(db.sql, BASELINE_POLICY);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await db.reset();
   });
 
   it('createPosition inserts a row and returns its id', async () => {
@@ -210,17 +203,8 @@ describe('PositionRepository (baseline policy)', () => {
 });
 
 describe('PositionRepository under other policies', () => {
-  let db: PositionDatabase;
+  const db = usePositionDatabase();
 
-  beforeAll(async () => {
-    db = await positionDatabase();
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await db.reset();
-  });
 
   it("Phase 5 Test 1 as written: with createCheckStatuses = OPEN_STATUSES, create returns the existing 'entry_placed' id", async () => {
     const repo = new PositionRepository(db.sql, { ...BASELINE_POLICY, createCheckStatuses: OPEN_STATUSES });
@@ -287,18 +271,9 @@ describe('PositionRepository under other policies', () => {
 });
 
 describe("PositionRepository with updateMode 'optimistic' (Option 6 migration applied)", () => {
-  let db: PositionDatabase;
+  const db = usePositionDatabase([migrationFile('option6_version_column.up.sql')]);
   const optimistic: BotPolicy = { ...BASELINE_POLICY, updateMode: 'optimistic' };
 
-  beforeAll(async () => {
-    db = await positionDatabase([migrationFile('option6_version_column.up.sql')]);
-  });
-  afterAll(async () => {
-    await db?.close();
-  });
-  beforeEach(async () => {
-    await db.reset();
-  });
 
   const versionOf = async (id: number): Promise<number> => {
     const r = await db.client.query('SELECT version FROM monitoring.positions WHERE id = $1', [id]);

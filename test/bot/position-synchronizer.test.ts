@@ -1,27 +1,22 @@
 // PositionSynchronizer.sync against a real PostgreSQL and the msw mock exchange: it imports
 // positions without a row, closes rows whose position is gone, and leaves matching rows alone.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BASELINE_POLICY, PositionRepository, PositionSynchronizer, type ExchangeClient } from '../../harness/bot/index.ts';
 import { MockExchange, serveMockExchange, type ServedMockExchange } from '../../harness/exchange/index.ts';
-import { positionDatabase, type PositionDatabase } from './position-database.ts';
+import { usePositionDatabase } from './position-database.ts';
 
 describe('PositionSynchronizer.sync (baseline policy)', () => {
-  let db: PositionDatabase;
+  const db = usePositionDatabase();
   let served: ServedMockExchange;
   let binance: ExchangeClient;
   let repo: PositionRepository;
   let sync: PositionSynchronizer;
 
   beforeAll(async () => {
-    db = await positionDatabase();
     repo = new PositionRepository(db.sql, BASELINE_POLICY);
     sync = new PositionSynchronizer(repo);
   });
-  afterAll(async () => {
-    await db?.close();
-  });
   beforeEach(async () => {
-    await db.reset();
     served = serveMockExchange(new MockExchange({ prices: { APTUSDT: 8.5, BTCUSDT: 100 } }));
     binance = served.client('binance');
   });
