@@ -1,23 +1,12 @@
 // Lock waits as PostgreSQL reports them: an actor blocked on another's row lock is detected and the
 // schedule goes on; a lock-order cycle ends as a 'deadlock' run and leaves the sessions usable.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ExhaustiveStrategy, ReplayStrategy, Schedule, type Scheduler, type ScheduleRun, type Strategy } from '../../harness/sched/index.ts';
-import { freshDatabase } from '../support/test-database.ts';
-import { allRuns, schedulerOn, sqlActor } from './sched-fixtures.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ExhaustiveStrategy, ReplayStrategy, Schedule, type ScheduleRun, type Strategy } from '../../harness/sched/index.ts';
+import { allRuns, sqlActor, useScheduler } from './sched-fixtures.ts';
 
 describe('blocked steps and deadlocks on a real PostgreSQL', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let scheduler: Scheduler;
+  const scheduler = useScheduler((client) => client.query('CREATE TABLE sched_t (id int PRIMARY KEY, v int NOT NULL)').then(() => undefined));
 
-  beforeAll(async () => {
-    db = await freshDatabase();
-    await db.client.query('CREATE TABLE sched_t (id int PRIMARY KEY, v int NOT NULL)');
-    scheduler = await schedulerOn(db.db.url);
-  });
-  afterAll(async () => {
-    await scheduler?.close();
-    await db?.close();
-  });
   beforeEach(async () => {
     await resetTable();
   });

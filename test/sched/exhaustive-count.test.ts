@@ -1,10 +1,9 @@
 // Exhaustive search over independent actors on a real PostgreSQL: without reduction it runs exactly
 // the multinomial (Σs)!/∏s! interleavings, each once; with reduction, one for commuting steps.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExhaustiveStrategy, type Scheduler } from '../../harness/sched/index.ts';
-import { freshDatabase } from '../support/test-database.ts';
-import { allRuns, multinomial, schedulerOn, sqlActor } from './sched-fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { ExhaustiveStrategy } from '../../harness/sched/index.ts';
+import { allRuns, multinomial, sqlActor, useScheduler } from './sched-fixtures.ts';
 
 /** Actor i runs sizes[i] statements on its own key, so every pair of steps commutes. */
 function independentActors(sizes: readonly number[]) {
@@ -12,17 +11,8 @@ function independentActors(sizes: readonly number[]) {
 }
 
 describe('ExhaustiveStrategy run counts', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let scheduler: Scheduler;
+  const scheduler = useScheduler();
 
-  beforeAll(async () => {
-    db = await freshDatabase();
-    scheduler = await schedulerOn(db.db.url);
-  });
-  afterAll(async () => {
-    await scheduler?.close();
-    await db?.close();
-  });
 
   async function explore(sizes: readonly number[], reduce: boolean) {
     const strategy = new ExhaustiveStrategy({ reduce });

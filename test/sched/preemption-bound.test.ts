@@ -1,22 +1,12 @@
 // A preemption bound limits how often the search switches away from an actor that could go on:
 // bound 0 leaves only the serial orders; a higher bound lets more interleavings through.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExhaustiveStrategy, type Scheduler } from '../../harness/sched/index.ts';
-import { freshDatabase } from '../support/test-database.ts';
-import { allRuns, multinomial, schedulerOn, sqlActor } from './sched-fixtures.ts';
+import { describe, expect, it } from 'vitest';
+import { ExhaustiveStrategy } from '../../harness/sched/index.ts';
+import { allRuns, multinomial, sqlActor, useScheduler } from './sched-fixtures.ts';
 
 describe('exhaustive search with a preemption bound', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let scheduler: Scheduler;
+  const scheduler = useScheduler();
 
-  beforeAll(async () => {
-    db = await freshDatabase();
-    scheduler = await schedulerOn(db.db.url);
-  });
-  afterAll(async () => {
-    await scheduler?.close();
-    await db?.close();
-  });
 
   const actors = [sqlActor('a', ['SELECT 1', 'SELECT 2', 'SELECT 3']), sqlActor('b', ['SELECT 4', 'SELECT 5', 'SELECT 6'])];
 

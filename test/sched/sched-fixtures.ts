@@ -1,6 +1,9 @@
 // Shared pieces of the scheduler tests: actors made of plain SQL, a scheduler with no exchange,
 // every run a strategy gives, and the baseline/recommended bot harness of a layer set.
+import type pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import type { ExchangeClient } from '../../harness/bot/index.ts';
+import { freshDatabase } from '../support/test-database.ts';
 import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
 import { resolveLayerSet, type LayerSet } from '../../harness/fixes/index.ts';
 import { CellHarness } from '../../harness/run/index.ts';
@@ -14,6 +17,31 @@ export function noExchange(name: string): ExchangeClient {
 
 export function schedulerOn(databaseUrl: string, options: { hangTimeoutMs?: number } = {}): Promise<Scheduler> {
   return Scheduler.connect({ databaseUrl, exchangeClient: noExchange, ...options });
+}
+
+/**
+ * A fresh database and a scheduler on it for one describe block (`prepare` may create tables
+ * first); both closed after the block. The handle works in the block's hooks and tests.
+ */
+export function useScheduler(prepare?: (client: pg.Client) => Promise<void>): Scheduler {
+  let db: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+  let current: Scheduler | undefined;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    await prepare?.(db.client);
+    current = await schedulerOn(db.db.url);
+  });
+  afterAll(async () => {
+    await current?.close();
+    await db?.close();
+  });
+  return new Proxy({} as Scheduler, {
+    get(_target, key) {
+      if (!current) throw new Error('the scheduler exists only inside the tests and hooks of its describe block');
+      const value: unknown = Reflect.get(current, key);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+  });
 }
 
 /** An actor that runs `statements` in order on its session. */

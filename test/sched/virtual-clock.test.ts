@@ -1,10 +1,9 @@
 // Virtual time: a sleep is a step, waking is a choice, and the clock jumps to the wake-up, so a
 // 50-minute sleep costs no wall time; sleepers are only ever woken in wake-time order.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../harness/errors/index.ts';
-import { ExhaustiveStrategy, ReplayStrategy, Schedule, type ActorSpec, type Scheduler } from '../../harness/sched/index.ts';
-import { freshDatabase } from '../support/test-database.ts';
-import { allRuns, schedulerOn } from './sched-fixtures.ts';
+import { ExhaustiveStrategy, ReplayStrategy, Schedule, type ActorSpec } from '../../harness/sched/index.ts';
+import { allRuns, useScheduler } from './sched-fixtures.ts';
 
 /** Sleeps `ms` of virtual time and returns the clock before and after. */
 function sleeper(name: string, ms: number): ActorSpec {
@@ -19,17 +18,8 @@ function sleeper(name: string, ms: number): ActorSpec {
 }
 
 describe('the virtual clock', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  let scheduler: Scheduler;
+  const scheduler = useScheduler();
 
-  beforeAll(async () => {
-    db = await freshDatabase();
-    scheduler = await schedulerOn(db.db.url);
-  });
-  afterAll(async () => {
-    await scheduler?.close();
-    await db?.close();
-  });
 
   it('a 3 000 000 ms sleep is two steps, sleep then wake, and ends at virtual t=3 000 000', async () => {
     const [run] = await allRuns(scheduler, [sleeper('napper', 3_000_000)], new ExhaustiveStrategy());
