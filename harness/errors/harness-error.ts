@@ -14,7 +14,10 @@ export type HarnessErrorCode =
   | 'E_SCHEDULE_PARSE'
   | 'E_SCHEDULE_DIVERGED'
   | 'E_BAD_ARGUMENT'
-  | 'E_MIGRATION';
+  | 'E_MIGRATION'
+  | 'E_SPEC_PARSE'
+  | 'E_SPEC_UNSUPPORTED'
+  | 'E_SPEC_SETUP';
 
 /** Codes that mean the user's input was wrong: the CLI exits 2 on them. */
 export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
@@ -31,6 +34,10 @@ export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
   // A --replay string recorded on another scenario, layer set or version of the code.
   'E_SCHEDULE_DIVERGED',
   'E_BAD_ARGUMENT',
+  // An isolation spec that does not parse, asks for what the harness cannot run, or whose setup fails.
+  'E_SPEC_PARSE',
+  'E_SPEC_UNSUPPORTED',
+  'E_SPEC_SETUP',
 ]);
 
 export class HarnessError extends Error {
