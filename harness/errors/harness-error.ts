@@ -14,7 +14,8 @@ export type HarnessErrorCode =
   | 'E_SCHEDULE_PARSE'
   | 'E_SCHEDULE_DIVERGED'
   | 'E_BAD_ARGUMENT'
-  | 'E_MIGRATION';
+  | 'E_MIGRATION'
+  | 'E_BAD_SCENARIO';
 
 /** Codes that mean the user's input was wrong: the CLI exits 2 on them. */
 export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
@@ -31,6 +32,8 @@ export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
   // A --replay string recorded on another scenario, layer set or version of the code.
   'E_SCHEDULE_DIVERGED',
   'E_BAD_ARGUMENT',
+  // A scenario file or definition that cannot run (no scenario exported, a bad SQLSTATE, ...).
+  'E_BAD_SCENARIO',
 ]);
 
 export class HarnessError extends Error {
