@@ -15,6 +15,7 @@ export type HarnessErrorCode =
   | 'E_SCHEDULE_DIVERGED'
   | 'E_BAD_ARGUMENT'
   | 'E_MIGRATION'
+  | 'E_BAD_SCENARIO'
   | 'E_SPEC_PARSE'
   | 'E_SPEC_UNSUPPORTED'
   | 'E_SPEC_SETUP';
@@ -34,6 +35,8 @@ export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
   // A --replay string recorded on another scenario, layer set or version of the code.
   'E_SCHEDULE_DIVERGED',
   'E_BAD_ARGUMENT',
+  // A scenario file or definition that cannot run (no scenario exported, a bad SQLSTATE, ...).
+  'E_BAD_SCENARIO',
   // An isolation spec that does not parse, asks for what the harness cannot run, or whose setup fails.
   'E_SPEC_PARSE',
   'E_SPEC_UNSUPPORTED',

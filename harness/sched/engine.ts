@@ -27,6 +27,11 @@ export interface ActorSpec {
    * Omit when unknown: every SQL step then counts as touching everything.
    */
   readonly keys?: readonly string[];
+  /**
+   * SQLSTATEs (`40001`) or classes (`40`) the actor may end with, e.g. a transaction that may be
+   * aborted by a serialization failure or as a deadlock victim: checks count it `aborted`, not wrong.
+   */
+  readonly allowedErrors?: readonly string[];
   run(ports: ActorPorts): Promise<unknown>;
 }
 
@@ -500,7 +505,11 @@ export class Scheduler {
     }
     // Actors unwind within a few ticks; one stuck in an exchange call that never answers is left behind.
     if (live.length > 0) await this.withHangLimit(Promise.all(actors.map((a) => a.promise)));
-    for (const [a, state] of stopped) a.outcome = { status: 'unfinished', state };
+    for (const [a, state] of stopped) {
+      // What a stopped actor had done survives its unwinding (an ActorFailure carries it).
+      const partial = a.outcome && a.outcome.status !== 'ok' ? a.outcome.partial : undefined;
+      a.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }) };
+    }
     for (const a of actors) {
       if (a.state !== 'done') a.session.tainted = true;
     }

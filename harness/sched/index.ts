@@ -12,4 +12,8 @@ export { SeededRandom } from './seeded-random.ts';
 export { ABANDON, independent } from './strategy.ts';
 export type { ActorView, StepKind, Strategy, StrategyStats } from './strategy.ts';
 export { actorError, sqlStateOf } from './trace.ts';
+export { ActorFailure } from './actor-failure.ts';
+export { SQL_ACTOR_ROW_CAP, compactSql, isSqlActor, sqlActor, sqlActorRecords, sqlStepMismatches } from './sql-actor.ts';
+export type { SqlActorOptions, SqlActorResult, SqlActorSpec, SqlStep, SqlStepRecord } from './sql-actor.ts';
+export { SQLSTATE_CLASSES, assertSqlStatePattern, matchesSqlState } from './sql-state.ts';
 export type { ActorOutcome, RunOutcome, TraceStep } from './trace.ts';
