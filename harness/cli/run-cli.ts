@@ -10,10 +10,12 @@ import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
 import { mergeRunResults, runMatrix, runReplay, type RunResult } from '../run/index.ts';
+import { formatReplayTarget } from '../sched/index.ts';
 import { listing, parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
 import { renderTrace } from './trace-table.ts';
+import { counterexampleReplays, exportCounterexamples, runSpecCommand } from './spec-command.ts';
 
 export interface CliIo {
   readonly out: NodeJS.WriteStream;
@@ -57,12 +59,14 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   let server: StartedPostgres | undefined;
   try {
     server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl }).start();
+    if (options.spec.files.length > 0) return await runSpecCommand(server, options, io);
     if (options.replay) {
       const [scenario] = options.scenarios;
       const [layerSet] = options.layerSets;
       if (!scenario || !layerSet) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
       const r = await runReplay(server, scenario, layerSet, options.replay.schedule);
       io.out.write(renderTrace(r));
+      if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, [formatReplayTarget(options.replay)], options, io);
       return 0;
     }
     if (options.property) {
@@ -73,7 +77,10 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       `Running ${options.scenarios.length} scenarios × ${options.layerSets.length} layer sets, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
     );
     if (processes && io.spawnSelf) {
-      return await finish(await runInProcesses(options, server, io.spawnSelf), options, formats, io);
+      const merged = await runInProcesses(options, server, io.spawnSelf);
+      const code = await finish(merged, options, formats, io);
+      if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, counterexampleReplays(merged), options, io);
+      return code;
     }
     const result = await runMatrix({
       scenarios: options.scenarios,
@@ -92,7 +99,9 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       ...(options.shard ? { shard: options.shard } : {}),
       onProgress: progressPrinter(io.err),
     });
-    return await finish(result, options, formats, io);
+    const code = await finish(result, options, formats, io);
+    if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, counterexampleReplays(result), options, io);
+    return code;
   } catch (e) {
     return reportError(e, io);
   } finally {

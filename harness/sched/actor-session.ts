@@ -1,6 +1,7 @@
 // One actor's PostgreSQL session (as in the isolation tester: one connection per actor),
 // reused across runs; it tracks whether a transaction is open so a run can be cleaned up.
 import pg from 'pg';
+import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
 
 export class ActorSession {
   /** Backend pid, to match pg_blocking_pids answers. */
@@ -11,6 +12,9 @@ export class ActorSession {
   /** Left in an unknown state (a statement never returned): replace before reuse. */
   tainted = false;
   private client: pg.Client | null = null;
+  /** Hears notices while a raw query is out; notifications wait for the next raw query's end. */
+  private noticeListener: ((n: RawNotice) => void) | null = null;
+  private notifications: RawNotification[] = [];
 
   constructor(private readonly url: string) {}
 
@@ -20,6 +24,8 @@ export class ActorSession {
     client.on('error', () => {
       this.tainted = true;
     });
+    client.on('notice', (m) => this.noticeListener?.({ severity: m.severity ?? 'NOTICE', message: m.message ?? '', ...(m.detail ? { detail: m.detail } : {}), ...(m.hint ? { hint: m.hint } : {}) }));
+    client.on('notification', (m) => this.notifications.push({ channel: m.channel, payload: m.payload ?? '', processId: m.processId }));
     await client.connect();
     const r = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     this.pid = r.rows[0]?.pid ?? 0;
@@ -48,6 +54,27 @@ export class ActorSession {
         throw e;
       },
     );
+  }
+
+  /**
+   * Sends `text` as one simple query and resolves with every result, the error if one ended it,
+   * and the notifications received by then; `sent` runs once it is on the wire.
+   */
+  async sendRaw(text: string, onNotice: ((n: RawNotice) => void) | undefined, sent: () => void): Promise<RawQueryResult> {
+    if (!this.client) throw new Error('session not connected');
+    const q = new RawQuery(text);
+    this.busy = true;
+    this.noticeListener = onNotice ?? null;
+    this.client.query(q);
+    sent();
+    const error = await q.done;
+    this.busy = false;
+    this.noticeListener = null;
+    // Several statements may have begun or ended transactions: let restore() roll back to be sure.
+    this.inTransaction = true;
+    const notifications = this.notifications;
+    this.notifications = [];
+    return { results: q.results, error, notifications, backendPid: this.pid };
   }
 
   /** After a run: roll back what the actor left open, or replace a session left mid-statement. */

@@ -8,14 +8,17 @@ import { HarnessError } from '../errors/index.ts';
 import { ActorSession } from './actor-session.ts';
 import { GatedExchangeClient } from './gated-exchange-client.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
+import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
-import { ABANDON, type ActorView, type StepKind, type Strategy } from './strategy.ts';
+import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 
 /** What an actor's code gets: the bot's ports, scheduled. */
 export interface ActorPorts {
   readonly actor: number;
   readonly sql: SqlClient;
+  /** The same session, answering with every result as text (isolation specs need the exact answer). */
+  readonly rawSql: RawSqlClient;
   readonly clock: Clock;
   exchange(name: string): ExchangeClient;
 }
@@ -232,9 +235,11 @@ export class Scheduler {
   private choices: number[] = [];
 
   private startActor(rt: ActorRt): Promise<void> {
+    const sql = new GatedSqlClient(rt.session, (kind, label, detail) => this.gate(rt, kind, label, detail), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt));
     const ports: ActorPorts = {
       actor: rt.index,
-      sql: new GatedSqlClient(rt.session, (kind, label, detail) => this.gate(rt, kind, label, detail), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt)),
+      sql,
+      rawSql: sql,
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
       exchange: (name) =>
         new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`${READ_ONLY_EXCHANGE_CALLS.has(op) ? 'r:' : ''}ex:${name}`]), (r, e) =>
@@ -261,6 +266,7 @@ export class Scheduler {
       if (options.length === 0) {
         if (this.actors.every((a) => a.state === 'done')) return 'completed';
         // Only lock waits remain: a cycle PostgreSQL has not broken yet (deadlock_timeout).
+        strategy.settledBlocked?.();
         const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
         if (moved === 'hang') return 'deadlock';
         this.unconfirmBlocked();
@@ -269,6 +275,12 @@ export class Scheduler {
       if (this.step >= this.maxSteps) return 'step-limit';
       const pick = strategy.next(options, this.step);
       if (pick === ABANDON) return 'abandoned';
+      if (pick === WAIT) {
+        const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
+        if (moved === 'hang') return 'hang';
+        this.unconfirmBlocked();
+        continue;
+      }
       const view = options[pick];
       if (!view) throw new Error(`strategy ${strategy.name} picked ${pick} of ${options.length} runnable steps`);
       this.release(view);

@@ -9,7 +9,7 @@ export { ChoiceStrategy, ReplayStrategy, SegmentStrategy } from './replay-strate
 export { Schedule, formatReplayTarget, parseReplayTarget } from './schedule.ts';
 export type { ReplayTarget } from './schedule.ts';
 export { SeededRandom } from './seeded-random.ts';
-export { ABANDON, independent } from './strategy.ts';
+export { ABANDON, WAIT, independent } from './strategy.ts';
 export type { ActorView, StepKind, Strategy, StrategyStats } from './strategy.ts';
 export { actorError, sqlStateOf } from './trace.ts';
 export { ActorFailure } from './actor-failure.ts';
@@ -17,3 +17,4 @@ export { SQL_ACTOR_ROW_CAP, compactSql, isSqlActor, sqlActor, sqlActorRecords, s
 export type { SqlActorOptions, SqlActorResult, SqlActorSpec, SqlStep, SqlStepRecord } from './sql-actor.ts';
 export { SQLSTATE_CLASSES, assertSqlStatePattern, matchesSqlState } from './sql-state.ts';
 export type { ActorOutcome, RunOutcome, TraceStep } from './trace.ts';
+export type { RawNotice, RawNotification, RawQueryResult, RawResult, RawSqlClient, RawSqlError } from './raw-query.ts';
