@@ -189,6 +189,8 @@ export class IsolationTesterStrategy implements Strategy {
       // finishes. Several may be waiting on each other, which PostgreSQL breaks as a deadlock.
       if (unfinished <= 1) {
         this.end = 'stuck';
+        // Ending the run cancels the waiting statement; report what was seen before that.
+        this.frozen = true;
         return ABANDON;
       }
       return WAIT;
