@@ -109,7 +109,8 @@ function explorationText(file: string, e: SpecExploration): string {
   e.outcomes.forEach((o, i) => {
     const tag = o.stuck ? 'blocked for good' : o.listed ? 'listed' : 'NEW';
     lines.push(`  outcome ${i + 1} (${o.runs} interleaving${o.runs === 1 ? '' : 's'}, ${tag}): ${permutationLine(runPermutationSteps(e.spec, o.first))}`);
-    for (const s of o.signature.split('\n')) lines.push(`      ${s}`);
+    // Steps that printed nothing are left out: what differs between outcomes stands out.
+    for (const s of o.signature.split('\n')) if (!s.endsWith(': ok')) lines.push(`      ${s}`);
   });
   return `${lines.join('\n')}\n`;
 }
