@@ -20,8 +20,18 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
   const files = await specFiles(options.spec.files);
   let differing = 0;
   let newOutcomes = 0;
+  let refused: HarnessError | null = null;
   for (const file of files) {
-    const r = await runSpecFile(file, server, { ...(options.spec.expected ? { expected: options.spec.expected } : {}), hangTimeoutMs: options.hangTimeoutMs });
+    let r;
+    try {
+      r = await runSpecFile(file, server, { ...(options.spec.expected ? { expected: options.spec.expected } : {}), hangTimeoutMs: options.hangTimeoutMs });
+    } catch (e) {
+      // One spec that cannot run does not stop the others; the command still fails with it.
+      if (!(e instanceof HarnessError) || files.length === 1) throw e;
+      io.err.write(`spec ${file}: error ${e.code}: ${e.message}\n`);
+      refused ??= e;
+      continue;
+    }
     for (const w of r.warnings) io.err.write(`${file}: ${w}\n`);
     const results = join(options.out, 'spec');
     await mkdir(results, { recursive: true });
@@ -62,6 +72,7 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
       }
     }
   }
+  if (refused) throw refused;
   if (differing > 0) return 1;
   return options.ci && newOutcomes > 0 ? 1 : 0;
 }

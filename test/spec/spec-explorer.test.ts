@@ -86,3 +86,33 @@ step b_upd { UPDATE t SET id = 1; }`,
     }
   });
 });
+
+describe('a listed permutation that cannot complete', () => {
+  it('ends at the hang limit with the line the tester would die on, and the next permutation still runs', async () => {
+    // b_upd waits for a's open transaction; the permutation then asks b for another step.
+    const spec = readSpec(
+      `setup { DROP TABLE IF EXISTS t; CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1); }
+session a
+step a_begin { BEGIN; }
+step a_upd { UPDATE t SET id = 1; }
+step a_commit { COMMIT; }
+session b
+step b_upd { UPDATE t SET id = 1; }
+step b_show { SELECT id FROM t; }
+permutation a_begin a_upd b_upd b_show a_commit
+permutation a_begin a_upd b_upd a_commit b_show`,
+      'hang.spec',
+    );
+    const runner = await SpecRunner.open(spec, await suiteServer(), { hangTimeoutMs: 300 });
+    try {
+      const [stuck, fine] = [await runner.runPermutation(spec.permutations[0]!.steps), await runner.runPermutation(spec.permutations[1]!.steps)];
+      expect(stuck.end).toBe('stuck');
+      expect(stuck.transcript.at(-1)).toEqual({ kind: 'failure', message: 'failed to complete permutation due to mutually-blocking steps' });
+      expect(stuck.transcript).toContainEqual({ kind: 'step', step: 'b_upd', sql: 'UPDATE t SET id = 1;', waiting: true });
+      expect(fine.end).toBe('completed');
+      expect(fine.transcript).toContainEqual({ kind: 'completed', step: 'b_upd' });
+    } finally {
+      await runner.close();
+    }
+  });
+});
