@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { StartedPostgres } from '../db/index.ts';
-import { HarnessError } from '../errors/index.ts';
+import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { resolveLayerSet } from '../fixes/index.ts';
 import { STRATEGIES, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
@@ -72,7 +72,7 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
       }
     }
   }
-  if (refused) throw refused;
+  if (refused) return INPUT_ERROR_CODES.has(refused.code) ? 2 : 3;
   if (differing > 0) return 1;
   return options.ci && newOutcomes > 0 ? 1 : 0;
 }

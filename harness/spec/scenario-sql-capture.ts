@@ -5,10 +5,10 @@
 import pg from 'pg';
 import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../bot/index.ts';
 import type { Violation } from '../check/index.ts';
-import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/index.ts';
+import type { SqlFile, StartedPostgres } from '../db/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
-import { CellHarness, replayCommand } from '../run/index.ts';
-import { ReplayStrategy, formatReplayTarget, type ActorSpec, type Schedule, type TraceStep } from '../sched/index.ts';
+import { replayCommand, runReplay } from '../run/index.ts';
+import { formatReplayTarget, type Schedule, type TraceStep } from '../sched/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 
 /** One SQL statement an actor sent, parameters inlined. */
@@ -38,47 +38,30 @@ export interface ScenarioSqlCapture {
 
 /** Replays `schedule` of `scenario` under `layerSet`, recording every statement. */
 export async function captureScenarioSql(server: StartedPostgres, scenario: Scenario, layerSet: LayerSet, schedule: Schedule): Promise<ScenarioSqlCapture> {
-  const dbs = await HarnessDatabases.open(server);
-  try {
-    const template = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-    const harness = await CellHarness.open(dbs, template);
-    try {
-      const env = { policy: layerSet.policy, layerSet };
-      const setup: string[] = [];
-      const recorded: { text: string; values: readonly unknown[] | undefined }[][] = [];
-      const original = scenario.actors(env);
-      const actors: ActorSpec[] = original.map((a, i) => {
-        const mine: { text: string; values: readonly unknown[] | undefined }[] = [];
-        recorded[i] = mine;
-        return { ...a, run: (ports) => a.run({ ...ports, sql: recordingClient(ports.sql, mine) }) };
-      });
-      const recordingScenario: Scenario = scenario.setup
-        ? {
-            ...scenario,
-            setup: (ctx) =>
-              scenario.setup?.({
-                ...ctx,
-                sql: (text, values) => {
-                  setup.push(inlineParameters(text, values));
-                  return ctx.sql(text, values);
-                },
-              }) ?? Promise.resolve(),
-          }
-        : scenario;
-      await harness.prepare(recordingScenario, env);
-      const strategy = new ReplayStrategy(schedule);
-      strategy.beginRun();
-      const run = await harness.scheduler.run(actors, strategy);
-      const names = actors.map((a) => a.name);
-      const { violations } = await harness.check(scenario, run, names);
-      const replay = formatReplayTarget({ scenario: scenario.name, layers: layerSet.id, schedule });
-      return { replay, command: replayCommand(replay), actorNames: names, schema: layerSet.sqlFiles, setup, violations, ...orderStatements(run.trace, recorded) };
-    } finally {
-      await harness.close();
-    }
-  } finally {
-    await dbs.close();
-  }
+  const setup: string[] = [];
+  const recorded: { text: string; values: readonly unknown[] | undefined }[][] = [];
+  const recordingScenario: Scenario = scenario.setup
+    ? {
+        ...scenario,
+        setup: (ctx) =>
+          scenario.setup?.({
+            ...ctx,
+            sql: (text, values) => {
+              setup.push(inlineParameters(text, values));
+              return ctx.sql(text, values);
+            },
+          }) ?? Promise.resolve(),
+      }
+    : scenario;
+  const r = await runReplay(server, recordingScenario, layerSet, schedule, (actors) =>
+    actors.map((a, i) => {
+      const mine: { text: string; values: readonly unknown[] | undefined }[] = [];
+      recorded[i] = mine;
+      return { ...a, run: (ports) => a.run({ ...ports, sql: recordingClient(ports.sql, mine) }) };
+    }),
+  );
+  const replay = formatReplayTarget({ scenario: scenario.name, layers: layerSet.id, schedule });
+  return { replay, command: replayCommand(replay), actorNames: r.actorNames, schema: layerSet.sqlFiles, setup, violations: r.violations, ...orderStatements(r.run.trace, recorded) };
 }
 
 /** The k-th SQL step an actor released in the trace is the k-th statement it sent. */
