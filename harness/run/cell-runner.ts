@@ -7,6 +7,7 @@ import { MockExchange, serveMockExchange } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import { Scheduler, formatReplayTarget, type ActorOutcome, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import { expectationFor, type Scenario, type ScenarioEnv } from '../../scenarios/index.ts';
+import { judgeCell } from './cell-verdict.ts';
 import type { CellResult, Counterexample, Coverage } from './result-model.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from './strategy-registry.ts';
 
@@ -151,12 +152,13 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     stats,
   };
   const measured = violating > 0 ? 'violates' : 'holds';
+  const declaredPartial = sample !== undefined || bounded;
   return {
     scenario: scenario.name,
     layers: layerSet.id,
     expectation,
     measured,
-    agrees: measured === expectation,
+    ...judgeCell({ expectation, violating, schedules, coverage, declaredPartial }),
     schedules,
     violating,
     outcomes,
@@ -199,18 +201,20 @@ function compactOutcome(o: ActorOutcome): ActorOutcome {
   return { status: 'ok', value: JSON.parse(JSON.stringify(o.value ?? null)) as unknown };
 }
 
+const NOT_RUN: Coverage = { kind: 'sampled', complete: false, stats: { strategy: 'none', runs: 0 } };
+
 function failedCell(task: CellTask, expectation: CellResult['expectation'], error: string, started: number): CellResult {
   return {
     scenario: task.scenario.name,
     layers: task.layerSet.id,
     expectation,
     measured: 'violates',
-    agrees: expectation === 'violates',
+    ...judgeCell({ expectation, violating: 0, schedules: 0, coverage: NOT_RUN, declaredPartial: false, error }),
     schedules: 0,
     violating: 0,
     outcomes: {},
     violationsByInvariant: {},
-    coverage: { kind: 'sampled', complete: false, stats: { strategy: 'none', runs: 0 } },
+    coverage: NOT_RUN,
     claimedEffectiveness: task.layerSet.claimedEffectiveness,
     measuredEffectiveness: null,
     counterexample: null,

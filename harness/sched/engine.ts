@@ -9,6 +9,8 @@ import { ActorSession } from './actor-session.ts';
 import { GatedExchangeClient } from './gated-exchange-client.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import { Schedule } from './schedule.ts';
+import { loadSqlCatalog, type SqlCatalog } from './sql-catalog.ts';
+import { loadSqlParser, SqlFootprinter } from './sql-footprint.ts';
 import { ABANDON, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 
@@ -22,11 +24,6 @@ export interface ActorPorts {
 
 export interface ActorSpec {
   readonly name: string;
-  /**
-   * Resource keys the actor's SQL touches (e.g. `APTUSDT@binance`), for partial-order reduction.
-   * Omit when unknown: every SQL step then counts as touching everything.
-   */
-  readonly keys?: readonly string[];
   run(ports: ActorPorts): Promise<unknown>;
 }
 
@@ -101,6 +98,9 @@ export class Scheduler {
   private readonly sessions: ActorSession[] = [];
   private observerClient: pg.Client | null = null;
   private readonly als = new AsyncLocalStorage<ActorRt>();
+  private catalog: SqlCatalog | null = null;
+  /** Per session (by backend pid): its footprint tracker, which follows the session's transaction. */
+  private readonly footprinters = new Map<ActorSession, { pid: number; footprinter: SqlFootprinter }>();
   private actors: ActorRt[] = [];
   private epoch = 0;
   private controlled = true;
@@ -174,10 +174,20 @@ export class Scheduler {
 
   private async execute(specs: readonly ActorSpec[], body: () => Promise<RunOutcome>): Promise<ScheduleRun> {
     if (specs.length === 0) throw new HarnessError('E_BAD_ARGUMENT', 'a run needs at least one actor');
+    const keyed = specs.find((s) => 'keys' in s);
+    if (keyed) {
+      // Declared keys once decided which steps commute, and a wrong guess was a silent false proof.
+      throw new HarnessError('E_BAD_ARGUMENT', `actor '${keyed.name}' declares keys: remove them; which steps commute is now derived from the SQL itself`);
+    }
     while (this.sessions.length < specs.length) {
       const s = new ActorSession(this.options.databaseUrl);
       await s.connect();
       this.sessions.push(s);
+    }
+    if (this.controlled && !this.catalog) {
+      // Read once, after the scenario's first setup: footprints resolve names against it.
+      await loadSqlParser();
+      this.catalog = await loadSqlCatalog(this.observer);
     }
     this.epoch++;
     this.time = 0;
@@ -229,7 +239,7 @@ export class Scheduler {
   private startActor(rt: ActorRt): Promise<void> {
     const ports: ActorPorts = {
       actor: rt.index,
-      sql: new GatedSqlClient(rt.session, (kind, label, detail) => this.gate(rt, kind, label, detail), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt)),
+      sql: new GatedSqlClient(rt.session, (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt)),
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
       exchange: (name) =>
         new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`${READ_ONLY_EXCHANGE_CALLS.has(op) ? 'r:' : ''}ex:${name}`]), (r, e) =>
@@ -286,6 +296,7 @@ export class Scheduler {
 
   private release(view: ActorView): void {
     const rt = this.actors[view.actor] as ActorRt;
+    rt.session.deadlockCheck = this.actors.some((a) => a !== rt && a.state === 'blocked') ? 'short' : 'long';
     this.choices.push(view.actor);
     const record: TraceStep = {
       step: this.step++,
@@ -326,12 +337,23 @@ export class Scheduler {
       rt.current = kind === 'sleep' ? null : record;
       return Promise.resolve();
     }
-    const fp = footprint ?? (kind === 'sleep' ? ['clock'] : sqlFootprint(rt.spec, detail));
+    const fp = footprint ?? ['clock'];
     return new Promise<void>((release, abandon) => {
       rt.pending = { view: { actor: rt.index, name: rt.spec.name, kind, label, footprint: fp }, detail, release, abandon };
       rt.state = 'paused';
       this.notify();
     });
+  }
+
+  /** What the statement may touch, from its text and parameters, in the session's transaction. */
+  private sqlFootprint(rt: ActorRt, text: string, values: readonly unknown[] | undefined): readonly string[] {
+    if (!this.catalog) throw new Error('the catalog is read before the first controlled run');
+    let entry = this.footprinters.get(rt.session);
+    if (!entry || entry.pid !== rt.session.pid) {
+      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`) };
+      this.footprinters.set(rt.session, entry);
+    }
+    return entry.footprinter.footprint(text, values);
   }
 
   private sent(rt: ActorRt): void {
@@ -505,6 +527,8 @@ export class Scheduler {
       if (a.state !== 'done') a.session.tainted = true;
     }
     await Promise.all(actors.map((a) => a.session.restore()));
+    // restore() rolled back whatever transaction was open.
+    for (const a of actors) this.footprinters.get(a.session)?.footprinter.reset();
   }
 }
 
@@ -521,15 +545,4 @@ function errorCode(e: unknown): string {
   if (sqlState) return sqlState;
   if (typeof err?.exchangeCode === 'string') return err.exchangeCode;
   return typeof err?.code === 'string' ? err.code : 'ERROR';
-}
-
-/**
- * BEGIN touches nothing another session can see; a plain SELECT only reads the actor's keys (no
- * lock, nothing to make visible); every other statement may write them.
- */
-function sqlFootprint(spec: ActorSpec, sql: string): readonly string[] | 'all' {
-  if (/^\s*BEGIN\b/i.test(sql)) return [];
-  if (!spec.keys) return 'all';
-  const read = /^\s*SELECT\b/i.test(sql) && !/pg_advisory|\bFOR\s+(UPDATE|SHARE|NO KEY|KEY)\b/i.test(sql);
-  return spec.keys.map((k) => (read ? `r:db:${k}` : `db:${k}`));
 }

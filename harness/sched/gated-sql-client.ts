@@ -4,7 +4,7 @@ import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type Sql
 import type { ActorSession } from './actor-session.ts';
 import type { StepKind } from './strategy.ts';
 
-export type Gate = (kind: StepKind, label: string, detail: string) => Promise<void>;
+export type Gate = (kind: StepKind, label: string, detail: string, values?: readonly unknown[]) => Promise<void>;
 export type StepDone = (result: string, error?: unknown) => void;
 
 export class GatedSqlClient implements SqlClient {
@@ -17,7 +17,7 @@ export class GatedSqlClient implements SqlClient {
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
-    await this.gate('sql', label ?? firstWord(text), text);
+    await this.gate('sql', label ?? firstWord(text), text, values);
     let r;
     try {
       const p = this.session.send(text, values);
