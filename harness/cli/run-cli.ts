@@ -13,6 +13,7 @@ import { mergeRunResults, runMatrix, runReplay, type RunResult } from '../run/in
 import { listing, parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
+import { assertWritableOutDir } from './out-dir.ts';
 import { renderTrace } from './trace-table.ts';
 
 export interface CliIo {
@@ -43,15 +44,23 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     io.out.write(`${listing()}\n`);
     return 0;
   }
+  const debug = options.debug;
+  if (!options.replay && !options.property) {
+    try {
+      await assertWritableOutDir(options.out);
+    } catch (e) {
+      return reportError(e, io, debug);
+    }
+  }
   if (options.merge.length > 0) {
     try {
       const parts = await Promise.all(options.merge.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunResult));
       return await finish(mergeRunResults(parts), options, formats, io);
     } catch (e) {
       if (e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reportError(new HarnessError('E_BAD_ARGUMENT', `--merge: ${(e as Error).message}`), io);
+        return reportError(new HarnessError('E_BAD_ARGUMENT', `--merge: ${(e as Error).message}`), io, debug);
       }
-      return reportError(e, io);
+      return reportError(e, io, debug);
     }
   }
   let server: StartedPostgres | undefined;
@@ -94,7 +103,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     });
     return await finish(result, options, formats, io);
   } catch (e) {
-    return reportError(e, io);
+    return reportError(e, io, debug);
   } finally {
     await server?.stop();
   }
@@ -167,7 +176,8 @@ async function runInProcesses(options: CliOptions, server: StartedPostgres, spaw
   }
 }
 
-function reportError(e: unknown, io: CliIo): number {
+/** Stack traces only for internal errors, and only with --debug: a HarnessError's message says what to do. */
+function reportError(e: unknown, io: CliIo, debug = false): number {
   if (isShuttingDown()) {
     io.err.write('interrupted: PostgreSQL stopped and its directory removed\n');
     return 130;
@@ -176,6 +186,7 @@ function reportError(e: unknown, io: CliIo): number {
     io.err.write(`error ${e.code}: ${e.message}\n`);
     return INPUT_ERROR_CODES.has(e.code) ? 2 : 3;
   }
-  io.err.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  const detail = e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e);
+  io.err.write(`internal error: ${detail}\n${debug ? '' : '(run again with --debug for the stack trace)\n'}`);
   return 3;
 }
