@@ -2,6 +2,9 @@
 export { chooseProvider, PROVIDER_NAMES } from './choose-provider.ts';
 export type { ProviderChoice } from './choose-provider.ts';
 export { EmbeddedPostgresProvider } from './embedded-provider.ts';
+export type { EmbeddedOptions } from './embedded-provider.ts';
+export { BIN_CACHE_PREFIX, copyOnce, runnableBy } from './reachable-binaries.ts';
+export type { ServerBinaries, ServerUser } from './reachable-binaries.ts';
 export { UrlPostgresProvider } from './url-provider.ts';
 export { TestcontainersPostgresProvider } from './testcontainers-provider.ts';
 export { THROWAWAY_SERVER_SETTINGS } from './postgres-provider.ts';
