@@ -13,4 +13,5 @@ export { HarnessDatabases, DB_MARKER, DB_PREFIX, RESET_SQL } from './harness-dat
 export type { HarnessDatabase } from './harness-databases.ts';
 export { schemaFiles, migrationFile, FIXTURES_SQL_DIR } from './sql-files.ts';
 export type { SqlFile } from './sql-files.ts';
+export { connectWithin, describeFault, isConnectionFault, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection-fault.ts';
 export { isShuttingDown, registerCleanup, stopAllResources } from './process-cleanup.ts';

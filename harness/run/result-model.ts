@@ -32,6 +32,19 @@ export interface Coverage {
   readonly stats: StrategyStats;
 }
 
+/** An infrastructure fault a cell met and retried past (or not: see `CellResult.incomplete`). */
+export interface FaultRecord {
+  /** Schedules the cell had finished when it happened. */
+  readonly run: number;
+  /** Where: the reset and setup before a run, the run itself, or the invariant checks after it. */
+  readonly phase: 'setup' | 'run' | 'check';
+  /** `actor 1 (sync)` or `observer`. */
+  readonly session: string;
+  /** SQLSTATE (57P01, 08006) or errno (ECONNRESET), when known. */
+  readonly code: string | null;
+  readonly message: string;
+}
+
 export interface CellResult {
   readonly scenario: string;
   readonly layers: string;
@@ -51,8 +64,15 @@ export interface CellResult {
   readonly measuredEffectiveness: number | null;
   readonly counterexample: Counterexample | null;
   readonly elapsedMs: number;
-  /** Set when the cell could not run at all (e.g. a migration failed). */
+  /** Set when the cell could not run at all (e.g. a migration failed) or was stopped by a fault. */
   readonly error?: string;
+  /** Connection faults met and retried (the first 20); `outcomes['connection-lost']` counts them. */
+  readonly faults?: readonly FaultRecord[];
+  /**
+   * The cell did not finish because of an infrastructure fault: `fault` (retries exhausted, figures
+   * are partial) or `not-run` (its worker or the server was lost before it ran). Never `agrees`.
+   */
+  readonly incomplete?: 'fault' | 'not-run';
 }
 
 export interface LayerInfo {
