@@ -1,6 +1,7 @@
 // Flags of `npm run scenarios`, parsed and validated into one typed object. Every bad input is a
 // HarnessError whose message lists the valid choices; the CLI exits 2 on it.
 import { parseArgs } from 'node:util';
+import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
 import { STRATEGIES, type StrategyName } from '../run/index.ts';
@@ -34,6 +35,10 @@ export interface CliOptions {
   /** `--merge`: results.json files of shards to merge into one report instead of running. */
   readonly merge: readonly string[];
   readonly hangTimeoutMs: number;
+  /** How long to wait for the server to take connections again after one died. */
+  readonly reconnectTimeoutMs: number;
+  /** Hidden: this process is a worker process taking cells from its parent over IPC. */
+  readonly queueWorker: boolean;
   readonly property: boolean;
   readonly runs: number;
   /** `--expect s@l=holds`: overrides of declared expectations (what a team asserts in CI). */
@@ -64,6 +69,7 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --format <list>            json,md,junit,html (default: all)
   --out <dir>                where reports go (default: reports)
   --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
+  --reconnect-timeout <ms>   how long to wait for PostgreSQL to come back after a lost connection (default 30000)
   --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
   --debug                    print the stack trace of an internal error
@@ -128,6 +134,8 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         format: { type: 'string' },
         out: { type: 'string' },
         'hang-timeout': { type: 'string' },
+        'reconnect-timeout': { type: 'string' },
+        'queue-worker': { type: 'boolean', default: false },
         ci: { type: 'boolean', default: false },
         expect: { type: 'string', multiple: true },
         debug: { type: 'boolean', default: false },
@@ -205,6 +213,8 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     shard,
     merge: (values.merge ?? []).flatMap((m) => m.split(',')).filter(Boolean),
     hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
+    reconnectTimeoutMs: int('reconnect-timeout', values['reconnect-timeout'], DEFAULT_RECONNECT_TIMEOUT_MS, 0),
+    queueWorker: values['queue-worker'] ?? false,
     property,
     expectOverrides,
     runs: int('runs', values.runs, 100, 1),

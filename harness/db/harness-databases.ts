@@ -141,6 +141,20 @@ export class HarnessDatabases {
     this.created.delete(db.name);
   }
 
+  /**
+   * Drops the databases another harness process created and left behind (it died): its clones
+   * carry its pid in their names. Only marked databases are dropped.
+   */
+  async dropCreatedBy(pid: number): Promise<string[]> {
+    const r = await this.adminQuery<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ ('^' || $1 || '.*_' || $2 || '_[0-9]+$')`, [DB_PREFIX, String(pid)]);
+    const dropped: string[] = [];
+    for (const { datname } of r.rows) {
+      await this.drop({ name: datname, url: this.server.urlFor(datname) });
+      dropped.push(datname);
+    }
+    return dropped;
+  }
+
   /** Drops every database this instance created and closes the admin connection. */
   async close(): Promise<void> {
     for (const name of [...this.created].reverse()) {

@@ -174,7 +174,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     harness = await CellHarness.open(dbs, task.template, options.hangTimeoutMs, options.reconnectTimeoutMs);
   } catch (e) {
     if (e instanceof HarnessError && e.code !== 'E_MIGRATION') throw e;
-    return failedCell(task, expectation, (e as Error).message, started);
+    return failedCell(task, (e as Error).message, started);
   }
   const outcomes: Partial<Record<RunOutcome, number>> = {};
   const byInvariant: Record<string, number> = {};
@@ -313,7 +313,9 @@ function compactOutcome(o: ActorOutcome): ActorOutcome {
   return { status: 'ok', value: JSON.parse(JSON.stringify(o.value ?? null)) as unknown };
 }
 
-function failedCell(task: CellTask, expectation: CellResult['expectation'], error: string, started: number): CellResult {
+/** A cell that could not run (its migration failed, or see `incomplete`): no figures. */
+export function failedCell(task: Pick<CellTask, 'scenario' | 'layerSet'>, error: string, started = Date.now()): CellResult {
+  const expectation = expectationFor(task.scenario, task.layerSet.id);
   return {
     scenario: task.scenario.name,
     layers: task.layerSet.id,

@@ -88,6 +88,16 @@ export interface ScenarioInfo {
   readonly plan: string;
 }
 
+/** Why a run stopped early or had an internal error (the cells say which did not finish). */
+export interface RunFailure {
+  readonly code: string;
+  readonly message: string;
+  /** Only for internal errors (bugs of the harness): the CLI prints it with --debug. */
+  readonly stack?: string;
+  /** True when it stopped every remaining cell (the server was lost). */
+  readonly stopsRun?: boolean;
+}
+
 export interface RunResult {
   readonly schemaVersion: typeof RESULT_SCHEMA_VERSION;
   readonly startedAt: string;
@@ -109,4 +119,6 @@ export interface RunResult {
     readonly disagreements: number;
     readonly elapsedMs: number;
   };
+  /** Set when the run stopped early or met an internal error; its cells are marked `incomplete`. */
+  readonly failure?: RunFailure;
 }
