@@ -97,10 +97,11 @@ export class CellHarness {
     return { violations, finalRows: state.rows };
   }
 
-  async close(): Promise<void> {
+  /** `dropDatabase` false when the server is gone: dropping would only wait for it again. */
+  async close(dropDatabase = true): Promise<void> {
     await this.scheduler.close();
     this.closeExchange();
-    await this.dbs.drop(this.db).catch(() => undefined);
+    if (dropDatabase) await this.dbs.drop(this.db).catch(() => undefined);
   }
 
   /**
@@ -183,6 +184,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   let violating = 0;
   let counterexample: Counterexample | null = null;
   let cellFault: string | undefined;
+  let serverLost = false;
   const recordFault = (phase: FaultRecord['phase'], session: string, code: string | null, message: string) => {
     if (faults.length < FAULTS_KEPT) faults.push({ run: schedules, phase, session, code, message });
   };
@@ -216,11 +218,12 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       options.onRun?.(schedules, violating);
     }
   } catch (e) {
+    if (e instanceof HarnessError && e.code === 'E_DB_UNREACHABLE') serverLost = true;
     // A fault that retries could not get past ends this cell; the other cells go on.
     if (!(e instanceof HarnessError) || !CELL_FAULT_CODES.has(e.code)) throw e;
     cellFault = `${e.code}: ${e.message} (stopped after ${schedules} schedules)`;
   } finally {
-    await harness.close();
+    await harness.close(!serverLost);
   }
   const stats = strategy ? strategy.stats() : { strategy: 'realtime', runs: schedules };
   const coverage: Coverage = {

@@ -9,16 +9,21 @@ import type { Scenario } from '../../scenarios/index.ts';
 /** `self`: the issuing actor's own session; `observer`: the observer of a cell; `other`: another actor's. */
 export type KillTarget = 'self' | 'observer' | 'other';
 
+/** A kill, or any other fault to cause at that point (stopping the server, say). */
+export type PlannedFault = KillTarget | { readonly run: () => Promise<void> };
+
 export interface SessionKiller {
-  /** `scenario`, with a kill before the statements numbered in `plan` (1-based, over all its actors and runs). */
-  wrap(scenario: Scenario, plan: ReadonlyMap<number, KillTarget>): Scenario;
+  /** `scenario`, with a fault before the statements numbered in `plan` (1-based, over all its actors and runs). */
+  wrap(scenario: Scenario, plan: ReadonlyMap<number, PlannedFault>): Scenario;
   /** Sessions terminated so far, by target. */
   readonly killed: Record<KillTarget, number>;
   close(): Promise<void>;
 }
 
+/** `adminUrl`: a server's maintenance database, for the side connection that kills. */
 export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
   const side = new pg.Client({ connectionString: adminUrl, application_name: 'prh-test-killer' });
+  side.on('error', () => undefined);
   await side.connect();
   const killed: Record<KillTarget, number> = { self: 0, observer: 0, other: 0 };
 
@@ -40,11 +45,15 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
   interface Counter {
     statements: number;
   }
-  const wrapSql = (inner: SqlClient, actor: number, plan: ReadonlyMap<number, KillTarget>, counter: Counter): SqlClient => {
+  const cause = async (fault: PlannedFault, actor: number): Promise<void> => {
+    if (typeof fault === 'string') await kill(fault, actor);
+    else await fault.run();
+  };
+  const wrapSql = (inner: SqlClient, actor: number, plan: ReadonlyMap<number, PlannedFault>, counter: Counter): SqlClient => {
     const client: SqlClient = {
       async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
         const target = plan.get(++counter.statements);
-        if (target) await kill(target, actor);
+        if (target) await cause(target, actor);
         return inner.query<R>(text, values, label);
       },
       transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T> {
@@ -55,7 +64,7 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
     const wrapSession = (tx: SqlSession): SqlSession => ({
       async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
         const target = plan.get(++counter.statements);
-        if (target) await kill(target, actor);
+        if (target) await cause(target, actor);
         return tx.query<R>(text, values, label);
       },
     });
