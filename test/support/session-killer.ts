@@ -15,6 +15,8 @@ export type PlannedFault = KillTarget | { readonly run: () => Promise<void> };
 export interface SessionKiller {
   /** `scenario`, with a fault before the statements numbered in `plan` (1-based, over all its actors and runs). */
   wrap(scenario: Scenario, plan: ReadonlyMap<number, PlannedFault>): Scenario;
+  /** Statements a wrapped scenario's actors have issued so far. */
+  statementsOf(wrapped: Scenario): number;
   /** Sessions terminated so far, by target. */
   readonly killed: Record<KillTarget, number>;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
     if (typeof fault === 'string') await kill(fault, actor);
     else await fault.run();
   };
+  const counters = new WeakMap<Scenario, Counter>();
   const wrapSql = (inner: SqlClient, actor: number, plan: ReadonlyMap<number, PlannedFault>, counter: Counter): SqlClient => {
     const client: SqlClient = {
       async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
@@ -73,9 +76,10 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
 
   return {
     killed,
+    statementsOf: (wrapped) => counters.get(wrapped)?.statements ?? 0,
     wrap(scenario, plan) {
       const counter: Counter = { statements: 0 };
-      return {
+      const wrapped: Scenario = {
         ...scenario,
         actors: (env) =>
           scenario.actors(env).map((spec) => ({
@@ -83,6 +87,8 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
             run: (ports: ActorPorts) => spec.run({ ...ports, sql: wrapSql(ports.sql, ports.actor, plan, counter) }),
           })),
       };
+      counters.set(wrapped, counter);
+      return wrapped;
     },
     async close() {
       await side.end();
