@@ -91,7 +91,7 @@ export class HarnessDatabases {
   /** A fresh marked database holding `files` applied in order; the template of later clones. */
   async createTemplate(key: string, files: readonly SqlFile[]): Promise<HarnessDatabase> {
     const db = await this.createMarked(`${DB_PREFIX}tpl_${sanitize(key)}_${process.pid}_${++counter}`);
-    const client = new pg.Client({ connectionString: db.url });
+    const client = new pg.Client({ connectionString: db.url, application_name: 'prh-maintenance' });
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -99,11 +99,13 @@ export class HarnessDatabases {
         try {
           await client.query(f.sql);
         } catch (e) {
+          // A lost connection says nothing about the migration: the caller may try again.
+          if (isConnectionFault(e)) throw e;
           throw new HarnessError('E_MIGRATION', `${f.name} failed on ${db.name}: ${(e as Error).message}`, { cause: e });
         }
       }
     } finally {
-      await client.end();
+      await client.end().catch(() => undefined);
     }
     return db;
   }

@@ -3,11 +3,11 @@
 // from, in this process or in worker processes. Whatever fails, the result holds every cell that
 // finished and marks the others: a dead worker's cell goes back to the queue, a lost server
 // stops the run with what it has.
-import { HarnessDatabases, type HarnessDatabase, type StartedPostgres } from '../db/index.ts';
+import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
-import { failedCell, runCell, type CellOptions } from './cell-runner.ts';
+import { MAX_FAULT_RETRIES, failedCell, runCell, type CellOptions } from './cell-runner.ts';
 import { CellQueue, expectedCost, type CellHistory, type QueuedCell } from './cell-queue.ts';
 import { RESULT_SCHEMA_VERSION, type CellResult, type RunFailure, type RunResult } from './result-model.ts';
 import type { StrategyName, StrategyOptions } from './strategy-registry.ts';
@@ -73,11 +73,17 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
   try {
     const templates = new Map<string, HarnessDatabase | HarnessError>();
     for (const set of o.layerSets) {
-      try {
-        templates.set(set.id, await dbs.createTemplate(set.id, set.sqlFiles));
-      } catch (e) {
-        if (!(e instanceof HarnessError) || e.code !== 'E_MIGRATION') throw e;
-        templates.set(set.id, e);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          templates.set(set.id, await dbs.createTemplate(set.id, set.sqlFiles));
+          break;
+        } catch (e) {
+          // A connection lost while building it: build another (the broken one is dropped at the end).
+          if (isConnectionFault(e) && attempt < MAX_FAULT_RETRIES) continue;
+          if (!(e instanceof HarnessError) || e.code !== 'E_MIGRATION') throw e;
+          templates.set(set.id, e);
+          break;
+        }
       }
     }
     const all = o.scenarios.flatMap((scenario) => o.layerSets.map((layerSet) => ({ scenario, layerSet })));

@@ -135,6 +135,8 @@ export class Scheduler {
   /** The observer's connection died (an 'error' event): replace it before its next use. */
   private observerLost = false;
   private observerPid = 0;
+  /** What killed the observer's connection (57P01...), when pg told us: more telling than the next query's error. */
+  private observerLostWith: unknown = null;
 
   /** A clock for code that runs inside an actor's step (the mock exchange's latency faults). */
   readonly ambientClock: Clock = {
@@ -160,8 +162,10 @@ export class Scheduler {
     this.observerClient = await connectWithin('observer session', async () => {
       const observer = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'prh-observer' });
       // A terminated backend must not crash the process; the session is replaced before its next use.
-      observer.on('error', () => {
-        if (this.observerClient === observer) this.observerLost = true;
+      observer.on('error', (e) => {
+        if (this.observerClient !== observer) return;
+        this.observerLost = true;
+        this.observerLostWith ??= e;
       });
       try {
         await observer.connect();
@@ -173,6 +177,7 @@ export class Scheduler {
       return observer;
     }, this.options.reconnectTimeoutMs);
     this.observerLost = false;
+    this.observerLostWith = null;
   }
 
   /** The observer session: blocked-detection, setup, reset and invariant checks run on it. */
@@ -300,7 +305,7 @@ export class Scheduler {
         rt.outcome = { status: 'ok', value };
       } catch (e) {
         rt.outcome = actorError(e);
-        if (rt.live && isConnectionFault(e)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, e);
+        if (rt.live && isConnectionFault(e)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? e);
       }
       rt.state = 'done';
       this.notify();
@@ -426,7 +431,7 @@ export class Scheduler {
       cur.result = error === undefined ? result : `ERR ${errorCode(error)}`;
       rt.current = null;
     }
-    if (error !== undefined && rt.live && isConnectionFault(error)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, error);
+    if (error !== undefined && rt.live && isConnectionFault(error)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? error);
     if (rt.state === 'inflight' || rt.state === 'blocked') rt.state = 'running';
     this.notify();
   }
@@ -511,7 +516,7 @@ export class Scheduler {
       } catch (e) {
         if (!isConnectionFault(e)) throw e;
         this.observerLost = true;
-        this.sessionFault('observer', e);
+        this.sessionFault('observer', this.observerLostWith ?? e);
         return 'polled';
       }
       // A step finished while the poll was out: its lock may be gone; ask again.
