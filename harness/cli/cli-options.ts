@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
-import { STRATEGIES, type StrategyName } from '../run/index.ts';
+import { STRATEGIES, type StrategyName, type StrategyOptions } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
 import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
@@ -219,6 +219,17 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     expectOverrides,
     runs: int('runs', values.runs, 100, 1),
     debug: values.debug ?? false,
+  };
+}
+
+/** The strategy's options as the flags give them (the run's process and its workers alike). */
+export function strategyOptionsOf(o: CliOptions): StrategyOptions {
+  return {
+    budget: o.budget,
+    seed: o.seed,
+    depth: o.depth,
+    reduce: o.reduce,
+    ...(o.preemptionBound === undefined ? {} : { preemptionBound: o.preemptionBound }),
   };
 }
 

@@ -3,7 +3,7 @@
 import { HarnessDatabases, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { runCell, type CellOptions } from '../run/index.ts';
-import type { CliOptions } from './cli-options.ts';
+import { strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import type { ParentChannel, ToWorker } from './worker-protocol.ts';
 
 /** Progress messages at most every this many runs: IPC is cheap, not free. */
@@ -14,13 +14,7 @@ export async function runQueueWorker(options: CliOptions, server: StartedPostgre
   dbs.reconnectTimeoutMs = options.reconnectTimeoutMs;
   const cellOptions: Omit<CellOptions, 'onRun'> = {
     strategy: options.strategy,
-    strategyOptions: {
-      budget: options.budget,
-      seed: options.seed,
-      depth: options.depth,
-      reduce: options.reduce,
-      ...(options.preemptionBound === undefined ? {} : { preemptionBound: options.preemptionBound }),
-    },
+    strategyOptions: strategyOptionsOf(options),
     hangTimeoutMs: options.hangTimeoutMs,
     reconnectTimeoutMs: options.reconnectTimeoutMs,
   };

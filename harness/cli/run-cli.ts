@@ -8,7 +8,7 @@ import { HarnessError, INFRASTRUCTURE_ERROR_CODES, INPUT_ERROR_CODES } from '../
 import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
 import { cellKey, mergeRunResults, runMatrix, runReplay, type CellHistory, type RunResult } from '../run/index.ts';
-import { listing, parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
+import { listing, parseCliOptions, strategyOptionsOf, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
 import { assertWritableOutDir } from './out-dir.ts';
@@ -92,13 +92,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       scenarios: options.scenarios,
       layerSets: options.layerSets,
       strategy: options.strategy,
-      strategyOptions: {
-        budget: options.budget,
-        seed: options.seed,
-        depth: options.depth,
-        reduce: options.reduce,
-        ...(options.preemptionBound === undefined ? {} : { preemptionBound: options.preemptionBound }),
-      },
+      strategyOptions: strategyOptionsOf(options),
       workers: options.workers,
       server,
       hangTimeoutMs: options.hangTimeoutMs,
