@@ -17,6 +17,8 @@ export function progressPrinter(stream: NodeJS.WriteStream): (e: ProgressEvent) 
       stream.write(`\r\x1b[K  ${e.scenario} @ ${e.layers}: ${e.runs} runs, ${e.violating} violating`);
     } else if (e.kind === 'cell-start') {
       lastDraw = 0;
+    } else if (e.kind === 'worker-lost') {
+      stream.write(tty ? `\r\x1b[K${e.message}\n` : `${e.message}\n`);
     }
   };
 }

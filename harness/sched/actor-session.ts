@@ -1,14 +1,15 @@
-// One actor's PostgreSQL session (as in the isolation tester: one connection per actor),
-// reused across runs; it tracks whether a transaction is open so a run can be cleaned up.
+// One actor's PostgreSQL session (as in the isolation tester: one connection per actor), reused
+// across runs. Before each run it is made clean from what the server itself reports (the
+// transaction status of its last ReadyForQuery), not from the words of the statements sent.
 import pg from 'pg';
+import { isConnectionFault } from '../db/index.ts';
 
 export class ActorSession {
   /** Backend pid, to match pg_blocking_pids answers. */
   pid = 0;
-  inTransaction = false;
   /** A statement is on the wire. */
   busy = false;
-  /** Left in an unknown state (a statement never returned): replace before reuse. */
+  /** Left in an unknown state (a statement never returned, the connection died): replace before reuse. */
   tainted = false;
   /**
    * How soon PostgreSQL looks for a lock cycle when this session's next statement waits. The
@@ -19,26 +20,42 @@ export class ActorSession {
   deadlockCheck: 'short' | 'long' = 'long';
   private appliedDeadlockCheck: 'short' | 'long' | 'unknown' = 'unknown';
   private superuser = false;
+  /** The error that killed the connection, if it died. */
+  lostWith: unknown = null;
   private client: pg.Client | null = null;
 
-  constructor(private readonly url: string) {}
+  /** `applicationName` shows in pg_stat_activity (`prh-actor-<i>`): who is who on the server. */
+  constructor(
+    private readonly url: string,
+    private readonly applicationName = 'prh-actor',
+  ) {}
 
   async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName });
     // A backend terminated under us must not crash the process; the next query reports it.
-    client.on('error', () => {
+    client.on('error', (e) => {
       this.tainted = true;
+      this.lostWith ??= e;
     });
-    await client.connect();
+    await client.connect().catch(async (e: unknown) => {
+      await client.end().catch(() => undefined);
+      throw e;
+    });
     const r = await client.query<{ pid: number; su: boolean }>("SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su");
     this.pid = r.rows[0]?.pid ?? 0;
     // deadlock_timeout is a superuser setting; elsewhere the server's own value applies.
     this.superuser = r.rows[0]?.su === true;
     this.appliedDeadlockCheck = 'unknown';
     this.client = client;
-    this.inTransaction = false;
     this.busy = false;
     this.tainted = false;
+    this.lostWith = null;
+  }
+
+  /** True while the server says a transaction is open or failed on this session. */
+  get inTransaction(): boolean {
+    const status = this.client?.getTransactionStatus();
+    return status === 'T' || status === 'E';
   }
 
   /** Sends at once: pg writes to the socket inside `query` when the connection is idle. */
@@ -57,8 +74,6 @@ export class ActorSession {
     return p.then(
       (r) => {
         this.busy = false;
-        if (verb.startsWith('BEGIN')) this.inTransaction = true;
-        else if (verb.startsWith('COMMIT') || verb.startsWith('ROLLBACK')) this.inTransaction = false;
         return r;
       },
       async (e: unknown) => {
@@ -68,23 +83,27 @@ export class ActorSession {
         await this.client?.query('').catch(() => undefined);
         this.busy = false;
         this.appliedDeadlockCheck = 'unknown';
-        if (verb.startsWith('COMMIT') || verb.startsWith('ROLLBACK')) this.inTransaction = false;
+        // The socket's own 'error' event may come later than this rejection: mark it now.
+        if (isConnectionFault(e)) {
+          this.tainted = true;
+          this.lostWith ??= e;
+        }
         throw e;
       },
     );
   }
 
-  /** After a run: roll back what the actor left open, or replace a session left mid-statement. */
+  /**
+   * After a run: roll back whatever the actor left open (`BEGIN`, `START TRANSACTION`, a failed
+   * transaction), or replace a session left mid-statement or dead.
+   */
   async restore(): Promise<void> {
-    if (this.tainted || this.busy || !this.client) {
+    if (this.tainted || this.busy || !this.client || this.client.getTransactionStatus() === null) {
       await this.close();
       await this.connect();
       return;
     }
-    if (this.inTransaction) {
-      await this.client.query('ROLLBACK');
-      this.inTransaction = false;
-    }
+    if (this.inTransaction) await this.client.query('ROLLBACK');
   }
 
   async close(): Promise<void> {

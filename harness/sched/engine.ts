@@ -4,6 +4,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { Clock, ExchangeClient, SqlClient } from '../bot/index.ts';
+import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { ActorSession } from './actor-session.ts';
 import { GatedExchangeClient } from './gated-exchange-client.ts';
@@ -35,6 +36,17 @@ export interface EngineOptions {
   readonly hangTimeoutMs?: number;
   /** Steps after which a run ends as `step-limit` (default 5000). */
   readonly maxSteps?: number;
+  /** How long to wait for the server to take connections again after a session died (default 30 s). */
+  readonly reconnectTimeoutMs?: number;
+}
+
+/** The session whose connection died in a `connection-lost` run, and how. */
+export interface SessionFault {
+  /** `actor 1 (sync)` or `observer`. */
+  readonly session: string;
+  /** SQLSTATE or errno, when the error had one. */
+  readonly code: string | null;
+  readonly message: string;
 }
 
 export interface ScheduleRun {
@@ -46,6 +58,8 @@ export interface ScheduleRun {
   readonly virtualTime: number;
   /** Steps that waited on another actor's lock. */
   readonly blockedSteps: number;
+  /** Set when the outcome is `connection-lost`. */
+  readonly fault?: SessionFault;
 }
 
 export interface RealtimeOptions {
@@ -116,6 +130,13 @@ export class Scheduler {
   private progress = 0;
   private readonly hangTimeoutMs: number;
   private readonly maxSteps: number;
+  /** The first session fault of the current run: the run ends as `connection-lost`. */
+  private fault: SessionFault | null = null;
+  /** The observer's connection died (an 'error' event): replace it before its next use. */
+  private observerLost = false;
+  private observerPid = 0;
+  /** What killed the observer's connection (57P01...), when pg told us: more telling than the next query's error. */
+  private observerLostWith: unknown = null;
 
   /** A clock for code that runs inside an actor's step (the mock exchange's latency faults). */
   readonly ambientClock: Clock = {
@@ -133,17 +154,51 @@ export class Scheduler {
 
   static async connect(options: EngineOptions): Promise<Scheduler> {
     const s = new Scheduler(options);
-    const observer = new pg.Client({ connectionString: options.databaseUrl });
-    observer.on('error', () => undefined);
-    await observer.connect();
-    s.observerClient = observer;
+    await s.connectObserver();
     return s;
+  }
+
+  private async connectObserver(): Promise<void> {
+    this.observerClient = await connectWithin('observer session', async () => {
+      const observer = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'prh-observer' });
+      // A terminated backend must not crash the process; the session is replaced before its next use.
+      observer.on('error', (e) => {
+        if (this.observerClient !== observer) return;
+        this.observerLost = true;
+        this.observerLostWith ??= e;
+      });
+      try {
+        await observer.connect();
+        this.observerPid = (await observer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+      } catch (e) {
+        await observer.end().catch(() => undefined);
+        throw e;
+      }
+      return observer;
+    }, this.options.reconnectTimeoutMs);
+    this.observerLost = false;
+    this.observerLostWith = null;
   }
 
   /** The observer session: blocked-detection, setup, reset and invariant checks run on it. */
   get observer(): pg.Client {
     if (!this.observerClient) throw new Error('scheduler is closed');
     return this.observerClient;
+  }
+
+  /**
+   * Replaces the observer session if its connection died (or `force`), waiting for the server
+   * within the reconnect bound. Callers retry what failed on it.
+   */
+  async reconnectObserver(force = false): Promise<void> {
+    if (!this.observerClient || (!this.observerLost && !force)) return;
+    const old = this.observerClient;
+    const oldPid = this.observerPid;
+    this.observerClient = null;
+    await old.end().catch(() => undefined);
+    await this.connectObserver();
+    // A replaced observer may have been stuck in a statement whose backend lives on: end it.
+    if (force && oldPid) await this.observer.query('SELECT pg_terminate_backend($1)', [oldPid]).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -180,10 +235,14 @@ export class Scheduler {
       throw new HarnessError('E_BAD_ARGUMENT', `actor '${keyed.name}' declares keys: remove them; which steps commute is now derived from the SQL itself`);
     }
     while (this.sessions.length < specs.length) {
-      const s = new ActorSession(this.options.databaseUrl);
-      await s.connect();
+      const s = new ActorSession(this.options.databaseUrl, `prh-actor-${this.sessions.length}`);
+      await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
       this.sessions.push(s);
     }
+    // A session that died while idle (between runs) is replaced now rather than failing a step.
+    await this.reconnectObserver();
+    await Promise.all(this.sessions.map((s) => (s.tainted ? this.restoreSession(s) : undefined)));
+    this.fault = null;
     if (this.controlled && !this.catalog) {
       // Read once, after the scenario's first setup: footprints resolve names against it.
       await loadSqlParser();
@@ -222,6 +281,9 @@ export class Scheduler {
     }
     const actors = this.actors.map((a) => a.outcome ?? { status: 'unfinished' as const, state: a.state });
     if (outcome === 'completed' && actors.some((a) => a.status === 'error' && a.sqlState === '40P01')) outcome = 'deadlock';
+    // Whatever else happened, a run in which a session died says nothing about the code under test.
+    const fault = this.fault;
+    if (fault) outcome = 'connection-lost';
     const result: ScheduleRun = {
       outcome,
       schedule: new Schedule(choices),
@@ -229,6 +291,7 @@ export class Scheduler {
       actors,
       virtualTime: this.time,
       blockedSteps: this.blockedSteps,
+      ...(fault ? { fault } : {}),
     };
     this.actors = [];
     return result;
@@ -252,15 +315,25 @@ export class Scheduler {
         rt.outcome = { status: 'ok', value };
       } catch (e) {
         rt.outcome = actorError(e);
+        if (rt.live && isConnectionFault(e)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? e);
       }
       rt.state = 'done';
       this.notify();
     });
   }
 
+  /** Records the run's first session fault; the loop ends the run as `connection-lost`. */
+  private sessionFault(session: string, e: unknown): void {
+    if (this.fault) return;
+    const code = (e as { code?: unknown } | null)?.code;
+    this.fault = { session, code: typeof code === 'string' ? code : null, message: describeFault(e) };
+    this.notify();
+  }
+
   private async loop(strategy: Strategy): Promise<RunOutcome> {
     for (;;) {
       const settled = await this.settle();
+      if (this.fault) return 'connection-lost';
       if (settled === 'hang') return 'hang';
       const options = this.runnableSteps();
       if (options.length === 0) {
@@ -380,6 +453,7 @@ export class Scheduler {
       cur.result = error === undefined ? result : `ERR ${errorCode(error)}`;
       rt.current = null;
     }
+    if (error !== undefined && rt.live && isConnectionFault(error)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? error);
     if (rt.state === 'inflight' || rt.state === 'blocked') rt.state = 'running';
     this.notify();
   }
@@ -426,7 +500,7 @@ export class Scheduler {
 
   /** Waits until every actor is paused, sleeping, blocked or done; 'hang' after the limit. */
   private async settle(): Promise<'settled' | 'hang'> {
-    if (this.actors.every((a) => this.isSettled(a))) return 'settled';
+    if (this.fault || this.actors.every((a) => this.isSettled(a))) return 'settled';
     // One step's worth of waiting is bounded by the hang limit (wall time: a safety net only,
     // never what decides an interleaving).
     let timedOut = false;
@@ -439,7 +513,8 @@ export class Scheduler {
     });
     try {
       for (;;) {
-        if (this.actors.every((a) => this.isSettled(a))) return 'settled';
+        // After a fault nothing is waited for: blocked detection may be gone with the observer.
+        if (this.fault || this.actors.every((a) => this.isSettled(a))) return 'settled';
         if (timedOut) return 'hang';
         const waiting = this.actors.filter((a) => a.state === 'inflight' && a.pollReady);
         // At most one poll in flight; a poll still out from an earlier wait is awaited, not repeated.
@@ -457,10 +532,15 @@ export class Scheduler {
     const progressAtSend = this.progress;
     {
       const pids = waiting.map((a) => a.session.pid);
-      const r = await this.observer.query<{ pid: number; blockers: number[] }>(
-        'SELECT p AS pid, pg_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p',
-        [pids],
-      );
+      let r: pg.QueryResult<{ pid: number; blockers: number[] }>;
+      try {
+        r = await this.observer.query<{ pid: number; blockers: number[] }>('SELECT p AS pid, pg_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p', [pids]);
+      } catch (e) {
+        if (!isConnectionFault(e)) throw e;
+        this.observerLost = true;
+        this.sessionFault('observer', this.observerLostWith ?? e);
+        return 'polled';
+      }
       // A step finished while the poll was out: its lock may be gone; ask again.
       if (this.progress !== progressAtSend) {
         for (const rt of waiting) if (rt.state === 'inflight') this.armPoll(rt);
@@ -510,6 +590,9 @@ export class Scheduler {
     // gate, 57014 from its cancelled statement) is the engine's doing, not how the actor ended.
     const stopped = live.map((a) => [a, a.state] as const);
     const inflightPids = live.filter((a) => a.session.busy).map((a) => a.session.pid);
+    // A statement left waiting on a lock must be cancelled from a live observer, or its backend
+    // would hold its locks into the next run.
+    if (inflightPids.length > 0) await this.reconnectObserver();
     if (inflightPids.length > 0) {
       await this.observer.query('SELECT pg_cancel_backend(p) FROM unnest($1::int[]) AS p', [inflightPids]).catch(() => undefined);
     }
@@ -526,9 +609,21 @@ export class Scheduler {
     for (const a of actors) {
       if (a.state !== 'done') a.session.tainted = true;
     }
-    await Promise.all(actors.map((a) => a.session.restore()));
-    // restore() rolled back whatever transaction was open.
+    await Promise.all(actors.map((a) => this.restoreSession(a.session)));
+    // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
     for (const a of actors) this.footprinters.get(a.session)?.footprinter.reset();
+    await this.reconnectObserver();
+  }
+
+  /** Rolls back or replaces a session; a replacement waits for the server within the reconnect bound. */
+  private async restoreSession(session: ActorSession): Promise<void> {
+    try {
+      await session.restore();
+    } catch (e) {
+      if (!isConnectionFault(e)) throw e;
+      session.tainted = true;
+      await connectWithin('actor session', () => session.restore(), this.options.reconnectTimeoutMs);
+    }
   }
 }
 
