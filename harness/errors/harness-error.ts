@@ -15,6 +15,10 @@ export type HarnessErrorCode =
   | 'E_SCHEDULE_DIVERGED'
   | 'E_BAD_ARGUMENT'
   | 'E_MIGRATION'
+  | 'E_CONNECTION_LOST'
+  | 'E_FAULT_NOT_REPRODUCED'
+  | 'E_HANG'
+  | 'E_WORKER_DIED'
   | 'E_BAD_SCENARIO'
   | 'E_SPEC_PARSE'
   | 'E_SPEC_UNSUPPORTED'
@@ -41,6 +45,18 @@ export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
   'E_SPEC_PARSE',
   'E_SPEC_UNSUPPORTED',
   'E_SPEC_SETUP',
+]);
+
+/**
+ * Codes of infrastructure faults (the server, a connection, a worker process): the run could not
+ * finish every cell. The CLI writes the reports of what finished and exits 4 on them.
+ */
+export const INFRASTRUCTURE_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
+  'E_DB_START',
+  'E_CONNECTION_LOST',
+  'E_FAULT_NOT_REPRODUCED',
+  'E_HANG',
+  'E_WORKER_DIED',
 ]);
 
 export class HarnessError extends Error {

@@ -104,7 +104,7 @@ async function searchExhaustively(harness: CellHarness, env: ScenarioEnv, layers
   while (strategy.beginRun()) {
     await harness.prepare(scenario, env);
     const run = await harness.scheduler.run(actors, strategy);
-    strategy.endRun();
+    strategy.endRun(run.schedule.choices.length);
     if (run.outcome === 'abandoned') continue;
     const { violations } = await harness.check(scenario, run, actors.map((a) => a.name));
     if (violations.length > 0) {

@@ -5,7 +5,7 @@ import type { ActorSession } from './actor-session.ts';
 import type { RawNotice, RawQueryResult, RawSqlClient } from './raw-query.ts';
 import type { StepKind } from './strategy.ts';
 
-export type Gate = (kind: StepKind, label: string, detail: string) => Promise<void>;
+export type Gate = (kind: StepKind, label: string, detail: string, values?: readonly unknown[]) => Promise<void>;
 export type StepDone = (result: string, error?: unknown) => void;
 
 export class GatedSqlClient implements SqlClient, RawSqlClient {
@@ -18,7 +18,7 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
-    await this.gate('sql', label ?? firstWord(text), text);
+    await this.gate('sql', label ?? firstWord(text), text, values);
     let r;
     try {
       const p = this.session.send(text, values);

@@ -1,11 +1,12 @@
 // Public face of harness/sched: the engine, its strategies and schedules.
 export { Scheduler, RunEndedError } from './engine.ts';
-export type { ActorPorts, ActorSpec, EngineOptions, RealtimeOptions, ScheduleRun } from './engine.ts';
+export type { ActorPorts, ActorSpec, EngineOptions, RealtimeOptions, ScheduleRun, SessionFault } from './engine.ts';
 export { ExhaustiveStrategy } from './exhaustive-strategy.ts';
 export type { ExhaustiveOptions } from './exhaustive-strategy.ts';
 export { PctStrategy } from './pct-strategy.ts';
 export { RandomStrategy } from './random-strategy.ts';
 export { ChoiceStrategy, ReplayStrategy, SegmentStrategy } from './replay-strategy.ts';
+export { ResumedStrategy } from './resumed-strategy.ts';
 export { Schedule, formatReplayTarget, parseReplayTarget } from './schedule.ts';
 export type { ReplayTarget } from './schedule.ts';
 export { SeededRandom } from './seeded-random.ts';

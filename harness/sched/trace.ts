@@ -35,7 +35,12 @@ export type RunOutcome =
   /** The strategy abandoned the run: it only repeated interleavings already covered. */
   | 'abandoned'
   /** More steps than the step limit. */
-  | 'step-limit';
+  | 'step-limit'
+  /**
+   * A session's connection died (terminated backend, server restart, network): an infrastructure
+   * fault, not an outcome of the code under test. The run is retried from scratch.
+   */
+  | 'connection-lost';
 
 /** SQLSTATE of an error or of the first error in its cause chain that has one. */
 export function sqlStateOf(e: unknown): string | null {
