@@ -3,6 +3,7 @@
 // transaction status of its last ReadyForQuery), not from the words of the statements sent.
 import pg from 'pg';
 import { isConnectionFault } from '../db/index.ts';
+import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
 
 export class ActorSession {
   /** Backend pid, to match pg_blocking_pids answers. */
@@ -23,6 +24,9 @@ export class ActorSession {
   /** The error that killed the connection, if it died. */
   lostWith: unknown = null;
   private client: pg.Client | null = null;
+  /** Hears notices while a raw query is out; notifications wait for the next raw query's end. */
+  private noticeListener: ((n: RawNotice) => void) | null = null;
+  private notifications: RawNotification[] = [];
 
   /** `applicationName` shows in pg_stat_activity (`prh-actor-<i>`): who is who on the server. */
   constructor(
@@ -37,6 +41,8 @@ export class ActorSession {
       this.tainted = true;
       this.lostWith ??= e;
     });
+    client.on('notice', (m) => this.noticeListener?.({ severity: m.severity ?? 'NOTICE', message: m.message ?? '', ...(m.detail ? { detail: m.detail } : {}), ...(m.hint ? { hint: m.hint } : {}) }));
+    client.on('notification', (m) => this.notifications.push({ channel: m.channel, payload: m.payload ?? '', processId: m.processId }));
     await client.connect().catch(async (e: unknown) => {
       await client.end().catch(() => undefined);
       throw e;
@@ -63,11 +69,7 @@ export class ActorSession {
     if (!this.client) throw new Error('session not connected');
     const verb = text.trimStart().slice(0, 8).toUpperCase();
     this.busy = true;
-    if (this.superuser && this.appliedDeadlockCheck !== this.deadlockCheck) {
-      // Queued before the statement on the same connection, so it applies to it; no extra wait.
-      this.client.query(`SET deadlock_timeout = '${DEADLOCK_CHECK_MS[this.deadlockCheck]}ms'`).catch(() => undefined);
-      this.appliedDeadlockCheck = this.deadlockCheck;
-    }
+    this.applyDeadlockCheck();
     // A SET inside a transaction is undone by its rollback: after any error or transaction end, set it again.
     if (verb.startsWith('COMMIT') || verb.startsWith('ROLLBACK') || verb.startsWith('END') || verb.startsWith('ABORT')) this.appliedDeadlockCheck = 'unknown';
     const p = this.client.query(text, values ? [...values] : undefined);
@@ -91,6 +93,35 @@ export class ActorSession {
         throw e;
       },
     );
+  }
+
+  private applyDeadlockCheck(): void {
+    if (!this.client || !this.superuser || this.appliedDeadlockCheck === this.deadlockCheck) return;
+    // Queued before the statement on the same connection, so it applies to it; no extra wait.
+    this.client.query(`SET deadlock_timeout = '${DEADLOCK_CHECK_MS[this.deadlockCheck]}ms'`).catch(() => undefined);
+    this.appliedDeadlockCheck = this.deadlockCheck;
+  }
+
+  /**
+   * Sends `text` as one simple query and resolves with every result, the error if one ended it,
+   * and the notifications received by then; `sent` runs once it is on the wire.
+   */
+  async sendRaw(text: string, onNotice: ((n: RawNotice) => void) | undefined, sent: () => void): Promise<RawQueryResult> {
+    if (!this.client) throw new Error('session not connected');
+    const q = new RawQuery(text);
+    this.busy = true;
+    this.applyDeadlockCheck();
+    // Several statements may begin or end transactions, and a SET inside one is undone with it.
+    this.appliedDeadlockCheck = 'unknown';
+    this.noticeListener = onNotice ?? null;
+    this.client.query(q);
+    sent();
+    const error = await q.done;
+    this.busy = false;
+    this.noticeListener = null;
+    const notifications = this.notifications;
+    this.notifications = [];
+    return { results: q.results, error, notifications, backendPid: this.pid };
   }
 
   /**

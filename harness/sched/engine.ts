@@ -9,22 +9,30 @@ import { HarnessError } from '../errors/index.ts';
 import { ActorSession } from './actor-session.ts';
 import { GatedExchangeClient } from './gated-exchange-client.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
+import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
 import { loadSqlCatalog, type SqlCatalog } from './sql-catalog.ts';
 import { loadSqlParser, SqlFootprinter } from './sql-footprint.ts';
-import { ABANDON, type ActorView, type StepKind, type Strategy } from './strategy.ts';
+import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 
 /** What an actor's code gets: the bot's ports, scheduled. */
 export interface ActorPorts {
   readonly actor: number;
   readonly sql: SqlClient;
+  /** The same session, answering with every result as text (isolation specs need the exact answer). */
+  readonly rawSql: RawSqlClient;
   readonly clock: Clock;
   exchange(name: string): ExchangeClient;
 }
 
 export interface ActorSpec {
   readonly name: string;
+  /**
+   * SQLSTATEs (`40001`) or classes (`40`) the actor may end with, e.g. a transaction that may be
+   * aborted by a serialization failure or as a deadlock victim: checks count it `aborted`, not wrong.
+   */
+  readonly allowedErrors?: readonly string[];
   run(ports: ActorPorts): Promise<unknown>;
 }
 
@@ -300,9 +308,16 @@ export class Scheduler {
   private choices: number[] = [];
 
   private startActor(rt: ActorRt): Promise<void> {
+    const sql = new GatedSqlClient(
+      rt.session,
+      (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
+      (r, e) => this.stepFinished(rt, r, e),
+      () => this.sent(rt),
+    );
     const ports: ActorPorts = {
       actor: rt.index,
-      sql: new GatedSqlClient(rt.session, (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt)),
+      sql,
+      rawSql: sql,
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
       exchange: (name) =>
         new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`${READ_ONLY_EXCHANGE_CALLS.has(op) ? 'r:' : ''}ex:${name}`]), (r, e) =>
@@ -339,6 +354,7 @@ export class Scheduler {
       if (options.length === 0) {
         if (this.actors.every((a) => a.state === 'done')) return 'completed';
         // Only lock waits remain: a cycle PostgreSQL has not broken yet (deadlock_timeout).
+        strategy.settledBlocked?.();
         const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
         if (moved === 'hang') return 'deadlock';
         this.unconfirmBlocked();
@@ -347,6 +363,12 @@ export class Scheduler {
       if (this.step >= this.maxSteps) return 'step-limit';
       const pick = strategy.next(options, this.step);
       if (pick === ABANDON) return 'abandoned';
+      if (pick === WAIT) {
+        const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
+        if (moved === 'hang') return 'hang';
+        this.unconfirmBlocked();
+        continue;
+      }
       const view = options[pick];
       if (!view) throw new Error(`strategy ${strategy.name} picked ${pick} of ${options.length} runnable steps`);
       this.release(view);
@@ -605,7 +627,11 @@ export class Scheduler {
     }
     // Actors unwind within a few ticks; one stuck in an exchange call that never answers is left behind.
     if (live.length > 0) await this.withHangLimit(Promise.all(actors.map((a) => a.promise)));
-    for (const [a, state] of stopped) a.outcome = { status: 'unfinished', state };
+    for (const [a, state] of stopped) {
+      // What a stopped actor had done survives its unwinding (an ActorFailure carries it).
+      const partial = a.outcome && a.outcome.status !== 'ok' ? a.outcome.partial : undefined;
+      a.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }) };
+    }
     for (const a of actors) {
       if (a.state !== 'done') a.session.tainted = true;
     }

@@ -21,12 +21,25 @@ export interface ActorView {
 /** Returned by `next` to abandon a run whose remaining interleavings are already covered. */
 export const ABANDON = -1;
 
+/**
+ * Returned by `next` to release nothing yet: the engine waits until an in-flight statement
+ * finishes (as the isolation tester waits for a blocked session before its next step), then asks
+ * again; a run where nothing finishes within the hang limit ends as `hang`.
+ */
+export const WAIT = -2;
+
 export interface Strategy {
   readonly name: string;
   /** Called before each run; false when the strategy has nothing left to explore. */
   beginRun(): boolean;
-  /** Index into `runnable` of the step to release, or ABANDON. */
+  /** Index into `runnable` of the step to release, or ABANDON, or WAIT. */
   next(runnable: readonly ActorView[], step: number): number;
+  /**
+   * Optional: the engine has settled with nothing to release, every live actor waiting on a
+   * lock. A strategy that reports what it sees (the isolation tester's `<waiting ...>`) looks
+   * here; the engine then waits for PostgreSQL to move (a deadlock broken, a lock timeout).
+   */
+  settledBlocked?(): void;
   /** Called after each run with how many steps it took. */
   endRun(steps: number): void;
   /** Figures for reports: coverage, bounds, counts. */
