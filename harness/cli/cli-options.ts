@@ -2,6 +2,7 @@
 // HarnessError whose message lists the valid choices; the CLI exits 2 on it.
 import { parseArgs } from 'node:util';
 import { HarnessError, unknownName } from '../errors/index.ts';
+import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
 import { STRATEGIES, type StrategyName } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
@@ -34,6 +35,8 @@ export interface CliOptions {
   /** `--merge`: results.json files of shards to merge into one report instead of running. */
   readonly merge: readonly string[];
   readonly hangTimeoutMs: number;
+  /** `--exchange`: how actors reach the mock exchange; undefined = direct, http for realtime. */
+  readonly exchange: ExchangeTransport | undefined;
   readonly property: boolean;
   readonly runs: number;
   /** `--expect s@l=holds`: overrides of declared expectations (what a team asserts in CI). */
@@ -62,6 +65,8 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --format <list>            json,md,junit,html (default: all)
   --out <dir>                where reports go (default: reports)
   --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
+  --exchange <http|direct>   how actors reach the mock exchange: direct in-process calls (default) or
+                             HTTP through msw (the reference; always used by realtime)
   --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
   --help                     this text
@@ -108,6 +113,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         format: { type: 'string' },
         out: { type: 'string' },
         'hang-timeout': { type: 'string' },
+        exchange: { type: 'string' },
         ci: { type: 'boolean', default: false },
         expect: { type: 'string', multiple: true },
       },
@@ -150,6 +156,10 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     shard = { k, n };
   }
   const strategy = strategyName as StrategyName;
+  const exchange = values.exchange;
+  if (exchange !== undefined && !Object.hasOwn(EXCHANGE_TRANSPORTS, exchange)) {
+    throw unknownName('E_BAD_ARGUMENT', 'exchange transport', exchange, Object.keys(EXCHANGE_TRANSPORTS));
+  }
   return {
     list: values.list ?? false,
     help: values.help ?? false,
@@ -171,6 +181,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     shard,
     merge: (values.merge ?? []).flatMap((m) => m.split(',')).filter(Boolean),
     hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
+    exchange: exchange as ExchangeTransport | undefined,
     property,
     expectOverrides,
     runs: int('runs', values.runs, 100, 1),

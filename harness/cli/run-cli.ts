@@ -61,7 +61,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       const [scenario] = options.scenarios;
       const [layerSet] = options.layerSets;
       if (!scenario || !layerSet) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
-      const r = await runReplay(server, scenario, layerSet, options.replay.schedule);
+      const r = await runReplay(server, scenario, layerSet, options.replay.schedule, options.exchange);
       io.out.write(renderTrace(r));
       return 0;
     }
@@ -89,6 +89,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       workers: options.workers,
       server,
       hangTimeoutMs: options.hangTimeoutMs,
+      ...(options.exchange ? { exchange: options.exchange } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       onProgress: progressPrinter(io.err),
     });
@@ -124,6 +125,7 @@ async function runInProcesses(options: CliOptions, server: StartedPostgres, spaw
       '--seed', String(options.seed),
       '--depth', String(options.depth),
       '--hang-timeout', String(options.hangTimeoutMs),
+      ...(options.exchange ? ['--exchange', options.exchange] : []),
       ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
       ...(options.reduce ? [] : ['--no-reduce']),
       ...options.scenarios.flatMap((s) => ['--scenario', s.name]),

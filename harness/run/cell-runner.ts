@@ -3,7 +3,7 @@
 import { checkInvariants, observeState, type ActorEnd, type Violation } from '../check/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { RESET_SQL, type HarnessDatabase, type HarnessDatabases } from '../db/index.ts';
-import { MockExchange, serveMockExchange } from '../exchange/index.ts';
+import { MockExchange, connectMockExchange, type ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import { Scheduler, formatReplayTarget, type ActorOutcome, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import { expectationFor, type Scenario, type ScenarioEnv } from '../../scenarios/index.ts';
@@ -14,6 +14,8 @@ export interface CellOptions {
   readonly strategy: StrategyName;
   readonly strategyOptions: StrategyOptions;
   readonly hangTimeoutMs?: number;
+  /** How actors reach the mock exchange; default `direct`, except `http` for `realtime`. */
+  readonly exchange?: ExchangeTransport;
   /** Called after every run with the count so far (for progress lines). */
   readonly onRun?: (runs: number, violating: number) => void;
 }
@@ -36,11 +38,12 @@ export class CellHarness {
     private readonly dbs: HarnessDatabases,
   ) {}
 
-  static async open(dbs: HarnessDatabases, template: HarnessDatabase, hangTimeoutMs?: number): Promise<CellHarness> {
+  /** `transport`: how actors reach the mock exchange (the msw HTTP path is the reference). */
+  static async open(dbs: HarnessDatabases, template: HarnessDatabase, hangTimeoutMs?: number, transport: ExchangeTransport = 'direct'): Promise<CellHarness> {
     const db = await dbs.clone(template);
     let scheduler: Scheduler | undefined;
     const exchange = new MockExchange({ prices: PRICES, clock: { now: () => scheduler?.ambientClock.now() ?? 0, sleep: (ms) => scheduler?.ambientClock.sleep(ms) ?? Promise.resolve() } });
-    const served = serveMockExchange(exchange);
+    const served = connectMockExchange(exchange, transport);
     try {
       scheduler = await Scheduler.connect({ databaseUrl: db.url, exchangeClient: (name) => served.client(name), ...(hangTimeoutMs ? { hangTimeoutMs } : {}) });
     } catch (e) {
@@ -90,24 +93,29 @@ export function replayCommand(replay: string): string {
   return `npm run scenarios -- --replay '${replay}'`;
 }
 
+/**
+ * The strategy a cell of `scenario` runs when `requested` is asked for: exhaustive search samples
+ * a scenario that declares `sample` and takes its declared preemption bound unless one is given.
+ */
+export function cellStrategy(scenario: Scenario, requested: StrategyName, options: StrategyOptions): { strategyName: StrategyName; strategyOptions: StrategyOptions } {
+  const sample = requested === 'exhaustive' ? scenario.sample : undefined;
+  if (sample) return { strategyName: sample.strategy, strategyOptions: { ...options, budget: Math.min(options.budget, sample.runs) } };
+  const bounded = requested === 'exhaustive' && scenario.preemptionBound !== undefined && options.preemptionBound === undefined;
+  return { strategyName: requested, strategyOptions: bounded ? { ...options, preemptionBound: scenario.preemptionBound } : options };
+}
+
 /** Runs every schedule the strategy gives for one scenario × layer set. */
 export async function runCell(dbs: HarnessDatabases, task: CellTask, options: CellOptions): Promise<CellResult> {
   const started = Date.now();
   const { scenario, layerSet } = task;
   const env: ScenarioEnv = { policy: layerSet.policy, layerSet };
   const expectation = expectationFor(scenario, layerSet.id);
-  const sample = options.strategy === 'exhaustive' ? scenario.sample : undefined;
-  const strategyName: StrategyName = sample ? sample.strategy : options.strategy;
-  const bounded = options.strategy === 'exhaustive' && scenario.preemptionBound !== undefined && options.strategyOptions.preemptionBound === undefined;
-  const strategyOptions = sample
-    ? { ...options.strategyOptions, budget: Math.min(options.strategyOptions.budget, sample.runs) }
-    : bounded
-      ? { ...options.strategyOptions, preemptionBound: scenario.preemptionBound }
-      : options.strategyOptions;
+  const { strategyName, strategyOptions } = cellStrategy(scenario, options.strategy, options.strategyOptions);
   const strategy = STRATEGIES[strategyName].create(strategyOptions);
   let harness: CellHarness;
   try {
-    harness = await CellHarness.open(dbs, task.template, options.hangTimeoutMs);
+    const transport = options.exchange ?? (strategy ? 'direct' : 'http');
+    harness = await CellHarness.open(dbs, task.template, options.hangTimeoutMs, transport);
   } catch (e) {
     if (e instanceof HarnessError && e.code !== 'E_MIGRATION') throw e;
     return failedCell(task, expectation, (e as Error).message, started);

@@ -1,6 +1,7 @@
 // `--replay <scenario>@<layers>:<schedule>`: one run on exactly that schedule, with its trace.
 import type { Violation } from '../check/index.ts';
 import { HarnessDatabases, type StartedPostgres } from '../db/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import { ReplayStrategy, type Schedule, type ScheduleRun } from '../sched/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
@@ -14,11 +15,11 @@ export interface ReplayResult {
   readonly finalRows: readonly ObservedRow[];
 }
 
-export async function runReplay(server: StartedPostgres, scenario: Scenario, layerSet: LayerSet, schedule: Schedule): Promise<ReplayResult> {
+export async function runReplay(server: StartedPostgres, scenario: Scenario, layerSet: LayerSet, schedule: Schedule, transport?: ExchangeTransport): Promise<ReplayResult> {
   const dbs = await HarnessDatabases.open(server);
   try {
     const template = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-    const harness = await CellHarness.open(dbs, template);
+    const harness = await CellHarness.open(dbs, template, undefined, transport);
     try {
       const env = { policy: layerSet.policy, layerSet };
       const actors = scenario.actors(env);

@@ -3,6 +3,7 @@
 import pLimit from 'p-limit';
 import { HarnessDatabases, type HarnessDatabase, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import { runCell, type CellOptions } from './cell-runner.ts';
@@ -22,6 +23,8 @@ export interface MatrixOptions {
   readonly workers: number;
   readonly server: StartedPostgres;
   readonly hangTimeoutMs?: number;
+  /** How actors reach the mock exchange (see CellOptions.exchange). */
+  readonly exchange?: ExchangeTransport;
   /** Run only cells whose index ≡ k−1 (mod n), for `--shard k/n`. */
   readonly shard?: { readonly k: number; readonly n: number };
   readonly onProgress?: (e: ProgressEvent) => void;
@@ -54,6 +57,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
             strategy: o.strategy,
             strategyOptions: o.strategyOptions,
             ...(o.hangTimeoutMs ? { hangTimeoutMs: o.hangTimeoutMs } : {}),
+            ...(o.exchange ? { exchange: o.exchange } : {}),
             onRun: (runs, violating) => o.onProgress?.({ kind: 'cell-progress', scenario: t.scenario.name, layers: t.layerSet.id, runs, violating }),
           };
           const cell = await runCell(dbs, { ...t, template }, cellOptions);
