@@ -54,9 +54,13 @@ export class CellHarness {
     return new CellHarness(db, scheduler, exchange, () => served.close(), dbs);
   }
 
+  /** The last check emptied the database and nothing ran since: prepare need not empty it again. */
+  private databaseEmpty = false;
+
   /** Empties the database and the exchange, then runs the scenario's setup. */
   async prepare(scenario: Scenario, env: ScenarioEnv): Promise<void> {
-    await this.scheduler.observer.query(RESET_SQL);
+    if (!this.databaseEmpty) await this.scheduler.observer.query(RESET_SQL);
+    this.databaseEmpty = false;
     this.exchange.reset();
     if (scenario.setup) {
       const observer = this.scheduler.observer;
@@ -64,10 +68,16 @@ export class CellHarness {
     }
   }
 
-  /** Checks the invariants after a run. */
-  async check(scenario: Scenario, run: ScheduleRun, names: readonly string[]): Promise<{ violations: Violation[]; finalRows: Awaited<ReturnType<typeof observeState>>['rows'] }> {
+  /**
+   * Checks the invariants after a run. With `reset`, the same round trip that reads the state also
+   * empties the database for the next run (whose prepare then skips that step).
+   */
+  async check(scenario: Scenario, run: ScheduleRun, names: readonly string[], options: { readonly reset?: boolean } = {}): Promise<{ violations: Violation[]; finalRows: Awaited<ReturnType<typeof observeState>>['rows'] }> {
     const ends: ActorEnd[] = run.actors.map((a, i) => actorEnd(names[i] ?? `actor-${i}`, a));
-    const state = await observeState(this.scheduler.observer, this.exchange, ends, run.outcome === 'completed' || run.outcome === 'deadlock');
+    const observer = this.scheduler.observer;
+    const db = options.reset ? { query: <R,>(text: string) => queryThenReset<R>(observer, text) } : observer;
+    const state = await observeState(db, this.exchange, ends, run.outcome === 'completed' || run.outcome === 'deadlock');
+    if (options.reset) this.databaseEmpty = true;
     const violations = checkInvariants(state, scenario.invariants);
     if (scenario.check) violations.push(...scenario.check(state, run.actors.map((a) => (a.status === 'ok' ? a.value : undefined))));
     if (run.outcome === 'hang' || run.outcome === 'step-limit') {
@@ -81,6 +91,14 @@ export class CellHarness {
     this.closeExchange();
     await this.dbs.drop(this.db).catch(() => undefined);
   }
+}
+
+/** `text` then RESET_SQL in one simple-query round trip; the rows of `text`. */
+async function queryThenReset<R>(client: Scheduler['observer'], text: string): Promise<{ rows: R[] }> {
+  const results = (await client.query(`${text};\n${RESET_SQL}`)) as unknown as { rows: R[] }[];
+  const first = results[0];
+  if (!first) throw new Error('the state query returned no result');
+  return first;
 }
 
 function actorEnd(name: string, a: ActorOutcome): ActorEnd {
@@ -140,7 +158,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       outcomes[run.outcome] = (outcomes[run.outcome] ?? 0) + 1;
       if (run.outcome === 'abandoned') continue;
       schedules++;
-      const { violations, finalRows } = await harness.check(scenario, run, names);
+      const { violations, finalRows } = await harness.check(scenario, run, names, { reset: true });
       if (violations.length > 0) {
         violating++;
         for (const v of new Set(violations.map((x) => x.invariant))) byInvariant[v] = (byInvariant[v] ?? 0) + 1;
