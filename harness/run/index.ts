@@ -1,5 +1,5 @@
 // Public face of harness/run: scenarios × layer sets × strategy → one RunResult.
-export { CellHarness, cellStrategy, runCell, replayCommand } from './cell-runner.ts';
+export { CellHarness, PRICES, cellStrategy, runCell, replayCommand } from './cell-runner.ts';
 export type { CellOptions, CellTask } from './cell-runner.ts';
 export { runMatrix } from './run-matrix.ts';
 export type { MatrixOptions, ProgressEvent } from './run-matrix.ts';

@@ -1,0 +1,146 @@
+// The SQL floor of the bench: the statements one schedule of a scenario sends, recorded, then sent
+// back to back on one connection (no gates, no exchange, no polls), against the same schedule run
+// under control (actor 0 to its end, then actor 1, ...): what the engine costs over PostgreSQL.
+import pg from 'pg';
+import { observeState } from '../check/index.ts';
+import { RESET_SQL } from '../db/index.ts';
+import { connectMockExchange, MockExchange } from '../exchange/index.ts';
+import { runInTransaction, type Clock, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../bot/index.ts';
+import { CellHarness, PRICES } from '../run/index.ts';
+import type { Strategy } from '../sched/index.ts';
+import { round, type BenchCell } from './bench-throughput.ts';
+
+export interface SqlFloor {
+  /** Statements one schedule sends (BEGIN and COMMIT included). */
+  readonly statements: number;
+  /** Milliseconds per schedule, medians. */
+  readonly floorStatementsMs: number;
+  /** The statements, then reading the state and emptying the tables in one round trip. */
+  readonly floorMs: number;
+  /** One controlled schedule of the same order: prepare, run (gates, polls, exchange), check. */
+  readonly controlledMs: number;
+  /** The run alone. */
+  readonly controlledRunMs: number;
+  /** controlledMs / floorMs: the target is under 2. */
+  readonly ratio: number;
+  readonly ratioRunOnly: number;
+}
+
+interface Statement {
+  readonly text: string;
+  readonly values: unknown[] | undefined;
+}
+
+/** A SqlClient on one connection that remembers every statement it sends. */
+class RecordingSqlClient implements SqlClient {
+  readonly statements: Statement[] = [];
+  constructor(private readonly client: pg.Client) {}
+
+  async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[]): Promise<SqlResult<R>> {
+    const statement = { text, values: values ? [...values] : undefined };
+    this.statements.push(statement);
+    const r = await this.client.query(statement.text, statement.values);
+    return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+  }
+
+  transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T> {
+    return runInTransaction(this, label, fn);
+  }
+}
+
+const noWait: Clock = { now: () => 0, sleep: async () => undefined };
+
+/** Runs every actor of the cell's scenario to its end, in order, on one connection; their statements. */
+async function recordStatements(cell: BenchCell, client: pg.Client): Promise<Statement[]> {
+  const env = { policy: cell.layerSet.policy, layerSet: cell.layerSet };
+  const mock = new MockExchange({ prices: PRICES, clock: noWait });
+  const exchange = connectMockExchange(mock, 'direct');
+  await client.query(RESET_SQL);
+  await cell.scenario.setup?.({ ...env, exchange: mock, sql: (text, values) => client.query(text, values ? [...values] : undefined) });
+  const sql = new RecordingSqlClient(client);
+  for (const [actor, spec] of cell.scenario.actors(env).entries()) {
+    await spec.run({ actor, sql, clock: noWait, exchange: (name) => exchange.client(name) });
+  }
+  return sql.statements;
+}
+
+/** Actor 0 until it is done, then actor 1, ...: the order the floor sends the statements in. */
+function serialStrategy(): Strategy {
+  return {
+    name: 'serial',
+    beginRun: () => true,
+    next: (runnable) => {
+      let pick = 0;
+      for (const [i, view] of runnable.entries()) if (view.actor < (runnable[pick]?.actor ?? Infinity)) pick = i;
+      return pick;
+    },
+    endRun: () => undefined,
+    stats: () => ({ strategy: 'serial', runs: 0 }),
+  };
+}
+
+export async function sqlFloor(cell: BenchCell, repetitions: number): Promise<SqlFloor> {
+  const db = await cell.dbs.clone(cell.template);
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  let statements: Statement[];
+  const floorStatements: number[] = [];
+  const floor: number[] = [];
+  const mock = new MockExchange();
+  try {
+    statements = await recordStatements(cell, client);
+    await client.query(RESET_SQL);
+    for (let i = 0; i < repetitions; i++) {
+      const started = performance.now();
+      for (const s of statements) await client.query(s.text, s.values);
+      const sent = performance.now();
+      await observeState({ query: async (text) => ((await client.query(`${text};\n${RESET_SQL}`)) as unknown as { rows: never[] }[])[0] ?? { rows: [] } }, mock, [], true);
+      const ended = performance.now();
+      floorStatements.push(sent - started);
+      floor.push(ended - started);
+    }
+  } finally {
+    await client.end();
+    await cell.dbs.drop(db);
+  }
+
+  const h = await CellHarness.open(cell.dbs, cell.template);
+  const controlled: number[] = [];
+  const controlledRun: number[] = [];
+  try {
+    const env = { policy: cell.layerSet.policy, layerSet: cell.layerSet };
+    const actors = cell.scenario.actors(env);
+    const names = actors.map((a) => a.name);
+    for (let i = 0; i < repetitions; i++) {
+      const started = performance.now();
+      await h.prepare(cell.scenario, env);
+      const ran = performance.now();
+      const run = await h.scheduler.run(actors, serialStrategy());
+      const checked = performance.now();
+      await h.check(cell.scenario, run, names, { reset: true });
+      const ended = performance.now();
+      if (run.outcome !== 'completed') throw new Error(`the serial schedule ended as ${run.outcome}`);
+      controlled.push(ended - started);
+      controlledRun.push(checked - ran);
+    }
+  } finally {
+    await h.close();
+  }
+  const floorMs = median(floor);
+  const controlledMs = median(controlled);
+  return {
+    statements: statements.length,
+    floorStatementsMs: round(median(floorStatements), 3),
+    floorMs: round(floorMs, 3),
+    controlledMs: round(controlledMs, 3),
+    controlledRunMs: round(median(controlledRun), 3),
+    ratio: round(controlledMs / floorMs, 2),
+    ratioRunOnly: round(median(controlledRun) / median(floorStatements), 2),
+  };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
