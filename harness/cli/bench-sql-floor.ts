@@ -9,6 +9,7 @@ import { runInTransaction, type Clock, type SqlClient, type SqlResult, type SqlR
 import { CellHarness, PRICES } from '../run/index.ts';
 import type { Strategy } from '../sched/index.ts';
 import { round, type BenchCell } from './bench-throughput.ts';
+import { cpuSince, sampleCpu, type CpuSample } from './process-cpu.ts';
 
 export interface SqlFloor {
   /** Statements one schedule sends (BEGIN and COMMIT included). */
@@ -24,7 +25,12 @@ export interface SqlFloor {
   /** controlledMs / floorMs: the target is under 2. */
   readonly ratio: number;
   readonly ratioRunOnly: number;
+  /** CPU per schedule of this process and of the PostgreSQL server, for each side. */
+  readonly cpuMsPerSchedule: Readonly<Record<'floor' | 'controlled', { readonly node: number; readonly postgres: number | null }>>;
 }
+
+/** Schedules per batch: the floor and the controlled schedule alternate batch by batch. */
+const BATCH = 25;
 
 interface Statement {
   readonly text: string;
@@ -79,63 +85,76 @@ function serialStrategy(): Strategy {
   };
 }
 
+/** `repetitions` (rounded up to a batch) of the floor and of the controlled schedule. */
 export async function sqlFloor(cell: BenchCell, repetitions: number): Promise<SqlFloor> {
   const db = await cell.dbs.clone(cell.template);
   const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  let statements: Statement[];
-  const floorStatements: number[] = [];
-  const floor: number[] = [];
+  const h = await CellHarness.open(cell.dbs, cell.template);
+  const env = { policy: cell.layerSet.policy, layerSet: cell.layerSet };
+  const actors = cell.scenario.actors(env);
+  const names = actors.map((a) => a.name);
   const mock = new MockExchange();
+  const observeThenReset = { query: async <R,>(text: string) => ((await client.query(`${text};\n${RESET_SQL}`)) as unknown as { rows: R[] }[])[0] ?? { rows: [] } };
+  const times = { floorStatements: [] as number[], floor: [] as number[], controlled: [] as number[], controlledRun: [] as number[] };
+  const cpu = { floor: { node: 0, postgres: 0 }, controlled: { node: 0, postgres: 0 } };
+  const addCpu = (to: { node: number; postgres: number }, since: CpuSample) => {
+    const used = cpuSince(since);
+    to.node += used.self;
+    to.postgres += used.postgres ?? Number.NaN;
+  };
+  let statements: Statement[];
   try {
+    await client.connect();
     statements = await recordStatements(cell, client);
     await client.query(RESET_SQL);
-    for (let i = 0; i < repetitions; i++) {
-      const started = performance.now();
-      for (const s of statements) await client.query(s.text, s.values);
-      const sent = performance.now();
-      await observeState({ query: async (text) => ((await client.query(`${text};\n${RESET_SQL}`)) as unknown as { rows: never[] }[])[0] ?? { rows: [] } }, mock, [], true);
-      const ended = performance.now();
-      floorStatements.push(sent - started);
-      floor.push(ended - started);
+    // Alternating batches of each: a change of the machine's load weighs on both alike.
+    for (let done = 0; done < repetitions; done += BATCH) {
+      let since = sampleCpu();
+      for (let i = 0; i < BATCH; i++) {
+        const started = performance.now();
+        for (const s of statements) await client.query(s.text, s.values);
+        const sent = performance.now();
+        await observeState(observeThenReset, mock, [], true);
+        const ended = performance.now();
+        times.floorStatements.push(sent - started);
+        times.floor.push(ended - started);
+      }
+      addCpu(cpu.floor, since);
+      since = sampleCpu();
+      for (let i = 0; i < BATCH; i++) {
+        const begun = performance.now();
+        await h.prepare(cell.scenario, env);
+        const ran = performance.now();
+        const run = await h.scheduler.run(actors, serialStrategy());
+        const checked = performance.now();
+        await h.check(cell.scenario, run, names, { reset: true });
+        const ended = performance.now();
+        if (run.outcome !== 'completed') throw new Error(`the serial schedule ended as ${run.outcome}`);
+        times.controlled.push(ended - begun);
+        times.controlledRun.push(checked - ran);
+      }
+      addCpu(cpu.controlled, since);
     }
   } finally {
     await client.end();
+    await h.close();
     await cell.dbs.drop(db);
   }
-
-  const h = await CellHarness.open(cell.dbs, cell.template);
-  const controlled: number[] = [];
-  const controlledRun: number[] = [];
-  try {
-    const env = { policy: cell.layerSet.policy, layerSet: cell.layerSet };
-    const actors = cell.scenario.actors(env);
-    const names = actors.map((a) => a.name);
-    for (let i = 0; i < repetitions; i++) {
-      const started = performance.now();
-      await h.prepare(cell.scenario, env);
-      const ran = performance.now();
-      const run = await h.scheduler.run(actors, serialStrategy());
-      const checked = performance.now();
-      await h.check(cell.scenario, run, names, { reset: true });
-      const ended = performance.now();
-      if (run.outcome !== 'completed') throw new Error(`the serial schedule ended as ${run.outcome}`);
-      controlled.push(ended - started);
-      controlledRun.push(checked - ran);
-    }
-  } finally {
-    await h.close();
-  }
-  const floorMs = median(floor);
-  const controlledMs = median(controlled);
+  const perSchedule = (c: { node: number; postgres: number }) => ({
+    node: round(c.node / times.floor.length, 3),
+    postgres: Number.isNaN(c.postgres) ? null : round(c.postgres / times.floor.length, 3),
+  });
+  const floorMs = median(times.floor);
+  const controlledMs = median(times.controlled);
   return {
     statements: statements.length,
-    floorStatementsMs: round(median(floorStatements), 3),
+    floorStatementsMs: round(median(times.floorStatements), 3),
     floorMs: round(floorMs, 3),
     controlledMs: round(controlledMs, 3),
-    controlledRunMs: round(median(controlledRun), 3),
+    controlledRunMs: round(median(times.controlledRun), 3),
     ratio: round(controlledMs / floorMs, 2),
-    ratioRunOnly: round(median(controlledRun) / median(floorStatements), 2),
+    ratioRunOnly: round(median(times.controlledRun) / median(times.floorStatements), 2),
+    cpuMsPerSchedule: { floor: perSchedule(cpu.floor), controlled: perSchedule(cpu.controlled) },
   };
 }
 
