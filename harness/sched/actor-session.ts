@@ -64,6 +64,15 @@ export class ActorSession {
     return status === 'T' || status === 'E';
   }
 
+  /**
+   * Whether this session can hold a lock another session waits on: a statement on the wire, or a
+   * transaction block open (as PostgreSQL last reported it, failed blocks included). Outside both,
+   * only a session-level lock (pg_advisory_lock) can, and the engine polls for that more slowly.
+   */
+  mayHoldTransactionLocks(): boolean {
+    return this.busy || (this.client !== null && this.client.getTransactionStatus() !== 'I');
+  }
+
   /** Sends at once: pg writes to the socket inside `query` when the connection is idle. */
   send(text: string, values: readonly unknown[] | undefined): Promise<pg.QueryResult> {
     if (!this.client) throw new Error('session not connected');
