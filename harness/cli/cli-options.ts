@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
+import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
@@ -40,14 +41,16 @@ export interface CliOptions {
   readonly reconnectTimeoutMs: number;
   /** Hidden: this process is a worker process taking cells from its parent over IPC. */
   readonly queueWorker: boolean;
+  /** `--exchange`: how actors reach the mock exchange; undefined = direct, http for realtime. */
+  readonly exchange: ExchangeTransport | undefined;
   readonly property: boolean;
   readonly runs: number;
   /** `--expect s@l=holds`: overrides of declared expectations (what a team asserts in CI). */
   readonly expectOverrides: readonly { readonly scenario: string; readonly layers: string; readonly expect: 'holds' | 'violates' }[];
-  /** `--spec`, `--expected`, `--export`: isolation spec files and counterexample export (harness/spec). */
-  readonly spec: SpecCliOptions;
   /** `--debug`: stack traces of internal errors on stderr. */
   readonly debug: boolean;
+  /** `--spec`, `--expected`, `--export`: isolation spec files and counterexample export (harness/spec). */
+  readonly spec: SpecCliOptions;
 }
 
 export interface SpecCliOptions {
@@ -82,12 +85,14 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --out <dir>                where reports go (default: reports)
   --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
   --reconnect-timeout <ms>   how long to wait for PostgreSQL to come back after a lost connection (default 30000)
+  --exchange <http|direct>   how actors reach the mock exchange: direct in-process calls (default) or
+                             HTTP through msw (the reference; always used by realtime)
   --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
+  --debug                    print the stack trace of an internal error
   --spec <file|glob>         run PostgreSQL isolation spec files (repeatable); with --strategy exhaustive|pct|random, explore every interleaving
   --expected <file.out>      the expected output of the (one) --spec (default: <name>.out beside it)
   --export <spec|vitest>     write counterexamples as .spec + .out and/or a vitest test, into --out (repeatable, or spec,vitest)
-  --debug                    print the stack trace of an internal error
   --help                     this text
 
 Exit codes: 0 success, 1 with --ci when an expectation is contradicted, 2 bad input,
@@ -151,12 +156,13 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         'hang-timeout': { type: 'string' },
         'reconnect-timeout': { type: 'string' },
         'queue-worker': { type: 'boolean', default: false },
+        exchange: { type: 'string' },
         ci: { type: 'boolean', default: false },
         expect: { type: 'string', multiple: true },
+        debug: { type: 'boolean', default: false },
         spec: { type: 'string', multiple: true },
         expected: { type: 'string' },
         export: { type: 'string', multiple: true },
-        debug: { type: 'boolean', default: false },
       },
     }));
   } catch (e) {
@@ -211,6 +217,10 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
   }
   const strategy = strategyName as StrategyName;
   const spec = specOptions(values.spec ?? [], values.expected, values.export ?? [], values.strategy);
+  const exchange = values.exchange;
+  if (exchange !== undefined && !Object.hasOwn(EXCHANGE_TRANSPORTS, exchange)) {
+    throw unknownName('E_BAD_ARGUMENT', 'exchange transport', exchange, Object.keys(EXCHANGE_TRANSPORTS));
+  }
   return {
     spec,
     list: values.list ?? false,
@@ -235,6 +245,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
     reconnectTimeoutMs: int('reconnect-timeout', values['reconnect-timeout'], DEFAULT_RECONNECT_TIMEOUT_MS, 0),
     queueWorker: values['queue-worker'] ?? false,
+    exchange: exchange as ExchangeTransport | undefined,
     property,
     expectOverrides,
     runs: int('runs', values.runs, 100, 1),

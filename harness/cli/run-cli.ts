@@ -71,16 +71,16 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   let server: StartedPostgres | undefined;
   try {
     server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl }).start();
-    if (options.spec.files.length > 0) return await runSpecCommand(server, options, io);
     if (options.queueWorker) {
       if (!io.parent) throw new HarnessError('E_BAD_ARGUMENT', `${QUEUE_WORKER_FLAG} is for worker processes started by the harness itself`);
       return await runQueueWorker(options, server, io.parent);
     }
+    if (options.spec.files.length > 0) return await runSpecCommand(server, options, io);
     if (options.replay) {
       const [scenario] = options.scenarios;
       const [layerSet] = options.layerSets;
       if (!scenario || !layerSet) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
-      const r = await runReplay(server, scenario, layerSet, options.replay.schedule);
+      const r = await runReplay(server, scenario, layerSet, options.replay.schedule, undefined, options.exchange);
       io.out.write(renderTrace(r));
       if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, [formatReplayTarget(options.replay)], options, io);
       return 0;
@@ -101,6 +101,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       server,
       hangTimeoutMs: options.hangTimeoutMs,
       reconnectTimeoutMs: options.reconnectTimeoutMs,
+      ...(options.exchange ? { exchange: options.exchange } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       history: await previousTimes(options.out),
       ...(processes && io.spawnSelf ? { lanes: workerProcessLanes(io.spawnSelf, workerArgs(options, server)) } : {}),
@@ -152,6 +153,7 @@ function workerArgs(options: CliOptions, server: StartedPostgres): string[] {
     '--depth', String(options.depth),
     '--hang-timeout', String(options.hangTimeoutMs),
     '--reconnect-timeout', String(options.reconnectTimeoutMs),
+    ...(options.exchange ? ['--exchange', options.exchange] : []),
     ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
     ...(options.reduce ? [] : ['--no-reduce']),
     ...options.scenarios.flatMap((s) => ['--scenario', s.name]),

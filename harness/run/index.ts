@@ -1,5 +1,5 @@
 // Public face of harness/run: scenarios × layer sets × strategy → one RunResult.
-export { CellHarness, MAX_FAULT_RETRIES, failedCell, runCell, replayCommand } from './cell-runner.ts';
+export { CellHarness, MAX_FAULT_RETRIES, PRICES, cellStrategy, failedCell, runCell, replayCommand } from './cell-runner.ts';
 export type { CellOptions, CellTask } from './cell-runner.ts';
 export { runMatrix } from './run-matrix.ts';
 export type { CellLane, CellWork, LaneFactory, MatrixOptions, ProgressEvent } from './run-matrix.ts';

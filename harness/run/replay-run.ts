@@ -1,6 +1,7 @@
 // `--replay <scenario>@<layers>:<schedule>`: one run on exactly that schedule, with its trace.
 import type { Violation } from '../check/index.ts';
 import { HarnessDatabases, type StartedPostgres } from '../db/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import { ReplayStrategy, type ActorSpec, type Schedule, type ScheduleRun } from '../sched/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
@@ -21,11 +22,12 @@ export async function runReplay(
   layerSet: LayerSet,
   schedule: Schedule,
   instrument: (actors: readonly ActorSpec[]) => readonly ActorSpec[] = (a) => a,
+  transport?: ExchangeTransport,
 ): Promise<ReplayResult> {
   const dbs = await HarnessDatabases.open(server);
   try {
     const template = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-    const harness = await CellHarness.open(dbs, template);
+    const harness = await CellHarness.open(dbs, template, undefined, undefined, transport);
     try {
       const env = { policy: layerSet.policy, layerSet };
       const actors = instrument(scenario.actors(env));

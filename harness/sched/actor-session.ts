@@ -64,16 +64,21 @@ export class ActorSession {
     return status === 'T' || status === 'E';
   }
 
+  /**
+   * Whether this session can hold a lock another session waits on: a statement on the wire, or a
+   * transaction block open (as PostgreSQL last reported it, failed blocks included). Outside both,
+   * only a session-level lock (pg_advisory_lock) can, and the engine polls for that more slowly.
+   */
+  mayHoldTransactionLocks(): boolean {
+    return this.busy || (this.client !== null && this.client.getTransactionStatus() !== 'I');
+  }
+
   /** Sends at once: pg writes to the socket inside `query` when the connection is idle. */
   send(text: string, values: readonly unknown[] | undefined): Promise<pg.QueryResult> {
     if (!this.client) throw new Error('session not connected');
     const verb = text.trimStart().slice(0, 8).toUpperCase();
     this.busy = true;
-    if (this.superuser && this.appliedDeadlockCheck !== this.deadlockCheck) {
-      // Queued before the statement on the same connection, so it applies to it; no extra wait.
-      this.client.query(`SET deadlock_timeout = '${DEADLOCK_CHECK_MS[this.deadlockCheck]}ms'`).catch(() => undefined);
-      this.appliedDeadlockCheck = this.deadlockCheck;
-    }
+    this.applyDeadlockCheck();
     // A SET inside a transaction is undone by its rollback: after any error or transaction end, set it again.
     if (verb.startsWith('COMMIT') || verb.startsWith('ROLLBACK') || verb.startsWith('END') || verb.startsWith('ABORT')) this.appliedDeadlockCheck = 'unknown';
     const p = this.client.query(text, values ? [...values] : undefined);
@@ -99,6 +104,13 @@ export class ActorSession {
     );
   }
 
+  private applyDeadlockCheck(): void {
+    if (!this.client || !this.superuser || this.appliedDeadlockCheck === this.deadlockCheck) return;
+    // Queued before the statement on the same connection, so it applies to it; no extra wait.
+    this.client.query(`SET deadlock_timeout = '${DEADLOCK_CHECK_MS[this.deadlockCheck]}ms'`).catch(() => undefined);
+    this.appliedDeadlockCheck = this.deadlockCheck;
+  }
+
   /**
    * Sends `text` as one simple query and resolves with every result, the error if one ended it,
    * and the notifications received by then; `sent` runs once it is on the wire. The session's
@@ -108,6 +120,9 @@ export class ActorSession {
     if (!this.client) throw new Error('session not connected');
     const q = new RawQuery(text);
     this.busy = true;
+    this.applyDeadlockCheck();
+    // Several statements may begin or end transactions, and a SET inside one is undone with it.
+    this.appliedDeadlockCheck = 'unknown';
     this.noticeListener = onNotice ?? null;
     this.client.query(q);
     sent();

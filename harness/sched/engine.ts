@@ -308,7 +308,12 @@ export class Scheduler {
   private choices: number[] = [];
 
   private startActor(rt: ActorRt): Promise<void> {
-    const sql = new GatedSqlClient(rt.session, (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt));
+    const sql = new GatedSqlClient(
+      rt.session,
+      (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
+      (r, e) => this.stepFinished(rt, r, e),
+      () => this.sent(rt),
+    );
     const ports: ActorPorts = {
       actor: rt.index,
       sql,
@@ -454,11 +459,14 @@ export class Scheduler {
 
   private armPoll(rt: ActorRt): void {
     rt.pollReady = false;
-    // Not a time-out: only a "blocked" answer from PostgreSQL ever marks an actor blocked.
+    // Not a time-out: only a "blocked" answer from PostgreSQL ever marks an actor blocked. When no
+    // other actor holds a transaction or a statement on the wire, nothing but a session-level lock
+    // can block this statement: ask later, and most statements return before anyone asks.
+    const lockHolder = this.actors.some((a) => a !== rt && a.session.mayHoldTransactionLocks());
     setTimeout(() => {
       rt.pollReady = true;
       if (rt.state === 'inflight') this.notify();
-    }, POLL_DELAY_MS);
+    }, lockHolder ? POLL_DELAY_MS : SESSION_LOCK_POLL_DELAY_MS);
   }
 
   private stepFinished(rt: ActorRt, result: string, error: unknown): void {
@@ -653,6 +661,8 @@ const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;
+/** The same wait when only a session-level lock (rare: pg_advisory_lock outside a transaction) could block it. */
+const SESSION_LOCK_POLL_DELAY_MS = 20;
 
 /** What a trace shows for a failed step: the SQLSTATE, else the exchange's code, else the error's. */
 function errorCode(e: unknown): string {
