@@ -3,12 +3,14 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
+import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
 import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
 import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../spec/index.ts';
 
 /** `--property` without `--layers`: the baseline and the sets the matrix shows holding. */
 export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'check-open-statuses', 'single-transaction', 'recommended'];
@@ -39,12 +41,25 @@ export interface CliOptions {
   readonly reconnectTimeoutMs: number;
   /** Hidden: this process is a worker process taking cells from its parent over IPC. */
   readonly queueWorker: boolean;
+  /** `--exchange`: how actors reach the mock exchange; undefined = direct, http for realtime. */
+  readonly exchange: ExchangeTransport | undefined;
   readonly property: boolean;
   readonly runs: number;
   /** `--expect s@l=holds`: overrides of declared expectations (what a team asserts in CI). */
   readonly expectOverrides: readonly { readonly scenario: string; readonly layers: string; readonly expect: 'holds' | 'violates' }[];
   /** `--debug`: stack traces of internal errors on stderr. */
   readonly debug: boolean;
+  /** `--spec`, `--expected`, `--export`: isolation spec files and counterexample export (harness/spec). */
+  readonly spec: SpecCliOptions;
+}
+
+export interface SpecCliOptions {
+  /** Spec files or globs to run. */
+  readonly files: readonly string[];
+  readonly expected: string | undefined;
+  /** `--strategy` was given: explore every interleaving instead of running the listed permutations. */
+  readonly explore: boolean;
+  readonly exportFormats: readonly ExportFormat[];
 }
 
 export const USAGE = `Usage: npm run scenarios -- [options]
@@ -70,9 +85,14 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --out <dir>                where reports go (default: reports)
   --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
   --reconnect-timeout <ms>   how long to wait for PostgreSQL to come back after a lost connection (default 30000)
+  --exchange <http|direct>   how actors reach the mock exchange: direct in-process calls (default) or
+                             HTTP through msw (the reference; always used by realtime)
   --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
   --debug                    print the stack trace of an internal error
+  --spec <file|glob>         run PostgreSQL isolation spec files (repeatable); with --strategy exhaustive|pct|random, explore every interleaving
+  --expected <file.out>      the expected output of the (one) --spec (default: <name>.out beside it)
+  --export <spec|vitest>     write counterexamples as .spec + .out and/or a vitest test, into --out (repeatable, or spec,vitest)
   --help                     this text
 
 Exit codes: 0 success, 1 with --ci when an expectation is contradicted, 2 bad input,
@@ -136,9 +156,13 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         'hang-timeout': { type: 'string' },
         'reconnect-timeout': { type: 'string' },
         'queue-worker': { type: 'boolean', default: false },
+        exchange: { type: 'string' },
         ci: { type: 'boolean', default: false },
         expect: { type: 'string', multiple: true },
         debug: { type: 'boolean', default: false },
+        spec: { type: 'string', multiple: true },
+        expected: { type: 'string' },
+        export: { type: 'string', multiple: true },
       },
     }));
   } catch (e) {
@@ -192,7 +216,13 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     shard = { k, n };
   }
   const strategy = strategyName as StrategyName;
+  const spec = specOptions(values.spec ?? [], values.expected, values.export ?? [], values.strategy);
+  const exchange = values.exchange;
+  if (exchange !== undefined && !Object.hasOwn(EXCHANGE_TRANSPORTS, exchange)) {
+    throw unknownName('E_BAD_ARGUMENT', 'exchange transport', exchange, Object.keys(EXCHANGE_TRANSPORTS));
+  }
   return {
+    spec,
     list: values.list ?? false,
     help: values.help ?? false,
     scenarios,
@@ -215,6 +245,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
     reconnectTimeoutMs: int('reconnect-timeout', values['reconnect-timeout'], DEFAULT_RECONNECT_TIMEOUT_MS, 0),
     queueWorker: values['queue-worker'] ?? false,
+    exchange: exchange as ExchangeTransport | undefined,
     property,
     expectOverrides,
     runs: int('runs', values.runs, 100, 1),
@@ -231,6 +262,15 @@ export function strategyOptionsOf(o: CliOptions): StrategyOptions {
     reduce: o.reduce,
     ...(o.preemptionBound === undefined ? {} : { preemptionBound: o.preemptionBound }),
   };
+}
+
+function specOptions(files: readonly string[], expected: string | undefined, exports: readonly string[], strategy: string | undefined): SpecCliOptions {
+  const exportFormats = exports.flatMap((e) => e.split(',')).filter(Boolean);
+  for (const f of exportFormats) if (!(EXPORT_FORMATS as readonly string[]).includes(f)) throw unknownName('E_UNKNOWN_FORMAT', 'export format', f, EXPORT_FORMATS);
+  if (expected !== undefined && files.length !== 1) throw new HarnessError('E_BAD_ARGUMENT', '--expected compares the output of one spec: give exactly one --spec with it');
+  const explore = files.length > 0 && strategy !== undefined;
+  if (explore && !['exhaustive', 'pct', 'random'].includes(strategy)) throw new HarnessError('E_BAD_ARGUMENT', `--spec explores with --strategy exhaustive, pct or random (got '${strategy}'); without --strategy it runs the spec's permutations`);
+  return { files, expected, explore, exportFormats: exportFormats as ExportFormat[] };
 }
 
 /** `--list`: every registry, one line an entry. */

@@ -8,6 +8,7 @@ import { HarnessError, INFRASTRUCTURE_ERROR_CODES, INPUT_ERROR_CODES } from '../
 import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
 import { cellKey, mergeRunResults, runMatrix, runReplay, type CellHistory, type RunResult } from '../run/index.ts';
+import { formatReplayTarget } from '../sched/index.ts';
 import { listing, parseCliOptions, strategyOptionsOf, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
@@ -16,6 +17,7 @@ import { runQueueWorker } from './queue-worker.ts';
 import { workerProcessLanes } from './worker-lane.ts';
 import { QUEUE_WORKER_FLAG, type ParentChannel } from './worker-protocol.ts';
 import { renderTrace } from './trace-table.ts';
+import { counterexampleReplays, exportCounterexamples, runSpecCommand } from './spec-command.ts';
 
 export interface CliIo {
   readonly out: NodeJS.WriteStream;
@@ -73,12 +75,14 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       if (!io.parent) throw new HarnessError('E_BAD_ARGUMENT', `${QUEUE_WORKER_FLAG} is for worker processes started by the harness itself`);
       return await runQueueWorker(options, server, io.parent);
     }
+    if (options.spec.files.length > 0) return await runSpecCommand(server, options, io);
     if (options.replay) {
       const [scenario] = options.scenarios;
       const [layerSet] = options.layerSets;
       if (!scenario || !layerSet) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
-      const r = await runReplay(server, scenario, layerSet, options.replay.schedule);
+      const r = await runReplay(server, scenario, layerSet, options.replay.schedule, undefined, options.exchange);
       io.out.write(renderTrace(r));
+      if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, [formatReplayTarget(options.replay)], options, io);
       return 0;
     }
     if (options.property) {
@@ -97,12 +101,15 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       server,
       hangTimeoutMs: options.hangTimeoutMs,
       reconnectTimeoutMs: options.reconnectTimeoutMs,
+      ...(options.exchange ? { exchange: options.exchange } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       history: await previousTimes(options.out),
       ...(processes && io.spawnSelf ? { lanes: workerProcessLanes(io.spawnSelf, workerArgs(options, server)) } : {}),
       onProgress: progressPrinter(io.err),
     });
-    return await finish(result, options, formats, io);
+    const code = await finish(result, options, formats, io);
+    if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, counterexampleReplays(result), options, io);
+    return code;
   } catch (e) {
     return reportError(e, io, debug);
   } finally {
@@ -150,6 +157,7 @@ function workerArgs(options: CliOptions, server: StartedPostgres): string[] {
     '--depth', String(options.depth),
     '--hang-timeout', String(options.hangTimeoutMs),
     '--reconnect-timeout', String(options.reconnectTimeoutMs),
+    ...(options.exchange ? ['--exchange', options.exchange] : []),
     ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
     ...(options.reduce ? [] : ['--no-reduce']),
     ...options.scenarios.flatMap((s) => ['--scenario', s.name]),

@@ -4,10 +4,11 @@ import type pg from 'pg';
 import { checkInvariants, observeState, type ActorEnd, type Violation } from '../check/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { RESET_SQL, describeFault, isConnectionFault, type HarnessDatabase, type HarnessDatabases } from '../db/index.ts';
-import { MockExchange, serveMockExchange } from '../exchange/index.ts';
+import { MockExchange, connectMockExchange, type ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import { ResumedStrategy, Scheduler, formatReplayTarget, type ActorOutcome, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import { expectationFor, type Scenario, type ScenarioEnv } from '../../scenarios/index.ts';
+import { judgeCell } from './cell-verdict.ts';
 import type { CellResult, Counterexample, Coverage, FaultRecord } from './result-model.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from './strategy-registry.ts';
 
@@ -17,6 +18,8 @@ export interface CellOptions {
   readonly hangTimeoutMs?: number;
   /** How long to wait for the server after a connection died (default 30 s). */
   readonly reconnectTimeoutMs?: number;
+  /** How actors reach the mock exchange; default `direct`, except `http` for `realtime`. */
+  readonly exchange?: ExchangeTransport;
   /** Called after every run with the count so far (for progress lines). */
   readonly onRun?: (runs: number, violating: number) => void;
 }
@@ -34,6 +37,8 @@ const FAULTS_KEPT = 20;
 
 /** Errors that end one cell as an `error` cell while the other cells go on. */
 const CELL_FAULT_CODES: ReadonlySet<string> = new Set(['E_CONNECTION_LOST', 'E_FAULT_NOT_REPRODUCED', 'E_HANG']);
+/** Runs between two vacuums of a cell's tables (see CellHarness.vacuum). */
+const VACUUM_EVERY_RUNS = 200;
 
 export const PRICES = { APTUSDT: 10, ETHUSDT: 2000, RACEUSDT: 1, STRESSUSDT: 1, SOLUSDT: 150, BTCUSDT: 60000, XRPUSDT: 0.5, DOGEUSDT: 0.1, ADAUSDT: 0.4, LINKUSDT: 15 };
 
@@ -51,11 +56,18 @@ export class CellHarness {
     private readonly hangTimeoutMs: number,
   ) {}
 
-  static async open(dbs: HarnessDatabases, template: HarnessDatabase, hangTimeoutMs?: number, reconnectTimeoutMs?: number): Promise<CellHarness> {
+  /** `transport`: how actors reach the mock exchange (the msw HTTP path is the reference). */
+  static async open(
+    dbs: HarnessDatabases,
+    template: HarnessDatabase,
+    hangTimeoutMs?: number,
+    reconnectTimeoutMs?: number,
+    transport: ExchangeTransport = 'direct',
+  ): Promise<CellHarness> {
     const db = await dbs.clone(template);
     let scheduler: Scheduler | undefined;
     const exchange = new MockExchange({ prices: PRICES, clock: { now: () => scheduler?.ambientClock.now() ?? 0, sleep: (ms) => scheduler?.ambientClock.sleep(ms) ?? Promise.resolve() } });
-    const served = serveMockExchange(exchange);
+    const served = connectMockExchange(exchange, transport);
     try {
       scheduler = await Scheduler.connect({
         databaseUrl: db.url,
@@ -71,10 +83,18 @@ export class CellHarness {
     return new CellHarness(db, scheduler, exchange, () => served.close(), dbs, hangTimeoutMs ?? 5000);
   }
 
+  /** The last check emptied the database and nothing ran since: prepare need not empty it again. */
+  private databaseEmpty = false;
+  private preparedSinceVacuum = 0;
+  /** `VACUUM` of every table of the cell's database ('' when it has none), found at the first vacuum. */
+  private vacuumSql: string | undefined;
+
   /** Empties the database and the exchange, then runs the scenario's setup. */
   async prepare(scenario: Scenario, env: ScenarioEnv): Promise<void> {
     await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
-      await observer.query(RESET_SQL);
+      if (!this.databaseEmpty) await observer.query(RESET_SQL);
+      this.databaseEmpty = false;
+      if (++this.preparedSinceVacuum >= VACUUM_EVERY_RUNS) await this.vacuum();
       this.exchange.reset();
       if (scenario.setup) {
         await scenario.setup({ ...env, exchange: this.exchange, sql: async (text, values) => observer.query(text, values ? [...values] : undefined) });
@@ -82,13 +102,34 @@ export class CellHarness {
     });
   }
 
-  /** Checks the invariants after a run. */
-  async check(scenario: Scenario, run: ScheduleRun, names: readonly string[]): Promise<{ violations: Violation[]; finalRows: Awaited<ReturnType<typeof observeState>>['rows'] }> {
+  /**
+   * DELETE leaves dead rows, and without vacuum new rows never reuse their space: every scan of a
+   * long cell would read more pages than the last. Emptied tables vacuum in a few milliseconds.
+   */
+  private async vacuum(): Promise<void> {
+    this.preparedSinceVacuum = 0;
+    if (this.vacuumSql === undefined) {
+      const r = await this.scheduler.observer.query<{ name: string }>(
+        "SELECT format('%I.%I', schemaname, relname) AS name FROM pg_stat_user_tables ORDER BY 1",
+      );
+      this.vacuumSql = r.rows.length === 0 ? '' : `VACUUM ${r.rows.map((t) => t.name).join(', ')}`;
+    }
+    if (this.vacuumSql !== '') await this.scheduler.observer.query(this.vacuumSql);
+  }
+
+  /**
+   * Checks the invariants after a run. With `reset`, the same round trip that reads the state also
+   * empties the database for the next run (whose prepare then skips that step).
+   */
+  async check(scenario: Scenario, run: ScheduleRun, names: readonly string[], options: { readonly reset?: boolean } = {}): Promise<{ violations: Violation[]; finalRows: Awaited<ReturnType<typeof observeState>>['rows'] }> {
     const ends: ActorEnd[] = run.actors.map((a, i) => actorEnd(names[i] ?? `actor-${i}`, a));
-    // Reading the state again on a new session is safe: the run's effects are committed or gone.
-    const state = await this.onObserver('check', `the invariant checks of ${scenario.name}`, (observer) =>
-      observeState(observer, this.exchange, ends, run.outcome === 'completed' || run.outcome === 'deadlock'),
-    );
+    // Reading the state again on a new session is safe: the run's effects are committed or gone,
+    // and the reset that may share its round trip is one implicit transaction with the read.
+    const state = await this.onObserver('check', `the invariant checks of ${scenario.name}`, (observer) => {
+      const db = options.reset ? { query: <R,>(text: string) => queryThenReset<R>(observer, text) } : observer;
+      return observeState(db, this.exchange, ends, run.outcome === 'completed' || run.outcome === 'deadlock');
+    });
+    if (options.reset) this.databaseEmpty = true;
     const violations = checkInvariants(state, scenario.invariants);
     if (scenario.check) violations.push(...scenario.check(state, run.actors.map((a) => (a.status === 'ok' ? a.value : undefined))));
     if (run.outcome === 'hang' || run.outcome === 'step-limit') {
@@ -145,6 +186,14 @@ export class CellHarness {
   }
 }
 
+/** `text` then RESET_SQL in one simple-query round trip; the rows of `text`. */
+async function queryThenReset<R>(client: Scheduler['observer'], text: string): Promise<{ rows: R[] }> {
+  const results = (await client.query(`${text};\n${RESET_SQL}`)) as unknown as { rows: R[] }[];
+  const first = results[0];
+  if (!first) throw new Error('the state query returned no result');
+  return first;
+}
+
 function actorEnd(name: string, a: ActorOutcome): ActorEnd {
   if (a.status === 'ok') return { name, status: 'ok', sqlState: null, code: null, message: null };
   if (a.status === 'error') return { name, status: 'error', sqlState: a.sqlState, code: a.code, message: a.message };
@@ -155,24 +204,29 @@ export function replayCommand(replay: string): string {
   return `npm run scenarios -- --replay '${replay}'`;
 }
 
+/**
+ * The strategy a cell of `scenario` runs when `requested` is asked for: exhaustive search samples
+ * a scenario that declares `sample` and takes its declared preemption bound unless one is given.
+ */
+export function cellStrategy(scenario: Scenario, requested: StrategyName, options: StrategyOptions): { strategyName: StrategyName; strategyOptions: StrategyOptions } {
+  const sample = requested === 'exhaustive' ? scenario.sample : undefined;
+  if (sample) return { strategyName: sample.strategy, strategyOptions: { ...options, budget: Math.min(options.budget, sample.runs) } };
+  const bounded = requested === 'exhaustive' && scenario.preemptionBound !== undefined && options.preemptionBound === undefined;
+  return { strategyName: requested, strategyOptions: bounded ? { ...options, preemptionBound: scenario.preemptionBound } : options };
+}
+
 /** Runs every schedule the strategy gives for one scenario × layer set. */
 export async function runCell(dbs: HarnessDatabases, task: CellTask, options: CellOptions): Promise<CellResult> {
   const started = Date.now();
   const { scenario, layerSet } = task;
   const env: ScenarioEnv = { policy: layerSet.policy, layerSet };
   const expectation = expectationFor(scenario, layerSet.id);
-  const sample = options.strategy === 'exhaustive' ? scenario.sample : undefined;
-  const strategyName: StrategyName = sample ? sample.strategy : options.strategy;
-  const bounded = options.strategy === 'exhaustive' && scenario.preemptionBound !== undefined && options.strategyOptions.preemptionBound === undefined;
-  const strategyOptions = sample
-    ? { ...options.strategyOptions, budget: Math.min(options.strategyOptions.budget, sample.runs) }
-    : bounded
-      ? { ...options.strategyOptions, preemptionBound: scenario.preemptionBound }
-      : options.strategyOptions;
+  const { strategyName, strategyOptions } = cellStrategy(scenario, options.strategy, options.strategyOptions);
   const strategy = STRATEGIES[strategyName].create(strategyOptions);
   let harness: CellHarness;
   try {
-    harness = await CellHarness.open(dbs, task.template, options.hangTimeoutMs, options.reconnectTimeoutMs);
+    const transport = options.exchange ?? (strategy ? 'direct' : 'http');
+    harness = await CellHarness.open(dbs, task.template, options.hangTimeoutMs, options.reconnectTimeoutMs, transport);
   } catch (e) {
     if (e instanceof HarnessError && e.code !== 'E_MIGRATION') throw e;
     return failedCell(task, (e as Error).message, started);
@@ -209,7 +263,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       outcomes[run.outcome] = (outcomes[run.outcome] ?? 0) + 1;
       if (run.outcome === 'abandoned') continue;
       schedules++;
-      const { violations, finalRows } = await harness.check(scenario, run, names);
+      const { violations, finalRows } = await harness.check(scenario, run, names, { reset: true });
       if (violations.length > 0) {
         violating++;
         for (const v of new Set(violations.map((x) => x.invariant))) byInvariant[v] = (byInvariant[v] ?? 0) + 1;
@@ -233,13 +287,17 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     stats,
   };
   const measured = violating > 0 ? 'violates' : 'holds';
+  // The scenario itself declares that its cells are sampled or bounded (not the user's flags).
+  const declaredPartial =
+    (options.strategy === 'exhaustive' && scenario.sample !== undefined) ||
+    (scenario.preemptionBound !== undefined && strategyOptions.preemptionBound === scenario.preemptionBound);
   return {
     scenario: scenario.name,
     layers: layerSet.id,
     expectation,
     measured,
     // A cell stopped by a fault proves nothing either way.
-    agrees: cellFault === undefined && measured === expectation,
+    ...judgeCell({ expectation, violating, schedules, coverage, declaredPartial, ...(cellFault === undefined ? {} : { error: cellFault }) }),
     schedules,
     violating,
     outcomes,
@@ -316,6 +374,8 @@ function compactOutcome(o: ActorOutcome): ActorOutcome {
   return { status: 'ok', value: JSON.parse(JSON.stringify(o.value ?? null)) as unknown };
 }
 
+const NOT_RUN: Coverage = { kind: 'sampled', complete: false, stats: { strategy: 'none', runs: 0 } };
+
 /** A cell that could not run (its migration failed, or see `incomplete`): no figures. */
 export function failedCell(task: Pick<CellTask, 'scenario' | 'layerSet'>, error: string, started = Date.now()): CellResult {
   const expectation = expectationFor(task.scenario, task.layerSet.id);
@@ -324,12 +384,12 @@ export function failedCell(task: Pick<CellTask, 'scenario' | 'layerSet'>, error:
     layers: task.layerSet.id,
     expectation,
     measured: 'violates',
-    agrees: expectation === 'violates',
+    ...judgeCell({ expectation, violating: 0, schedules: 0, coverage: NOT_RUN, declaredPartial: false, error }),
     schedules: 0,
     violating: 0,
     outcomes: {},
     violationsByInvariant: {},
-    coverage: { kind: 'sampled', complete: false, stats: { strategy: 'none', runs: 0 } },
+    coverage: NOT_RUN,
     claimedEffectiveness: task.layerSet.claimedEffectiveness,
     measuredEffectiveness: null,
     counterexample: null,

@@ -3,9 +3,18 @@
 import type { ObservedRow, Violation } from '../check/index.ts';
 import type { ActorOutcome, RunOutcome, StrategyStats, TraceStep } from '../sched/index.ts';
 
-export const RESULT_SCHEMA_VERSION = 1;
+export const RESULT_SCHEMA_VERSION = 2;
 
 export type Measured = 'holds' | 'violates';
+
+/**
+ * What a cell's search establishes. `violated`: a schedule broke a check (the counterexample
+ * shows it). `proven`: an exhaustive search over a sound reduction finished with no bound and
+ * found no violation — the only verdict that says "holds for every interleaving". `inconclusive`:
+ * no violation in what ran, but that was not everything (budget reached, a preemption bound,
+ * sampled runs, or the cell could not run).
+ */
+export type Verdict = 'violated' | 'proven' | 'inconclusive';
 
 export interface Counterexample {
   /** `<scenario>@<layers>:<schedule>`. */
@@ -49,8 +58,15 @@ export interface CellResult {
   readonly scenario: string;
   readonly layers: string;
   readonly expectation: Measured;
+  /** Whether any schedule violated a check (`verdict` says how far a `holds` reaches). */
   readonly measured: Measured;
-  /** measured === expectation. */
+  readonly verdict: Verdict;
+  /** What was covered, in words: why a cell is inconclusive, or what its proof spans. */
+  readonly verdictReason: string;
+  /**
+   * The verdict meets the expectation: `violates` needs `violated`; `holds` needs `proven`, or
+   * `inconclusive` where the scenario itself declares that it is sampled or preemption-bounded.
+   */
   readonly agrees: boolean;
   /** Runs that ran to an outcome (abandoned duplicates excluded). */
   readonly schedules: number;

@@ -5,6 +5,7 @@
 // stops the run with what it has.
 import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import { MAX_FAULT_RETRIES, failedCell, runCell, type CellOptions } from './cell-runner.ts';
@@ -47,6 +48,8 @@ export interface MatrixOptions {
   readonly server: StartedPostgres;
   readonly hangTimeoutMs?: number;
   readonly reconnectTimeoutMs?: number;
+  /** How actors reach the mock exchange (see CellOptions.exchange). */
+  readonly exchange?: ExchangeTransport;
   /** Run only cells whose index ≡ k−1 (mod n), for `--shard k/n`. */
   readonly shard?: { readonly k: number; readonly n: number };
   /** Elapsed ms per cell of an earlier run: the queue runs the longest first. */
@@ -68,6 +71,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     strategyOptions: o.strategyOptions,
     ...(o.hangTimeoutMs ? { hangTimeoutMs: o.hangTimeoutMs } : {}),
     ...(o.reconnectTimeoutMs ? { reconnectTimeoutMs: o.reconnectTimeoutMs } : {}),
+    ...(o.exchange ? { exchange: o.exchange } : {}),
   };
   const lanes: LaneFactory = o.lanes ?? (async () => ({ run: (work, onRun) => runCell(dbs, work, { ...cellOptions, onRun }), close: async () => undefined }));
   try {

@@ -9,14 +9,19 @@ import { HarnessError } from '../errors/index.ts';
 import { ActorSession } from './actor-session.ts';
 import { GatedExchangeClient } from './gated-exchange-client.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
+import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
-import { ABANDON, type ActorView, type StepKind, type Strategy } from './strategy.ts';
+import { loadSqlCatalog, type SqlCatalog } from './sql-catalog.ts';
+import { loadSqlParser, SqlFootprinter } from './sql-footprint.ts';
+import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 
 /** What an actor's code gets: the bot's ports, scheduled. */
 export interface ActorPorts {
   readonly actor: number;
   readonly sql: SqlClient;
+  /** The same session, answering with every result as text (isolation specs need the exact answer). */
+  readonly rawSql: RawSqlClient;
   readonly clock: Clock;
   exchange(name: string): ExchangeClient;
 }
@@ -24,10 +29,10 @@ export interface ActorPorts {
 export interface ActorSpec {
   readonly name: string;
   /**
-   * Resource keys the actor's SQL touches (e.g. `APTUSDT@binance`), for partial-order reduction.
-   * Omit when unknown: every SQL step then counts as touching everything.
+   * SQLSTATEs (`40001`) or classes (`40`) the actor may end with, e.g. a transaction that may be
+   * aborted by a serialization failure or as a deadlock victim: checks count it `aborted`, not wrong.
    */
-  readonly keys?: readonly string[];
+  readonly allowedErrors?: readonly string[];
   run(ports: ActorPorts): Promise<unknown>;
 }
 
@@ -115,6 +120,9 @@ export class Scheduler {
   private readonly sessions: ActorSession[] = [];
   private observerClient: pg.Client | null = null;
   private readonly als = new AsyncLocalStorage<ActorRt>();
+  private catalog: SqlCatalog | null = null;
+  /** Per session (by backend pid): its footprint tracker, which follows the session's transaction. */
+  private readonly footprinters = new Map<ActorSession, { pid: number; footprinter: SqlFootprinter }>();
   private actors: ActorRt[] = [];
   private epoch = 0;
   private controlled = true;
@@ -229,6 +237,11 @@ export class Scheduler {
 
   private async execute(specs: readonly ActorSpec[], body: () => Promise<RunOutcome>): Promise<ScheduleRun> {
     if (specs.length === 0) throw new HarnessError('E_BAD_ARGUMENT', 'a run needs at least one actor');
+    const keyed = specs.find((s) => 'keys' in s);
+    if (keyed) {
+      // Declared keys once decided which steps commute, and a wrong guess was a silent false proof.
+      throw new HarnessError('E_BAD_ARGUMENT', `actor '${keyed.name}' declares keys: remove them; which steps commute is now derived from the SQL itself`);
+    }
     while (this.sessions.length < specs.length) {
       const s = new ActorSession(this.options.databaseUrl, `prh-actor-${this.sessions.length}`);
       await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
@@ -238,6 +251,11 @@ export class Scheduler {
     await this.reconnectObserver();
     await Promise.all(this.sessions.map((s) => (s.tainted ? this.restoreSession(s) : undefined)));
     this.fault = null;
+    if (this.controlled && !this.catalog) {
+      // Read once, after the scenario's first setup: footprints resolve names against it.
+      await loadSqlParser();
+      this.catalog = await loadSqlCatalog(this.observer);
+    }
     this.epoch++;
     this.time = 0;
     this.step = 0;
@@ -290,9 +308,16 @@ export class Scheduler {
   private choices: number[] = [];
 
   private startActor(rt: ActorRt): Promise<void> {
+    const sql = new GatedSqlClient(
+      rt.session,
+      (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
+      (r, e) => this.stepFinished(rt, r, e),
+      () => this.sent(rt),
+    );
     const ports: ActorPorts = {
       actor: rt.index,
-      sql: new GatedSqlClient(rt.session, (kind, label, detail) => this.gate(rt, kind, label, detail), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt)),
+      sql,
+      rawSql: sql,
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
       exchange: (name) =>
         new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`${READ_ONLY_EXCHANGE_CALLS.has(op) ? 'r:' : ''}ex:${name}`]), (r, e) =>
@@ -329,6 +354,7 @@ export class Scheduler {
       if (options.length === 0) {
         if (this.actors.every((a) => a.state === 'done')) return 'completed';
         // Only lock waits remain: a cycle PostgreSQL has not broken yet (deadlock_timeout).
+        strategy.settledBlocked?.();
         const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
         if (moved === 'hang') return 'deadlock';
         this.unconfirmBlocked();
@@ -337,6 +363,12 @@ export class Scheduler {
       if (this.step >= this.maxSteps) return 'step-limit';
       const pick = strategy.next(options, this.step);
       if (pick === ABANDON) return 'abandoned';
+      if (pick === WAIT) {
+        const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
+        if (moved === 'hang') return 'hang';
+        this.unconfirmBlocked();
+        continue;
+      }
       const view = options[pick];
       if (!view) throw new Error(`strategy ${strategy.name} picked ${pick} of ${options.length} runnable steps`);
       this.release(view);
@@ -359,6 +391,7 @@ export class Scheduler {
 
   private release(view: ActorView): void {
     const rt = this.actors[view.actor] as ActorRt;
+    rt.session.deadlockCheck = this.actors.some((a) => a !== rt && a.state === 'blocked') ? 'short' : 'long';
     this.choices.push(view.actor);
     const record: TraceStep = {
       step: this.step++,
@@ -399,12 +432,23 @@ export class Scheduler {
       rt.current = kind === 'sleep' ? null : record;
       return Promise.resolve();
     }
-    const fp = footprint ?? (kind === 'sleep' ? ['clock'] : sqlFootprint(rt.spec, detail));
+    const fp = footprint ?? ['clock'];
     return new Promise<void>((release, abandon) => {
       rt.pending = { view: { actor: rt.index, name: rt.spec.name, kind, label, footprint: fp }, detail, release, abandon };
       rt.state = 'paused';
       this.notify();
     });
+  }
+
+  /** What the statement may touch, from its text and parameters, in the session's transaction. */
+  private sqlFootprint(rt: ActorRt, text: string, values: readonly unknown[] | undefined): readonly string[] {
+    if (!this.catalog) throw new Error('the catalog is read before the first controlled run');
+    let entry = this.footprinters.get(rt.session);
+    if (!entry || entry.pid !== rt.session.pid) {
+      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`) };
+      this.footprinters.set(rt.session, entry);
+    }
+    return entry.footprinter.footprint(text, values);
   }
 
   private sent(rt: ActorRt): void {
@@ -415,11 +459,14 @@ export class Scheduler {
 
   private armPoll(rt: ActorRt): void {
     rt.pollReady = false;
-    // Not a time-out: only a "blocked" answer from PostgreSQL ever marks an actor blocked.
+    // Not a time-out: only a "blocked" answer from PostgreSQL ever marks an actor blocked. When no
+    // other actor holds a transaction or a statement on the wire, nothing but a session-level lock
+    // can block this statement: ask later, and most statements return before anyone asks.
+    const lockHolder = this.actors.some((a) => a !== rt && a.session.mayHoldTransactionLocks());
     setTimeout(() => {
       rt.pollReady = true;
       if (rt.state === 'inflight') this.notify();
-    }, POLL_DELAY_MS);
+    }, lockHolder ? POLL_DELAY_MS : SESSION_LOCK_POLL_DELAY_MS);
   }
 
   private stepFinished(rt: ActorRt, result: string, error: unknown): void {
@@ -583,11 +630,17 @@ export class Scheduler {
     }
     // Actors unwind within a few ticks; one stuck in an exchange call that never answers is left behind.
     if (live.length > 0) await this.withHangLimit(Promise.all(actors.map((a) => a.promise)));
-    for (const [a, state] of stopped) a.outcome = { status: 'unfinished', state };
+    for (const [a, state] of stopped) {
+      // What a stopped actor had done survives its unwinding (an ActorFailure carries it).
+      const partial = a.outcome && a.outcome.status !== 'ok' ? a.outcome.partial : undefined;
+      a.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }) };
+    }
     for (const a of actors) {
       if (a.state !== 'done') a.session.tainted = true;
     }
     await Promise.all(actors.map((a) => this.restoreSession(a.session)));
+    // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
+    for (const a of actors) this.footprinters.get(a.session)?.footprinter.reset();
     await this.reconnectObserver();
   }
 
@@ -616,6 +669,8 @@ const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;
+/** The same wait when only a session-level lock (rare: pg_advisory_lock outside a transaction) could block it. */
+const SESSION_LOCK_POLL_DELAY_MS = 20;
 
 /** What a trace shows for a failed step: the SQLSTATE, else the exchange's code, else the error's. */
 function errorCode(e: unknown): string {
@@ -624,15 +679,4 @@ function errorCode(e: unknown): string {
   if (sqlState) return sqlState;
   if (typeof err?.exchangeCode === 'string') return err.exchangeCode;
   return typeof err?.code === 'string' ? err.code : 'ERROR';
-}
-
-/**
- * BEGIN touches nothing another session can see; a plain SELECT only reads the actor's keys (no
- * lock, nothing to make visible); every other statement may write them.
- */
-function sqlFootprint(spec: ActorSpec, sql: string): readonly string[] | 'all' {
-  if (/^\s*BEGIN\b/i.test(sql)) return [];
-  if (!spec.keys) return 'all';
-  const read = /^\s*SELECT\b/i.test(sql) && !/pg_advisory|\bFOR\s+(UPDATE|SHARE|NO KEY|KEY)\b/i.test(sql);
-  return spec.keys.map((k) => (read ? `r:db:${k}` : `db:${k}`));
 }

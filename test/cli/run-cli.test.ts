@@ -66,6 +66,7 @@ describe('bad input exits 2 and names the valid choices', () => {
     ['an unknown layer inside a set', ['--layers', 'check-open-statuses+nope'], 'E_UNKNOWN_LAYER', [...LAYER_IDS, 'recommended']],
     ['an unknown strategy', ['--strategy', 'nope'], 'E_UNKNOWN_STRATEGY', STRATEGY_NAMES],
     ['an unknown report format', ['--format', 'pdf'], 'E_UNKNOWN_FORMAT', REPORT_FORMAT_NAMES],
+    ['an unknown exchange transport', ['--exchange', 'grpc'], 'E_BAD_ARGUMENT', ['http', 'direct']],
     ['a malformed replay string', ['--replay', 'garbage'], 'E_SCHEDULE_PARSE', ['<scenario>@<layers>:<schedule>']],
     ['a malformed schedule in a replay', ['--replay', 'signal-sync@baseline:0x-1'], 'E_SCHEDULE_PARSE', ['0x3-1x2-0']],
     ['a replay of an unknown scenario', ['--replay', 'nope@baseline:0'], 'E_UNKNOWN_SCENARIO', SCENARIO_NAMES],
@@ -159,6 +160,16 @@ describe('a small run', () => {
     expect(r.out).toContain('violations:');
     for (const v of cx?.violations ?? []) expect(r.out).toContain(`[${v.invariant}] ${v.message}`);
     expect(r.out).not.toContain('invariants: all hold');
+  });
+
+  it('--exchange http replays the counterexample over msw to the same trace as the direct default', async () => {
+    const result = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as RunResult;
+    const replay = result.cells.find((c) => c.layers === 'baseline')?.counterexample?.replay ?? '';
+    const direct = await cli(['--replay', replay]);
+    const overHttp = await cli(['--replay', replay, '--exchange', 'http']);
+    expect(overHttp.code, overHttp.err).toBe(0);
+    expect(overHttp.out).toContain('placeMarketOrder');
+    expect(overHttp.out).toBe(direct.out);
   });
 
   it('--replay of a schedule that does not fit the scenario fails with E_SCHEDULE_DIVERGED', async () => {

@@ -197,7 +197,7 @@ describe('an internal error in a cell', () => {
 
 describe('ResumedStrategy', () => {
   it('replays the choices already made and asks the strategy only from the first new step', () => {
-    const views = (n: number): ActorView[] => Array.from({ length: n }, (_, actor) => ({ actor, name: `a${actor}`, kind: 'sql', label: 'x', footprint: 'all' }));
+    const views = (n: number): ActorView[] => Array.from({ length: n }, (_, actor) => ({ actor, name: `a${actor}`, kind: 'sql', label: 'x', footprint: ['db:*', 'act:*'] }));
     const asked: number[] = [];
     const inner: Strategy = new RandomStrategy(3, 10);
     const spy: Strategy = {
