@@ -35,7 +35,8 @@ export class ActorSession {
   ) {}
 
   async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName });
+    // A server that accepts the connection but never answers counts as down, not as a hang.
+    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName, connectionTimeoutMillis: 10_000 });
     // A backend terminated under us must not crash the process; the next query reports it.
     client.on('error', (e) => {
       this.tainted = true;
