@@ -10,6 +10,7 @@ import { MockExchange, serveMockExchange } from '../exchange/index.ts';
 import { resolveLayerSet } from '../fixes/index.ts';
 import { CellHarness, STRATEGIES, type StrategyName } from '../run/index.ts';
 import { ReplayStrategy, Schedule, type Strategy } from '../sched/index.ts';
+import { openBotCell } from '../bot-plugin/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 400);
@@ -19,17 +20,17 @@ const layerSet = resolveLayerSet('baseline');
 const env = { policy: layerSet.policy, layerSet };
 
 async function throughput(dbs: HarnessDatabases, template: HarnessDatabase, make: () => Strategy, runs: number): Promise<{ runs: number; seconds: number; perSecond: number }> {
-  const h = await CellHarness.open(dbs, template);
+  const h = await CellHarness.open(dbs, template, (clock) => openBotCell(layerSet, clock));
   const actors = scenario!.actors(env);
   const strategy = make();
   const started = performance.now();
   let n = 0;
   try {
     while (n < runs && strategy.beginRun()) {
-      await h.prepare(scenario!, env);
+      await h.prepare(scenario!);
       const run = await h.scheduler.run(actors, strategy);
       strategy.endRun(run.schedule.choices.length);
-      if (run.outcome !== 'abandoned') await h.check(scenario!, run, actors.map((a) => a.name));
+      if (run.outcome !== 'abandoned') await h.inspect(scenario!, run, actors);
       n++;
     }
   } finally {
@@ -66,7 +67,7 @@ async function uncontrolled(template: HarnessDatabase, dbs: HarnessDatabases, ru
 }
 
 async function controlledSerial(dbs: HarnessDatabases, template: HarnessDatabase, runs: number): Promise<number> {
-  const h = await CellHarness.open(dbs, template);
+  const h = await CellHarness.open(dbs, template, (clock) => openBotCell(layerSet, clock));
   const actors = scenario!.actors(env);
   // Signal to the end, then Sync: the order the uncontrolled loop uses.
   let schedule: Schedule;
@@ -77,11 +78,11 @@ async function controlledSerial(dbs: HarnessDatabases, template: HarnessDatabase
     endRun: () => undefined,
     stats: () => ({ strategy: 'serial', runs: 0 }),
   };
-  await h.prepare(scenario!, env);
+  await h.prepare(scenario!);
   schedule = (await h.scheduler.run(actors, serial)).schedule;
   const started = performance.now();
   for (let i = 0; i < runs; i++) {
-    await h.prepare(scenario!, env);
+    await h.prepare(scenario!);
     const s = new ReplayStrategy(schedule);
     s.beginRun();
     await h.scheduler.run(actors, s);

@@ -5,9 +5,10 @@ import { HarnessError, unknownName } from '../errors/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
 import { STRATEGIES, type StrategyName } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
-import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
 import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
+import { defaultLayerSetIds } from '../bot-plugin/index.ts';
+import { DEFAULT_VARIANT, type ScenarioBase, type ScenarioCatalog, type ScenarioSources } from '../scenario/index.ts';
 
 /** `--property` without `--layers`: the baseline and the sets the matrix shows holding. */
 export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'check-open-statuses', 'single-transaction', 'recommended'];
@@ -15,8 +16,16 @@ export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'check-open-statuses', '
 export interface CliOptions {
   readonly list: boolean;
   readonly help: boolean;
-  readonly scenarios: readonly Scenario[];
+  readonly scenarios: readonly ScenarioBase[];
+  /** `--layers` as given (variant ids); undefined: each scenario's default variants. */
+  readonly layers: readonly string[] | undefined;
+  /** The bot's layer sets among them (property runs use these). */
   readonly layerSets: readonly LayerSet[];
+  /** `--config` and `--scenarios`: where the scenarios come from (passed on to worker processes). */
+  readonly config: string | undefined;
+  readonly scenarioGlobs: readonly string[];
+  /** `--update-expected`: rewrite the expected-outcomes files with what was measured. */
+  readonly updateExpected: boolean;
   readonly strategy: StrategyName;
   readonly budget: number;
   readonly seed: number;
@@ -43,6 +52,8 @@ export interface CliOptions {
 export const USAGE = `Usage: npm run scenarios -- [options]
 
   --list                     list scenarios, layers, layer sets and strategies
+  --scenarios <glob>         scenario files to load (repeatable; default: race.config.ts's, else **/*.race.ts)
+  --config <file>            the configuration file (default: race.config.ts in the working directory)
   --scenario <name>          a scenario to run (repeatable; default: all)
   --layers <a+b+c>           a layer set to run (repeatable; default: baseline, each layer, recommended)
   --strategy <name>          exhaustive (default), pct, random, replay, realtime
@@ -62,15 +73,21 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --format <list>            json,md,junit,html (default: all)
   --out <dir>                where reports go (default: reports)
   --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
-  --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
+  --ci                       exit 1 when a measured outcome contradicts a scenario's expectation or
+                             differs from its expected-outcomes file (expected/<scenario>.json)
+  --update-expected          rewrite the expected-outcomes files with the measured outcomes
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
   --help                     this text
 
-Exit codes: 0 success, 1 with --ci when an expectation is contradicted, 2 bad input.`;
+Exit codes: 0 success, 1 with --ci when an expectation is contradicted or outcomes differ from
+their file (or whenever a scenario's setup or check threw), 2 bad input.`;
 
-/** The default matrix: the baseline, every single layer, and the plan's recommended set. */
-export function defaultLayerSetIds(): string[] {
-  return [...Object.keys(LAYERS), ...Object.keys(NAMED_SETS)];
+/** `--config` and `--scenarios`, read before the scenarios are loaded (the rest needs them). */
+export function scenarioSources(argv: readonly string[], cwd: string): ScenarioSources {
+  const { values } = parseArgs({ args: [...argv], strict: false, allowPositionals: true, options: { config: { type: 'string' }, scenarios: { type: 'string', multiple: true } } });
+  const config = typeof values.config === 'string' ? values.config : undefined;
+  const scenarios = (Array.isArray(values.scenarios) ? values.scenarios : []).filter((s): s is string => typeof s === 'string');
+  return { cwd, ...(config ? { config } : {}), ...(scenarios.length > 0 ? { scenarios } : {}) };
 }
 
 function int(name: string, v: string | undefined, fallback: number, min = 0): number {
@@ -80,7 +97,8 @@ function int(name: string, v: string | undefined, fallback: number, min = 0): nu
   return n;
 }
 
-export function parseCliOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
+export function parseCliOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, catalog: ScenarioCatalog): CliOptions {
+  const SCENARIOS: Readonly<Record<string, ScenarioBase>> = Object.fromEntries(catalog.scenarios.map((l) => [l.scenario.name, l.scenario]));
   let values;
   try {
     ({ values } = parseArgs({
@@ -90,6 +108,9 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         scenario: { type: 'string', multiple: true },
+        scenarios: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        'update-expected': { type: 'boolean', default: false },
         layers: { type: 'string', multiple: true },
         strategy: { type: 'string' },
         budget: { type: 'string' },
@@ -121,7 +142,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     const m = /^([a-z0-9-]+)@([a-z0-9+-]+)=(holds|violates)$/.exec(e);
     if (!m) throw new HarnessError('E_BAD_ARGUMENT', `--expect must look like <scenario>@<layers>=holds|violates, got '${e}'`);
     if (!SCENARIOS[m[1] as string]) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', m[1] as string, Object.keys(SCENARIOS));
-    resolveLayerSet(m[2] as string);
+    if (m[2] !== DEFAULT_VARIANT) resolveLayerSet(m[2] as string);
     return { scenario: m[1] as string, layers: m[2] as string, expect: m[3] as 'holds' | 'violates' };
   });
   const scenarios = scenarioNames.map((n) => {
@@ -129,15 +150,16 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     const workload = parseWorkloadName(n);
     const s = workload ? workloadScenario(workload) : SCENARIOS[n];
     if (!s) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', n, Object.keys(SCENARIOS));
-    const overrides = expectOverrides.filter((o) => o.scenario === n);
-    if (overrides.length === 0) return s;
-    const expect: Record<string, 'holds' | 'violates'> = { ...s.expect };
-    for (const o of overrides) expect[o.layers] = o.expect;
-    return { ...s, expect: expect as Scenario['expect'] };
+    const overrides = new Map(expectOverrides.filter((o) => o.scenario === n).map((o) => [o.layers, o.expect]));
+    if (overrides.size === 0) return s;
+    // Whatever the scenario's plugin, the override wins for the variants it names.
+    const plugin = s.plugin;
+    return { ...s, plugin: { ...plugin, expectation: (sc: ScenarioBase, v: string) => overrides.get(v) ?? plugin.expectation(sc, v) } };
   });
   const property = values.property ?? false;
   const layerIds = replay ? [replay.layers] : (values.layers ?? (property ? PROPERTY_DEFAULT_LAYER_SETS : defaultLayerSetIds()));
-  const layerSets = layerIds.map(resolveLayerSet);
+  // `default` is the one variant of generic scenarios, not a layer set.
+  const layerSets = layerIds.filter((id) => id !== DEFAULT_VARIANT).map(resolveLayerSet);
   const strategyName = replay ? 'replay' : (values.strategy ?? 'exhaustive');
   if (!(strategyName in STRATEGIES)) throw unknownName('E_UNKNOWN_STRATEGY', 'strategy', strategyName, Object.keys(STRATEGIES));
   if (strategyName === 'replay' && !replay) throw new HarnessError('E_BAD_ARGUMENT', '--strategy replay needs --replay <scenario>@<layers>:<schedule>');
@@ -154,7 +176,11 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     list: values.list ?? false,
     help: values.help ?? false,
     scenarios,
+    layers: replay ? [replay.layers] : values.layers,
     layerSets,
+    config: values.config,
+    scenarioGlobs: values.scenarios ?? [],
+    updateExpected: values['update-expected'] ?? false,
     strategy,
     budget: int('budget', values.budget, strategy === 'exhaustive' ? 500 : 200, 1),
     seed: int('seed', values.seed, 1),
@@ -178,9 +204,9 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
 }
 
 /** `--list`: every registry, one line an entry. */
-export function listing(): string {
+export function listing(catalog: ScenarioCatalog): string {
   const lines: string[] = ['Scenarios:'];
-  for (const s of Object.values(SCENARIOS)) lines.push(`  ${s.name.padEnd(22)} ${s.title}`);
+  for (const { scenario: s } of catalog.scenarios) lines.push(`  ${s.name.padEnd(22)} ${s.title}`);
   lines.push('', 'Layers:');
   for (const l of Object.values(LAYERS)) lines.push(`  ${l.id.padEnd(22)} ${l.seedOption}: ${l.title}`);
   lines.push('', 'Layer sets (combine layers with +, e.g. check-open-statuses+open-status-index):');

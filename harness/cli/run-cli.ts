@@ -10,7 +10,8 @@ import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
 import { mergeRunResults, runMatrix, runReplay, type RunResult } from '../run/index.ts';
-import { listing, parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
+import { loadScenarioCatalog, type ScenarioCatalog } from '../scenario/index.ts';
+import { listing, parseCliOptions, scenarioSources, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
 import { renderTrace } from './trace-table.ts';
@@ -24,13 +25,19 @@ export interface CliIo {
    * process), workers are concurrent cells on one event loop.
    */
   readonly spawnSelf?: (args: readonly string[]) => ChildProcess;
+  /** The working directory: where race.config.ts and scenario globs are looked up (default: process.cwd()). */
+  readonly cwd?: string;
+  /** How a replay is invoked here (default: `npm run scenarios -- --replay '<target>'`). */
+  readonly replayCommand?: (replay: string) => string;
 }
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
   let options: CliOptions;
   let formats;
+  let catalog: ScenarioCatalog;
   try {
-    options = parseCliOptions(argv, env);
+    catalog = await loadScenarioCatalog(scenarioSources(argv, io.cwd ?? process.cwd()));
+    options = parseCliOptions(argv, env, catalog);
     formats = parseFormats(options.formats);
   } catch (e) {
     return reportError(e, io);
@@ -40,7 +47,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     return 0;
   }
   if (options.list) {
-    io.out.write(`${listing()}\n`);
+    io.out.write(`${listing(catalog)}\n`);
     return 0;
   }
   if (options.merge.length > 0) {
@@ -59,9 +66,8 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl }).start();
     if (options.replay) {
       const [scenario] = options.scenarios;
-      const [layerSet] = options.layerSets;
-      if (!scenario || !layerSet) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
-      const r = await runReplay(server, scenario, layerSet, options.replay.schedule);
+      if (!scenario) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
+      const r = await runReplay(server, scenario, options.replay.layers, options.replay.schedule, catalog.baseSchema);
       io.out.write(renderTrace(r));
       return 0;
     }
@@ -77,7 +83,8 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     }
     const result = await runMatrix({
       scenarios: options.scenarios,
-      layerSets: options.layerSets,
+      ...(options.layers ? { layers: options.layers } : {}),
+      baseSchema: catalog.baseSchema,
       strategy: options.strategy,
       strategyOptions: {
         budget: options.budget,
@@ -91,6 +98,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       hangTimeoutMs: options.hangTimeoutMs,
       ...(options.shard ? { shard: options.shard } : {}),
       onProgress: progressPrinter(io.err),
+      ...(io.replayCommand ? { replayCommand: io.replayCommand } : {}),
     });
     return await finish(result, options, formats, io);
   } catch (e) {
@@ -126,8 +134,10 @@ async function runInProcesses(options: CliOptions, server: StartedPostgres, spaw
       '--hang-timeout', String(options.hangTimeoutMs),
       ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
       ...(options.reduce ? [] : ['--no-reduce']),
+      ...(options.config ? ['--config', options.config] : []),
+      ...options.scenarioGlobs.flatMap((g) => ['--scenarios', g]),
       ...options.scenarios.flatMap((s) => ['--scenario', s.name]),
-      ...options.layerSets.flatMap((l) => ['--layers', l.id]),
+      ...(options.layers ?? []).flatMap((l) => ['--layers', l]),
       ...options.expectOverrides.flatMap((e) => ['--expect', `${e.scenario}@${e.layers}=${e.expect}`]),
       '--workers', '1',
       '--format', 'json',

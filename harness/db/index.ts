@@ -11,3 +11,5 @@ export type { HarnessDatabase } from './harness-databases.ts';
 export { schemaFiles, migrationFile, FIXTURES_SQL_DIR } from './sql-files.ts';
 export type { SqlFile } from './sql-files.ts';
 export { isShuttingDown, registerCleanup, stopAllResources } from './process-cleanup.ts';
+export { describeSchemaTables, finalStateSql } from './schema-tables.ts';
+export type { CatalogClient, SchemaTables, TableInfo } from './schema-tables.ts';

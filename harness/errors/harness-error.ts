@@ -15,7 +15,8 @@ export type HarnessErrorCode =
   | 'E_SCHEDULE_DIVERGED'
   | 'E_BAD_ARGUMENT'
   | 'E_MIGRATION'
-  | 'E_BAD_SCENARIO';
+  | 'E_BAD_SCENARIO'
+  | 'E_SCENARIO_CODE';
 
 /** Codes that mean the user's input was wrong: the CLI exits 2 on them. */
 export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([

@@ -7,6 +7,6 @@ export { mergeRunResults } from './merge-results.ts';
 export { runReplay } from './replay-run.ts';
 export type { ReplayResult } from './replay-run.ts';
 export { RESULT_SCHEMA_VERSION } from './result-model.ts';
-export type { CellResult, Counterexample, Coverage, LayerInfo, Measured, RunResult, ScenarioInfo } from './result-model.ts';
+export type { CellResult, Counterexample, Coverage, DistinctOutcome, LayerInfo, Measured, RunResult, ScenarioInfo } from './result-model.ts';
 export { STRATEGIES } from './strategy-registry.ts';
 export type { StrategyEntry, StrategyName, StrategyOptions } from './strategy-registry.ts';

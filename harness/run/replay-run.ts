@@ -1,34 +1,44 @@
-// `--replay <scenario>@<layers>:<schedule>`: one run on exactly that schedule, with its trace.
-import type { Violation } from '../check/index.ts';
-import { HarnessDatabases, type StartedPostgres } from '../db/index.ts';
-import type { LayerSet } from '../fixes/index.ts';
+// `--replay <scenario>@<variant>:<schedule>`: one run on exactly that schedule, with its trace.
+import type { ObservedRow, Violation } from '../check/index.ts';
+import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/index.ts';
+import { HarnessError, unknownName } from '../errors/index.ts';
 import { ReplayStrategy, type Schedule, type ScheduleRun } from '../sched/index.ts';
-import type { Scenario } from '../../scenarios/index.ts';
+import type { FinalTable, ScenarioBase } from '../scenario/index.ts';
 import { CellHarness } from './cell-runner.ts';
-import type { ObservedRow } from '../check/index.ts';
 
 export interface ReplayResult {
   readonly run: ScheduleRun;
   readonly actorNames: readonly string[];
   readonly violations: readonly Violation[];
   readonly finalRows: readonly ObservedRow[];
+  readonly finalTables: readonly FinalTable[];
 }
 
-export async function runReplay(server: StartedPostgres, scenario: Scenario, layerSet: LayerSet, schedule: Schedule): Promise<ReplayResult> {
+export async function runReplay(server: StartedPostgres, scenario: ScenarioBase, variantId: string, schedule: Schedule, baseSchema: readonly SqlFile[] = []): Promise<ReplayResult> {
+  const variants = scenario.plugin.variants(scenario, [variantId]);
+  const variant = variants.find((v) => v.id === variantId);
+  if (!variant) {
+    const valid = scenario.plugin.variants(scenario, undefined).map((v) => v.id);
+    throw unknownName('E_UNKNOWN_LAYER', `variant of scenario '${scenario.name}'`, variantId, valid);
+  }
   const dbs = await HarnessDatabases.open(server);
   try {
-    const template = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-    const harness = await CellHarness.open(dbs, template);
+    let template;
     try {
-      const env = { policy: layerSet.policy, layerSet };
-      const actors = scenario.actors(env);
-      await harness.prepare(scenario, env);
+      template = await dbs.createTemplate(variant.id, [...baseSchema, ...variant.sqlFiles]);
+    } catch (e) {
+      if (e instanceof HarnessError && e.code === 'E_MIGRATION' && !variant.failedSqlIsResult) throw new HarnessError('E_BAD_SCENARIO', `scenario '${scenario.name}': schema ${e.message}`, { cause: e });
+      throw e;
+    }
+    const harness = await CellHarness.open(dbs, template, (clock) => scenario.plugin.openCell(variant, clock));
+    try {
+      const actors = harness.actors(scenario);
+      await harness.prepare(scenario);
       const strategy = new ReplayStrategy(schedule);
       strategy.beginRun();
       const run = await harness.scheduler.run(actors, strategy);
-      const names = actors.map((a) => a.name);
-      const { violations, finalRows } = await harness.check(scenario, run, names);
-      return { run, actorNames: names, violations, finalRows };
+      const { violations, finalRows, finalTables } = await harness.inspect(scenario, run, actors);
+      return { run, actorNames: actors.map((a) => a.name), violations, finalRows, finalTables };
     } finally {
       await harness.close();
     }
