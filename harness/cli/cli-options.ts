@@ -79,8 +79,8 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
   --help                     this text
 
-Exit codes: 0 success, 1 with --ci when an expectation is contradicted or outcomes differ from
-their file (or whenever a scenario's setup or check threw), 2 bad input.`;
+Exit codes: 0 success, 1 with --ci when an expectation is contradicted (a scenario whose setup or
+check threw is one) or outcomes differ from their file, 2 bad input.`;
 
 /** `--config` and `--scenarios`, read before the scenarios are loaded (the rest needs them). */
 export function scenarioSources(argv: readonly string[], cwd: string): ScenarioSources {

@@ -9,8 +9,8 @@ import { chooseProvider, isShuttingDown, registerCleanup, type StartedPostgres }
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
-import { mergeRunResults, runMatrix, runReplay, type RunResult } from '../run/index.ts';
-import { loadScenarioCatalog, type ScenarioCatalog } from '../scenario/index.ts';
+import { compareExpected, matrixTasks, mergeRunResults, renderComparisons, runMatrix, runReplay, updateExpected, type RunResult } from '../run/index.ts';
+import { loadScenarioCatalog, shownPath, type ScenarioCatalog } from '../scenario/index.ts';
 import { listing, parseCliOptions, scenarioSources, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
@@ -27,8 +27,8 @@ export interface CliIo {
   readonly spawnSelf?: (args: readonly string[]) => ChildProcess;
   /** The working directory: where race.config.ts and scenario globs are looked up (default: process.cwd()). */
   readonly cwd?: string;
-  /** How a replay is invoked here (default: `npm run scenarios -- --replay '<target>'`). */
-  readonly replayCommand?: (replay: string) => string;
+  /** How this command is invoked, for the replay commands it prints (default: `npm run scenarios --`). */
+  readonly command?: string;
 }
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
@@ -53,7 +53,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   if (options.merge.length > 0) {
     try {
       const parts = await Promise.all(options.merge.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunResult));
-      return await finish(mergeRunResults(parts), options, formats, io);
+      return await finish(mergeRunResults(parts), options, formats, io, catalog);
     } catch (e) {
       if (e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
         return reportError(new HarnessError('E_BAD_ARGUMENT', `--merge: ${(e as Error).message}`), io);
@@ -76,10 +76,10 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     }
     const processes = io.spawnSelf && options.workers > 1 && !options.shard;
     io.out.write(
-      `Running ${options.scenarios.length} scenarios × ${options.layerSets.length} layer sets, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
+      `Running ${options.scenarios.length} scenarios × ${layersText(options)}, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
     );
     if (processes && io.spawnSelf) {
-      return await finish(await runInProcesses(options, server, io.spawnSelf), options, formats, io);
+      return await finish(await runInProcesses(options, server, io.spawnSelf), options, formats, io, catalog);
     }
     const result = await runMatrix({
       scenarios: options.scenarios,
@@ -98,23 +98,56 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       hangTimeoutMs: options.hangTimeoutMs,
       ...(options.shard ? { shard: options.shard } : {}),
       onProgress: progressPrinter(io.err),
-      ...(io.replayCommand ? { replayCommand: io.replayCommand } : {}),
+      replayCommand: replayCommandOf(options, io),
     });
-    return await finish(result, options, formats, io);
+    return await finish(result, options, formats, io, catalog);
   } catch (e) {
-    return reportError(e, io);
+    return reportError(inScenarioFile(e, catalog, io), io);
   } finally {
     await server?.stop();
   }
 }
 
-/** Matrix, reports and exit code of a finished (or merged) run. */
-async function finish(result: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo): Promise<number> {
+/** Matrix, reports, expected outcomes and exit code of a finished (or merged) run. */
+async function finish(result: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo, catalog: ScenarioCatalog): Promise<number> {
   io.out.write(`\n${renderMatrixTable(result)}\n`);
   const written = await writeReports(result, formats, options.out);
   io.out.write(`\nReports: ${written.join(', ')}\n`);
   io.out.write(`${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${result.totals.disagreements} contradicted expectations\n`);
-  return options.ci && result.totals.disagreements > 0 ? 1 : 0;
+  const files = new Map(catalog.scenarios.map((l) => [l.scenario.name, l.file]));
+  let differs = false;
+  if (options.updateExpected) {
+    const paths = await updateExpected(result, files, io.cwd);
+    io.out.write(`Expected outcomes written: ${paths.join(', ') || 'none'}\n`);
+  } else {
+    const comparisons = await compareExpected(result, files, io.cwd);
+    const lines = renderComparisons(comparisons);
+    if (lines.length > 0) io.out.write(`\n${lines.join('\n')}\n`);
+    differs = comparisons.some((c) => c.status === 'changed' || c.status === 'missing');
+  }
+  const errors = result.cells.filter((c) => c.error !== undefined && c.error !== '');
+  for (const c of errors) io.err.write(`error in ${c.scenario} @ ${c.layers}: ${c.error}\n`);
+  // A scenario whose setup or check threw counts as contradicted; the other cells still ran.
+  return options.ci && (result.totals.disagreements > 0 || differs) ? 1 : 0;
+}
+
+/** `10 layer sets`, or `their variants (12 cells)` when scenarios differ in what they run under. */
+function layersText(options: CliOptions): string {
+  const cells = matrixTasks(options.scenarios, options.layers).length;
+  const perScenario = options.scenarios.length > 0 ? cells / options.scenarios.length : 0;
+  if (options.scenarios.every((s) => s.plugin.variants(s, options.layers).length === perScenario)) return `${perScenario} ${perScenario === 1 ? 'variant' : 'layer sets'}`;
+  return `their variants (${cells} cells)`;
+}
+
+/** The command that replays a counterexample: this program, the same scenario sources, `--replay`. */
+function replayCommandOf(options: CliOptions, io: CliIo): (replay: string) => string {
+  const sources = [...(options.config ? [`--config ${shellQuote(options.config)}`] : []), ...options.scenarioGlobs.map((g) => `--scenarios ${shellQuote(g)}`)];
+  const prefix = [io.command ?? 'npm run scenarios --', ...sources].join(' ');
+  return (replay) => `${prefix} --replay ${shellQuote(replay)}`;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** One child process per shard on the same server; their results.json merged. */
@@ -175,6 +208,14 @@ async function runInProcesses(options: CliOptions, server: StartedPostgres, spaw
     removeDir();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A scenario's bad schema, named with the file that defines the scenario. */
+function inScenarioFile(e: unknown, catalog: ScenarioCatalog, io: CliIo): unknown {
+  if (!(e instanceof HarnessError) || e.code !== 'E_BAD_SCENARIO') return e;
+  const name = /^scenario '([a-z0-9-]+)'/.exec(e.message)?.[1];
+  const entry = catalog.scenarios.find((l) => l.scenario.name === name);
+  return entry ? new HarnessError(e.code, `${shownPath(entry.file, io.cwd ?? process.cwd())}: ${e.message}`, { cause: e }) : e;
 }
 
 function reportError(e: unknown, io: CliIo): number {

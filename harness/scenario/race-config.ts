@@ -1,11 +1,11 @@
 // race.config.ts: where a repository's scenarios are and the schema they share. The CLI reads it
 // from the working directory (or --config); paths in it are relative to the file.
 import { existsSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SqlFile } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, type LoadedScenario } from './scenario-files.ts';
+import { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, shownPath, type LoadedScenario } from './scenario-files.ts';
 import { readSchemaFile } from './sql-plugin.ts';
 
 export interface RaceConfig {
@@ -52,9 +52,9 @@ export async function loadScenarioCatalog(sources: ScenarioSources): Promise<Sce
     : await findScenarioFiles(config.scenarios ?? [DEFAULT_SCENARIO_GLOB], configDir, config.exclude ?? []);
   const baseSchema = (config.schema ?? []).map((f) => {
     const path = resolve(configDir, f);
-    return { name: relative(process.cwd(), path) || path, sql: readSchemaFile(path, `configuration ${configFile ?? ''}`) };
+    return { name: shownPath(path, sources.cwd), sql: readSchemaFile(path, `configuration ${configFile ?? ''}`) };
   });
-  return { scenarios: await loadScenarioFiles(files), baseSchema, configFile };
+  return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile };
 }
 
 async function loadConfigFile(file: string): Promise<RaceConfig> {

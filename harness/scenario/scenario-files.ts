@@ -1,7 +1,7 @@
 // Finds scenario files by glob and imports them: every exported scenario is collected. A file
 // that exports none, two scenarios with one name, or a file that fails to load is bad input
 // (E_BAD_SCENARIO) naming the file and the reason.
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import { HarnessError } from '../errors/index.ts';
@@ -29,11 +29,11 @@ export async function findScenarioFiles(patterns: readonly string[], cwd: string
 }
 
 /** Imports `files` and collects their scenarios, in file order then export order. */
-export async function loadScenarioFiles(files: readonly string[]): Promise<LoadedScenario[]> {
+export async function loadScenarioFiles(files: readonly string[], cwd = process.cwd()): Promise<LoadedScenario[]> {
   const loaded: LoadedScenario[] = [];
   const byName = new Map<string, LoadedScenario>();
   for (const file of files) {
-    const shown = relative(process.cwd(), file) || file;
+    const shown = shownPath(file, cwd);
     let mod: Record<string, unknown>;
     try {
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -53,7 +53,7 @@ export async function loadScenarioFiles(files: readonly string[]): Promise<Loade
       // The same object re-exported by another file is one scenario.
       if (earlier && earlier.scenario === scenario) continue;
       if (earlier) {
-        const first = relative(process.cwd(), earlier.file) || earlier.file;
+        const first = shownPath(earlier.file, cwd);
         throw new HarnessError('E_BAD_SCENARIO', `two scenarios are named '${scenario.name}': in ${first} and in ${shown}; names must be unique`);
       }
       const entry = { scenario, file };
@@ -62,4 +62,10 @@ export async function loadScenarioFiles(files: readonly string[]): Promise<Loade
     }
   }
   return loaded;
+}
+
+/** A path as the user wrote it: relative to the working directory when inside it. */
+export function shownPath(file: string, cwd: string): string {
+  const r = relative(cwd, file);
+  return r === '' || r.startsWith('..') || isAbsolute(r) ? file : r;
 }

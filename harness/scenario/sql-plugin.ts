@@ -3,7 +3,6 @@
 // scenario's async check on read-only SQL, and the final state of every table.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExchangeClient } from '../bot/index.ts';
 import { SQL_STEPS_CHECK, checkBuiltins, type Violation } from '../check/index.ts';
@@ -11,6 +10,7 @@ import { finalStateSql, type SqlFile } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { isSqlActor, sqlStepMismatches } from '../sched/index.ts';
 import { actorEndings } from './actor-endings.ts';
+import { shownPath } from './scenario-files.ts';
 import { assertActors, type CheckFailure, type CheckResult, type Scenario, type SchemaSource } from './define-scenario.ts';
 import type { FinalTable, InspectContext, PluginCell, Queryable, Row, ScenarioPlugin, SqlFn, Variant } from './scenario-plugin.ts';
 
@@ -87,7 +87,7 @@ const sqlCell: PluginCell<Scenario> = {
 function schemaFile(scenario: string, source: SchemaSource, index: number): SqlFile {
   if (typeof source === 'string') return { name: `${scenario} schema${index > 0 ? ` #${index + 1}` : ''}`, sql: source };
   const path = fileURLToPath(source);
-  return { name: relative(process.cwd(), path) || path, sql: readSchemaFile(path, `scenario '${scenario}'`) };
+  return { name: shownPath(path, process.cwd()), sql: readSchemaFile(path, `scenario '${scenario}'`) };
 }
 
 /** Reads a schema file; a missing one is the mistake of whoever named it. */

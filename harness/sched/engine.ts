@@ -234,7 +234,7 @@ export class Scheduler {
   private startActor(rt: ActorRt): Promise<void> {
     const ports: ActorPorts = {
       actor: rt.index,
-      sql: new GatedSqlClient(rt.session, (kind, label, detail) => this.gate(rt, kind, label, detail), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt)),
+      sql: new GatedSqlClient(rt.session, (kind, label, detail) => this.gate(rt, kind, label, detail), (r, e, rows) => this.stepFinished(rt, r, e, rows), () => this.sent(rt)),
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
       exchange: (name) =>
         new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`${READ_ONLY_EXCHANGE_CALLS.has(op) ? 'r:' : ''}ex:${name}`]), (r, e) =>
@@ -354,13 +354,17 @@ export class Scheduler {
     }, POLL_DELAY_MS);
   }
 
-  private stepFinished(rt: ActorRt, result: string, error: unknown): void {
+  private stepFinished(rt: ActorRt, result: string, error: unknown, rows?: string): void {
     // A finished step (a COMMIT, an error that aborted a transaction) may have freed locks.
     this.progress++;
     this.unconfirmBlocked();
     const cur = rt.current;
     if (cur) {
       cur.result = error === undefined ? result : `ERR ${errorCode(error)}`;
+      if (error !== undefined) cur.error = errorMessage(error);
+      if (rows !== undefined) cur.rows = rows;
+      // A blocked statement completes where its lock was granted, not where it was sent.
+      if (this.controlled && this.step > cur.step + 1) cur.completedAfter = this.step - 1;
       rt.current = null;
     }
     if (rt.state === 'inflight' || rt.state === 'blocked') rt.state = 'running';
@@ -522,6 +526,12 @@ const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;
+
+/** A failed step's message, shortened for the trace. */
+function errorMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.length > 200 ? `${m.slice(0, 199)}…` : m;
+}
 
 /** What a trace shows for a failed step: the SQLSTATE, else the exchange's code, else the error's. */
 function errorCode(e: unknown): string {

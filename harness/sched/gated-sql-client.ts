@@ -3,9 +3,10 @@
 import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../bot/index.ts';
 import type { ActorSession } from './actor-session.ts';
 import type { StepKind } from './strategy.ts';
+import { compactSql, rowsPreview } from './trace.ts';
 
 export type Gate = (kind: StepKind, label: string, detail: string) => Promise<void>;
-export type StepDone = (result: string, error?: unknown) => void;
+export type StepDone = (result: string, error?: unknown, rows?: string) => void;
 
 export class GatedSqlClient implements SqlClient {
   constructor(
@@ -17,7 +18,7 @@ export class GatedSqlClient implements SqlClient {
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
-    await this.gate('sql', label ?? firstWord(text), text);
+    await this.gate('sql', label ?? compactSql(text), text);
     let r;
     try {
       const p = this.session.send(text, values);
@@ -28,15 +29,11 @@ export class GatedSqlClient implements SqlClient {
       throw e;
     }
     const rowCount = r.rowCount ?? 0;
-    this.done(r.command === 'SELECT' || r.rows.length > 0 ? `rows=${r.rows.length}` : rowCount > 0 ? `rows=${rowCount}` : 'ok');
+    this.done(r.command === 'SELECT' || r.rows.length > 0 ? `rows=${r.rows.length}` : rowCount > 0 ? `rows=${rowCount}` : 'ok', undefined, rowsPreview(r.rows));
     return { rows: r.rows as R[], rowCount };
   }
 
   transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     return runInTransaction(this, label, fn);
   }
-}
-
-function firstWord(sql: string): string {
-  return sql.trimStart().split(/\s/, 1)[0]?.toUpperCase() ?? 'SQL';
 }

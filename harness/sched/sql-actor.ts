@@ -6,7 +6,7 @@ import { HarnessError } from '../errors/index.ts';
 import { ActorFailure } from './actor-failure.ts';
 import { RunEndedError, type ActorSpec } from './engine.ts';
 import { assertSqlStatePattern, matchesSqlState } from './sql-state.ts';
-import { sqlStateOf, type ActorOutcome, type TraceStep } from './trace.ts';
+import { compactSql, sqlStateOf, type ActorOutcome, type TraceStep } from './trace.ts';
 
 export interface SqlStep {
   readonly sql: string;
@@ -136,12 +136,6 @@ export function sqlStepMismatches(spec: SqlActorSpec, actor: number, outcome: Ac
     }
   });
   return out;
-}
-
-/** SQL on one line, shortened, for labels and messages. */
-export function compactSql(sql: string, max = 60): string {
-  const one = sql.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
 function sameRows(actual: readonly SqlRow[], expected: readonly SqlRow[]): boolean {

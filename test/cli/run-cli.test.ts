@@ -143,7 +143,7 @@ describe('a small run', () => {
     expect(r.out).toContain('createPosition:insert');
     expect(r.out).toContain('violations:');
     for (const v of cx?.violations ?? []) expect(r.out).toContain(`[${v.invariant}] ${v.message}`);
-    expect(r.out).not.toContain('invariants: all hold');
+    expect(r.out).not.toContain('checks: all hold');
   });
 
   it('--replay of a schedule that does not fit the scenario fails with E_SCHEDULE_DIVERGED', async () => {
