@@ -24,17 +24,18 @@ export function renderTraceText(v: TraceView): string {
   const lines: string[] = [];
   const name = (i: number) => v.actors[i]?.name ?? String(i);
   const who = Math.max(5, ...v.actors.map((a) => a.name.length));
+  const width = Math.min(LABEL_WIDTH, Math.max(4, ...v.trace.map((s) => s.label.length + 2)));
   lines.push(`outcome: ${v.outcome}; schedule ${v.schedule}${v.virtualTime === undefined ? '' : `; virtual time ${v.virtualTime} ms`}`);
-  lines.push(`step  t(ms)  ${'actor'.padEnd(who)}  ${'step'.padEnd(LABEL_WIDTH)}  result`);
+  lines.push(`step  t(ms)  ${'actor'.padEnd(who)}  ${'step'.padEnd(width)}  result`);
   const completions = new Map<number, TraceStep[]>();
   for (const s of v.trace) if (s.completedAfter !== undefined) completions.set(s.completedAfter, [...(completions.get(s.completedAfter) ?? []), s]);
   for (const s of v.trace) {
     const waits = s.waitedOn.length > 0 ? `waiting on ${s.waitedOn.map(name).join(', ')}` : '';
     // A statement that completed later shows its result where it completed.
     const result = s.completedAfter !== undefined ? `${waits} …` : `${resultText(s)}${waits ? `  (${waits})` : ''}`;
-    lines.push(`${String(s.step).padStart(4)}  ${String(s.at).padStart(5)}  ${name(s.actor).padEnd(who)}  ${fit(s.label, LABEL_WIDTH)}  ${result}`);
+    lines.push(`${String(s.step).padStart(4)}  ${String(s.at).padStart(5)}  ${name(s.actor).padEnd(who)}  ${fit(s.label, width)}  ${result}`);
     for (const done of completions.get(s.step) ?? []) {
-      lines.push(`${''.padStart(4)}  ${''.padStart(5)}  ${name(done.actor).padEnd(who)}  ${fit(`↳ ${done.label}`, LABEL_WIDTH)}  ${resultText(done)} (step ${done.step}, after its wait)`);
+      lines.push(`${''.padStart(4)}  ${''.padStart(5)}  ${name(done.actor).padEnd(who)}  ${fit(`↳ ${done.label}`, width)}  ${resultText(done)} (step ${done.step}, after its wait)`);
     }
   }
   lines.push('', 'actors:');

@@ -7,5 +7,5 @@ export { isScenario } from './scenario-plugin.ts';
 export type { Expectation, FinalTable, InspectContext, PluginCell, Queryable, Row, RunInspection, ScenarioBase, ScenarioPlugin, SqlFn, Variant } from './scenario-plugin.ts';
 export { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, shownPath } from './scenario-files.ts';
 export type { LoadedScenario } from './scenario-files.ts';
-export { CONFIG_FILE_NAMES, defineConfig, loadScenarioCatalog } from './race-config.ts';
-export type { RaceConfig, ScenarioCatalog, ScenarioSources } from './race-config.ts';
+export { CONFIG_FILE_NAMES, defineConfig, loadRaceConfig, loadScenarioCatalog } from './race-config.ts';
+export type { LoadedConfig, RaceConfig, ScenarioCatalog, ScenarioSources } from './race-config.ts';

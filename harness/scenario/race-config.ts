@@ -41,19 +41,35 @@ export interface ScenarioCatalog {
   readonly configFile: string | null;
 }
 
+export interface LoadedConfig {
+  readonly config: RaceConfig;
+  /** null when there is none: defaults apply. */
+  readonly configFile: string | null;
+  /** Where its relative paths start. */
+  readonly dir: string;
+  /** Its schema files, read. */
+  readonly baseSchema: readonly SqlFile[];
+}
+
+/** The configuration: `config` (relative to `cwd`), else the first of CONFIG_FILE_NAMES in `cwd`, else none. */
+export async function loadRaceConfig(cwd: string, config?: string): Promise<LoadedConfig> {
+  const configFile = config ? resolve(cwd, config) : (CONFIG_FILE_NAMES.map((n) => resolve(cwd, n)).find((f) => existsSync(f)) ?? null);
+  if (config && configFile && !existsSync(configFile)) throw new HarnessError('E_BAD_ARGUMENT', `--config: no file ${configFile}`);
+  const loaded = configFile ? await loadConfigFile(configFile) : {};
+  const dir = configFile ? dirname(configFile) : cwd;
+  const baseSchema = (loaded.schema ?? []).map((f) => {
+    const path = resolve(dir, f);
+    return { name: shownPath(path, cwd), sql: readSchemaFile(path, `configuration ${configFile ?? ''}`) };
+  });
+  return { config: loaded, configFile, dir, baseSchema };
+}
+
 /** Loads the configuration (if any) and the scenario files it or `--scenarios` names. */
 export async function loadScenarioCatalog(sources: ScenarioSources): Promise<ScenarioCatalog> {
-  const configFile = sources.config ? resolve(sources.cwd, sources.config) : (CONFIG_FILE_NAMES.map((n) => resolve(sources.cwd, n)).find((f) => existsSync(f)) ?? null);
-  if (sources.config && configFile && !existsSync(configFile)) throw new HarnessError('E_BAD_ARGUMENT', `--config: no file ${configFile}`);
-  const config = configFile ? await loadConfigFile(configFile) : {};
-  const configDir = configFile ? dirname(configFile) : sources.cwd;
+  const { config, configFile, dir, baseSchema } = await loadRaceConfig(sources.cwd, sources.config);
   const files = sources.scenarios && sources.scenarios.length > 0
     ? await findScenarioFiles(sources.scenarios, sources.cwd)
-    : await findScenarioFiles(config.scenarios ?? [DEFAULT_SCENARIO_GLOB], configDir, config.exclude ?? []);
-  const baseSchema = (config.schema ?? []).map((f) => {
-    const path = resolve(configDir, f);
-    return { name: shownPath(path, sources.cwd), sql: readSchemaFile(path, `configuration ${configFile ?? ''}`) };
-  });
+    : await findScenarioFiles(config.scenarios ?? [DEFAULT_SCENARIO_GLOB], dir, config.exclude ?? []);
   return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile };
 }
 
