@@ -76,7 +76,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     }
     const processes = io.spawnSelf && options.workers > 1 && !options.shard;
     io.out.write(
-      `Running ${options.scenarios.length} scenarios × ${layersText(options)}, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
+      `Running ${options.scenarios.length} scenario${options.scenarios.length === 1 ? '' : 's'} × ${layersText(options)}, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
     );
     if (processes && io.spawnSelf) {
       return await finish(await runInProcesses(options, server, io.spawnSelf), options, formats, io, catalog);
