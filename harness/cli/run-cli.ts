@@ -7,14 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseProvider, isShuttingDown, registerCleanup, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
-import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
+import { parseFormats, renderReplayText, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
 import { compareExpected, matrixTasks, mergeRunResults, renderComparisons, runMatrix, runReplay, updateExpected, type RunResult } from '../run/index.ts';
 import { loadScenarioCatalog, shownPath, type ScenarioCatalog } from '../scenario/index.ts';
 import { listing, parseCliOptions, scenarioSources, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
-import { renderTrace } from './trace-table.ts';
 
 export interface CliIo {
   readonly out: NodeJS.WriteStream;
@@ -68,7 +67,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       const [scenario] = options.scenarios;
       if (!scenario) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
       const r = await runReplay(server, scenario, options.replay.layers, options.replay.schedule, catalog.baseSchema);
-      io.out.write(renderTrace(r));
+      io.out.write(renderReplayText(r));
       return 0;
     }
     if (options.property) {

@@ -2,6 +2,7 @@
 // what it returned or its error, whom it waited on, and a blocked statement's completion shown
 // where it completed; then how the actors ended, the final state and the violations.
 import type { ObservedRow, Violation } from '../check/index.ts';
+import type { ReplayResult } from '../run/index.ts';
 import type { ActorOutcome, RunOutcome, TraceStep } from '../sched/index.ts';
 import type { FinalTable } from '../scenario/index.ts';
 import { actorOutcomeText } from './cell-wording.ts';
@@ -52,6 +53,20 @@ export function renderTraceText(v: TraceView): string {
   lines.push('', v.violations.length === 0 ? 'checks: all hold' : 'violations:');
   for (const x of v.violations) lines.push(`  [${x.invariant}] ${x.message}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A replayed run (`--replay`, assertRace's `replay`) as text. */
+export function renderReplayText(r: ReplayResult): string {
+  return renderTraceText({
+    outcome: r.run.outcome,
+    schedule: r.run.schedule.toString(),
+    virtualTime: r.run.virtualTime,
+    trace: r.run.trace,
+    actors: r.run.actors.map((outcome, i) => ({ name: r.actorNames[i] ?? String(i), outcome })),
+    violations: r.violations,
+    finalRows: r.finalRows,
+    finalTables: r.finalTables,
+  });
 }
 
 /** `rows=1 [{"v":11}]`, `ERR 23505 duplicate key value …`. */

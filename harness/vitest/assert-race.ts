@@ -3,7 +3,7 @@
 // a sampling strategy, finds nothing); otherwise it throws an AssertionError that carries the
 // verdict, the violated checks, the counterexample's trace and how to replay it.
 import { chooseProvider, type SqlFile, type StartedPostgres } from '../db/index.ts';
-import { renderTraceText } from '../report/index.ts';
+import { renderReplayText, renderTraceText } from '../report/index.ts';
 import { runMatrix, runReplay, verdictOf, type CellResult, type RunResult, type Verdict } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
 import { loadRaceConfig, type ScenarioBase } from '../scenario/index.ts';
@@ -93,16 +93,7 @@ async function replayOne(server: StartedPostgres, scenario: ScenarioBase, replay
   const target = parseReplayTarget(replay);
   const r = await runReplay(server, scenario, target.layers, target.schedule, baseSchema);
   if (r.violations.length === 0) return { verdict: 'inconclusive', cells: [], result: null };
-  const text = renderTraceText({
-    outcome: r.run.outcome,
-    schedule: r.run.schedule.toString(),
-    virtualTime: r.run.virtualTime,
-    trace: r.run.trace,
-    actors: r.run.actors.map((outcome, i) => ({ name: r.actorNames[i] ?? String(i), outcome })),
-    violations: r.violations,
-    finalRows: r.finalRows,
-    finalTables: r.finalTables,
-  });
+  const text = renderReplayText(r);
   throw new RaceAssertionError(`Race '${scenario.name}' replayed ${replay}: violated\n\n${text}`, 'violated', null, replay);
 }
 

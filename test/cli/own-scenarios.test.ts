@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../harness/cli/run-cli.ts';
 import type { ExpectedFile, RunResult } from '../../harness/run/index.ts';
+import { fakeStream } from '../support/fake-stream.ts';
 
 let project: string;
 
@@ -50,15 +51,10 @@ interface CliRun {
   readonly err: string;
 }
 
-function stream(): { s: NodeJS.WriteStream; text: () => string } {
-  const chunks: string[] = [];
-  return { s: { isTTY: false, write: (c: string) => chunks.push(c) > 0 } as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
-}
-
 async function cli(argv: readonly string[]): Promise<CliRun> {
-  const out = stream();
-  const err = stream();
-  const code = await runCli(['--format', 'json', '--out', join(project, 'reports'), ...argv], { DATABASE_URL: inject('pgAdminUrl') }, { out: out.s, err: err.s, cwd: project });
+  const out = fakeStream();
+  const err = fakeStream();
+  const code = await runCli(['--format', 'json', '--out', join(project, 'reports'), ...argv], { DATABASE_URL: inject('pgAdminUrl') }, { out: out.stream, err: err.stream, cwd: project });
   return { code, out: out.text(), err: err.text() };
 }
 
