@@ -3,7 +3,7 @@
 // scenario names), its own check and a liveness check judge what the flows left.
 import type { Clock } from '../bot/index.ts';
 import { checkInvariants, observeState, type ActorEnd, type ObservedState, type Violation } from '../check/index.ts';
-import { MockExchange, serveMockExchange } from '../exchange/index.ts';
+import { MockExchange, connectMockExchange, type ExchangeTransport } from '../exchange/index.ts';
 import { LAYERS, NAMED_SETS, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
 import type { ActorOutcome } from '../sched/index.ts';
 import type { PluginCell, ScenarioPlugin, Variant } from '../scenario/index.ts';
@@ -44,16 +44,19 @@ export const BOT_PLUGIN: ScenarioPlugin<BotScenario, LayerSet> = {
   expectation(scenario, variant) {
     return scenario.expect[variant] ?? scenario.expect.default;
   },
-  openCell(variant, clock) {
-    return openBotCell(variant.env, clock);
+  actorCount(scenario, variant) {
+    return scenario.actors({ policy: variant.env.policy, layerSet: variant.env }).length;
+  },
+  openCell(variant, clock, exchange) {
+    return openBotCell(variant.env, clock, exchange);
   },
 };
 
 /** The mock exchange of one cell, on the scheduler's clock; the scenario's env for `layerSet`. */
-export async function openBotCell(layerSet: LayerSet, clock: Clock): Promise<BotCell> {
+export async function openBotCell(layerSet: LayerSet, clock: Clock, transport: ExchangeTransport = 'direct'): Promise<BotCell> {
   const env: ScenarioEnv = { policy: layerSet.policy, layerSet };
   const exchange = new MockExchange({ prices: PRICES, clock });
-  const served = serveMockExchange(exchange);
+  const served = connectMockExchange(exchange, transport);
   return {
     exchange,
     env,
@@ -63,9 +66,11 @@ export async function openBotCell(layerSet: LayerSet, clock: Clock): Promise<Bot
       exchange.reset();
       await scenario.setup?.({ ...env, exchange, sql });
     },
-    async inspect(scenario, { run, actors, observer }) {
+    async inspect(scenario, { run, actors, observer, readAndReset }) {
       const ends = run.actors.map((a, i) => actorEnd(actors[i]?.name ?? `actor-${i}`, a));
-      const state = await observeState(observer, exchange, ends, run.outcome === 'completed' || run.outcome === 'deadlock');
+      // The state is read in one query; where allowed, the same round trip empties the tables.
+      const db = readAndReset ? { query: readAndReset } : observer;
+      const state = await observeState(db, exchange, ends, run.outcome === 'completed' || run.outcome === 'deadlock');
       const violations: Violation[] = checkInvariants(state, scenario.invariants);
       if (scenario.check) violations.push(...scenario.check(state, run.actors.map((a) => (a.status === 'ok' ? a.value : undefined))));
       if (run.outcome === 'hang' || run.outcome === 'step-limit') {

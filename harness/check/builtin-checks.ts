@@ -20,7 +20,7 @@ export type ActorEnding =
   | { readonly name: string; readonly status: 'unfinished'; readonly state: string; readonly partial?: unknown };
 
 /** How a run ended (the engine's RunOutcome, as checks need it). */
-export type RunEnd = 'completed' | 'deadlock' | 'hang' | 'abandoned' | 'step-limit';
+export type RunEnd = 'completed' | 'deadlock' | 'hang' | 'abandoned' | 'step-limit' | 'connection-lost';
 
 const DEADLOCK = '40P01';
 

@@ -1,4 +1,5 @@
-// Public face of the mock futures exchange: its state, its fault rules and its msw server.
+// Public face of the mock futures exchange: its state, its fault rules and its two transports
+// (msw over HTTP, and direct in-process calls).
 
 export { ExchangeRejection } from './exchange-rejection.ts';
 export {
@@ -17,3 +18,11 @@ export {
   serveMockExchange,
   type ServedMockExchange,
 } from './mock-exchange-server.ts';
+export { DirectExchangeClient, type DirectExchangeClientOptions } from './direct-exchange-client.ts';
+export {
+  EXCHANGE_TRANSPORTS,
+  connectMockExchange,
+  type ExchangeTransport,
+  type ExchangeTransportEntry,
+  type MockExchangeConnection,
+} from './exchange-transport.ts';

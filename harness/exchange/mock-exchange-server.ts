@@ -6,14 +6,15 @@ import type { HttpHandler } from 'msw';
 import { FetchExchangeClient } from '../bot/index.ts';
 import type { ExchangeClient } from '../bot/index.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
-import { ExchangeRejection } from './exchange-rejection.ts';
+import { knownExchange } from './exchange-calls.ts';
+import type { MockExchangeConnection } from './exchange-transport.ts';
 import type { MockExchange } from './mock-exchange.ts';
 
 /** A MockExchange reachable over fetch until `close()`. */
-export interface ServedMockExchange {
+export interface ServedMockExchange extends MockExchangeConnection {
+  readonly transport: 'http';
   /** Origin of this instance, e.g. `http://x3.mock-exchange.test`. */
   readonly baseUrl: string;
-  readonly mock: MockExchange;
   /** A fetch-based client for one exchange account of the mock. */
   client(exchange: string): ExchangeClient;
   /** Stops answering on `baseUrl`; the msw server stops with the last served instance. Idempotent. */
@@ -35,15 +36,9 @@ export function serveMockExchange(mock: MockExchange): ServedMockExchange {
   return {
     baseUrl,
     mock,
+    transport: 'http',
     client(exchange) {
-      if (!mock.exchanges.includes(exchange)) {
-        throw new ExchangeRejection(
-          404,
-          'UNKNOWN_EXCHANGE',
-          `unknown exchange '${exchange}'; this mock serves: ${mock.exchanges.join(', ')}`,
-        );
-      }
-      return new FetchExchangeClient({ baseUrl, exchange });
+      return new FetchExchangeClient({ baseUrl, exchange: knownExchange(mock, exchange) });
     },
     close() {
       if (!open) return;

@@ -10,6 +10,7 @@ export interface PropertyCliOptions {
   readonly runs: number;
   readonly seed: number;
   readonly ci: boolean;
+  readonly exchange: import('../exchange/index.ts').ExchangeTransport | undefined;
 }
 
 export async function runPropertyCli(server: StartedPostgres, options: PropertyCliOptions, io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream }): Promise<number> {
@@ -21,6 +22,7 @@ export async function runPropertyCli(server: StartedPostgres, options: PropertyC
       layerSet,
       runs: options.runs,
       seed: options.seed,
+      ...(options.exchange ? { exchange: options.exchange } : {}),
       onRun: (n) => {
         if (n % 50 === 0) io.err.write(`  ${layerSet.id}: ${n} runs\n`);
       },

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import type { Violation } from '../check/index.ts';
 import { HarnessDatabases, type StartedPostgres } from '../db/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import { CellHarness, replayCommand } from '../run/index.ts';
 import { ExhaustiveStrategy, SegmentStrategy, formatReplayTarget } from '../sched/index.ts';
@@ -32,13 +33,15 @@ export interface PropertyOptions {
   readonly layerSet: LayerSet;
   readonly runs: number;
   readonly seed: number;
+  /** How actors reach the mock exchange (default direct). */
+  readonly exchange?: ExchangeTransport;
   readonly onRun?: (n: number) => void;
 }
 
 export async function runProperty(o: PropertyOptions): Promise<PropertyResult> {
   const dbs = await HarnessDatabases.open(o.server);
   const template = await dbs.createTemplate(o.layerSet.id, o.layerSet.sqlFiles);
-  const harness = await CellHarness.open(dbs, template, (clock) => openBotCell(o.layerSet, clock));
+  const harness = await CellHarness.open(dbs, template, (clock, exchange) => openBotCell(o.layerSet, clock, exchange), o.exchange ? { exchange: o.exchange } : {});
   const env = harness.cell.env;
   let last: PropertyCounterexample | null = null;
   let n = 0;
@@ -104,7 +107,7 @@ async function searchExhaustively(harness: CellHarness<BotCell>, env: ScenarioEn
   while (strategy.beginRun()) {
     await harness.prepare(scenario);
     const run = await harness.scheduler.run(actors, strategy);
-    strategy.endRun();
+    strategy.endRun(run.schedule.choices.length);
     if (run.outcome === 'abandoned') continue;
     const { violations } = await harness.inspect(scenario, run, actors);
     if (violations.length > 0) {

@@ -1,19 +1,26 @@
 // Runs one scenario under one variant (the bot: one layer set): a database cloned from the
 // variant's template, the plugin's services for the cell, a scheduler, and the strategy's runs,
 // each judged by the scenario's plugin. Between runs every table is emptied, every sequence restarted.
+import type pg from 'pg';
 import type { Clock } from '../bot/index.ts';
 import type { Violation } from '../check/index.ts';
-import { describeSchemaTables, isShuttingDown, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import { Scheduler, formatReplayTarget, type ActorOutcome, type ActorSpec, type RunOutcome, type ScheduleRun } from '../sched/index.ts';
+import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
+import { ResumedStrategy, Scheduler, formatReplayTarget, type ActorOutcome, type ActorSpec, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import { actorEndings, endingsSummary, sqlOn, type PluginCell, type RunInspection, type ScenarioBase, type Variant } from '../scenario/index.ts';
-import type { CellResult, Counterexample, Coverage, DistinctOutcome } from './result-model.ts';
+import { judgeCell } from './cell-verdict.ts';
+import type { CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord } from './result-model.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from './strategy-registry.ts';
 
 export interface CellOptions {
   readonly strategy: StrategyName;
   readonly strategyOptions: StrategyOptions;
   readonly hangTimeoutMs?: number;
+  /** How long to wait for the server after a connection died (default 30 s). */
+  readonly reconnectTimeoutMs?: number;
+  /** How actors reach the mock exchange; default `direct`, except `http` for `realtime`. */
+  readonly exchange?: ExchangeTransport;
   /** Called after every run with the count so far (for progress lines). */
   readonly onRun?: (runs: number, violating: number) => void;
   /** The command that replays a `<scenario>@<variant>:<schedule>` string (default: `npm run scenarios -- --replay`). */
@@ -26,8 +33,31 @@ export interface CellTask {
   readonly template: HarnessDatabase;
 }
 
+/** Opens a plugin's services for a cell, on the scheduler's clock and the given exchange transport. */
+export type CellOpener<C extends PluginCell> = (clock: Clock, exchange: ExchangeTransport) => Promise<C>;
+
+export interface CellHarnessOptions {
+  readonly hangTimeoutMs?: number;
+  readonly reconnectTimeoutMs?: number;
+  /** How actors reach the mock exchange (the msw HTTP path is the reference); default `direct`. */
+  readonly exchange?: ExchangeTransport;
+}
+
+/** Attempts of one run (or one setup or check) after a connection fault, before the cell gives up. */
+export const MAX_FAULT_RETRIES = 3;
+/** Faults listed per cell in reports; the count in `outcomes` covers all of them. */
+const FAULTS_KEPT = 20;
+
+/** Errors that end one cell as an `error` cell while the other cells go on. */
+const CELL_FAULT_CODES: ReadonlySet<string> = new Set(['E_CONNECTION_LOST', 'E_FAULT_NOT_REPRODUCED', 'E_HANG']);
+/** Runs between two vacuums of a cell's tables (see CellHarness.vacuum). */
+const VACUUM_EVERY_RUNS = 200;
+
 /** A cell's database, scheduler and plugin services, ready for runs. */
 export class CellHarness<C extends PluginCell = PluginCell> {
+  /** Told of every connection fault met in setup or checks (each is retried on a new session). */
+  onFault: (phase: FaultRecord['phase'], session: string, error: unknown) => void = () => undefined;
+
   private constructor(
     readonly db: HarnessDatabase,
     readonly scheduler: Scheduler,
@@ -35,19 +65,26 @@ export class CellHarness<C extends PluginCell = PluginCell> {
     readonly cell: C,
     private readonly schema: SchemaTables,
     private readonly dbs: HarnessDatabases,
+    private readonly hangTimeoutMs: number,
   ) {}
 
   /** Clones `template`, opens the plugin's services on the scheduler's clock, connects the scheduler. */
-  static async open<C extends PluginCell>(dbs: HarnessDatabases, template: HarnessDatabase, openCell: (clock: Clock) => Promise<C>, hangTimeoutMs?: number): Promise<CellHarness<C>> {
+  static async open<C extends PluginCell>(dbs: HarnessDatabases, template: HarnessDatabase, openCell: CellOpener<C>, options: CellHarnessOptions = {}): Promise<CellHarness<C>> {
     const db = await dbs.clone(template);
     let scheduler: Scheduler | undefined;
     let cell: C | undefined;
     try {
-      cell = await openCell({ now: () => scheduler?.ambientClock.now() ?? 0, sleep: (ms) => scheduler?.ambientClock.sleep(ms) ?? Promise.resolve() });
+      const clock: Clock = { now: () => scheduler?.ambientClock.now() ?? 0, sleep: (ms) => scheduler?.ambientClock.sleep(ms) ?? Promise.resolve() };
+      cell = await openCell(clock, options.exchange ?? 'direct');
       const services = cell;
-      scheduler = await Scheduler.connect({ databaseUrl: db.url, exchangeClient: (name) => services.exchangeClient(name), ...(hangTimeoutMs ? { hangTimeoutMs } : {}) });
+      scheduler = await Scheduler.connect({
+        databaseUrl: db.url,
+        exchangeClient: (name) => services.exchangeClient(name),
+        ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
+        ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
+      });
       const schema = await describeSchemaTables(scheduler.observer);
-      return new CellHarness(db, scheduler, cell, schema, dbs);
+      return new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? 5000);
     } catch (e) {
       await scheduler?.close();
       await cell?.close();
@@ -56,30 +93,130 @@ export class CellHarness<C extends PluginCell = PluginCell> {
     }
   }
 
+  /** The last inspection emptied the database and nothing ran since: prepare need not empty it again. */
+  private databaseEmpty = false;
+  private preparedSinceVacuum = 0;
+  /** `VACUUM` of every table of the cell's database ('' when it has none), found at the first vacuum. */
+  private vacuumSql: string | undefined;
+
   actors(scenario: ScenarioBase): readonly ActorSpec[] {
     return this.cell.actors(scenario);
   }
 
   /** Empties every table and restarts every sequence, then runs the scenario's setup. */
   async prepare(scenario: ScenarioBase): Promise<void> {
-    if (this.schema.resetSql) await this.scheduler.observer.query(this.schema.resetSql);
-    await this.cell.prepare(scenario, sqlOn(this.scheduler.observer));
+    await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
+      if (!this.databaseEmpty && this.schema.resetSql) await observer.query(this.schema.resetSql);
+      this.databaseEmpty = false;
+      if (++this.preparedSinceVacuum >= VACUUM_EVERY_RUNS) await this.vacuum();
+      await this.cell.prepare(scenario, sqlOn(observer));
+    });
   }
 
-  /** What the run broke and left, as the scenario's plugin judges it. */
-  inspect(scenario: ScenarioBase, run: ScheduleRun, actors: readonly ActorSpec[]): Promise<RunInspection> {
-    return this.cell.inspect(scenario, { run, actors, observer: this.scheduler.observer, tables: this.schema.tables });
+  /**
+   * DELETE leaves dead rows, and without vacuum new rows never reuse their space: every scan of a
+   * long cell would read more pages than the last. Emptied tables vacuum in a few milliseconds.
+   */
+  private async vacuum(): Promise<void> {
+    this.preparedSinceVacuum = 0;
+    if (this.vacuumSql === undefined) {
+      const r = await this.scheduler.observer.query<{ name: string }>(
+        "SELECT format('%I.%I', schemaname, relname) AS name FROM pg_stat_user_tables ORDER BY 1",
+      );
+      this.vacuumSql = r.rows.length === 0 ? '' : `VACUUM ${r.rows.map((t) => t.name).join(', ')}`;
+    }
+    if (this.vacuumSql !== '') await this.scheduler.observer.query(this.vacuumSql);
   }
 
-  async close(): Promise<void> {
+  /**
+   * What the run broke and left, as the scenario's plugin judges it. With `reset`, a plugin may
+   * empty the database in the round trip of its last read (the next prepare then skips that step).
+   */
+  async inspect(scenario: ScenarioBase, run: ScheduleRun, actors: readonly ActorSpec[], options: { readonly reset?: boolean } = {}): Promise<RunInspection> {
+    // Reading the state again on a new session is safe: the run's effects are committed or gone.
+    return this.onObserver('check', `the checks of ${scenario.name}`, async (observer) => {
+      let emptied = false;
+      const readAndReset = async <R>(text: string): Promise<{ rows: R[] }> => {
+        const r = await queryThenReset<R>(observer, text, this.schema.resetSql);
+        emptied = true;
+        return r;
+      };
+      const inspection = await this.cell.inspect(scenario, { run, actors, observer, tables: this.schema.tables, ...(options.reset ? { readAndReset } : {}) });
+      this.databaseEmpty = emptied;
+      return inspection;
+    });
+  }
+
+  /** `dropDatabase` false when the server is gone: dropping would only wait for it again. */
+  async close(dropDatabase = true): Promise<void> {
     await this.scheduler.close();
     await this.cell.close();
-    await this.dbs.drop(this.db).catch(() => undefined);
+    if (dropDatabase) await this.dbs.drop(this.db).catch(() => undefined);
   }
+
+  /**
+   * Work on the observer session under the hang limit; a connection fault replaces the session
+   * and does the work again (it is idempotent: a reset and setup, or reading the state).
+   */
+  private async onObserver<T>(phase: FaultRecord['phase'], what: string, work: (observer: pg.Client) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await this.scheduler.reconnectObserver();
+      try {
+        return await this.withinHangLimit(what, work(this.scheduler.observer));
+      } catch (e) {
+        if (!isConnectionFault(e)) throw e;
+        this.onFault(phase, 'observer', e);
+        if (attempt >= MAX_FAULT_RETRIES) {
+          throw new HarnessError('E_CONNECTION_LOST', `the observer session's connection died ${attempt + 1} times during ${what} (last: ${describeFault(e)}); the server or the network is unstable`, { cause: e });
+        }
+        await this.scheduler.reconnectObserver(true);
+      }
+    }
+  }
+
+  private async withinHangLimit<T>(what: string, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'hang'>((resolve) => {
+      timer = setTimeout(() => resolve('hang'), this.hangTimeoutMs);
+    });
+    try {
+      const r = await Promise.race([work, limit]);
+      if (r !== 'hang') return r;
+    } finally {
+      clearTimeout(timer);
+    }
+    // The session is stuck in a statement: replace it, ending its backend (and the wait) too.
+    work.catch(() => undefined);
+    await this.scheduler.reconnectObserver(true);
+    throw new HarnessError(
+      'E_HANG',
+      `${what} did not finish within the hang limit (${this.hangTimeoutMs} ms): a session outside the run holds a lock it needs, or the setup waits for something that never comes. Check the scenario's setup, or raise --hang-timeout`,
+    );
+  }
+}
+
+/** `text` then the reset in one simple-query round trip; the rows of `text`. */
+async function queryThenReset<R>(client: pg.Client, text: string, resetSql: string): Promise<{ rows: R[] }> {
+  if (!resetSql) return client.query(text) as unknown as Promise<{ rows: R[] }>;
+  const results = (await client.query(`${text};\n${resetSql}`)) as unknown as { rows: R[] }[];
+  const first = results[0];
+  if (!first) throw new Error('the state query returned no result');
+  return first;
 }
 
 export function replayCommand(replay: string): string {
   return `npm run scenarios -- --replay '${replay}'`;
+}
+
+/**
+ * The strategy a cell of `scenario` runs when `requested` is asked for: exhaustive search samples
+ * a scenario that declares `sample` and takes its declared preemption bound unless one is given.
+ */
+export function cellStrategy(scenario: ScenarioBase, requested: StrategyName, options: StrategyOptions): { strategyName: StrategyName; strategyOptions: StrategyOptions } {
+  const sample = requested === 'exhaustive' ? scenario.sample : undefined;
+  if (sample) return { strategyName: sample.strategy, strategyOptions: { ...options, budget: Math.min(options.budget, sample.runs) } };
+  const bounded = requested === 'exhaustive' && scenario.preemptionBound !== undefined && options.preemptionBound === undefined;
+  return { strategyName: requested, strategyOptions: bounded ? { ...options, preemptionBound: scenario.preemptionBound } : options };
 }
 
 /** Runs every schedule the strategy gives for one scenario × variant. */
@@ -88,29 +225,37 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const { scenario, variant } = task;
   const plugin = scenario.plugin;
   const expectation = plugin.expectation(scenario, variant.id);
-  const sample = options.strategy === 'exhaustive' ? scenario.sample : undefined;
-  const strategyName: StrategyName = sample ? sample.strategy : options.strategy;
-  const bounded = options.strategy === 'exhaustive' && scenario.preemptionBound !== undefined && options.strategyOptions.preemptionBound === undefined;
-  const strategyOptions = sample
-    ? { ...options.strategyOptions, budget: Math.min(options.strategyOptions.budget, sample.runs) }
-    : bounded
-      ? { ...options.strategyOptions, preemptionBound: scenario.preemptionBound }
-      : options.strategyOptions;
+  const { strategyName, strategyOptions } = cellStrategy(scenario, options.strategy, options.strategyOptions);
   const strategy = STRATEGIES[strategyName].create(strategyOptions);
   let harness: CellHarness;
   try {
-    harness = await CellHarness.open(dbs, task.template, (clock) => plugin.openCell(variant, clock), options.hangTimeoutMs);
+    const exchange = options.exchange ?? (strategy ? 'direct' : 'http');
+    harness = await CellHarness.open(dbs, task.template, (clock, transport) => plugin.openCell(variant, clock, transport), {
+      ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
+      ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
+      exchange,
+    });
   } catch (e) {
     if (e instanceof HarnessError && e.code !== 'E_MIGRATION') throw e;
-    return failedCell(task, expectation, (e as Error).message, started);
+    return failedCell(task, (e as Error).message, started);
   }
   const outcomes: Partial<Record<RunOutcome, number>> = {};
   const byInvariant: Record<string, number> = {};
+  const faults: FaultRecord[] = [];
   const distinct = new Map<string, DistinctOutcome>();
   let schedules = 0;
   let violating = 0;
   let counterexample: Counterexample | null = null;
-  let error: string | undefined;
+  let cellFault: string | undefined;
+  let codeError: string | undefined;
+  let serverLost = false;
+  const recordFault = (phase: FaultRecord['phase'], session: string, code: string | null, message: string) => {
+    if (faults.length < FAULTS_KEPT) faults.push({ run: schedules, phase, session, code, message });
+  };
+  harness.onFault = (phase, session, e) => {
+    const code = (e as { code?: unknown } | null)?.code;
+    recordFault(phase, session, typeof code === 'string' ? code : null, describeFault(e));
+  };
   try {
     const actors = harness.actors(scenario);
     const names = actors.map((a) => a.name);
@@ -119,45 +264,55 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       if (strategy) {
         if (!strategy.beginRun()) break;
       } else if (runIndex >= strategyOptions.budget) break;
-      await harness.prepare(scenario);
-      const run = strategy ? await harness.scheduler.run(actors, strategy) : await harness.scheduler.runRealtime(actors);
+      const run = await runRetryingFaults(harness, scenario, actors, strategy, (r) => {
+        outcomes['connection-lost'] = (outcomes['connection-lost'] ?? 0) + 1;
+        recordFault('run', r.fault?.session ?? 'unknown', r.fault?.code ?? null, r.fault?.message ?? 'connection lost');
+      });
       strategy?.endRun(run.schedule.choices.length);
       runIndex++;
       outcomes[run.outcome] = (outcomes[run.outcome] ?? 0) + 1;
       if (run.outcome === 'abandoned') continue;
       schedules++;
-      const inspection = await harness.inspect(scenario, run, actors);
-      const { violations } = inspection;
+      const inspection = await harness.inspect(scenario, run, actors, { reset: true });
       const outcome = distinctOutcome(run, actors, inspection);
       distinct.set(JSON.stringify(outcome), outcome);
-      if (violations.length > 0) {
+      if (inspection.violations.length > 0) {
         violating++;
-        for (const v of new Set(violations.map((x) => x.invariant))) byInvariant[v] = (byInvariant[v] ?? 0) + 1;
-        if (!counterexample) counterexample = toCounterexample(scenario.name, variant.id, run, [...violations], inspection, schedules - 1, names, strategy !== null, options.replayCommand ?? replayCommand);
+        for (const v of new Set(inspection.violations.map((x) => x.invariant))) byInvariant[v] = (byInvariant[v] ?? 0) + 1;
+        counterexample ??= toCounterexample(scenario.name, variant.id, run, [...inspection.violations], inspection, schedules - 1, names, strategy !== null, options.replayCommand ?? replayCommand);
       }
       options.onRun?.(schedules, violating);
     }
   } catch (e) {
+    if (e instanceof HarnessError && e.code === 'E_DB_UNREACHABLE') serverLost = true;
     // A scenario whose setup or check throws is reported against itself; the other cells go on.
-    if (isShuttingDown()) throw e;
-    error = e instanceof Error ? e.message : String(e);
+    if (e instanceof HarnessError && e.code === 'E_SCENARIO_CODE') codeError = e.message;
+    // A fault that retries could not get past ends this cell; the other cells go on.
+    else if (!(e instanceof HarnessError) || !CELL_FAULT_CODES.has(e.code)) throw e;
+    else cellFault = `${e.code}: ${e.message} (stopped after ${schedules} schedules)`;
   } finally {
-    await harness.close();
+    await harness.close(!serverLost);
   }
   const stats = strategy ? strategy.stats() : { strategy: 'realtime', runs: schedules };
   const coverage: Coverage = {
     kind: strategyName === 'exhaustive' ? 'exhaustive' : strategyName === 'replay' ? 'replay' : 'sampled',
-    complete: error === undefined && strategyName === 'exhaustive' && stats.complete === true,
+    complete: codeError === undefined && strategyName === 'exhaustive' && stats.complete === true,
     ...(strategyOptions.preemptionBound === undefined ? {} : { preemptionBound: strategyOptions.preemptionBound }),
     stats,
   };
-  const measured = violating > 0 || error !== undefined ? 'violates' : 'holds';
+  const measured = violating > 0 ? 'violates' : 'holds';
+  // The scenario itself declares that its cells are sampled or bounded (not the user's flags).
+  const declaredPartial =
+    (options.strategy === 'exhaustive' && scenario.sample !== undefined) ||
+    (scenario.preemptionBound !== undefined && strategyOptions.preemptionBound === scenario.preemptionBound);
+  const error = cellFault ?? codeError;
   return {
     scenario: scenario.name,
     layers: variant.id,
     expectation,
     measured,
-    agrees: error === undefined && measured === expectation,
+    // A cell stopped by a fault, or whose own code threw, proves nothing either way.
+    ...judgeCell({ expectation, violating, schedules, coverage, declaredPartial, ...(error === undefined ? {} : { error }) }),
     schedules,
     violating,
     outcomes,
@@ -167,9 +322,42 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     measuredEffectiveness: schedules > 0 ? Math.round(1000 * (1 - violating / schedules)) / 10 : null,
     counterexample,
     elapsedMs: Date.now() - started,
+    ...(faults.length > 0 ? { faults } : {}),
     ...(error === undefined ? {} : { error }),
+    ...(cellFault === undefined ? {} : { incomplete: 'fault' as const }),
     distinctOutcomes: [...distinct.values()].sort(compareOutcomes),
   };
+}
+
+/**
+ * One run of the strategy, run again from scratch (at most MAX_FAULT_RETRIES times) while a
+ * session's connection dies under it. The strategy sees one run: the retry replays the choices
+ * it already made and asks it only for the steps it has not answered.
+ */
+async function runRetryingFaults(
+  harness: CellHarness,
+  scenario: ScenarioBase,
+  actors: readonly ActorSpec[],
+  strategy: Strategy | null,
+  onLost: (run: ScheduleRun) => void,
+): Promise<ScheduleRun> {
+  let answered: readonly number[] = [];
+  for (let attempt = 0; ; attempt++) {
+    await harness.prepare(scenario);
+    const run = strategy
+      ? await harness.scheduler.run(actors, answered.length > 0 ? new ResumedStrategy(strategy, answered) : strategy)
+      : await harness.scheduler.runRealtime(actors);
+    if (run.outcome !== 'connection-lost') return run;
+    onLost(run);
+    if (attempt >= MAX_FAULT_RETRIES) {
+      throw new HarnessError(
+        'E_CONNECTION_LOST',
+        `a run lost a session's connection ${attempt + 1} times in a row (last: ${run.fault?.session ?? 'a session'}, ${run.fault?.message ?? 'connection lost'}); the server or the network is unstable`,
+      );
+    }
+    // An attempt that failed earlier than the last one replays a shorter prefix: keep the longest.
+    if (run.schedule.choices.length > answered.length) answered = run.schedule.choices;
+  }
 }
 
 /** What tells this run's outcome apart from others: the checks it broke, the endings, the state. */
@@ -221,18 +409,22 @@ function compactOutcome(o: ActorOutcome): ActorOutcome {
   return o.partial === undefined ? o : { ...o, partial: safe(o.partial) };
 }
 
-function failedCell(task: CellTask, expectation: CellResult['expectation'], error: string, started: number): CellResult {
+const NOT_RUN: Coverage = { kind: 'sampled', complete: false, stats: { strategy: 'none', runs: 0 } };
+
+/** A cell that could not run (its migration failed, or see `incomplete`): no figures. */
+export function failedCell(task: Pick<CellTask, 'scenario' | 'variant'>, error: string, started = Date.now()): CellResult {
+  const expectation = task.scenario.plugin.expectation(task.scenario, task.variant.id);
   return {
     scenario: task.scenario.name,
     layers: task.variant.id,
     expectation,
     measured: 'violates',
-    agrees: expectation === 'violates',
+    ...judgeCell({ expectation, violating: 0, schedules: 0, coverage: NOT_RUN, declaredPartial: false, error }),
     schedules: 0,
     violating: 0,
     outcomes: {},
     violationsByInvariant: {},
-    coverage: { kind: 'sampled', complete: false, stats: { strategy: 'none', runs: 0 } },
+    coverage: NOT_RUN,
     claimedEffectiveness: task.variant.claimedEffectiveness,
     measuredEffectiveness: null,
     counterexample: null,

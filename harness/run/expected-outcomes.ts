@@ -5,12 +5,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { shownPath } from '../scenario/index.ts';
-import type { CellResult, DistinctOutcome, RunResult } from './result-model.ts';
+import type { CellResult, DistinctOutcome, RunResult, Verdict } from './result-model.ts';
 
-export type Verdict = 'violated' | 'proven' | 'inconclusive' | 'error';
+/** A cell's verdict, or `error` when its setup or check threw (or it could not run). */
+export type ExpectedVerdict = Verdict | 'error';
 
 export interface ExpectedVariant {
-  readonly verdict: Verdict;
+  readonly verdict: ExpectedVerdict;
   /** The search that measured it; a run with another search is not compared. */
   readonly search: string;
   readonly outcomes: readonly DistinctOutcome[];
@@ -30,12 +31,9 @@ export type Comparison =
 
 const ABOUT = 'Expected outcomes of one scenario: its verdict and distinct outcomes per variant. `--update-expected` rewrites this file; `--ci` fails when a run differs from it.';
 
-/** violated (a counterexample), proven (an exhaustive search finished, unbounded), else inconclusive. */
-export function verdictOf(cell: CellResult): Verdict {
-  if (cell.error) return 'error';
-  if (cell.violating > 0) return 'violated';
-  const c = cell.coverage;
-  return c.kind === 'exhaustive' && c.complete && c.preemptionBound === undefined ? 'proven' : 'inconclusive';
+/** The cell's verdict (see result-model.ts), or `error` when it has one. */
+export function verdictOf(cell: CellResult): ExpectedVerdict {
+  return cell.error ? 'error' : cell.verdict;
 }
 
 /** What determines the outcome set a cell found: the strategy and its budget, seed and bound. */

@@ -2,7 +2,8 @@
 import type { ObservedRow, Violation } from '../check/index.ts';
 import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
-import { ReplayStrategy, type Schedule, type ScheduleRun } from '../sched/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
+import { ReplayStrategy, type ActorSpec, type Schedule, type ScheduleRun } from '../sched/index.ts';
 import type { FinalTable, ScenarioBase } from '../scenario/index.ts';
 import { CellHarness } from './cell-runner.ts';
 
@@ -14,9 +15,16 @@ export interface ReplayResult {
   readonly finalTables: readonly FinalTable[];
 }
 
-export async function runReplay(server: StartedPostgres, scenario: ScenarioBase, variantId: string, schedule: Schedule, baseSchema: readonly SqlFile[] = []): Promise<ReplayResult> {
-  const variants = scenario.plugin.variants(scenario, [variantId]);
-  const variant = variants.find((v) => v.id === variantId);
+export interface ReplayOptions {
+  /** May wrap the scenario's actors (e.g. to record their SQL); the schedule is the same. */
+  readonly instrument?: (actors: readonly ActorSpec[]) => readonly ActorSpec[];
+  readonly exchange?: ExchangeTransport;
+  /** The configuration's schema, applied to the template first. */
+  readonly baseSchema?: readonly SqlFile[];
+}
+
+export async function runReplay(server: StartedPostgres, scenario: ScenarioBase, variantId: string, schedule: Schedule, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const variant = scenario.plugin.variants(scenario, [variantId]).find((v) => v.id === variantId);
   if (!variant) {
     const valid = scenario.plugin.variants(scenario, undefined).map((v) => v.id);
     throw unknownName('E_UNKNOWN_LAYER', `variant of scenario '${scenario.name}'`, variantId, valid);
@@ -25,14 +33,14 @@ export async function runReplay(server: StartedPostgres, scenario: ScenarioBase,
   try {
     let template;
     try {
-      template = await dbs.createTemplate(variant.id, [...baseSchema, ...variant.sqlFiles]);
+      template = await dbs.createTemplate(variant.id, [...(options.baseSchema ?? []), ...variant.sqlFiles]);
     } catch (e) {
       if (e instanceof HarnessError && e.code === 'E_MIGRATION' && !variant.failedSqlIsResult) throw new HarnessError('E_BAD_SCENARIO', `scenario '${scenario.name}': schema ${e.message}`, { cause: e });
       throw e;
     }
-    const harness = await CellHarness.open(dbs, template, (clock) => scenario.plugin.openCell(variant, clock));
+    const harness = await CellHarness.open(dbs, template, (clock, exchange) => scenario.plugin.openCell(variant, clock, exchange), options.exchange ? { exchange: options.exchange } : {});
     try {
-      const actors = harness.actors(scenario);
+      const actors = (options.instrument ?? ((a) => a))(harness.actors(scenario));
       await harness.prepare(scenario);
       const strategy = new ReplayStrategy(schedule);
       strategy.beginRun();

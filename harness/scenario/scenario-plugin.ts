@@ -4,6 +4,7 @@
 import type { Clock, ExchangeClient } from '../bot/index.ts';
 import type { ObservedRow, Violation } from '../check/index.ts';
 import type { SqlFile, TableInfo } from '../db/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
 import type { ActorSpec, ScheduleRun } from '../sched/index.ts';
 
 export type Expectation = 'holds' | 'violates';
@@ -70,6 +71,11 @@ export interface InspectContext {
   readonly observer: Queryable;
   /** The tables of the database's own schemas. */
   readonly tables: readonly TableInfo[];
+  /**
+   * Present when the harness may empty the database right after this run: a query run through it
+   * also empties every table in the same round trip (for a plugin's last read of the state).
+   */
+  readonly readAndReset?: <R>(text: string) => Promise<{ rows: R[] }>;
 }
 
 /** A plugin's services for one cell (one scenario family × one variant, one database). */
@@ -90,8 +96,10 @@ export interface ScenarioPlugin<S extends ScenarioBase = ScenarioBase, E = unkno
   variants(scenario: S, selection: readonly string[] | undefined): readonly Variant<E>[];
   /** What the scenario declares for a variant. */
   expectation(scenario: S, variant: string): Expectation;
-  /** The cell's services; `clock` is the scheduler's ambient (virtual) clock. */
-  openCell(variant: Variant<E>, clock: Clock): Promise<PluginCell<S>>;
+  /** How many actors race (more run longer): orders a run's cells before they were ever timed. */
+  actorCount?(scenario: S, variant: Variant<E>): number;
+  /** The cell's services; `clock` is the scheduler's ambient (virtual) clock, `exchange` how actors reach a mock exchange. */
+  openCell(variant: Variant<E>, clock: Clock, exchange: ExchangeTransport): Promise<PluginCell<S>>;
 }
 
 /** True for anything made by defineScenario or a plugin's definer. */

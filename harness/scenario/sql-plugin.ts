@@ -38,6 +38,9 @@ export const SQL_PLUGIN: ScenarioPlugin<Scenario, null> = {
   expectation(scenario) {
     return scenario.expect;
   },
+  actorCount(scenario) {
+    return Array.isArray(scenario.actors) ? scenario.actors.length : 0;
+  },
   openCell() {
     return Promise.resolve(sqlCell);
   },

@@ -2,13 +2,14 @@
 // *before it is sent*, so the scheduler decides the order in which PostgreSQL sees them.
 import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../bot/index.ts';
 import type { ActorSession } from './actor-session.ts';
+import type { RawNotice, RawQueryResult, RawSqlClient } from './raw-query.ts';
 import type { StepKind } from './strategy.ts';
 import { compactSql, rowsPreview } from './trace.ts';
 
-export type Gate = (kind: StepKind, label: string, detail: string) => Promise<void>;
+export type Gate = (kind: StepKind, label: string, detail: string, values?: readonly unknown[]) => Promise<void>;
 export type StepDone = (result: string, error?: unknown, rows?: string) => void;
 
-export class GatedSqlClient implements SqlClient {
+export class GatedSqlClient implements SqlClient, RawSqlClient {
   constructor(
     private readonly session: ActorSession,
     private readonly gate: Gate,
@@ -18,7 +19,7 @@ export class GatedSqlClient implements SqlClient {
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
-    await this.gate('sql', label ?? compactSql(text), text);
+    await this.gate('sql', label ?? compactSql(text), text, values);
     let r;
     try {
       const p = this.session.send(text, values);
@@ -31,6 +32,22 @@ export class GatedSqlClient implements SqlClient {
     const rowCount = r.rowCount ?? 0;
     this.done(r.command === 'SELECT' || r.rows.length > 0 ? `rows=${r.rows.length}` : rowCount > 0 ? `rows=${rowCount}` : 'ok', undefined, rowsPreview(r.rows));
     return { rows: r.rows as R[], rowCount };
+  }
+
+  /** One gated step whose answer comes back whole (see raw-query.ts); a failed statement resolves. */
+  async queryRaw(text: string, label: string, onNotice?: (notice: RawNotice) => void): Promise<RawQueryResult> {
+    await this.gate('sql', label, text);
+    let r: RawQueryResult;
+    try {
+      r = await this.session.sendRaw(text, onNotice, this.sent);
+    } catch (e) {
+      this.done('', e);
+      throw e;
+    }
+    const last = r.results[r.results.length - 1];
+    if (r.error) this.done('', { code: r.error.sqlState ?? 'ERROR', message: r.error.message });
+    else this.done(last?.kind === 'rows' ? `rows=${last.rows.length}` : 'ok');
+    return r;
   }
 
   transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T> {

@@ -22,8 +22,6 @@ export interface SqlStep {
 }
 
 export interface SqlActorOptions {
-  /** Resource keys for partial-order reduction (see ActorSpec.keys). */
-  readonly keys?: readonly string[];
   /** SQLSTATEs or classes this actor may end with (e.g. `40001`, `40P01`): it is then aborted, not wrong. */
   readonly allowedErrors?: readonly string[];
 }
@@ -70,7 +68,6 @@ export function sqlActor(name: string, steps: readonly (string | SqlStep)[], opt
   return {
     name,
     sqlSteps,
-    ...(options.keys ? { keys: options.keys } : {}),
     ...(options.allowedErrors ? { allowedErrors: options.allowedErrors } : {}),
     run: async ({ sql }) => {
       const records: SqlStepRecord[] = [];

@@ -44,7 +44,12 @@ export type RunOutcome =
   /** The strategy abandoned the run: it only repeated interleavings already covered. */
   | 'abandoned'
   /** More steps than the step limit. */
-  | 'step-limit';
+  | 'step-limit'
+  /**
+   * A session's connection died (terminated backend, server restart, network): an infrastructure
+   * fault, not an outcome of the code under test. The run is retried from scratch.
+   */
+  | 'connection-lost';
 
 /** SQL on one line, shortened, for labels and messages. */
 export function compactSql(sql: string, max = 60): string {
@@ -52,12 +57,17 @@ export function compactSql(sql: string, max = 60): string {
   return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
-/** The first rows a statement returned, as short JSON for a trace. */
+/**
+ * The first rows a statement returned, as short JSON for a trace. Date and time values show as
+ * `<time>`: they differ from run to run, and the same schedule must give the same trace.
+ */
 export function rowsPreview(rows: readonly unknown[], max = 120): string | undefined {
   if (rows.length === 0) return undefined;
   let text: string;
   try {
-    text = JSON.stringify(rows.slice(0, 3));
+    text = JSON.stringify(rows.slice(0, 3), function (this: Record<string, unknown>, key: string, value: unknown) {
+      return this[key] instanceof Date ? '<time>' : value;
+    });
   } catch {
     return undefined;
   }

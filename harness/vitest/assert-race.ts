@@ -4,7 +4,7 @@
 // verdict, the violated checks, the counterexample's trace and how to replay it.
 import { chooseProvider, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { renderReplayText, renderTraceText } from '../report/index.ts';
-import { runMatrix, runReplay, verdictOf, type CellResult, type RunResult, type Verdict } from '../run/index.ts';
+import { runMatrix, runReplay, verdictOf, type CellResult, type ExpectedVerdict, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
 import { loadRaceConfig, type ScenarioBase } from '../scenario/index.ts';
 import { RACE_DATABASE_URL } from './global-setup.ts';
@@ -35,8 +35,8 @@ export interface AssertRaceOptions {
 }
 
 export interface RaceReport {
-  /** The worst verdict over the variants: violated, then inconclusive, then proven. */
-  readonly verdict: Verdict;
+  /** The worst verdict over the variants: error, then violated, then inconclusive, then proven. */
+  readonly verdict: ExpectedVerdict;
   readonly cells: readonly CellResult[];
   readonly result: RunResult | null;
 }
@@ -46,7 +46,7 @@ export class RaceAssertionError extends Error {
   override readonly name = 'AssertionError';
   constructor(
     message: string,
-    readonly verdict: Verdict,
+    readonly verdict: ExpectedVerdict,
     /** The cell that failed the assertion. */
     readonly cell: CellResult | null,
     /** `<scenario>@<variant>:<schedule>` of its counterexample, if any. */
@@ -91,13 +91,13 @@ export async function assertRace(scenario: ScenarioBase, options: AssertRaceOpti
 
 async function replayOne(server: StartedPostgres, scenario: ScenarioBase, replay: string, baseSchema: readonly SqlFile[]): Promise<RaceReport> {
   const target = parseReplayTarget(replay);
-  const r = await runReplay(server, scenario, target.layers, target.schedule, baseSchema);
+  const r = await runReplay(server, scenario, target.layers, target.schedule, { baseSchema });
   if (r.violations.length === 0) return { verdict: 'inconclusive', cells: [], result: null };
   const text = renderReplayText(r);
   throw new RaceAssertionError(`Race '${scenario.name}' replayed ${replay}: violated\n\n${text}`, 'violated', null, replay);
 }
 
-function failureText(cell: CellResult, verdict: Verdict, want: string): string {
+function failureText(cell: CellResult, verdict: ExpectedVerdict, want: string): string {
   const lines = [`Race '${cell.scenario}' @ ${cell.layers}: expected ${want}, got ${verdict} (${cell.violating} of ${cell.schedules} schedules violated${cell.coverage.complete ? ', every interleaving explored' : ''})`];
   if (cell.error) lines.push(`error: ${cell.error}`);
   if (verdict === 'inconclusive') lines.push('The search did not finish within its budget: raise `budget`, or accept a sample with `expect: "holds"`.');
@@ -112,7 +112,7 @@ function failureText(cell: CellResult, verdict: Verdict, want: string): string {
   return lines.join('\n');
 }
 
-function worst(verdicts: readonly Verdict[]): Verdict {
+function worst(verdicts: readonly ExpectedVerdict[]): ExpectedVerdict {
   for (const v of ['error', 'violated', 'inconclusive'] as const) if (verdicts.includes(v)) return v;
   return 'proven';
 }

@@ -84,7 +84,7 @@ describe('a project that installed the harness', () => {
     const r = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--workers', '1', '--format', 'json', '--out', 'reports']);
     expect(r.stderr).not.toContain('internal error');
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/default\s+VIOL \d+\/\d+\s+holds/);
+    expect(r.stdout).toMatch(/default\s+VIOL \d+\/\d+\s+proven/);
     expect(r.stdout).toContain("withdraw-buggy @ default [scenario:withdraw-buggy]: npx race --replay 'withdraw-buggy@default:");
   });
 

@@ -74,6 +74,21 @@ describe('blocked steps and deadlocks on a real PostgreSQL', () => {
     expect(second.trace).toEqual(first.trace);
   });
 
+  it('a session-level advisory lock held outside any transaction blocks too, and PostgreSQL says so', async () => {
+    // No transaction is open when the second lock waits: the engine polls later then, never not at all.
+    const actors = [sqlActor('A', ['SELECT pg_advisory_lock(7)', 'SELECT pg_advisory_unlock(7)']), sqlActor('B', ['SELECT pg_advisory_lock(7)', 'SELECT pg_advisory_unlock(7)'])];
+    const strategy = new ExhaustiveStrategy({ reduce: false });
+    const runs = await allRuns(scheduler, actors, strategy);
+    expect(strategy.stats().complete).toBe(true);
+    expect(runs.map((r) => r.outcome)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    // A lock, B lock (waits on A), A unlock, B unlock; and the same with the roles swapped.
+    const waits = runs.flatMap((r) => r.trace.filter((t) => t.waitedOn.length > 0).map((t) => [r.schedule.toString(), t.actor, t.waitedOn]));
+    expect(waits).toEqual([
+      ['0-1-0-1', 1, [0]],
+      ['1-0-1-0', 0, [1]],
+    ]);
+  });
+
   it('a lock-order cycle ends as deadlock (40P01 on one actor), and later runs on the same sessions complete', async () => {
     const ab = sqlActor('A', ['BEGIN', 'UPDATE sched_t SET v = v + 1 WHERE id = 1', 'UPDATE sched_t SET v = v + 1 WHERE id = 2', 'COMMIT']);
     const ba = sqlActor('B', ['BEGIN', 'UPDATE sched_t SET v = v + 10 WHERE id = 2', 'UPDATE sched_t SET v = v + 10 WHERE id = 1', 'COMMIT']);
