@@ -1,9 +1,9 @@
 // Sync arrives after the settlement sleep and races the Signal's last steps (pending_sl → active):
 // the window Option 4's check-then-update is meant to cover.
 import { signalActor, syncActor } from './bot-actors.ts';
-import { defineScenario } from './define-scenario.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
-export const activationRace = defineScenario({
+export const activationRace = defineBotScenario({
   name: 'activation-race',
   title: "Sync racing the Signal's activation (after the settlement sleep)",
   plan: 'Option 4 / Layer 3 (_safe_activate_position)',

@@ -1,9 +1,9 @@
 // A symbol traded before (a closed row) is opened again: Option 1's index without WHERE
 // refuses the new row.
 import { signalActor, syncActor } from './bot-actors.ts';
-import { defineScenario } from './define-scenario.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
-export const closeReopen = defineScenario({
+export const closeReopen = defineBotScenario({
   name: 'close-reopen',
   title: 'Close then re-open the same symbol',
   plan: 'Option 1 cons: "will not allow closed positions for the same symbol"',

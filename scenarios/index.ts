@@ -1,4 +1,5 @@
-// The scenario registry (one typed map, STYLE section 6) and the scenario API.
+// The plan's scenarios by name (one typed map, STYLE section 6), for tests and property runs, and
+// the bot's scenario kit. The CLI finds the same files through race.config.ts.
 import { activationRace } from './activation-race.ts';
 import { closeReopen } from './close-reopen.ts';
 import { closeWhileOpening } from './close-while-opening.ts';
@@ -24,7 +25,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   [lostUpdate.name]: lostUpdate,
 };
 
-export { defineScenario, expectationFor } from './define-scenario.ts';
-export type { Expectation, Scenario, ScenarioEnv, SetupContext } from './define-scenario.ts';
+export { defineBotScenario, defineScenario, expectationFor } from './define-scenario.ts';
+export type { BotScenario, Expectation, Scenario, ScenarioEnv, SetupContext } from './define-scenario.ts';
 export { closeActor, createActor, signalActor, syncActor } from './bot-actors.ts';
 export type { SignalSpec } from './bot-actors.ts';

@@ -2,7 +2,7 @@
 // Problem #3's "potential lost updates".
 import { createPositionBot } from '../harness/bot/index.ts';
 import type { ActorSpec } from '../harness/sched/index.ts';
-import { defineScenario, type ScenarioEnv } from './define-scenario.ts';
+import { defineBotScenario, type ScenarioEnv } from './define-scenario.ts';
 
 function addToPosition(name: string, add: number, env: ScenarioEnv): ActorSpec {
   return {
@@ -19,7 +19,7 @@ function addToPosition(name: string, add: number, env: ScenarioEnv): ActorSpec {
   };
 }
 
-export const lostUpdate = defineScenario({
+export const lostUpdate = defineBotScenario({
   name: 'lost-update',
   title: 'Concurrent updates of one row (lost update)',
   plan: 'Problem #3 (UPDATE without lock); Option 6',

@@ -2,9 +2,9 @@
 // repository.create_position directly; the test asserts exactly ONE row for the symbol.
 import type { Violation } from '../harness/check/index.ts';
 import { createActor, signalActor } from './bot-actors.ts';
-import { defineScenario } from './define-scenario.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
-export const planTest2 = defineScenario({
+export const planTest2 = defineBotScenario({
   name: 'plan-test-2',
   title: "The plan's Test 2: open_position_atomic racing create_position",
   plan: 'Phase 5, Test 2 (test_race_condition_signal_sync)',

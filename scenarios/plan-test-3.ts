@@ -2,9 +2,9 @@
 // return the same id and leave one row. Far too many interleavings to enumerate: sampled by PCT.
 import type { Violation } from '../harness/check/index.ts';
 import { createActor } from './bot-actors.ts';
-import { defineScenario } from './define-scenario.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
-export const planTest3 = defineScenario({
+export const planTest3 = defineBotScenario({
   name: 'plan-test-3',
   title: "The plan's Test 3: 10-way concurrent createPosition",
   plan: 'Phase 5, Test 3 (test_stress_concurrent_creates)',

@@ -1,9 +1,9 @@
 // Two Signals for the same symbol at once: with Option 3 the second gets the first's id and
 // still places its own entry order.
 import { signalActor } from './bot-actors.ts';
-import { defineScenario } from './define-scenario.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
-export const signalSignal = defineScenario({
+export const signalSignal = defineBotScenario({
   name: 'signal-signal',
   title: 'Signal + Signal on one symbol',
   plan: 'Problem #2; Option 3 "return existing id"',

@@ -1,8 +1,8 @@
 // Scenario B (the APTUSDT case): a Signal opens a position while Sync runs on the same exchange.
 import { signalActor, syncActor } from './bot-actors.ts';
-import { defineScenario } from './define-scenario.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
-export const signalSync = defineScenario({
+export const signalSync = defineBotScenario({
   name: 'signal-sync',
   title: 'Signal + Sync on one symbol (Scenario B, APTUSDT)',
   plan: 'Problem #6; Scenario B; the production error on idx_unique_active_position',

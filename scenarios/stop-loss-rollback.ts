@@ -1,8 +1,8 @@
 // The exchange rejects the stop-loss, so the Signal rolls back (closes its entry) while Sync runs.
 import { signalActor, syncActor } from './bot-actors.ts';
-import { defineScenario } from './define-scenario.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
-export const stopLossRollback = defineScenario({
+export const stopLossRollback = defineBotScenario({
   name: 'stop-loss-rollback',
   title: 'Stop-loss rejected → rollback while Sync runs',
   plan: 'rollbackPosition (atomic_position_manager.py); Risk matrix "Rolled_back rate"',

@@ -2,9 +2,9 @@
 // fills and the rows after the activation, so the fresh row looks "gone" and is closed while
 // the position stays open on the exchange. No option of the plan addresses this.
 import { signalActor, syncActor } from './bot-actors.ts';
-import { defineScenario } from './define-scenario.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
-export const syncClosesInflight = defineScenario({
+export const syncClosesInflight = defineBotScenario({
   name: 'sync-closes-inflight',
   title: 'Sync closing a row whose entry is still in flight',
   plan: 'PositionSynchronizer close pass (not covered by the plan)',

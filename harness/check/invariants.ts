@@ -1,6 +1,7 @@
 // The invariants of DESIGN section 7, one entry each of a typed map. Each reads the observed
 // state only (never the schedule) and names the rows it finds at fault.
 import { ALLOWED_TRANSITIONS, type PositionStatus } from '../bot/index.ts';
+import type { BuiltinCheckId, SQL_STEPS_CHECK } from './builtin-checks.ts';
 import { isOpen, type ObservedState } from './observed-state.ts';
 
 export const INVARIANT_IDS = [
@@ -15,8 +16,8 @@ export const INVARIANT_IDS = [
 export type InvariantId = (typeof INVARIANT_IDS)[number];
 
 export interface Violation {
-  /** An invariant of the map, or `scenario:<name>` for a scenario's own check. */
-  readonly invariant: InvariantId | `scenario:${string}`;
+  /** An invariant of the map, `scenario:<name>` for a scenario's own check, or a built-in check. */
+  readonly invariant: InvariantId | `scenario:${string}` | BuiltinCheckId | typeof SQL_STEPS_CHECK;
   readonly message: string;
   /** Position ids involved. */
   readonly rows: readonly number[];

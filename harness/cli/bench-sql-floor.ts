@@ -6,7 +6,8 @@ import { observeState } from '../check/index.ts';
 import { RESET_SQL } from '../db/index.ts';
 import { connectMockExchange, MockExchange } from '../exchange/index.ts';
 import { runInTransaction, type Clock, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../bot/index.ts';
-import { CellHarness, PRICES } from '../run/index.ts';
+import { openBotCell, PRICES } from '../bot-plugin/index.ts';
+import { CellHarness } from '../run/index.ts';
 import type { RawSqlClient, Strategy } from '../sched/index.ts';
 import { round, type BenchCell } from './bench-throughput.ts';
 import { cpuSince, sampleCpu, type CpuSample } from './process-cpu.ts';
@@ -94,7 +95,7 @@ function serialStrategy(): Strategy {
 export async function sqlFloor(cell: BenchCell, repetitions: number): Promise<SqlFloor> {
   const db = await cell.dbs.clone(cell.template);
   const client = new pg.Client({ connectionString: db.url });
-  const h = await CellHarness.open(cell.dbs, cell.template);
+  const h = await CellHarness.open(cell.dbs, cell.template, (clock, exchange) => openBotCell(cell.layerSet, clock, exchange));
   const env = { policy: cell.layerSet.policy, layerSet: cell.layerSet };
   const actors = cell.scenario.actors(env);
   const names = actors.map((a) => a.name);
@@ -128,11 +129,11 @@ export async function sqlFloor(cell: BenchCell, repetitions: number): Promise<Sq
       since = sampleCpu();
       for (let i = 0; i < BATCH; i++) {
         const begun = performance.now();
-        await h.prepare(cell.scenario, env);
+        await h.prepare(cell.scenario);
         const ran = performance.now();
         const run = await h.scheduler.run(actors, serialStrategy());
         const checked = performance.now();
-        await h.check(cell.scenario, run, names, { reset: true });
+        await h.inspect(cell.scenario, run, actors, { reset: true });
         const ended = performance.now();
         if (run.outcome !== 'completed') throw new Error(`the serial schedule ended as ${run.outcome}`);
         times.controlled.push(ended - begun);

@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { HarnessDatabase, HarnessDatabases } from '../db/index.ts';
 import type { ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
+import { botVariant, openBotCell } from '../bot-plugin/index.ts';
 import { CellHarness, cellStrategy, runCell, type StrategyOptions } from '../run/index.ts';
 import type { Strategy, StrategyStats } from '../sched/index.ts';
 import type { Scenario, ScenarioEnv } from '../../scenarios/index.ts';
@@ -44,7 +45,7 @@ export async function throughput(
   transport: ExchangeTransport = 'direct',
   onRun?: (done: number) => void,
 ): Promise<Throughput> {
-  const h = await CellHarness.open(cell.dbs, cell.template, undefined, undefined, transport);
+  const h = await CellHarness.open(cell.dbs, cell.template, (clock, exchange) => openBotCell(cell.layerSet, clock, exchange), { exchange: transport });
   const env = envOf(cell);
   const actors = cell.scenario.actors(env);
   const names = actors.map((a) => a.name);
@@ -59,13 +60,13 @@ export async function throughput(
         strategy = make();
         if (!strategy.beginRun()) throw new Error('a fresh strategy has nothing to run');
       }
-      await h.prepare(cell.scenario, env);
+      await h.prepare(cell.scenario);
       const run = await h.scheduler.run(actors, strategy);
       strategy.endRun(run.schedule.choices.length);
       done++;
       if (run.outcome !== 'abandoned') {
         schedules++;
-        await h.check(cell.scenario, run, names, { reset: true });
+        await h.inspect(cell.scenario, run, actors, { reset: true });
       }
       onRun?.(done);
     }
@@ -132,7 +133,7 @@ export async function exhaustiveStats(
   const out: ExhaustiveCellStats[] = [];
   for (const scenario of scenarios) {
     if (cellStrategy(scenario, 'exhaustive', options).strategyName !== 'exhaustive') continue;
-    const cell = await runCell(dbs, { scenario, layerSet, template }, { strategy: 'exhaustive', strategyOptions: options });
+    const cell = await runCell(dbs, { scenario, variant: botVariant(layerSet), template }, { strategy: 'exhaustive', strategyOptions: options });
     out.push({
       scenario: scenario.name,
       layers: layerSet.id,

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       log(`${n} worker process${n > 1 ? 'es' : ''}: ${processes.at(-1)?.schedulesPerSecond} schedules/s`);
     }
 
-    const defaultBudget = parseCliOptions([], {}).budget;
+    const defaultBudget = parseCliOptions([], {}, { scenarios: [], baseSchema: [], configFile: null }).budget;
     log(`exhaustive search of every scenario at the baseline (budget ${defaultBudget})`);
     const exhaustive = await exhaustiveStats(dbs, template, Object.values(SCENARIOS), layerSet, { budget: defaultBudget, seed: 1, depth: 2, reduce: true });
 

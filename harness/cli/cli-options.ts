@@ -7,9 +7,10 @@ import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.t
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
-import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
 import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
+import { defaultLayerSetIds } from '../bot-plugin/index.ts';
+import { DEFAULT_VARIANT, type ScenarioBase, type ScenarioCatalog, type ScenarioSources } from '../scenario/index.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../spec/index.ts';
 
 /** `--property` without `--layers`: the baseline and the sets the matrix shows holding. */
@@ -18,8 +19,16 @@ export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'check-open-statuses', '
 export interface CliOptions {
   readonly list: boolean;
   readonly help: boolean;
-  readonly scenarios: readonly Scenario[];
+  readonly scenarios: readonly ScenarioBase[];
+  /** `--layers` as given (variant ids); undefined: each scenario's default variants. */
+  readonly layers: readonly string[] | undefined;
+  /** The bot's layer sets among them (property runs use these). */
   readonly layerSets: readonly LayerSet[];
+  /** `--config` and `--scenarios`: where the scenarios come from (passed on to worker processes). */
+  readonly config: string | undefined;
+  readonly scenarioGlobs: readonly string[];
+  /** `--update-expected`: rewrite the expected-outcomes files with what was measured. */
+  readonly updateExpected: boolean;
   readonly strategy: StrategyName;
   readonly budget: number;
   readonly seed: number;
@@ -65,6 +74,8 @@ export interface SpecCliOptions {
 export const USAGE = `Usage: npm run scenarios -- [options]
 
   --list                     list scenarios, layers, layer sets and strategies
+  --scenarios <glob>         scenario files to load (repeatable; default: race.config.ts's, else **/*.race.ts)
+  --config <file>            the configuration file (default: race.config.ts in the working directory)
   --scenario <name>          a scenario to run (repeatable; default: all)
   --layers <a+b+c>           a layer set to run (repeatable; default: baseline, each layer, recommended)
   --strategy <name>          exhaustive (default), pct, random, replay, realtime
@@ -87,7 +98,9 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --reconnect-timeout <ms>   how long to wait for PostgreSQL to come back after a lost connection (default 30000)
   --exchange <http|direct>   how actors reach the mock exchange: direct in-process calls (default) or
                              HTTP through msw (the reference; always used by realtime)
-  --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
+  --ci                       exit 1 when a measured outcome contradicts a scenario's expectation or
+                             differs from its expected-outcomes file (expected/<scenario>.json)
+  --update-expected          rewrite the expected-outcomes files with the measured outcomes
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
   --debug                    print the stack trace of an internal error
   --spec <file|glob>         run PostgreSQL isolation spec files (repeatable); with --strategy exhaustive|pct|random, explore every interleaving
@@ -95,13 +108,16 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --export <spec|vitest>     write counterexamples as .spec + .out and/or a vitest test, into --out (repeatable, or spec,vitest)
   --help                     this text
 
-Exit codes: 0 success, 1 with --ci when an expectation is contradicted, 2 bad input,
-3 internal error, 4 infrastructure fault (some cells did not finish; the reports mark them),
-130 interrupted.`;
+Exit codes: 0 success, 1 with --ci when an expectation is contradicted (a scenario whose setup or
+check threw is one) or outcomes differ from their file, 2 bad input, 3 internal error,
+4 infrastructure fault (some cells did not finish; the reports mark them), 130 interrupted.`;
 
-/** The default matrix: the baseline, every single layer, and the plan's recommended set. */
-export function defaultLayerSetIds(): string[] {
-  return [...Object.keys(LAYERS), ...Object.keys(NAMED_SETS)];
+/** `--config` and `--scenarios`, read before the scenarios are loaded (the rest needs them). */
+export function scenarioSources(argv: readonly string[], cwd: string): ScenarioSources {
+  const { values } = parseArgs({ args: [...argv], strict: false, allowPositionals: true, options: { config: { type: 'string' }, scenarios: { type: 'string', multiple: true } } });
+  const config = typeof values.config === 'string' ? values.config : undefined;
+  const scenarios = (Array.isArray(values.scenarios) ? values.scenarios : []).filter((s): s is string => typeof s === 'string');
+  return { cwd, ...(config ? { config } : {}), ...(scenarios.length > 0 ? { scenarios } : {}) };
 }
 
 /** Most worker processes: each holds a PostgreSQL session per actor plus two. */
@@ -126,7 +142,8 @@ function refuseIgnored(given: Readonly<Record<string, unknown>>, flag: string, i
   }
 }
 
-export function parseCliOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliOptions {
+export function parseCliOptions(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, catalog: ScenarioCatalog): CliOptions {
+  const SCENARIOS: Readonly<Record<string, ScenarioBase>> = Object.fromEntries(catalog.scenarios.map((l) => [l.scenario.name, l.scenario]));
   let values;
   try {
     ({ values } = parseArgs({
@@ -136,6 +153,9 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         list: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         scenario: { type: 'string', multiple: true },
+        scenarios: { type: 'string', multiple: true },
+        config: { type: 'string' },
+        'update-expected': { type: 'boolean', default: false },
         layers: { type: 'string', multiple: true },
         strategy: { type: 'string' },
         budget: { type: 'string' },
@@ -187,7 +207,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     const m = /^([a-z0-9-]+)@([a-z0-9+-]+)=(holds|violates)$/.exec(e);
     if (!m) throw new HarnessError('E_BAD_ARGUMENT', `--expect must look like <scenario>@<layers>=holds|violates, got '${e}'`);
     if (!SCENARIOS[m[1] as string]) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', m[1] as string, Object.keys(SCENARIOS));
-    resolveLayerSet(m[2] as string);
+    if (m[2] !== DEFAULT_VARIANT) resolveLayerSet(m[2] as string);
     return { scenario: m[1] as string, layers: m[2] as string, expect: m[3] as 'holds' | 'violates' };
   });
   const scenarios = scenarioNames.map((n) => {
@@ -195,15 +215,16 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     const workload = parseWorkloadName(n);
     const s = workload ? workloadScenario(workload) : SCENARIOS[n];
     if (!s) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', n, Object.keys(SCENARIOS));
-    const overrides = expectOverrides.filter((o) => o.scenario === n);
-    if (overrides.length === 0) return s;
-    const expect: Record<string, 'holds' | 'violates'> = { ...s.expect };
-    for (const o of overrides) expect[o.layers] = o.expect;
-    return { ...s, expect: expect as Scenario['expect'] };
+    const overrides = new Map(expectOverrides.filter((o) => o.scenario === n).map((o) => [o.layers, o.expect]));
+    if (overrides.size === 0) return s;
+    // Whatever the scenario's plugin, the override wins for the variants it names.
+    const plugin = s.plugin;
+    return { ...s, plugin: { ...plugin, expectation: (sc: ScenarioBase, v: string) => overrides.get(v) ?? plugin.expectation(sc, v) } };
   });
   const property = values.property ?? false;
   const layerIds = replay ? [replay.layers] : (values.layers ?? (property ? PROPERTY_DEFAULT_LAYER_SETS : defaultLayerSetIds()));
-  const layerSets = layerIds.map(resolveLayerSet);
+  // `default` is the one variant of generic scenarios, not a layer set.
+  const layerSets = layerIds.filter((id) => id !== DEFAULT_VARIANT).map(resolveLayerSet);
   const strategyName = replay ? 'replay' : (values.strategy ?? 'exhaustive');
   if (!(strategyName in STRATEGIES)) throw unknownName('E_UNKNOWN_STRATEGY', 'strategy', strategyName, Object.keys(STRATEGIES));
   if (strategyName === 'replay' && !replay) throw new HarnessError('E_BAD_ARGUMENT', '--strategy replay needs --replay <scenario>@<layers>:<schedule>');
@@ -226,7 +247,11 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     list: values.list ?? false,
     help: values.help ?? false,
     scenarios,
+    layers: replay ? [replay.layers] : values.layers,
     layerSets,
+    config: values.config,
+    scenarioGlobs: values.scenarios ?? [],
+    updateExpected: values['update-expected'] ?? false,
     strategy,
     budget: int('budget', values.budget, strategy === 'exhaustive' ? 5000 : 200, 1),
     seed: int('seed', values.seed, 1),
@@ -274,9 +299,9 @@ function specOptions(files: readonly string[], expected: string | undefined, exp
 }
 
 /** `--list`: every registry, one line an entry. */
-export function listing(): string {
+export function listing(catalog: ScenarioCatalog): string {
   const lines: string[] = ['Scenarios:'];
-  for (const s of Object.values(SCENARIOS)) lines.push(`  ${s.name.padEnd(22)} ${s.title}`);
+  for (const { scenario: s } of catalog.scenarios) lines.push(`  ${s.name.padEnd(22)} ${s.title}`);
   lines.push('', 'Layers:');
   for (const l of Object.values(LAYERS)) lines.push(`  ${l.id.padEnd(22)} ${l.seedOption}: ${l.title}`);
   lines.push('', 'Layer sets (combine layers with +, e.g. check-open-statuses+open-status-index):');

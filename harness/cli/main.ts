@@ -32,7 +32,9 @@ if (process.send) {
   };
 }
 
-const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr, spawnSelf, ...(parent ? { parent } : {}) }).catch(async (e: unknown) => {
+// Installed as a package, this runs as the `race` bin (bin/race.mjs); in this repository as `npm run scenarios`.
+const command = /(^|[\\/])race(\.mjs)?$/.test(process.argv[1] ?? '') ? 'npx race' : undefined;
+const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr, spawnSelf, ...(parent ? { parent } : {}), ...(command ? { command } : {}) }).catch(async (e: unknown) => {
   process.stderr.write(`internal error: ${e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e)}\n`);
   await stopAllResources();
   return 3;

@@ -9,7 +9,7 @@ import type { ParentChannel, ToWorker } from './worker-protocol.ts';
 /** Progress messages at most every this many runs: IPC is cheap, not free. */
 const PROGRESS_EVERY = 16;
 
-export async function runQueueWorker(options: CliOptions, server: StartedPostgres, parent: ParentChannel): Promise<number> {
+export async function runQueueWorker(options: CliOptions, server: StartedPostgres, parent: ParentChannel, replayCommand: (replay: string) => string): Promise<number> {
   const dbs = await HarnessDatabases.open(server);
   dbs.reconnectTimeoutMs = options.reconnectTimeoutMs;
   const cellOptions: Omit<CellOptions, 'onRun'> = {
@@ -17,6 +17,8 @@ export async function runQueueWorker(options: CliOptions, server: StartedPostgre
     strategyOptions: strategyOptionsOf(options),
     hangTimeoutMs: options.hangTimeoutMs,
     reconnectTimeoutMs: options.reconnectTimeoutMs,
+    ...(options.exchange ? { exchange: options.exchange } : {}),
+    replayCommand,
   };
   try {
     const messages: ToWorker[] = [];
@@ -32,14 +34,14 @@ export async function runQueueWorker(options: CliOptions, server: StartedPostgre
       if (!m) continue;
       if (m.kind === 'stop') return 0;
       const scenario = options.scenarios.find((s) => s.name === m.scenario);
-      const layerSet = options.layerSets.find((l) => l.id === m.layers);
-      if (!scenario || !layerSet) {
+      const variant = scenario?.plugin.variants(scenario, [m.layers]).find((v) => v.id === m.layers);
+      if (!scenario || !variant) {
         parent.send({ kind: 'error', code: 'E_INTERNAL', message: `worker was sent ${m.scenario}@${m.layers}, which its flags do not name` });
         continue;
       }
       try {
         const template = await dbs.adopt(m.template);
-        const cell = await runCell(dbs, { scenario, layerSet, template }, {
+        const cell = await runCell(dbs, { scenario, variant, template }, {
           ...cellOptions,
           onRun: (runs, violating) => {
             if (runs % PROGRESS_EVERY === 0) parent.send({ kind: 'progress', runs, violating });

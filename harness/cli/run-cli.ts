@@ -5,18 +5,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, INFRASTRUCTURE_ERROR_CODES, INPUT_ERROR_CODES } from '../errors/index.ts';
-import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
+import { parseFormats, renderReplayText, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
-import { cellKey, mergeRunResults, runMatrix, runReplay, type CellHistory, type RunResult } from '../run/index.ts';
+import { cellKey, compareExpected, matrixTasks, mergeRunResults, renderComparisons, runMatrix, runReplay, updateExpected, type CellHistory, type RunResult } from '../run/index.ts';
+import { loadScenarioCatalog, shownPath, type ScenarioCatalog } from '../scenario/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';
-import { listing, parseCliOptions, strategyOptionsOf, USAGE, type CliOptions } from './cli-options.ts';
+import { listing, parseCliOptions, scenarioSources, strategyOptionsOf, USAGE, type CliOptions } from './cli-options.ts';
 import { renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
 import { assertWritableOutDir } from './out-dir.ts';
 import { runQueueWorker } from './queue-worker.ts';
 import { workerProcessLanes } from './worker-lane.ts';
 import { QUEUE_WORKER_FLAG, type ParentChannel } from './worker-protocol.ts';
-import { renderTrace } from './trace-table.ts';
 import { counterexampleReplays, exportCounterexamples, runSpecCommand } from './spec-command.ts';
 
 export interface CliIo {
@@ -30,13 +30,19 @@ export interface CliIo {
   readonly spawnSelf?: (args: readonly string[]) => ChildProcess;
   /** In a worker process: the IPC channel to the parent that hands out cells. */
   readonly parent?: ParentChannel;
+  /** The working directory: where race.config.ts and scenario globs are looked up (default: process.cwd()). */
+  readonly cwd?: string;
+  /** How this command is invoked, for the replay commands it prints (default: `npm run scenarios --`). */
+  readonly command?: string;
 }
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
   let options: CliOptions;
   let formats;
+  let catalog: ScenarioCatalog;
   try {
-    options = parseCliOptions(argv, env);
+    catalog = await loadScenarioCatalog(scenarioSources(argv, io.cwd ?? process.cwd()));
+    options = parseCliOptions(argv, env, catalog);
     formats = parseFormats(options.formats);
   } catch (e) {
     return reportError(e, io);
@@ -46,7 +52,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     return 0;
   }
   if (options.list) {
-    io.out.write(`${listing()}\n`);
+    io.out.write(`${listing(catalog)}\n`);
     return 0;
   }
   const debug = options.debug;
@@ -60,7 +66,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   if (options.merge.length > 0) {
     try {
       const parts = await Promise.all(options.merge.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunResult));
-      return await finish(mergeRunResults(parts), options, formats, io);
+      return await finish(mergeRunResults(parts), options, formats, io, catalog);
     } catch (e) {
       if (e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
         return reportError(new HarnessError('E_BAD_ARGUMENT', `--merge: ${(e as Error).message}`), io, debug);
@@ -73,15 +79,14 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl }).start();
     if (options.queueWorker) {
       if (!io.parent) throw new HarnessError('E_BAD_ARGUMENT', `${QUEUE_WORKER_FLAG} is for worker processes started by the harness itself`);
-      return await runQueueWorker(options, server, io.parent);
+      return await runQueueWorker(options, server, io.parent, replayCommandOf(options, io));
     }
     if (options.spec.files.length > 0) return await runSpecCommand(server, options, io);
     if (options.replay) {
       const [scenario] = options.scenarios;
-      const [layerSet] = options.layerSets;
-      if (!scenario || !layerSet) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
-      const r = await runReplay(server, scenario, layerSet, options.replay.schedule, undefined, options.exchange);
-      io.out.write(renderTrace(r));
+      if (!scenario) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
+      const r = await runReplay(server, scenario, options.replay.layers, options.replay.schedule, { baseSchema: catalog.baseSchema, ...(options.exchange ? { exchange: options.exchange } : {}) });
+      io.out.write(renderReplayText(r));
       if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, [formatReplayTarget(options.replay)], options, io);
       return 0;
     }
@@ -90,11 +95,12 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     }
     const processes = io.spawnSelf !== undefined && options.workers > 1;
     io.out.write(
-      `Running ${options.scenarios.length} scenarios × ${options.layerSets.length} layer sets${options.shard ? ` (shard ${options.shard.k}/${options.shard.n})` : ''}, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
+      `Running ${options.scenarios.length} scenario${options.scenarios.length === 1 ? '' : 's'} × ${layersText(options)}${options.shard ? ` (shard ${options.shard.k}/${options.shard.n})` : ''}, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
     );
     const result = await runMatrix({
       scenarios: options.scenarios,
-      layerSets: options.layerSets,
+      ...(options.layers ? { layers: options.layers } : {}),
+      baseSchema: catalog.baseSchema,
       strategy: options.strategy,
       strategyOptions: strategyOptionsOf(options),
       workers: options.workers,
@@ -106,22 +112,23 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       history: await previousTimes(options.out),
       ...(processes && io.spawnSelf ? { lanes: workerProcessLanes(io.spawnSelf, workerArgs(options, server)) } : {}),
       onProgress: progressPrinter(io.err),
+      replayCommand: replayCommandOf(options, io),
     });
-    const code = await finish(result, options, formats, io);
+    const code = await finish(result, options, formats, io, catalog);
     if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, counterexampleReplays(result), options, io);
     return code;
   } catch (e) {
-    return reportError(e, io, debug);
+    return reportError(inScenarioFile(e, catalog, io), io, debug);
   } finally {
     await server?.stop();
   }
 }
 
 /**
- * Matrix, reports and exit code of a finished (or merged) run. The reports are written whatever
- * happened: cells that did not finish are marked in them, and the exit code says so (4).
+ * Matrix, reports, expected outcomes and exit code of a finished (or merged) run. The reports are
+ * written whatever happened: cells that did not finish are marked in them, and the exit code says so (4).
  */
-async function finish(result: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo): Promise<number> {
+async function finish(result: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo, catalog: ScenarioCatalog): Promise<number> {
   io.out.write(`\n${renderMatrixTable(result)}\n`);
   const written = await writeReports(result, formats, options.out);
   io.out.write(`\nReports: ${written.join(', ')}\n`);
@@ -143,9 +150,53 @@ async function finish(result: RunResult, options: CliOptions, formats: readonly 
     io.err.write(`${incomplete.length} of ${result.cells.length} cells did not finish (marked in the reports):\n`);
     for (const c of incomplete) io.err.write(`  ${c.scenario} @ ${c.layers}: ${c.error ?? c.incomplete}\n`);
   }
+  const differs = await expectedOutcomes(result, options, io, catalog);
+  // A scenario whose own setup or check threw: reported against it; the other cells still ran.
+  for (const c of result.cells) if (c.error !== undefined && c.incomplete === undefined) io.err.write(`error in ${c.scenario} @ ${c.layers}: ${c.error}\n`);
   if (failure?.code === 'E_INTERNAL') return 3;
   if (failure || incomplete.length > 0) return 4;
-  return options.ci && contradicted > 0 ? 1 : 0;
+  return options.ci && (contradicted > 0 || differs) ? 1 : 0;
+}
+
+/** Rewrites (`--update-expected`) or compares each scenario's expected-outcomes file; true when they differ. */
+async function expectedOutcomes(result: RunResult, options: CliOptions, io: CliIo, catalog: ScenarioCatalog): Promise<boolean> {
+  const files = new Map(catalog.scenarios.map((l) => [l.scenario.name, l.file]));
+  if (options.updateExpected) {
+    const paths = await updateExpected(result, files, io.cwd);
+    io.out.write(`Expected outcomes written: ${paths.join(', ') || 'none'}\n`);
+    return false;
+  }
+  const comparisons = await compareExpected(result, files, io.cwd);
+  const lines = renderComparisons(comparisons);
+  if (lines.length > 0) io.out.write(`\n${lines.join('\n')}\n`);
+  return comparisons.some((c) => c.status === 'changed' || c.status === 'missing');
+}
+
+/** `10 layer sets`, or `their variants (12 cells)` when scenarios differ in what they run under. */
+function layersText(options: CliOptions): string {
+  const cells = matrixTasks(options.scenarios, options.layers).length;
+  const perScenario = options.scenarios.length > 0 ? cells / options.scenarios.length : 0;
+  if (options.scenarios.every((s) => s.plugin.variants(s, options.layers).length === perScenario)) return `${perScenario} ${perScenario === 1 ? 'variant' : 'layer sets'}`;
+  return `their variants (${cells} cells)`;
+}
+
+/** The command that replays a counterexample: this program, the same scenario sources, `--replay`. */
+function replayCommandOf(options: CliOptions, io: CliIo): (replay: string) => string {
+  const sources = [...(options.config ? [`--config ${shellQuote(options.config)}`] : []), ...options.scenarioGlobs.map((g) => `--scenarios ${shellQuote(g)}`)];
+  const prefix = [io.command ?? 'npm run scenarios --', ...sources].join(' ');
+  return (replay) => `${prefix} --replay ${shellQuote(replay)}`;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A scenario's bad schema, named with the file that defines the scenario. */
+function inScenarioFile(e: unknown, catalog: ScenarioCatalog, io: CliIo): unknown {
+  if (!(e instanceof HarnessError) || e.code !== 'E_BAD_SCENARIO') return e;
+  const name = /^scenario '([a-z0-9-]+)'/.exec(e.message)?.[1];
+  const entry = catalog.scenarios.find((l) => l.scenario.name === name);
+  return entry ? new HarnessError(e.code, `${shownPath(entry.file, io.cwd ?? process.cwd())}: ${e.message}`, { cause: e }) : e;
 }
 
 /** The flags a worker process needs: the run's, on the parent's server (it starts none of its own). */
@@ -160,8 +211,10 @@ function workerArgs(options: CliOptions, server: StartedPostgres): string[] {
     ...(options.exchange ? ['--exchange', options.exchange] : []),
     ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
     ...(options.reduce ? [] : ['--no-reduce']),
+    ...(options.config ? ['--config', options.config] : []),
+    ...options.scenarioGlobs.flatMap((g) => ['--scenarios', g]),
     ...options.scenarios.flatMap((s) => ['--scenario', s.name]),
-    ...options.layerSets.flatMap((l) => ['--layers', l.id]),
+    ...(options.layers ?? []).flatMap((l) => ['--layers', l]),
     ...options.expectOverrides.flatMap((e) => ['--expect', `${e.scenario}@${e.layers}=${e.expect}`]),
     '--workers', '1',
     '--db', 'url',

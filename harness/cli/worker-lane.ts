@@ -45,7 +45,7 @@ export function workerProcessLanes(spawnSelf: (args: readonly string[]) => Child
           ...(child.pid ? { pid: child.pid } : {}),
           run: (work, onRun) =>
             new Promise<CellResult>((done, fail) => {
-              const cellName = `${work.scenario.name}@${work.layerSet.id}`;
+              const cellName = `${work.scenario.name}@${work.variant.id}`;
               const died = () => fail(new HarnessError('E_WORKER_DIED', `${name} died (${exit ?? 'unknown'}) while running ${cellName}`));
               if (exit) return died();
               void exited.then(died);
@@ -54,7 +54,7 @@ export function workerProcessLanes(spawnSelf: (args: readonly string[]) => Child
                 else if (r.kind === 'result') done(r.cell);
                 else if (r.kind === 'error') fail(workerError(r));
               };
-              send({ kind: 'cell', scenario: work.scenario.name, layers: work.layerSet.id, template: work.template.name });
+              send({ kind: 'cell', scenario: work.scenario.name, layers: work.variant.id, template: work.template.name });
             }),
           close: async () => {
             onMessage = null;

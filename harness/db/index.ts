@@ -15,3 +15,5 @@ export { schemaFiles, migrationFile, FIXTURES_SQL_DIR } from './sql-files.ts';
 export type { SqlFile } from './sql-files.ts';
 export { connectWithin, describeFault, isConnectionFault, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection-fault.ts';
 export { isShuttingDown, registerCleanup, stopAllResources } from './process-cleanup.ts';
+export { describeSchemaTables, finalStateSql } from './schema-tables.ts';
+export type { CatalogClient, SchemaTables, TableInfo } from './schema-tables.ts';

@@ -20,6 +20,7 @@ export type HarnessErrorCode =
   | 'E_HANG'
   | 'E_WORKER_DIED'
   | 'E_BAD_SCENARIO'
+  | 'E_SCENARIO_CODE'
   | 'E_SPEC_PARSE'
   | 'E_SPEC_UNSUPPORTED'
   | 'E_SPEC_SETUP';

@@ -8,7 +8,7 @@ import type { ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import { CellHarness, replayCommand } from '../run/index.ts';
 import { ExhaustiveStrategy, SegmentStrategy, formatReplayTarget } from '../sched/index.ts';
-import type { ScenarioEnv } from '../../scenarios/index.ts';
+import { openBotCell, type BotCell, type ScenarioEnv } from '../bot-plugin/index.ts';
 import { segmentsArbitrary, workloadArbitrary, workloadScenario, type Flow } from './workload.ts';
 
 export interface PropertyCounterexample {
@@ -41,24 +41,24 @@ export interface PropertyOptions {
 export async function runProperty(o: PropertyOptions): Promise<PropertyResult> {
   const dbs = await HarnessDatabases.open(o.server);
   const template = await dbs.createTemplate(o.layerSet.id, o.layerSet.sqlFiles);
-  const harness = await CellHarness.open(dbs, template, undefined, undefined, o.exchange);
-  const env = { policy: o.layerSet.policy, layerSet: o.layerSet };
+  const harness = await CellHarness.open(dbs, template, (clock, exchange) => openBotCell(o.layerSet, clock, exchange), o.exchange ? { exchange: o.exchange } : {});
+  const env = harness.cell.env;
   let last: PropertyCounterexample | null = null;
   let n = 0;
   try {
     const property = fc.asyncProperty(workloadArbitrary, segmentsArbitrary, async (workload, segments) => {
       const scenario = workloadScenario(workload);
       const actors = scenario.actors(env);
-      await harness.prepare(scenario, env);
+      await harness.prepare(scenario);
       const strategy = new SegmentStrategy(segments);
       strategy.beginRun();
       const run = await harness.scheduler.run(actors, strategy);
       o.onRun?.(++n);
-      const { violations } = await harness.check(scenario, run, actors.map((a) => a.name));
+      const { violations } = await harness.inspect(scenario, run, actors);
       if (violations.length === 0) return true;
       // The recorded schedule (actor per step) replays exactly, whatever the choices were.
       const replay = formatReplayTarget({ scenario: scenario.name, layers: o.layerSet.id, schedule: run.schedule });
-      last = { workload, flows: workload.length, replay, command: replayCommand(replay), violations };
+      last = { workload, flows: workload.length, replay, command: replayCommand(replay), violations: [...violations] };
       return false;
     });
     const details = await fc.check(property, { numRuns: o.runs, seed: o.seed, endOnFailure: false });
@@ -83,7 +83,7 @@ export async function runProperty(o: PropertyOptions): Promise<PropertyResult> {
 /** Budget of the exhaustive search for a workload with one flow less (POR keeps it small). */
 const MINIMIZE_BUDGET = 400;
 
-async function minimizeFlows(harness: CellHarness, env: ScenarioEnv, layers: string, found: PropertyCounterexample): Promise<PropertyCounterexample> {
+async function minimizeFlows(harness: CellHarness<BotCell>, env: ScenarioEnv, layers: string, found: PropertyCounterexample): Promise<PropertyCounterexample> {
   let best = found;
   for (let shrunk = true; shrunk && best.workload.length > 1; ) {
     shrunk = false;
@@ -100,19 +100,19 @@ async function minimizeFlows(harness: CellHarness, env: ScenarioEnv, layers: str
   return best;
 }
 
-async function searchExhaustively(harness: CellHarness, env: ScenarioEnv, layers: string, workload: readonly Flow[]): Promise<PropertyCounterexample | null> {
+async function searchExhaustively(harness: CellHarness<BotCell>, env: ScenarioEnv, layers: string, workload: readonly Flow[]): Promise<PropertyCounterexample | null> {
   const scenario = workloadScenario(workload);
   const actors = scenario.actors(env);
   const strategy = new ExhaustiveStrategy({ budget: MINIMIZE_BUDGET });
   while (strategy.beginRun()) {
-    await harness.prepare(scenario, env);
+    await harness.prepare(scenario);
     const run = await harness.scheduler.run(actors, strategy);
     strategy.endRun(run.schedule.choices.length);
     if (run.outcome === 'abandoned') continue;
-    const { violations } = await harness.check(scenario, run, actors.map((a) => a.name));
+    const { violations } = await harness.inspect(scenario, run, actors);
     if (violations.length > 0) {
       const replay = formatReplayTarget({ scenario: scenario.name, layers, schedule: run.schedule });
-      return { workload, flows: workload.length, replay, command: replayCommand(replay), violations };
+      return { workload, flows: workload.length, replay, command: replayCommand(replay), violations: [...violations] };
     }
   }
   return null;

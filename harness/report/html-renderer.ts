@@ -24,6 +24,7 @@ import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.ts';
 import { renderSwimlane } from './html-swimlane.ts';
 import { escapeAttr as attr, escapeText as text } from './markup-escape.ts';
 import { resultGrid, type ResultGrid } from './result-grid.ts';
+import { resultText } from './text-trace.ts';
 
 // No request of any kind leaves the page: everything it shows is inline.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
@@ -200,7 +201,7 @@ function counterexampleSection(cell: CellResult, ce: Counterexample, index: numb
         `<li><span class="inv">${text(v.invariant)}</span>${text(v.message)}${v.rows.length > 0 ? `<span class="rows-ref">rows ${text(v.rows.map((r) => `#${r}`).join(', '))}</span>` : ''}</li>`,
     )
     .join('')}</ul></div>
-<div><h4>Final positions</h4>${finalRowsTable(ce, flagged)}</div>
+<div>${ce.finalTables && ce.finalTables.length > 0 ? finalTablesHtml(ce.finalTables) : `<h4>Final positions</h4>${finalRowsTable(ce, flagged)}`}</div>
 </div>
 <h4>Replay</h4>
 <div class="replay"><span class="prompt">$</span><code>${text(ce.command)}</code><button type="button" class="copy" data-copy="${attr(ce.command)}" title="Copy the replay command">copy</button></div>
@@ -221,12 +222,19 @@ function finalRowsTable(ce: Counterexample, flagged: ReadonlySet<number>): strin
   return `<table class="data rows"><thead><tr><th>id</th><th>symbol</th><th>exchange</th><th>side</th><th>qty</th><th>status</th><th>stop-loss</th><th>exit reason</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** A generic scenario's tables after the run, one row per line. */
+function finalTablesHtml(tables: NonNullable<Counterexample['finalTables']>): string {
+  return tables
+    .map((t) => `<h4>${text(t.name)} after the run</h4>${t.rows.length === 0 ? '<p class="hint">empty</p>' : `<ul>${t.rows.map((r) => `<li><code>${text(JSON.stringify(r))}</code></li>`).join('')}${t.truncated ? '<li>…</li>' : ''}</ul>`}`)
+    .join('');
+}
+
 function traceTable(ce: Counterexample): string {
   const rows = ce.trace
     .map(
       (s) =>
         `<tr><td class="num">${s.step}</td><td class="num">${s.at}</td><td>${text(actorName(ce, s.actor))}</td><td>${text(s.kind)}</td><td>${text(s.label)}</td>` +
-        `<td><code>${text(s.detail)}</code></td><td class="${isErrorResult(s.result) ? 'err' : ''}">${text(s.result)}</td>` +
+        `<td><code>${text(s.detail)}</code></td><td class="${isErrorResult(s.result) ? 'err' : ''}">${text(resultText(s))}${s.completedAfter === undefined ? '' : ` (completed after step ${s.completedAfter})`}</td>` +
         `<td>${text(s.waitedOn.map((a) => actorName(ce, a)).join(', '))}</td></tr>`,
     )
     .join('');

@@ -7,3 +7,5 @@ export { renderMarkdown } from './markdown-renderer.ts';
 export { REPORT_FORMATS, REPORT_FORMAT_NAMES, isReportFormat, parseFormats, writeReports } from './report-formats.ts';
 export type { ReportFormat, ReportFormatDefinition } from './report-formats.ts';
 export { coverageText } from './cell-wording.ts';
+export { renderReplayText, renderTraceText, resultText } from './text-trace.ts';
+export type { TraceView } from './text-trace.ts';

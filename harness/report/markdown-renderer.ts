@@ -16,6 +16,7 @@ import {
   verdictText,
 } from './cell-wording.ts';
 import { resultGrid } from './result-grid.ts';
+import { resultText } from './text-trace.ts';
 
 /** Renders the run as a Markdown summary. */
 export function renderMarkdown(result: RunResult): string {
@@ -123,11 +124,20 @@ function counterexampleSection(cell: CellResult, ce: Counterexample): string[] {
         String(s.at),
         text(actorName(ce, s.actor)),
         text(s.label),
-        s.result.startsWith('ERR') ? `**${text(s.result)}**` : text(s.result),
+        s.result.startsWith('ERR') ? `**${text(truncate(resultText(s), 90))}**` : text(truncate(resultText(s), 90)) + (s.completedAfter === undefined ? '' : ` (completed after step ${s.completedAfter})`),
         text(s.waitedOn.map((a) => actorName(ce, a)).join(', ')),
         text(truncate(s.detail, 72)),
       ]),
     );
+  }
+  for (const t of ce.finalTables ?? []) {
+    out.push('', `**${text(t.name)} after the run**`, '');
+    out.push(...(t.rows.length === 0 ? ['(no rows)'] : t.rows.map((r) => `- ${inline(JSON.stringify(r))}`)));
+    if (t.truncated) out.push('- …');
+  }
+  if (ce.finalTables && ce.finalTables.length > 0) {
+    out.push('');
+    return out;
   }
   out.push('', '**Final positions**', '');
   if (ce.finalRows.length === 0) {

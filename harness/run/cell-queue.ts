@@ -1,14 +1,13 @@
 // The cells of a run as one shared queue, longest expected first, so that N workers taking from
 // it finish together (fixed shards leave one worker idle while another runs the long cells). A
 // cell whose worker died goes back in front, once; a second death ends it as not run.
-import type { LayerSet } from '../fixes/index.ts';
-import type { Scenario } from '../../scenarios/index.ts';
+import type { ScenarioBase, Variant } from '../scenario/index.ts';
 
 export interface QueuedCell {
   /** Position in the matrix (scenario-major), the order of the report. */
   readonly index: number;
-  readonly scenario: Scenario;
-  readonly layerSet: LayerSet;
+  readonly scenario: ScenarioBase;
+  readonly variant: Variant;
   /** Expected cost, in milliseconds or relative units (only the order matters). */
   readonly cost: number;
   /** Workers that died running it. */
@@ -30,15 +29,10 @@ const UNTIMED = 1e12;
  * goes first (started last, a long one would keep every other worker waiting), the ones with more
  * actors (more interleavings) before the others.
  */
-export function expectedCost(scenario: Scenario, layerSet: LayerSet, history: CellHistory | undefined): number {
-  const known = history?.get(cellKey(scenario.name, layerSet.id));
+export function expectedCost(scenario: ScenarioBase, variant: Variant, history: CellHistory | undefined): number {
+  const known = history?.get(cellKey(scenario.name, variant.id));
   if (known !== undefined) return known;
-  try {
-    return UNTIMED + scenario.actors({ policy: layerSet.policy, layerSet }).length;
-  } catch {
-    // A scenario that cannot build its actors fails in its cell, where the report shows it.
-    return UNTIMED;
-  }
+  return UNTIMED + (scenario.plugin.actorCount?.(scenario, variant) ?? 0);
 }
 
 export class CellQueue {

@@ -1,15 +1,16 @@
-// Runs one scenario under one layer set: a database cloned from the set's template, a mock
-// exchange of its own, a scheduler, and the strategy's runs, each checked against the invariants.
+// Runs one scenario under one variant (the bot: one layer set): a database cloned from the
+// variant's template, the plugin's services for the cell, a scheduler, and the strategy's runs,
+// each judged by the scenario's plugin. Between runs every table is emptied, every sequence restarted.
 import type pg from 'pg';
-import { checkInvariants, observeState, type ActorEnd, type Violation } from '../check/index.ts';
+import type { Clock } from '../bot/index.ts';
+import type { Violation } from '../check/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import { RESET_SQL, describeFault, isConnectionFault, type HarnessDatabase, type HarnessDatabases } from '../db/index.ts';
-import { MockExchange, connectMockExchange, type ExchangeTransport } from '../exchange/index.ts';
-import type { LayerSet } from '../fixes/index.ts';
-import { ResumedStrategy, Scheduler, formatReplayTarget, type ActorOutcome, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
-import { expectationFor, type Scenario, type ScenarioEnv } from '../../scenarios/index.ts';
+import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
+import { ResumedStrategy, Scheduler, formatReplayTarget, type ActorOutcome, type ActorSpec, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
+import { actorEndings, endingsSummary, sqlOn, type PluginCell, type RunInspection, type ScenarioBase, type Variant } from '../scenario/index.ts';
 import { judgeCell } from './cell-verdict.ts';
-import type { CellResult, Counterexample, Coverage, FaultRecord } from './result-model.ts';
+import type { CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord } from './result-model.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from './strategy-registry.ts';
 
 export interface CellOptions {
@@ -22,12 +23,24 @@ export interface CellOptions {
   readonly exchange?: ExchangeTransport;
   /** Called after every run with the count so far (for progress lines). */
   readonly onRun?: (runs: number, violating: number) => void;
+  /** The command that replays a `<scenario>@<variant>:<schedule>` string (default: `npm run scenarios -- --replay`). */
+  readonly replayCommand?: (replay: string) => string;
 }
 
 export interface CellTask {
-  readonly scenario: Scenario;
-  readonly layerSet: LayerSet;
+  readonly scenario: ScenarioBase;
+  readonly variant: Variant;
   readonly template: HarnessDatabase;
+}
+
+/** Opens a plugin's services for a cell, on the scheduler's clock and the given exchange transport. */
+export type CellOpener<C extends PluginCell> = (clock: Clock, exchange: ExchangeTransport) => Promise<C>;
+
+export interface CellHarnessOptions {
+  readonly hangTimeoutMs?: number;
+  readonly reconnectTimeoutMs?: number;
+  /** How actors reach the mock exchange (the msw HTTP path is the reference); default `direct`. */
+  readonly exchange?: ExchangeTransport;
 }
 
 /** Attempts of one run (or one setup or check) after a connection fault, before the cell gives up. */
@@ -40,65 +53,63 @@ const CELL_FAULT_CODES: ReadonlySet<string> = new Set(['E_CONNECTION_LOST', 'E_F
 /** Runs between two vacuums of a cell's tables (see CellHarness.vacuum). */
 const VACUUM_EVERY_RUNS = 200;
 
-export const PRICES = { APTUSDT: 10, ETHUSDT: 2000, RACEUSDT: 1, STRESSUSDT: 1, SOLUSDT: 150, BTCUSDT: 60000, XRPUSDT: 0.5, DOGEUSDT: 0.1, ADAUSDT: 0.4, LINKUSDT: 15 };
-
-/** A scenario's database, exchange and scheduler, ready for runs. */
-export class CellHarness {
+/** A cell's database, scheduler and plugin services, ready for runs. */
+export class CellHarness<C extends PluginCell = PluginCell> {
   /** Told of every connection fault met in setup or checks (each is retried on a new session). */
   onFault: (phase: FaultRecord['phase'], session: string, error: unknown) => void = () => undefined;
 
   private constructor(
     readonly db: HarnessDatabase,
     readonly scheduler: Scheduler,
-    readonly exchange: MockExchange,
-    private readonly closeExchange: () => void,
+    /** The plugin's services (the bot: its mock exchange). */
+    readonly cell: C,
+    private readonly schema: SchemaTables,
     private readonly dbs: HarnessDatabases,
     private readonly hangTimeoutMs: number,
   ) {}
 
-  /** `transport`: how actors reach the mock exchange (the msw HTTP path is the reference). */
-  static async open(
-    dbs: HarnessDatabases,
-    template: HarnessDatabase,
-    hangTimeoutMs?: number,
-    reconnectTimeoutMs?: number,
-    transport: ExchangeTransport = 'direct',
-  ): Promise<CellHarness> {
+  /** Clones `template`, opens the plugin's services on the scheduler's clock, connects the scheduler. */
+  static async open<C extends PluginCell>(dbs: HarnessDatabases, template: HarnessDatabase, openCell: CellOpener<C>, options: CellHarnessOptions = {}): Promise<CellHarness<C>> {
     const db = await dbs.clone(template);
     let scheduler: Scheduler | undefined;
-    const exchange = new MockExchange({ prices: PRICES, clock: { now: () => scheduler?.ambientClock.now() ?? 0, sleep: (ms) => scheduler?.ambientClock.sleep(ms) ?? Promise.resolve() } });
-    const served = connectMockExchange(exchange, transport);
+    let cell: C | undefined;
     try {
+      const clock: Clock = { now: () => scheduler?.ambientClock.now() ?? 0, sleep: (ms) => scheduler?.ambientClock.sleep(ms) ?? Promise.resolve() };
+      cell = await openCell(clock, options.exchange ?? 'direct');
+      const services = cell;
       scheduler = await Scheduler.connect({
         databaseUrl: db.url,
-        exchangeClient: (name) => served.client(name),
-        ...(hangTimeoutMs ? { hangTimeoutMs } : {}),
-        ...(reconnectTimeoutMs ? { reconnectTimeoutMs } : {}),
+        exchangeClient: (name) => services.exchangeClient(name),
+        ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
+        ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
       });
+      const schema = await describeSchemaTables(scheduler.observer);
+      return new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? 5000);
     } catch (e) {
-      served.close();
+      await scheduler?.close();
+      await cell?.close();
       await dbs.drop(db).catch(() => undefined);
       throw e;
     }
-    return new CellHarness(db, scheduler, exchange, () => served.close(), dbs, hangTimeoutMs ?? 5000);
   }
 
-  /** The last check emptied the database and nothing ran since: prepare need not empty it again. */
+  /** The last inspection emptied the database and nothing ran since: prepare need not empty it again. */
   private databaseEmpty = false;
   private preparedSinceVacuum = 0;
   /** `VACUUM` of every table of the cell's database ('' when it has none), found at the first vacuum. */
   private vacuumSql: string | undefined;
 
-  /** Empties the database and the exchange, then runs the scenario's setup. */
-  async prepare(scenario: Scenario, env: ScenarioEnv): Promise<void> {
+  actors(scenario: ScenarioBase): readonly ActorSpec[] {
+    return this.cell.actors(scenario);
+  }
+
+  /** Empties every table and restarts every sequence, then runs the scenario's setup. */
+  async prepare(scenario: ScenarioBase): Promise<void> {
     await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
-      if (!this.databaseEmpty) await observer.query(RESET_SQL);
+      if (!this.databaseEmpty && this.schema.resetSql) await observer.query(this.schema.resetSql);
       this.databaseEmpty = false;
       if (++this.preparedSinceVacuum >= VACUUM_EVERY_RUNS) await this.vacuum();
-      this.exchange.reset();
-      if (scenario.setup) {
-        await scenario.setup({ ...env, exchange: this.exchange, sql: async (text, values) => observer.query(text, values ? [...values] : undefined) });
-      }
+      await this.cell.prepare(scenario, sqlOn(observer));
     });
   }
 
@@ -118,30 +129,28 @@ export class CellHarness {
   }
 
   /**
-   * Checks the invariants after a run. With `reset`, the same round trip that reads the state also
-   * empties the database for the next run (whose prepare then skips that step).
+   * What the run broke and left, as the scenario's plugin judges it. With `reset`, a plugin may
+   * empty the database in the round trip of its last read (the next prepare then skips that step).
    */
-  async check(scenario: Scenario, run: ScheduleRun, names: readonly string[], options: { readonly reset?: boolean } = {}): Promise<{ violations: Violation[]; finalRows: Awaited<ReturnType<typeof observeState>>['rows'] }> {
-    const ends: ActorEnd[] = run.actors.map((a, i) => actorEnd(names[i] ?? `actor-${i}`, a));
-    // Reading the state again on a new session is safe: the run's effects are committed or gone,
-    // and the reset that may share its round trip is one implicit transaction with the read.
-    const state = await this.onObserver('check', `the invariant checks of ${scenario.name}`, (observer) => {
-      const db = options.reset ? { query: <R,>(text: string) => queryThenReset<R>(observer, text) } : observer;
-      return observeState(db, this.exchange, ends, run.outcome === 'completed' || run.outcome === 'deadlock');
+  async inspect(scenario: ScenarioBase, run: ScheduleRun, actors: readonly ActorSpec[], options: { readonly reset?: boolean } = {}): Promise<RunInspection> {
+    // Reading the state again on a new session is safe: the run's effects are committed or gone.
+    return this.onObserver('check', `the checks of ${scenario.name}`, async (observer) => {
+      let emptied = false;
+      const readAndReset = async <R>(text: string): Promise<{ rows: R[] }> => {
+        const r = await queryThenReset<R>(observer, text, this.schema.resetSql);
+        emptied = true;
+        return r;
+      };
+      const inspection = await this.cell.inspect(scenario, { run, actors, observer, tables: this.schema.tables, ...(options.reset ? { readAndReset } : {}) });
+      this.databaseEmpty = emptied;
+      return inspection;
     });
-    if (options.reset) this.databaseEmpty = true;
-    const violations = checkInvariants(state, scenario.invariants);
-    if (scenario.check) violations.push(...scenario.check(state, run.actors.map((a) => (a.status === 'ok' ? a.value : undefined))));
-    if (run.outcome === 'hang' || run.outcome === 'step-limit') {
-      violations.push({ invariant: 'scenario:liveness', message: `run ended as ${run.outcome}`, rows: [] });
-    }
-    return { violations, finalRows: state.rows };
   }
 
   /** `dropDatabase` false when the server is gone: dropping would only wait for it again. */
   async close(dropDatabase = true): Promise<void> {
     await this.scheduler.close();
-    this.closeExchange();
+    await this.cell.close();
     if (dropDatabase) await this.dbs.drop(this.db).catch(() => undefined);
   }
 
@@ -186,18 +195,13 @@ export class CellHarness {
   }
 }
 
-/** `text` then RESET_SQL in one simple-query round trip; the rows of `text`. */
-async function queryThenReset<R>(client: Scheduler['observer'], text: string): Promise<{ rows: R[] }> {
-  const results = (await client.query(`${text};\n${RESET_SQL}`)) as unknown as { rows: R[] }[];
+/** `text` then the reset in one simple-query round trip; the rows of `text`. */
+async function queryThenReset<R>(client: pg.Client, text: string, resetSql: string): Promise<{ rows: R[] }> {
+  if (!resetSql) return client.query(text) as unknown as Promise<{ rows: R[] }>;
+  const results = (await client.query(`${text};\n${resetSql}`)) as unknown as { rows: R[] }[];
   const first = results[0];
   if (!first) throw new Error('the state query returned no result');
   return first;
-}
-
-function actorEnd(name: string, a: ActorOutcome): ActorEnd {
-  if (a.status === 'ok') return { name, status: 'ok', sqlState: null, code: null, message: null };
-  if (a.status === 'error') return { name, status: 'error', sqlState: a.sqlState, code: a.code, message: a.message };
-  return { name, status: 'unfinished', sqlState: null, code: null, message: a.state };
 }
 
 export function replayCommand(replay: string): string {
@@ -208,25 +212,29 @@ export function replayCommand(replay: string): string {
  * The strategy a cell of `scenario` runs when `requested` is asked for: exhaustive search samples
  * a scenario that declares `sample` and takes its declared preemption bound unless one is given.
  */
-export function cellStrategy(scenario: Scenario, requested: StrategyName, options: StrategyOptions): { strategyName: StrategyName; strategyOptions: StrategyOptions } {
+export function cellStrategy(scenario: ScenarioBase, requested: StrategyName, options: StrategyOptions): { strategyName: StrategyName; strategyOptions: StrategyOptions } {
   const sample = requested === 'exhaustive' ? scenario.sample : undefined;
   if (sample) return { strategyName: sample.strategy, strategyOptions: { ...options, budget: Math.min(options.budget, sample.runs) } };
   const bounded = requested === 'exhaustive' && scenario.preemptionBound !== undefined && options.preemptionBound === undefined;
   return { strategyName: requested, strategyOptions: bounded ? { ...options, preemptionBound: scenario.preemptionBound } : options };
 }
 
-/** Runs every schedule the strategy gives for one scenario × layer set. */
+/** Runs every schedule the strategy gives for one scenario × variant. */
 export async function runCell(dbs: HarnessDatabases, task: CellTask, options: CellOptions): Promise<CellResult> {
   const started = Date.now();
-  const { scenario, layerSet } = task;
-  const env: ScenarioEnv = { policy: layerSet.policy, layerSet };
-  const expectation = expectationFor(scenario, layerSet.id);
+  const { scenario, variant } = task;
+  const plugin = scenario.plugin;
+  const expectation = plugin.expectation(scenario, variant.id);
   const { strategyName, strategyOptions } = cellStrategy(scenario, options.strategy, options.strategyOptions);
   const strategy = STRATEGIES[strategyName].create(strategyOptions);
   let harness: CellHarness;
   try {
-    const transport = options.exchange ?? (strategy ? 'direct' : 'http');
-    harness = await CellHarness.open(dbs, task.template, options.hangTimeoutMs, options.reconnectTimeoutMs, transport);
+    const exchange = options.exchange ?? (strategy ? 'direct' : 'http');
+    harness = await CellHarness.open(dbs, task.template, (clock, transport) => plugin.openCell(variant, clock, transport), {
+      ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
+      ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
+      exchange,
+    });
   } catch (e) {
     if (e instanceof HarnessError && e.code !== 'E_MIGRATION') throw e;
     return failedCell(task, (e as Error).message, started);
@@ -234,10 +242,12 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const outcomes: Partial<Record<RunOutcome, number>> = {};
   const byInvariant: Record<string, number> = {};
   const faults: FaultRecord[] = [];
+  const distinct = new Map<string, DistinctOutcome>();
   let schedules = 0;
   let violating = 0;
   let counterexample: Counterexample | null = null;
   let cellFault: string | undefined;
+  let codeError: string | undefined;
   let serverLost = false;
   const recordFault = (phase: FaultRecord['phase'], session: string, code: string | null, message: string) => {
     if (faults.length < FAULTS_KEPT) faults.push({ run: schedules, phase, session, code, message });
@@ -247,14 +257,14 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     recordFault(phase, session, typeof code === 'string' ? code : null, describeFault(e));
   };
   try {
-    const actors = scenario.actors(env);
+    const actors = harness.actors(scenario);
     const names = actors.map((a) => a.name);
     let runIndex = 0;
     for (;;) {
       if (strategy) {
         if (!strategy.beginRun()) break;
       } else if (runIndex >= strategyOptions.budget) break;
-      const run = await runRetryingFaults(harness, scenario, env, actors, strategy, (r) => {
+      const run = await runRetryingFaults(harness, scenario, actors, strategy, (r) => {
         outcomes['connection-lost'] = (outcomes['connection-lost'] ?? 0) + 1;
         recordFault('run', r.fault?.session ?? 'unknown', r.fault?.code ?? null, r.fault?.message ?? 'connection lost');
       });
@@ -263,26 +273,30 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       outcomes[run.outcome] = (outcomes[run.outcome] ?? 0) + 1;
       if (run.outcome === 'abandoned') continue;
       schedules++;
-      const { violations, finalRows } = await harness.check(scenario, run, names, { reset: true });
-      if (violations.length > 0) {
+      const inspection = await harness.inspect(scenario, run, actors, { reset: true });
+      const outcome = distinctOutcome(run, actors, inspection);
+      distinct.set(JSON.stringify(outcome), outcome);
+      if (inspection.violations.length > 0) {
         violating++;
-        for (const v of new Set(violations.map((x) => x.invariant))) byInvariant[v] = (byInvariant[v] ?? 0) + 1;
-        if (!counterexample) counterexample = toCounterexample(scenario.name, layerSet.id, run, violations, finalRows, schedules - 1, names, strategy !== null);
+        for (const v of new Set(inspection.violations.map((x) => x.invariant))) byInvariant[v] = (byInvariant[v] ?? 0) + 1;
+        counterexample ??= toCounterexample(scenario.name, variant.id, run, [...inspection.violations], inspection, schedules - 1, names, strategy !== null, options.replayCommand ?? replayCommand);
       }
       options.onRun?.(schedules, violating);
     }
   } catch (e) {
     if (e instanceof HarnessError && e.code === 'E_DB_UNREACHABLE') serverLost = true;
+    // A scenario whose setup or check throws is reported against itself; the other cells go on.
+    if (e instanceof HarnessError && e.code === 'E_SCENARIO_CODE') codeError = e.message;
     // A fault that retries could not get past ends this cell; the other cells go on.
-    if (!(e instanceof HarnessError) || !CELL_FAULT_CODES.has(e.code)) throw e;
-    cellFault = `${e.code}: ${e.message} (stopped after ${schedules} schedules)`;
+    else if (!(e instanceof HarnessError) || !CELL_FAULT_CODES.has(e.code)) throw e;
+    else cellFault = `${e.code}: ${e.message} (stopped after ${schedules} schedules)`;
   } finally {
     await harness.close(!serverLost);
   }
   const stats = strategy ? strategy.stats() : { strategy: 'realtime', runs: schedules };
   const coverage: Coverage = {
     kind: strategyName === 'exhaustive' ? 'exhaustive' : strategyName === 'replay' ? 'replay' : 'sampled',
-    complete: strategyName === 'exhaustive' && stats.complete === true,
+    complete: codeError === undefined && strategyName === 'exhaustive' && stats.complete === true,
     ...(strategyOptions.preemptionBound === undefined ? {} : { preemptionBound: strategyOptions.preemptionBound }),
     stats,
   };
@@ -291,24 +305,27 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const declaredPartial =
     (options.strategy === 'exhaustive' && scenario.sample !== undefined) ||
     (scenario.preemptionBound !== undefined && strategyOptions.preemptionBound === scenario.preemptionBound);
+  const error = cellFault ?? codeError;
   return {
     scenario: scenario.name,
-    layers: layerSet.id,
+    layers: variant.id,
     expectation,
     measured,
-    // A cell stopped by a fault proves nothing either way.
-    ...judgeCell({ expectation, violating, schedules, coverage, declaredPartial, ...(cellFault === undefined ? {} : { error: cellFault }) }),
+    // A cell stopped by a fault, or whose own code threw, proves nothing either way.
+    ...judgeCell({ expectation, violating, schedules, coverage, declaredPartial, ...(error === undefined ? {} : { error }) }),
     schedules,
     violating,
     outcomes,
     violationsByInvariant: byInvariant,
     coverage,
-    claimedEffectiveness: layerSet.claimedEffectiveness,
+    claimedEffectiveness: variant.claimedEffectiveness,
     measuredEffectiveness: schedules > 0 ? Math.round(1000 * (1 - violating / schedules)) / 10 : null,
     counterexample,
     elapsedMs: Date.now() - started,
     ...(faults.length > 0 ? { faults } : {}),
-    ...(cellFault === undefined ? {} : { error: cellFault, incomplete: 'fault' as const }),
+    ...(error === undefined ? {} : { error }),
+    ...(cellFault === undefined ? {} : { incomplete: 'fault' as const }),
+    distinctOutcomes: [...distinct.values()].sort(compareOutcomes),
   };
 }
 
@@ -319,15 +336,14 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
  */
 async function runRetryingFaults(
   harness: CellHarness,
-  scenario: Scenario,
-  env: ScenarioEnv,
-  actors: ReturnType<Scenario['actors']>,
+  scenario: ScenarioBase,
+  actors: readonly ActorSpec[],
   strategy: Strategy | null,
   onLost: (run: ScheduleRun) => void,
 ): Promise<ScheduleRun> {
   let answered: readonly number[] = [];
   for (let attempt = 0; ; attempt++) {
-    await harness.prepare(scenario, env);
+    await harness.prepare(scenario);
     const run = strategy
       ? await harness.scheduler.run(actors, answered.length > 0 ? new ResumedStrategy(strategy, answered) : strategy)
       : await harness.scheduler.runRealtime(actors);
@@ -344,44 +360,63 @@ async function runRetryingFaults(
   }
 }
 
+/** What tells this run's outcome apart from others: the checks it broke, the endings, the state. */
+function distinctOutcome(run: ScheduleRun, actors: readonly ActorSpec[], inspection: RunInspection): DistinctOutcome {
+  return {
+    violated: [...new Set(inspection.violations.map((v) => v.invariant))].sort(),
+    run: run.outcome,
+    actors: endingsSummary(actorEndings(actors, run.actors)),
+    state: inspection.signature,
+  };
+}
+
+function compareOutcomes(a: DistinctOutcome, b: DistinctOutcome): number {
+  const ka = JSON.stringify(a);
+  const kb = JSON.stringify(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
 function toCounterexample(
   scenario: string,
-  layers: string,
+  variant: string,
   run: ScheduleRun,
   violations: Violation[],
-  finalRows: Counterexample['finalRows'],
+  inspection: RunInspection,
   index: number,
   names: readonly string[],
   replayable: boolean,
+  command: (replay: string) => string,
 ): Counterexample {
-  const replay = formatReplayTarget({ scenario, layers, schedule: run.schedule });
+  const replay = formatReplayTarget({ scenario, layers: variant, schedule: run.schedule });
   return {
     replay,
-    command: replayable ? replayCommand(replay) : '(realtime runs are not replayable; use a controlled strategy)',
+    command: replayable ? command(replay) : '(realtime runs are not replayable; use a controlled strategy)',
     schedule: run.schedule.toString(),
     foundAtRun: index,
     outcome: run.outcome,
     violations,
     actors: run.actors.map((outcome, i) => ({ name: names[i] ?? `actor-${i}`, outcome: compactOutcome(outcome) })),
     trace: run.trace,
-    finalRows,
+    finalRows: inspection.finalRows,
+    ...(inspection.finalTables.length > 0 ? { finalTables: inspection.finalTables } : {}),
   };
 }
 
 /** Actor results can be large objects; reports keep a JSON-safe summary. */
 function compactOutcome(o: ActorOutcome): ActorOutcome {
-  if (o.status !== 'ok') return o;
-  return { status: 'ok', value: JSON.parse(JSON.stringify(o.value ?? null)) as unknown };
+  const safe = (v: unknown): unknown => JSON.parse(JSON.stringify(v ?? null)) as unknown;
+  if (o.status === 'ok') return { status: 'ok', value: safe(o.value) };
+  return o.partial === undefined ? o : { ...o, partial: safe(o.partial) };
 }
 
 const NOT_RUN: Coverage = { kind: 'sampled', complete: false, stats: { strategy: 'none', runs: 0 } };
 
 /** A cell that could not run (its migration failed, or see `incomplete`): no figures. */
-export function failedCell(task: Pick<CellTask, 'scenario' | 'layerSet'>, error: string, started = Date.now()): CellResult {
-  const expectation = expectationFor(task.scenario, task.layerSet.id);
+export function failedCell(task: Pick<CellTask, 'scenario' | 'variant'>, error: string, started = Date.now()): CellResult {
+  const expectation = task.scenario.plugin.expectation(task.scenario, task.variant.id);
   return {
     scenario: task.scenario.name,
-    layers: task.layerSet.id,
+    layers: task.variant.id,
     expectation,
     measured: 'violates',
     ...judgeCell({ expectation, violating: 0, schedules: 0, coverage: NOT_RUN, declaredPartial: false, error }),
@@ -390,7 +425,7 @@ export function failedCell(task: Pick<CellTask, 'scenario' | 'layerSet'>, error:
     outcomes: {},
     violationsByInvariant: {},
     coverage: NOT_RUN,
-    claimedEffectiveness: task.layerSet.claimedEffectiveness,
+    claimedEffectiveness: task.variant.claimedEffectiveness,
     measuredEffectiveness: null,
     counterexample: null,
     elapsedMs: Date.now() - started,

@@ -1,43 +1,52 @@
-// `--replay <scenario>@<layers>:<schedule>`: one run on exactly that schedule, with its trace.
-import type { Violation } from '../check/index.ts';
-import { HarnessDatabases, type StartedPostgres } from '../db/index.ts';
+// `--replay <scenario>@<variant>:<schedule>`: one run on exactly that schedule, with its trace.
+import type { ObservedRow, Violation } from '../check/index.ts';
+import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/index.ts';
+import { HarnessError, unknownName } from '../errors/index.ts';
 import type { ExchangeTransport } from '../exchange/index.ts';
-import type { LayerSet } from '../fixes/index.ts';
 import { ReplayStrategy, type ActorSpec, type Schedule, type ScheduleRun } from '../sched/index.ts';
-import type { Scenario } from '../../scenarios/index.ts';
+import type { FinalTable, ScenarioBase } from '../scenario/index.ts';
 import { CellHarness } from './cell-runner.ts';
-import type { ObservedRow } from '../check/index.ts';
 
 export interface ReplayResult {
   readonly run: ScheduleRun;
   readonly actorNames: readonly string[];
   readonly violations: readonly Violation[];
   readonly finalRows: readonly ObservedRow[];
+  readonly finalTables: readonly FinalTable[];
 }
 
-/** `instrument` may wrap the scenario's actors (e.g. to record their SQL); the schedule is the same. */
-export async function runReplay(
-  server: StartedPostgres,
-  scenario: Scenario,
-  layerSet: LayerSet,
-  schedule: Schedule,
-  instrument: (actors: readonly ActorSpec[]) => readonly ActorSpec[] = (a) => a,
-  transport?: ExchangeTransport,
-): Promise<ReplayResult> {
+export interface ReplayOptions {
+  /** May wrap the scenario's actors (e.g. to record their SQL); the schedule is the same. */
+  readonly instrument?: (actors: readonly ActorSpec[]) => readonly ActorSpec[];
+  readonly exchange?: ExchangeTransport;
+  /** The configuration's schema, applied to the template first. */
+  readonly baseSchema?: readonly SqlFile[];
+}
+
+export async function runReplay(server: StartedPostgres, scenario: ScenarioBase, variantId: string, schedule: Schedule, options: ReplayOptions = {}): Promise<ReplayResult> {
+  const variant = scenario.plugin.variants(scenario, [variantId]).find((v) => v.id === variantId);
+  if (!variant) {
+    const valid = scenario.plugin.variants(scenario, undefined).map((v) => v.id);
+    throw unknownName('E_UNKNOWN_LAYER', `variant of scenario '${scenario.name}'`, variantId, valid);
+  }
   const dbs = await HarnessDatabases.open(server);
   try {
-    const template = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-    const harness = await CellHarness.open(dbs, template, undefined, undefined, transport);
+    let template;
     try {
-      const env = { policy: layerSet.policy, layerSet };
-      const actors = instrument(scenario.actors(env));
-      await harness.prepare(scenario, env);
+      template = await dbs.createTemplate(variant.id, [...(options.baseSchema ?? []), ...variant.sqlFiles]);
+    } catch (e) {
+      if (e instanceof HarnessError && e.code === 'E_MIGRATION' && !variant.failedSqlIsResult) throw new HarnessError('E_BAD_SCENARIO', `scenario '${scenario.name}': schema ${e.message}`, { cause: e });
+      throw e;
+    }
+    const harness = await CellHarness.open(dbs, template, (clock, exchange) => scenario.plugin.openCell(variant, clock, exchange), options.exchange ? { exchange: options.exchange } : {});
+    try {
+      const actors = (options.instrument ?? ((a) => a))(harness.actors(scenario));
+      await harness.prepare(scenario);
       const strategy = new ReplayStrategy(schedule);
       strategy.beginRun();
       const run = await harness.scheduler.run(actors, strategy);
-      const names = actors.map((a) => a.name);
-      const { violations, finalRows } = await harness.check(scenario, run, names);
-      return { run, actorNames: names, violations, finalRows };
+      const { violations, finalRows, finalTables } = await harness.inspect(scenario, run, actors);
+      return { run, actorNames: actors.map((a) => a.name), violations, finalRows, finalTables };
     } finally {
       await harness.close();
     }

@@ -2,6 +2,7 @@
 // computes nothing of its own. Versioned: bump RESULT_SCHEMA_VERSION on any breaking change.
 import type { ObservedRow, Violation } from '../check/index.ts';
 import type { ActorOutcome, RunOutcome, StrategyStats, TraceStep } from '../sched/index.ts';
+import type { FinalTable } from '../scenario/index.ts';
 
 export const RESULT_SCHEMA_VERSION = 2;
 
@@ -30,6 +31,22 @@ export interface Counterexample {
   readonly trace: readonly TraceStep[];
   /** The positions table after the run. */
   readonly finalRows: readonly ObservedRow[];
+  /** A generic scenario's tables after the run (rows capped). */
+  readonly finalTables?: readonly FinalTable[];
+}
+
+/**
+ * One distinct way a cell's runs ended. The set of them (not their counts) is what an
+ * expected-outcomes file records: a sound search finds the same set however it prunes.
+ */
+export interface DistinctOutcome {
+  /** Checks the run broke, sorted (empty: it held). */
+  readonly violated: readonly string[];
+  readonly run: RunOutcome;
+  /** How each actor ended, e.g. `a: ok; b: aborted 40001`. */
+  readonly actors: string;
+  /** The final state's signature. */
+  readonly state: string;
 }
 
 export interface Coverage {
@@ -80,7 +97,7 @@ export interface CellResult {
   readonly measuredEffectiveness: number | null;
   readonly counterexample: Counterexample | null;
   readonly elapsedMs: number;
-  /** Set when the cell could not run at all (e.g. a migration failed) or was stopped by a fault. */
+  /** Set when the cell could not run at all (e.g. a migration failed), was stopped by a fault, or its setup or check threw. */
   readonly error?: string;
   /** Connection faults met and retried (the first 20); `outcomes['connection-lost']` counts them. */
   readonly faults?: readonly FaultRecord[];
@@ -89,6 +106,8 @@ export interface CellResult {
    * are partial) or `not-run` (its worker or the server was lost before it ran). Never `agrees`.
    */
   readonly incomplete?: 'fault' | 'not-run';
+  /** Every distinct outcome of the runs, sorted. */
+  readonly distinctOutcomes?: readonly DistinctOutcome[];
 }
 
 export interface LayerInfo {

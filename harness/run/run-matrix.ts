@@ -1,16 +1,16 @@
-// Scenarios × layer sets × one strategy → one RunResult. Each layer set gets a template database
-// once; the cells go into one shared queue (longest expected first) that `workers` lanes take
+// Scenarios × their variants (the bot: layer sets) × one strategy → one RunResult. Each distinct
+// template (configuration schema + variant's SQL) is built once; the cells go into one shared queue (longest expected first) that `workers` lanes take
 // from, in this process or in worker processes. Whatever fails, the result holds every cell that
 // finished and marks the others: a dead worker's cell goes back to the queue, a lost server
 // stops the run with what it has.
-import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type StartedPostgres } from '../db/index.ts';
+import { createHash } from 'node:crypto';
+import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import type { ExchangeTransport } from '../exchange/index.ts';
-import type { LayerSet } from '../fixes/index.ts';
-import type { Scenario } from '../../scenarios/index.ts';
+import type { ScenarioBase, Variant } from '../scenario/index.ts';
 import { MAX_FAULT_RETRIES, failedCell, runCell, type CellOptions } from './cell-runner.ts';
 import { CellQueue, expectedCost, type CellHistory, type QueuedCell } from './cell-queue.ts';
-import { RESULT_SCHEMA_VERSION, type CellResult, type RunFailure, type RunResult } from './result-model.ts';
+import { RESULT_SCHEMA_VERSION, type CellResult, type LayerInfo, type RunFailure, type RunResult } from './result-model.ts';
 import type { StrategyName, StrategyOptions } from './strategy-registry.ts';
 
 export type ProgressEvent =
@@ -22,8 +22,8 @@ export type ProgressEvent =
 
 /** One cell as a lane receives it. */
 export interface CellWork {
-  readonly scenario: Scenario;
-  readonly layerSet: LayerSet;
+  readonly scenario: ScenarioBase;
+  readonly variant: Variant;
   readonly template: HarnessDatabase;
 }
 
@@ -40,8 +40,11 @@ export interface CellLane {
 export type LaneFactory = (lane: number) => Promise<CellLane>;
 
 export interface MatrixOptions {
-  readonly scenarios: readonly Scenario[];
-  readonly layerSets: readonly LayerSet[];
+  readonly scenarios: readonly ScenarioBase[];
+  /** Variant ids to run (`--layers`); undefined: each plugin's default (the bot: its default layer sets). */
+  readonly layers?: readonly string[];
+  /** SQL applied to every template first (the configuration's schema). */
+  readonly baseSchema?: readonly SqlFile[];
   readonly strategy: StrategyName;
   readonly strategyOptions: StrategyOptions;
   readonly workers: number;
@@ -57,6 +60,13 @@ export interface MatrixOptions {
   /** Where cells run (default: lanes in this process, all on one event loop). */
   readonly lanes?: LaneFactory;
   readonly onProgress?: (e: ProgressEvent) => void;
+  /** How a counterexample is replayed where this runs (see CellOptions.replayCommand). */
+  readonly replayCommand?: (replay: string) => string;
+}
+
+/** Every cell of the matrix, in order: each scenario under each of its variants. */
+export function matrixTasks(scenarios: readonly ScenarioBase[], layers: readonly string[] | undefined): { scenario: ScenarioBase; variant: Variant }[] {
+  return scenarios.flatMap((scenario) => scenario.plugin.variants(scenario, layers).map((variant) => ({ scenario, variant })));
 }
 
 /** A lane that fails to start this many times in a row gives up (its cells go to the others). */
@@ -72,27 +82,30 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     ...(o.hangTimeoutMs ? { hangTimeoutMs: o.hangTimeoutMs } : {}),
     ...(o.reconnectTimeoutMs ? { reconnectTimeoutMs: o.reconnectTimeoutMs } : {}),
     ...(o.exchange ? { exchange: o.exchange } : {}),
+    ...(o.replayCommand ? { replayCommand: o.replayCommand } : {}),
   };
   const lanes: LaneFactory = o.lanes ?? (async () => ({ run: (work, onRun) => runCell(dbs, work, { ...cellOptions, onRun }), close: async () => undefined }));
   try {
+    const all = matrixTasks(o.scenarios, o.layers);
+    const mine = all.map((t, index) => ({ ...t, index })).filter((_, i) => !o.shard || i % o.shard.n === o.shard.k - 1);
+    const filesOf = (v: Variant): SqlFile[] => [...(o.baseSchema ?? []), ...v.sqlFiles];
     const templates = new Map<string, HarnessDatabase | HarnessError>();
-    for (const set of o.layerSets) {
-      for (let attempt = 0; ; attempt++) {
+    for (const t of mine) {
+      const key = templateKey(filesOf(t.variant));
+      for (let attempt = 0; !templates.has(key); attempt++) {
         try {
-          templates.set(set.id, await dbs.createTemplate(set.id, set.sqlFiles));
-          break;
+          templates.set(key, await dbs.createTemplate(t.variant.id, filesOf(t.variant)));
         } catch (e) {
           // A connection lost while building it: build another (the broken one is dropped at the end).
           if (isConnectionFault(e) && attempt < MAX_FAULT_RETRIES) continue;
           if (!(e instanceof HarnessError) || e.code !== 'E_MIGRATION') throw e;
-          templates.set(set.id, e);
-          break;
+          // A user's schema that fails is bad input; a layer's migration that fails is a finding.
+          if (!t.variant.failedSqlIsResult) throw new HarnessError('E_BAD_SCENARIO', `scenario '${t.scenario.name}': schema ${e.message}`, { cause: e });
+          templates.set(key, e);
         }
       }
     }
-    const all = o.scenarios.flatMap((scenario) => o.layerSets.map((layerSet) => ({ scenario, layerSet })));
-    const mine = all.map((t, index) => ({ ...t, index })).filter((_, i) => !o.shard || i % o.shard.n === o.shard.k - 1);
-    const queue = new CellQueue(mine.map((t) => ({ ...t, cost: expectedCost(t.scenario, t.layerSet, o.history) })));
+    const queue = new CellQueue(mine.map((t) => ({ ...t, cost: expectedCost(t.scenario, t.variant, o.history) })));
     const total = mine.length;
     const finished = new Map<number, CellResult>();
     let failure: RunFailure | undefined;
@@ -109,9 +122,9 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
           if (failure?.stopsRun) return;
           const q = queue.take();
           if (!q) return;
-          const template = templates.get(q.layerSet.id);
+          const template = templates.get(templateKey(filesOf(q.variant)));
           if (!template || template instanceof HarnessError) {
-            finish(q, failedCell({ scenario: q.scenario, layerSet: q.layerSet }, (template ?? new Error('no template')).message));
+            finish(q, failedCell({ scenario: q.scenario, variant: q.variant }, (template ?? new Error('no template')).message));
             continue;
           }
           if (!current) {
@@ -125,10 +138,10 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
               return;
             }
           }
-          o.onProgress?.({ kind: 'cell-start', scenario: q.scenario.name, layers: q.layerSet.id, index: q.index, total });
-          const onRun = (runs: number, violating: number) => o.onProgress?.({ kind: 'cell-progress', scenario: q.scenario.name, layers: q.layerSet.id, runs, violating });
+          o.onProgress?.({ kind: 'cell-start', scenario: q.scenario.name, layers: q.variant.id, index: q.index, total });
+          const onRun = (runs: number, violating: number) => o.onProgress?.({ kind: 'cell-progress', scenario: q.scenario.name, layers: q.variant.id, runs, violating });
           try {
-            finish(q, await current.run({ scenario: q.scenario, layerSet: q.layerSet, template }, onRun));
+            finish(q, await current.run({ scenario: q.scenario, variant: q.variant, template }, onRun));
           } catch (e) {
             if (e instanceof HarnessError && e.code === 'E_WORKER_DIED') {
               if (current.pid) await dbs.dropCreatedBy(current.pid).catch(() => undefined);
@@ -177,13 +190,8 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
         database: o.server.kind,
         ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
       },
-      scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, plan: s.plan })),
-      layerSets: o.layerSets.map((l) => ({
-        id: l.id,
-        seedOption: l.layers.map((x) => x.seedOption).join(' + ') || '—',
-        title: l.layers.map((x) => x.title).join('; '),
-        claimedEffectiveness: l.claimedEffectiveness,
-      })),
+      scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, plan: s.plan ?? '' })),
+      layerSets: layerInfos(all.map((t) => t.variant)),
       cells,
       totals: {
         cells: cells.length,
@@ -203,6 +211,20 @@ function codeOf(e: unknown): string {
 }
 
 /** A cell that did not finish: no figures, never agreeing with an expectation. */
-function incompleteCell(q: Pick<QueuedCell, 'scenario' | 'layerSet'>, incomplete: 'fault' | 'not-run', error: string): CellResult {
-  return { ...failedCell({ scenario: q.scenario, layerSet: q.layerSet }, error), agrees: false, incomplete };
+function incompleteCell(q: Pick<QueuedCell, 'scenario' | 'variant'>, incomplete: 'fault' | 'not-run', error: string): CellResult {
+  return { ...failedCell({ scenario: q.scenario, variant: q.variant }, error), agrees: false, incomplete };
+}
+
+/** The variants of a run, each once, in order of first appearance. */
+function layerInfos(variants: readonly Variant[]): LayerInfo[] {
+  const seen = new Map<string, LayerInfo>();
+  for (const v of variants) if (!seen.has(v.id)) seen.set(v.id, { id: v.id, seedOption: v.seedOption, title: v.title, claimedEffectiveness: v.claimedEffectiveness });
+  return [...seen.values()];
+}
+
+/** Same SQL, same template. */
+function templateKey(files: readonly SqlFile[]): string {
+  const h = createHash('sha256');
+  for (const f of files) h.update(f.name).update('\0').update(f.sql).update('\0');
+  return h.digest('hex');
 }

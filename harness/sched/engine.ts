@@ -311,7 +311,7 @@ export class Scheduler {
     const sql = new GatedSqlClient(
       rt.session,
       (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
-      (r, e) => this.stepFinished(rt, r, e),
+      (r, e, rows) => this.stepFinished(rt, r, e, rows),
       () => this.sent(rt),
     );
     const ports: ActorPorts = {
@@ -469,13 +469,17 @@ export class Scheduler {
     }, lockHolder ? POLL_DELAY_MS : SESSION_LOCK_POLL_DELAY_MS);
   }
 
-  private stepFinished(rt: ActorRt, result: string, error: unknown): void {
+  private stepFinished(rt: ActorRt, result: string, error: unknown, rows?: string): void {
     // A finished step (a COMMIT, an error that aborted a transaction) may have freed locks.
     this.progress++;
     this.unconfirmBlocked();
     const cur = rt.current;
     if (cur) {
       cur.result = error === undefined ? result : `ERR ${errorCode(error)}`;
+      if (error !== undefined) cur.error = errorMessage(error);
+      if (rows !== undefined) cur.rows = rows;
+      // A blocked statement completes where its lock was granted, not where it was sent.
+      if (this.controlled && this.step > cur.step + 1) cur.completedAfter = this.step - 1;
       rt.current = null;
     }
     if (error !== undefined && rt.live && isConnectionFault(error)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? error);
@@ -671,6 +675,12 @@ const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 
 const POLL_DELAY_MS = 1;
 /** The same wait when only a session-level lock (rare: pg_advisory_lock outside a transaction) could block it. */
 const SESSION_LOCK_POLL_DELAY_MS = 20;
+
+/** A failed step's message, shortened for the trace. */
+function errorMessage(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.length > 200 ? `${m.slice(0, 199)}…` : m;
+}
 
 /** What a trace shows for a failed step: the SQLSTATE, else the exchange's code, else the error's. */
 function errorCode(e: unknown): string {

@@ -4,9 +4,10 @@ import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type Sql
 import type { ActorSession } from './actor-session.ts';
 import type { RawNotice, RawQueryResult, RawSqlClient } from './raw-query.ts';
 import type { StepKind } from './strategy.ts';
+import { compactSql, rowsPreview } from './trace.ts';
 
 export type Gate = (kind: StepKind, label: string, detail: string, values?: readonly unknown[]) => Promise<void>;
-export type StepDone = (result: string, error?: unknown) => void;
+export type StepDone = (result: string, error?: unknown, rows?: string) => void;
 
 export class GatedSqlClient implements SqlClient, RawSqlClient {
   constructor(
@@ -18,7 +19,7 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
-    await this.gate('sql', label ?? firstWord(text), text, values);
+    await this.gate('sql', label ?? compactSql(text), text, values);
     let r;
     try {
       const p = this.session.send(text, values);
@@ -29,7 +30,7 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
       throw e;
     }
     const rowCount = r.rowCount ?? 0;
-    this.done(r.command === 'SELECT' || r.rows.length > 0 ? `rows=${r.rows.length}` : rowCount > 0 ? `rows=${rowCount}` : 'ok');
+    this.done(r.command === 'SELECT' || r.rows.length > 0 ? `rows=${r.rows.length}` : rowCount > 0 ? `rows=${rowCount}` : 'ok', undefined, rowsPreview(r.rows));
     return { rows: r.rows as R[], rowCount };
   }
 
@@ -52,8 +53,4 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
   transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     return runInTransaction(this, label, fn);
   }
-}
-
-function firstWord(sql: string): string {
-  return sql.trimStart().split(/\s/, 1)[0]?.toUpperCase() ?? 'SQL';
 }

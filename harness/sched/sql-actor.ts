@@ -6,7 +6,7 @@ import { HarnessError } from '../errors/index.ts';
 import { ActorFailure } from './actor-failure.ts';
 import { RunEndedError, type ActorSpec } from './engine.ts';
 import { assertSqlStatePattern, matchesSqlState } from './sql-state.ts';
-import { sqlStateOf, type ActorOutcome, type TraceStep } from './trace.ts';
+import { compactSql, sqlStateOf, type ActorOutcome, type TraceStep } from './trace.ts';
 
 export interface SqlStep {
   readonly sql: string;
@@ -22,8 +22,6 @@ export interface SqlStep {
 }
 
 export interface SqlActorOptions {
-  /** Resource keys for partial-order reduction (see ActorSpec.keys). */
-  readonly keys?: readonly string[];
   /** SQLSTATEs or classes this actor may end with (e.g. `40001`, `40P01`): it is then aborted, not wrong. */
   readonly allowedErrors?: readonly string[];
 }
@@ -70,7 +68,6 @@ export function sqlActor(name: string, steps: readonly (string | SqlStep)[], opt
   return {
     name,
     sqlSteps,
-    ...(options.keys ? { keys: options.keys } : {}),
     ...(options.allowedErrors ? { allowedErrors: options.allowedErrors } : {}),
     run: async ({ sql }) => {
       const records: SqlStepRecord[] = [];
@@ -136,12 +133,6 @@ export function sqlStepMismatches(spec: SqlActorSpec, actor: number, outcome: Ac
     }
   });
   return out;
-}
-
-/** SQL on one line, shortened, for labels and messages. */
-export function compactSql(sql: string, max = 60): string {
-  const one = sql.replace(/\s+/g, ' ').trim();
-  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
 }
 
 function sameRows(actual: readonly SqlRow[], expected: readonly SqlRow[]): boolean {

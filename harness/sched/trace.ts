@@ -13,6 +13,15 @@ export interface TraceStep {
   readonly detail: string;
   /** `ok`, `rows=N`, or `ERR <SQLSTATE|code>`; `pending` if the run ended first. */
   result: string;
+  /** What a statement returned, shortened (e.g. `[{"v":11}]`). */
+  rows?: string;
+  /** The error's message, shortened. */
+  error?: string;
+  /**
+   * Set when the step completed only after later steps were released (it waited on a lock):
+   * the number of the last step released before it completed.
+   */
+  completedAfter?: number;
   /** Virtual time (ms) when the step was released. */
   readonly at: number;
   /** Actors whose locks this step waited on, if any. */
@@ -41,6 +50,30 @@ export type RunOutcome =
    * fault, not an outcome of the code under test. The run is retried from scratch.
    */
   | 'connection-lost';
+
+/** SQL on one line, shortened, for labels and messages. */
+export function compactSql(sql: string, max = 60): string {
+  const one = sql.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/**
+ * The first rows a statement returned, as short JSON for a trace. Date and time values show as
+ * `<time>`: they differ from run to run, and the same schedule must give the same trace.
+ */
+export function rowsPreview(rows: readonly unknown[], max = 120): string | undefined {
+  if (rows.length === 0) return undefined;
+  let text: string;
+  try {
+    text = JSON.stringify(rows.slice(0, 3), function (this: Record<string, unknown>, key: string, value: unknown) {
+      return this[key] instanceof Date ? '<time>' : value;
+    });
+  } catch {
+    return undefined;
+  }
+  if (text.length > max) text = `${text.slice(0, max - 1)}…`;
+  return rows.length > 3 ? `${text} (+${rows.length - 3} rows)` : text;
+}
 
 /** SQLSTATE of an error or of the first error in its cause chain that has one. */
 export function sqlStateOf(e: unknown): string | null {

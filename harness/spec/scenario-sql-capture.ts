@@ -53,13 +53,14 @@ export async function captureScenarioSql(server: StartedPostgres, scenario: Scen
           }) ?? Promise.resolve(),
       }
     : scenario;
-  const r = await runReplay(server, recordingScenario, layerSet, schedule, (actors) =>
-    actors.map((a, i) => {
-      const mine: { text: string; values: readonly unknown[] | undefined }[] = [];
-      recorded[i] = mine;
-      return { ...a, run: (ports) => a.run({ ...ports, sql: recordingClient(ports.sql, mine) }) };
-    }),
-  );
+  const r = await runReplay(server, recordingScenario, layerSet.id, schedule, {
+    instrument: (actors) =>
+      actors.map((a, i) => {
+        const mine: { text: string; values: readonly unknown[] | undefined }[] = [];
+        recorded[i] = mine;
+        return { ...a, run: (ports) => a.run({ ...ports, sql: recordingClient(ports.sql, mine) }) };
+      }),
+  });
   const replay = formatReplayTarget({ scenario: scenario.name, layers: layerSet.id, schedule });
   return { replay, command: replayCommand(replay), actorNames: r.actorNames, schema: layerSet.sqlFiles, setup, violations: r.violations, ...orderStatements(r.run.trace, recorded) };
 }

@@ -9,23 +9,12 @@ import { LAYERS, NAMED_SETS } from '../../harness/fixes/index.ts';
 import { REPORT_FORMAT_NAMES } from '../../harness/report/index.ts';
 import { STRATEGIES, type RunResult } from '../../harness/run/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
+import { fakeStream } from '../support/fake-stream.ts';
 
 interface CliRun {
   readonly code: number;
   readonly out: string;
   readonly err: string;
-}
-
-function fakeStream(): { stream: NodeJS.WriteStream; text: () => string } {
-  const chunks: string[] = [];
-  const stream = {
-    isTTY: false,
-    write(s: string | Uint8Array): boolean {
-      chunks.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8'));
-      return true;
-    },
-  };
-  return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
 }
 
 /** Runs the CLI against the suite's server (never an embedded one of its own). */
@@ -159,7 +148,7 @@ describe('a small run', () => {
     expect(r.out).toContain('createPosition:insert');
     expect(r.out).toContain('violations:');
     for (const v of cx?.violations ?? []) expect(r.out).toContain(`[${v.invariant}] ${v.message}`);
-    expect(r.out).not.toContain('invariants: all hold');
+    expect(r.out).not.toContain('checks: all hold');
   });
 
   it('--exchange http replays the counterexample over msw to the same trace as the direct default', async () => {

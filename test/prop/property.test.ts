@@ -40,7 +40,7 @@ describe('runProperty on the baseline', () => {
     expect(layers).toBe('baseline');
     const workload = parseWorkloadName(name as string);
     expect(workload).toEqual(cx?.workload);
-    const replay = await runReplay(server, workloadScenario(workload ?? []), resolveLayerSet(layers as string), Schedule.parse(schedule as string));
+    const replay = await runReplay(server, workloadScenario(workload ?? []), layers as string, Schedule.parse(schedule as string));
     expect(replay.run.schedule.toString()).toBe(schedule);
     expect(replay.violations.length).toBeGreaterThan(0);
     expect(replay.violations.map((v) => v.invariant).sort()).toEqual(cx?.violations.map((v) => v.invariant).sort());

@@ -1,4 +1,4 @@
-// Between runs: CellHarness.check({ reset: true }) reads the run's state and empties the tables in
+// Between runs: CellHarness.inspect({ reset: true }) reads the run's state and empties the tables in
 // one round trip (what it reports is the state before the reset, and the next run starts from
 // scratch); and the tables of a long cell are vacuumed, so they do not grow with every run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,11 +22,11 @@ describe('CellHarness between runs', () => {
 
   async function runOnce(reset: boolean) {
     const actors = scenario.actors(cell.env);
-    await cell.harness.prepare(scenario, cell.env);
+    await cell.harness.prepare(scenario);
     const strategy = new ReplayStrategy(duplicate);
     strategy.beginRun();
     const run = await cell.harness.scheduler.run(actors, strategy);
-    const checked = await cell.harness.check(scenario, run, actors.map((a) => a.name), { reset });
+    const checked = await cell.harness.inspect(scenario, run, actors, { reset });
     const left = await cell.harness.scheduler.observer.query<{ positions: number; history: number }>(
       'SELECT (SELECT count(*)::int FROM monitoring.positions) AS positions, (SELECT count(*)::int FROM monitoring.position_history) AS history',
     );
@@ -68,7 +68,7 @@ describe('CellHarness between runs', () => {
       return Number(r.rows[0]?.pages);
     };
     for (let i = 0; i < 450; i++) {
-      await cell.harness.prepare(filler, cell.env);
+      await cell.harness.prepare(filler);
       const strategy = new ReplayStrategy(Schedule.parse('0'));
       strategy.beginRun();
       await cell.harness.scheduler.run(filler.actors(cell.env), strategy);

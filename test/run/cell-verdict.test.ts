@@ -63,7 +63,7 @@ describe('verdicts of real cells', () => {
   };
   const run = async (name: string, layers: string, budget: number, preemptionBound?: number) => {
     const strategyOptions: StrategyOptions = { budget, seed: 1, depth: 2, reduce: true, ...(preemptionBound === undefined ? {} : { preemptionBound }) };
-    const r = await runMatrix({ scenarios: [scenario(name)], layerSets: [resolveLayerSet(layers)], strategy: 'exhaustive', strategyOptions, workers: 1, server });
+    const r = await runMatrix({ scenarios: [scenario(name)], layers: [layers], strategy: 'exhaustive', strategyOptions, workers: 1, server });
     const [cell] = r.cells;
     if (!cell) throw new Error('no cell');
     return cell;

@@ -41,7 +41,7 @@ function chaosPlan(random: SeededRandom, statements: number, kills: number): Map
 function run(scenarios: readonly Scenario[]): Promise<RunResult> {
   return runMatrix({
     scenarios,
-    layerSets: LAYERS.map(resolveLayerSet),
+    layers: LAYERS,
     strategy: 'exhaustive',
     strategyOptions: { budget: 60, seed: 1, depth: 2, reduce: true },
     workers: 2,

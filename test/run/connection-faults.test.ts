@@ -10,12 +10,12 @@ import { harnessDatabases } from '../support/test-database.ts';
 import { sessionKiller, type KillTarget, type SessionKiller } from '../support/session-killer.ts';
 import { resolveLayerSet } from '../../harness/fixes/index.ts';
 import { CellHarness, runCell, runMatrix, type CellResult, type RunResult } from '../../harness/run/index.ts';
+import { botVariant, openBotCell } from '../../harness/bot-plugin/index.ts';
 import { ExhaustiveStrategy, RandomStrategy, ResumedStrategy, type ActorSpec, type ActorView, type Strategy } from '../../harness/sched/index.ts';
 import { UrlPostgresProvider, type HarnessDatabase, type HarnessDatabases } from '../../harness/db/index.ts';
 import { SCENARIOS, defineScenario, type Scenario } from '../../scenarios/index.ts';
 
 const baseline = resolveLayerSet('baseline');
-const env = { policy: baseline.policy, layerSet: baseline };
 let dbs: HarnessDatabases;
 let template: HarnessDatabase;
 let killer: SessionKiller;
@@ -45,14 +45,14 @@ function verdict(c: CellResult) {
 
 describe('a session killed under a run', () => {
   it('ends the run as connection-lost with the failed step in its trace; the next run is clean', async () => {
-    const harness = await CellHarness.open(dbs, template);
+    const harness = await CellHarness.open(dbs, template, (clock, exchange) => openBotCell(baseline, clock, exchange));
     try {
       // The second actor terminates the first one's backend as one of its own steps: deterministic.
       const actors: ActorSpec[] = [
         { name: 'victim', run: async ({ sql }) => { await sql.query('SELECT 1'); await sql.query('SELECT 2'); return 'done'; } },
         { name: 'killer', run: async ({ sql }) => sql.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'prh-actor-0' AND datname = current_database()`) },
       ];
-      await harness.prepare(SCENARIOS['lost-update']!, env);
+      await harness.prepare(SCENARIOS['lost-update']!);
       const strategy = new ExhaustiveStrategy({ budget: 1 });
       strategy.beginRun();
       // Victim's first statement, the kill, then the victim's second statement on a dead session.
@@ -100,9 +100,9 @@ describe('a cell with sessions killed under it', () => {
   it.each(['exhaustive', 'random'] as const)('%s: gives the figures of a clean run, and lists the faults it retried', async (strategy) => {
     const scenario = SCENARIOS['signal-sync']!;
     const options = { strategy, strategyOptions: { budget: 30, seed: 7, depth: 2, reduce: true } } as const;
-    const clean = await runCell(dbs, { scenario, layerSet: baseline, template }, options);
+    const clean = await runCell(dbs, { scenario, variant: botVariant(baseline), template }, options);
     const before = { ...killer.killed };
-    const faulty = await runCell(dbs, { scenario: killer.wrap(scenario, plan), layerSet: baseline, template }, options);
+    const faulty = await runCell(dbs, { scenario: killer.wrap(scenario, plan), variant: botVariant(baseline), template }, options);
     expect(killer.killed.self + killer.killed.other + killer.killed.observer - before.self - before.other - before.observer).toBe(plan.size);
     expect(verdict(faulty)).toEqual(verdict(clean));
     expect(faulty.agrees).toBe(clean.agrees);
@@ -115,7 +115,7 @@ describe('a cell with sessions killed under it', () => {
     const server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
     const result = await runMatrix({
       scenarios: [selfKiller, SCENARIOS['lost-update']!],
-      layerSets: [baseline],
+      layers: ['baseline'],
       strategy: 'exhaustive',
       strategyOptions: { budget: 10, seed: 1, depth: 2, reduce: true },
       workers: 1,

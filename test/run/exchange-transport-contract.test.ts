@@ -3,7 +3,7 @@
 // of schedules give identical runs over msw's HTTP path and over the direct in-process client:
 // the same trace, actor outcomes, final database state and exchange state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultLayerSetIds } from '../../harness/cli/cli-options.ts';
+import { defaultLayerSetIds, openBotCell, type BotCell } from '../../harness/bot-plugin/index.ts';
 import type { HarnessDatabases } from '../../harness/db/index.ts';
 import type { ExchangeTransport } from '../../harness/exchange/index.ts';
 import { resolveLayerSet } from '../../harness/fixes/index.ts';
@@ -18,8 +18,8 @@ const RANDOM_SAMPLE = 2;
 const SEARCH_BUDGET = 500;
 
 /** Everything a run leaves behind that a transport could change (no wall-clock fields). */
-async function observe(h: CellHarness, scenario: Scenario, env: ScenarioEnv, strategy: Strategy) {
-  await h.prepare(scenario, env);
+async function observe(h: CellHarness<BotCell>, scenario: Scenario, env: ScenarioEnv, strategy: Strategy) {
+  await h.prepare(scenario);
   strategy.beginRun();
   const run = await h.scheduler.run(scenario.actors(env), strategy);
   strategy.endRun(run.schedule.choices.length);
@@ -34,23 +34,23 @@ async function observe(h: CellHarness, scenario: Scenario, env: ScenarioEnv, str
     virtualTime: run.virtualTime,
     blockedSteps: run.blockedSteps,
     database: db.rows[0],
-    exchange: h.exchange.snapshot(),
-    pendingFaults: h.exchange.pendingFaults(),
+    exchange: h.cell.exchange.snapshot(),
+    pendingFaults: h.cell.exchange.pendingFaults(),
   };
 }
 
 /** The first schedule of the cell's own search that breaks an invariant. */
-async function firstCounterexample(h: CellHarness, scenario: Scenario, env: ScenarioEnv): Promise<Schedule | undefined> {
+async function firstCounterexample(h: CellHarness<BotCell>, scenario: Scenario, env: ScenarioEnv): Promise<Schedule | undefined> {
   const { strategyName, strategyOptions } = cellStrategy(scenario, 'exhaustive', { budget: SEARCH_BUDGET, seed: 1, depth: 2, reduce: true });
   const search = STRATEGIES[strategyName].create(strategyOptions);
   if (!search) throw new Error(`${strategyName} is not a controlled strategy`);
   const actors = scenario.actors(env);
   while (search.beginRun()) {
-    await h.prepare(scenario, env);
+    await h.prepare(scenario);
     const run = await h.scheduler.run(actors, search);
     search.endRun(run.schedule.choices.length);
     if (run.outcome === 'abandoned') continue;
-    const { violations } = await h.check(scenario, run, actors.map((a) => a.name));
+    const { violations } = await h.inspect(scenario, run, actors);
     if (violations.length > 0) return run.schedule;
   }
   return undefined;
@@ -66,13 +66,14 @@ describe('exchange transports: direct in-process calls are equivalent to msw ove
     describe(layers, () => {
       const layerSet = resolveLayerSet(layers);
       const env: ScenarioEnv = { policy: layerSet.policy, layerSet };
-      const harness = {} as Record<ExchangeTransport, CellHarness>;
+      const harness = {} as Record<ExchangeTransport, CellHarness<BotCell>>;
       let close: () => Promise<void> = async () => undefined;
 
       beforeAll(async () => {
         const template = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-        harness.direct = await CellHarness.open(dbs, template, undefined, undefined, 'direct');
-        harness.http = await CellHarness.open(dbs, template, undefined, undefined, 'http');
+        const open = (clock: Parameters<typeof openBotCell>[1], exchange: ExchangeTransport) => openBotCell(layerSet, clock, exchange);
+        harness.direct = await CellHarness.open(dbs, template, open, { exchange: 'direct' });
+        harness.http = await CellHarness.open(dbs, template, open, { exchange: 'http' });
         close = async () => {
           await harness.direct.close();
           await harness.http.close();

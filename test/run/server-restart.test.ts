@@ -49,7 +49,7 @@ afterAll(async () => {
   await embedded?.stop();
 });
 
-const layerSets = [resolveLayerSet('baseline')];
+const layers = ['baseline'];
 const strategyOptions = { budget: 25, seed: 1, depth: 2, reduce: true };
 
 async function run(faults: ReadonlyMap<number, PlannedFault>, reconnectTimeoutMs?: number): Promise<RunResult> {
@@ -57,7 +57,7 @@ async function run(faults: ReadonlyMap<number, PlannedFault>, reconnectTimeoutMs
   const server = await new UrlPostgresProvider(embedded.urlFor('postgres')).start();
   return runMatrix({
     scenarios: [killer.wrap(SCENARIOS['signal-sync']!, faults), SCENARIOS['lost-update']!],
-    layerSets,
+    layers,
     strategy: 'exhaustive',
     strategyOptions,
     workers: 1,

@@ -24,7 +24,7 @@ function scenario(name: string): Scenario {
 /** One exhaustive cell per layer set; `budget` caps the runs of each. */
 async function cells(name: string, layerSets: readonly string[], budget: number): Promise<CellResult[]> {
   const strategyOptions: StrategyOptions = { budget, seed: 1, depth: 2, reduce: true };
-  const result = await runMatrix({ scenarios: [scenario(name)], layerSets: layerSets.map(resolveLayerSet), strategy: 'exhaustive', strategyOptions, workers: 2, server });
+  const result = await runMatrix({ scenarios: [scenario(name)], layers: layerSets, strategy: 'exhaustive', strategyOptions, workers: 2, server });
   expect(result.cells.map((c) => c.layers).sort()).toEqual([...layerSets].sort());
   return [...result.cells];
 }
@@ -49,7 +49,7 @@ describe('signal-sync (Scenario B, APTUSDT)', () => {
     expect(cx?.violations.length).toBeGreaterThan(0);
     expect(cx?.violations.map((v) => v.invariant).every((i) => ['no-duplicate-open', 'no-unhandled-db-error'].includes(i))).toBe(true);
 
-    const replay = await runReplay(server, scenario('signal-sync'), resolveLayerSet('baseline'), Schedule.parse(cx?.schedule ?? ''));
+    const replay = await runReplay(server, scenario('signal-sync'), 'baseline', Schedule.parse(cx?.schedule ?? ''));
     expect(replay.run.schedule.toString()).toBe(cx?.schedule);
     expect(replay.run.trace.map((s) => [s.actor, s.label, s.result])).toEqual(cx?.trace.map((s) => [s.actor, s.label, s.result]));
     expect(replay.violations.map((v) => v.invariant)).toEqual(cx?.violations.map((v) => v.invariant));

@@ -31,11 +31,11 @@ async function search(cell: BotCell, strategy: Strategy, match: (vs: readonly Vi
   let checked = 0;
   let violating = 0;
   while (strategy.beginRun()) {
-    await cell.harness.prepare(scenario, cell.env);
+    await cell.harness.prepare(scenario);
     const run = await cell.harness.scheduler.run(actors, strategy);
     strategy.endRun(run.schedule.choices.length);
     if (run.outcome === 'abandoned') continue;
-    const { violations } = await cell.harness.check(scenario, run, names);
+    const { violations } = await cell.harness.inspect(scenario, run, actors);
     checked++;
     if (violations.length > 0) violating++;
     if (!match(violations)) continue;
@@ -50,11 +50,11 @@ async function replay(cell: BotCell, replayTarget: string): Promise<{ run: Sched
   const target = parseReplayTarget(replayTarget);
   expect(target).toMatchObject({ scenario: scenario.name, layers: cell.layerSet.id });
   const actors = scenario.actors(cell.env);
-  await cell.harness.prepare(scenario, cell.env);
+  await cell.harness.prepare(scenario);
   const strategy = new ReplayStrategy(target.schedule);
   strategy.beginRun();
   const run = await cell.harness.scheduler.run(actors, strategy);
-  const { violations } = await cell.harness.check(scenario, run, actors.map((a) => a.name));
+  const { violations } = await cell.harness.inspect(scenario, run, actors);
   return { run, violations };
 }
 

@@ -20,7 +20,7 @@ describe('realtime runs', () => {
     if (!scenario) throw new Error('signal-sync missing');
     const actors = scenario.actors(cell.env);
     for (let i = 0; i < 5; i++) {
-      await cell.harness.prepare(scenario, cell.env);
+      await cell.harness.prepare(scenario);
       const run = await cell.harness.scheduler.runRealtime(actors, { sleepScale: 0 });
       expect(run.outcome).toBe('completed');
       expect(run.actors.every((a) => a.status !== 'unfinished')).toBe(true);

@@ -31,12 +31,12 @@ describe('replaying signal-sync schedules on the baseline', () => {
   /** One run from a fresh state (`begin`: this call starts the strategy's run); what it ends with. */
   async function runOnce(strategy: Strategy, begin = true) {
     const actors = scenario.actors(cell.env);
-    await cell.harness.prepare(scenario, cell.env);
+    await cell.harness.prepare(scenario);
     if (begin) strategy.beginRun();
     const run = await cell.harness.scheduler.run(actors, strategy);
     strategy.endRun(run.schedule.choices.length);
-    const { violations, finalRows } = await cell.harness.check(scenario, run, actors.map((a) => a.name));
-    return { run, violations, finalRows, exchange: cell.harness.exchange.positions('binance') };
+    const { violations, finalRows } = await cell.harness.inspect(scenario, run, actors);
+    return { run, violations, finalRows, exchange: cell.harness.cell.exchange.positions('binance') };
   }
 
   it('any generated choice array replays to the identical trace and final positions', async () => {

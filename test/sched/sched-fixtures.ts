@@ -7,6 +7,7 @@ import { freshDatabase } from '../support/test-database.ts';
 import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
 import { resolveLayerSet, type LayerSet } from '../../harness/fixes/index.ts';
 import { CellHarness } from '../../harness/run/index.ts';
+import { openBotCell, type BotCell as BotPluginCell } from '../../harness/bot-plugin/index.ts';
 import { Scheduler, type ActorSpec, type ScheduleRun, type Strategy } from '../../harness/sched/index.ts';
 import type { ScenarioEnv } from '../../scenarios/index.ts';
 
@@ -81,7 +82,7 @@ export function multinomial(sizes: readonly number[]): number {
 }
 
 export interface BotCell {
-  readonly harness: CellHarness;
+  readonly harness: CellHarness<BotPluginCell>;
   readonly layerSet: LayerSet;
   readonly env: ScenarioEnv;
   close(): Promise<void>;
@@ -91,7 +92,7 @@ export interface BotCell {
 export async function botCell(dbs: HarnessDatabases, layers: string): Promise<BotCell> {
   const layerSet = resolveLayerSet(layers);
   const template: HarnessDatabase = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-  const harness = await CellHarness.open(dbs, template);
+  const harness = await CellHarness.open(dbs, template, (clock) => openBotCell(layerSet, clock));
   return {
     harness,
     layerSet,

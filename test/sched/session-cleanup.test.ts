@@ -7,6 +7,7 @@ import { harnessDatabases } from '../support/test-database.ts';
 import { HarnessError } from '../../harness/errors/index.ts';
 import { resolveLayerSet } from '../../harness/fixes/index.ts';
 import { CellHarness } from '../../harness/run/index.ts';
+import { openBotCell } from '../../harness/bot-plugin/index.ts';
 import { ExhaustiveStrategy, type ActorSpec } from '../../harness/sched/index.ts';
 import { defineScenario, type Scenario } from '../../scenarios/index.ts';
 import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
@@ -48,7 +49,7 @@ const env = { policy: layerSet.policy, layerSet };
 beforeAll(async () => {
   dbs = await harnessDatabases();
   template = await dbs.createTemplate('cleanup', layerSet.sqlFiles);
-  harness = await CellHarness.open(dbs, template, 500);
+  harness = await CellHarness.open(dbs, template, (clock, exchange) => openBotCell(layerSet, clock, exchange), { hangTimeoutMs: 500 });
 });
 afterAll(async () => {
   await harness?.close();
@@ -57,7 +58,7 @@ afterAll(async () => {
 
 async function runTwice(s: Scenario): Promise<void> {
   for (let i = 0; i < 2; i++) {
-    await harness.prepare(s, env);
+    await harness.prepare(s);
     const strategy = new ExhaustiveStrategy({ budget: 1 });
     strategy.beginRun();
     const run = await harness.scheduler.run(s.actors(env), strategy);
@@ -84,7 +85,7 @@ describe('a session is clean before every run', () => {
     try {
       await outsider.query('BEGIN');
       await outsider.query('LOCK TABLE monitoring.positions IN ACCESS EXCLUSIVE MODE');
-      const error = await harness.prepare(s, env).catch((e: unknown) => e);
+      const error = await harness.prepare(s).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HarnessError);
       expect((error as HarnessError).code).toBe('E_HANG');
       expect((error as HarnessError).message).toContain('hang limit (500 ms)');

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { HarnessDatabases, type StartedPostgres } from '../../harness/db/index.ts';
 import { resolveLayerSet } from '../../harness/fixes/index.ts';
 import { runCell } from '../../harness/run/index.ts';
+import { botVariant } from '../../harness/bot-plugin/index.ts';
 import { parseReplayTarget, sqlActor } from '../../harness/sched/index.ts';
 import { exportScenarioCounterexample, inlineParameters, readSpec, runSpecText } from '../../harness/spec/index.ts';
 import { SCENARIOS, defineScenario, type Scenario } from '../../scenarios/index.ts';
@@ -33,7 +34,7 @@ async function firstCounterexample(scenario: Scenario): Promise<string> {
   const dbs = await HarnessDatabases.open(server);
   try {
     const template = await dbs.createTemplate('export', layerSet.sqlFiles);
-    const cell = await runCell(dbs, { scenario, layerSet, template }, { strategy: 'exhaustive', strategyOptions: { budget: 8, seed: 1, depth: 2, reduce: true } });
+    const cell = await runCell(dbs, { scenario, variant: botVariant(layerSet), template }, { strategy: 'exhaustive', strategyOptions: { budget: 8, seed: 1, depth: 2, reduce: true } });
     if (!cell.counterexample) throw new Error(`${scenario.name}: no counterexample within 8 schedules`);
     return cell.counterexample.replay;
   } finally {

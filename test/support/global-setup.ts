@@ -1,7 +1,8 @@
-// Starts the PostgreSQL the whole suite shares (the embedded one unless DATABASE_URL is set)
-// and hands its URL to the test files; stops it and removes its directory at the end.
+// Starts the PostgreSQL the whole suite shares (the embedded one unless DATABASE_URL is set) with
+// the harness's own global setup for races, and also hands its URL to the test files as
+// `pgAdminUrl`; stops it and removes its directory at the end.
 import type { TestProject } from 'vitest/node';
-import { chooseProvider, type StartedPostgres } from '../../harness/db/index.ts';
+import { startRaceDatabase } from '../../harness/vitest/index.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,13 +10,8 @@ declare module 'vitest' {
   }
 }
 
-let server: StartedPostgres | undefined;
-
 export async function setup(project: TestProject): Promise<void> {
-  server = await chooseProvider({ databaseUrl: process.env['DATABASE_URL'] }).start();
-  project.provide('pgAdminUrl', server.urlFor(server.maintenanceDatabase));
+  project.provide('pgAdminUrl', await startRaceDatabase(project));
 }
 
-export async function teardown(): Promise<void> {
-  await server?.stop();
-}
+export { teardown } from '../../harness/vitest/index.ts';

@@ -1,0 +1,11 @@
+// Public face of harness/scenario: the scenario API and the plugin port behind it.
+export { defineScenario, assertActors, assertScenarioName } from './define-scenario.ts';
+export type { CheckContext, CheckFailure, CheckResult, Scenario, ScenarioDefinition, SchemaSource, SetupContext } from './define-scenario.ts';
+export { DEFAULT_VARIANT, SQL_PLUGIN, readSchemaFile, sqlOn } from './sql-plugin.ts';
+export { actorEndings, endingsSummary } from './actor-endings.ts';
+export { isScenario } from './scenario-plugin.ts';
+export type { Expectation, FinalTable, InspectContext, PluginCell, Queryable, Row, RunInspection, ScenarioBase, ScenarioPlugin, SqlFn, Variant } from './scenario-plugin.ts';
+export { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, shownPath } from './scenario-files.ts';
+export type { LoadedScenario } from './scenario-files.ts';
+export { CONFIG_FILE_NAMES, defineConfig, loadRaceConfig, loadScenarioCatalog } from './race-config.ts';
+export type { LoadedConfig, RaceConfig, ScenarioCatalog, ScenarioSources } from './race-config.ts';

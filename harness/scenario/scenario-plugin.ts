@@ -1,0 +1,109 @@
+// The port between the runner and a family of scenarios. A plugin says under which variants a
+// scenario runs (the trading bot: its layer sets), opens the services a cell needs (the bot: a
+// mock exchange), prepares each run and inspects what it left. The runner knows nothing more.
+import type { Clock, ExchangeClient } from '../bot/index.ts';
+import type { ObservedRow, Violation } from '../check/index.ts';
+import type { SqlFile, TableInfo } from '../db/index.ts';
+import type { ExchangeTransport } from '../exchange/index.ts';
+import type { ActorSpec, ScheduleRun } from '../sched/index.ts';
+
+export type Expectation = 'holds' | 'violates';
+
+/** A row as PostgreSQL returns it. */
+export type Row = Record<string, unknown>;
+
+/** SQL on the observer session: setup, teardown and checks use it. */
+export type SqlFn = <R extends Row = Row>(text: string, values?: readonly unknown[]) => Promise<{ rows: R[]; rowCount: number }>;
+
+/** What every scenario has, whatever its plugin. */
+export interface ScenarioBase {
+  /** kebab-case, used in `--scenario` and replay strings. */
+  readonly name: string;
+  readonly title: string;
+  /** Where the race is described (the bot: the plan's section). */
+  readonly plan?: string;
+  /** Exhaustive search of this scenario stops at this many preemptions per run (CHESS-style). */
+  readonly preemptionBound?: number;
+  /** Too many interleavings for exhaustive search: sample with this strategy instead. */
+  readonly sample?: { readonly strategy: 'pct' | 'random'; readonly runs: number };
+  readonly plugin: ScenarioPlugin;
+}
+
+/** One way to run a scenario (the bot: one layer set); generic scenarios have one, `default`. */
+export interface Variant<E = unknown> {
+  readonly id: string;
+  /** Applied in order to the template database (after the configuration's schema). */
+  readonly sqlFiles: readonly SqlFile[];
+  /** True when a file that fails is a measured result of the variant (a layer's migration), not bad input. */
+  readonly failedSqlIsResult?: boolean;
+  readonly env: E;
+  readonly seedOption: string;
+  readonly title: string;
+  readonly claimedEffectiveness: number | null;
+}
+
+/** A table as a run left it, for reports (rows capped). */
+export interface FinalTable {
+  readonly name: string;
+  readonly rows: readonly Row[];
+  /** More rows than shown. */
+  readonly truncated: boolean;
+}
+
+/** What a run broke and what it left. */
+export interface RunInspection {
+  readonly violations: readonly Violation[];
+  /** The bot's positions table; empty for other scenarios. */
+  readonly finalRows: readonly ObservedRow[];
+  readonly finalTables: readonly FinalTable[];
+  /** Canonical text of the final state: two runs with the same signature left the same state. */
+  readonly signature: string;
+}
+
+export interface Queryable {
+  query<R>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+export interface InspectContext {
+  readonly run: ScheduleRun;
+  readonly actors: readonly ActorSpec[];
+  /** The observer session. */
+  readonly observer: Queryable;
+  /** The tables of the database's own schemas. */
+  readonly tables: readonly TableInfo[];
+  /**
+   * Present when the harness may empty the database right after this run: a query run through it
+   * also empties every table in the same round trip (for a plugin's last read of the state).
+   */
+  readonly readAndReset?: <R>(text: string) => Promise<{ rows: R[] }>;
+}
+
+/** A plugin's services for one cell (one scenario family × one variant, one database). */
+export interface PluginCell<S extends ScenarioBase = ScenarioBase> {
+  /** What actors reach through `ports.exchange(name)`. */
+  exchangeClient(name: string): ExchangeClient;
+  actors(scenario: S): readonly ActorSpec[];
+  /** Before each run, after the harness emptied the tables: the scenario's setup. */
+  prepare(scenario: S, sql: SqlFn): Promise<void>;
+  /** After each run: checks, final state, teardown. */
+  inspect(scenario: S, ctx: InspectContext): Promise<RunInspection>;
+  close(): Promise<void>;
+}
+
+export interface ScenarioPlugin<S extends ScenarioBase = ScenarioBase, E = unknown> {
+  readonly name: string;
+  /** The variants to run; `selection`: the ids asked for (`--layers`), undefined for the default. */
+  variants(scenario: S, selection: readonly string[] | undefined): readonly Variant<E>[];
+  /** What the scenario declares for a variant. */
+  expectation(scenario: S, variant: string): Expectation;
+  /** How many actors race (more run longer): orders a run's cells before they were ever timed. */
+  actorCount?(scenario: S, variant: Variant<E>): number;
+  /** The cell's services; `clock` is the scheduler's ambient (virtual) clock, `exchange` how actors reach a mock exchange. */
+  openCell(variant: Variant<E>, clock: Clock, exchange: ExchangeTransport): Promise<PluginCell<S>>;
+}
+
+/** True for anything made by defineScenario or a plugin's definer. */
+export function isScenario(x: unknown): x is ScenarioBase {
+  const s = x as Partial<ScenarioBase> | null;
+  return typeof s === 'object' && s !== null && typeof s.name === 'string' && typeof s.plugin?.variants === 'function' && typeof s.plugin.openCell === 'function';
+}
