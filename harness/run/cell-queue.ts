@@ -32,7 +32,12 @@ const UNTIMED = 1e12;
 export function expectedCost(scenario: ScenarioBase, variant: Variant, history: CellHistory | undefined): number {
   const known = history?.get(cellKey(scenario.name, variant.id));
   if (known !== undefined) return known;
-  return UNTIMED + (scenario.plugin.actorCount?.(scenario, variant) ?? 0);
+  try {
+    return UNTIMED + (scenario.plugin.actorCount?.(scenario, variant) ?? 0);
+  } catch {
+    // A scenario that cannot build its actors fails in its cell, where the report shows it.
+    return UNTIMED;
+  }
 }
 
 export class CellQueue {

@@ -97,7 +97,7 @@ describe('a scenario file outside the repository', () => {
     const file = JSON.parse(await readFile(expectedFile(), 'utf8')) as ExpectedFile;
     const variant = file.variants['default'];
     expect(variant?.verdict).toBe('violated');
-    expect(variant?.search).toBe('exhaustive, budget 500');
+    expect(variant?.search).toBe('exhaustive, budget 5000');
     // Two outcomes: one after the other (n = 2, held), or both read 0 (n = 1, the lost update).
     expect(variant?.outcomes).toEqual([
       { violated: ['scenario:counter-buggy'], run: 'completed', actors: 'a: ok; b: ok', state: '{"public.counter":[{"id":1,"n":1}]}' },
@@ -121,7 +121,7 @@ describe('a scenario file outside the repository', () => {
     // Another search is not compared (its set of outcomes may differ), and does not fail.
     const other = await cli(['--scenarios', 'counter.race.ts', '--scenario', 'counter-buggy', '--ci', '--strategy', 'random', '--budget', '5']);
     expect(other.code).toBe(0);
-    expect(other.out).toContain('not compared (recorded with exhaustive, budget 500, this run: random, 5 runs, seed 1)');
+    expect(other.out).toContain('not compared (recorded with exhaustive, budget 5000, this run: random, 5 runs, seed 1)');
   });
 });
 
