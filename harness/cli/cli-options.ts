@@ -5,7 +5,7 @@ import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
-import { STRATEGIES, type StrategyName, type StrategyOptions } from '../run/index.ts';
+import { DEFAULT_BUDGET, STRATEGIES, type StrategyName, type StrategyOptions } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
 import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
@@ -253,7 +253,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     scenarioGlobs: values.scenarios ?? [],
     updateExpected: values['update-expected'] ?? false,
     strategy,
-    budget: int('budget', values.budget, strategy === 'exhaustive' ? 5000 : 200, 1),
+    budget: int('budget', values.budget, strategy === 'exhaustive' ? DEFAULT_BUDGET.exhaustive : DEFAULT_BUDGET.other, 1),
     seed: int('seed', values.seed, 1),
     depth: int('depth', values.depth, 2, 1),
     preemptionBound: values['preemption-bound'] === undefined ? undefined : int('preemption-bound', values['preemption-bound'], 0),

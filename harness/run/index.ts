@@ -12,7 +12,7 @@ export { RESULT_SCHEMA_VERSION } from './result-model.ts';
 export type { CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord, LayerInfo, RunFailure, Measured, RunResult, ScenarioInfo, Verdict } from './result-model.ts';
 export { judgeCell } from './cell-verdict.ts';
 export type { CellVerdict, VerdictInput } from './cell-verdict.ts';
-export { STRATEGIES } from './strategy-registry.ts';
+export { DEFAULT_BUDGET, STRATEGIES } from './strategy-registry.ts';
 export type { StrategyEntry, StrategyName, StrategyOptions } from './strategy-registry.ts';
 export { compareExpected, describeOutcome, expectedPath, readExpected, renderComparisons, searchOf, updateExpected, verdictOf } from './expected-outcomes.ts';
 export type { Comparison, ExpectedFile, ExpectedVariant, ExpectedVerdict } from './expected-outcomes.ts';

@@ -1,6 +1,9 @@
 // The strategies by name (one typed map): the CLI lists them and builds them from flags.
 import { ExhaustiveStrategy, PctStrategy, RandomStrategy, ReplayStrategy, type Schedule, type Strategy } from '../sched/index.ts';
 
+/** Most runs per cell by default: exhaustive searches of the plan's scenarios finish within it. */
+export const DEFAULT_BUDGET = { exhaustive: 5000, other: 200 } as const;
+
 export interface StrategyOptions {
   readonly budget: number;
   readonly seed: number;

@@ -4,7 +4,7 @@
 // verdict, the violated checks, the counterexample's trace and how to replay it.
 import { chooseProvider, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { renderReplayText, renderTraceText } from '../report/index.ts';
-import { runMatrix, runReplay, verdictOf, type CellResult, type ExpectedVerdict, type RunResult } from '../run/index.ts';
+import { DEFAULT_BUDGET, runMatrix, runReplay, verdictOf, type CellResult, type ExpectedVerdict, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
 import { loadRaceConfig, type ScenarioBase } from '../scenario/index.ts';
 import { RACE_DATABASE_URL } from './global-setup.ts';
@@ -12,7 +12,7 @@ import { RACE_DATABASE_URL } from './global-setup.ts';
 export interface AssertRaceOptions {
   /** `exhaustive` (default): every interleaving, up to partial-order reduction; `pct`, `random`: samples. */
   readonly strategy?: 'exhaustive' | 'pct' | 'random';
-  /** Most runs per variant (default 500 for exhaustive, 200 otherwise). */
+  /** Most runs per variant (default 5000 for exhaustive, 200 otherwise, as the CLI). */
   readonly budget?: number;
   readonly seed?: number;
   /** PCT bug depth (default 2). */
@@ -69,7 +69,7 @@ export async function assertRace(scenario: ScenarioBase, options: AssertRaceOpti
     ...(options.layers ? { layers: options.layers } : {}),
     strategy,
     strategyOptions: {
-      budget: options.budget ?? (strategy === 'exhaustive' ? 500 : 200),
+      budget: options.budget ?? (strategy === 'exhaustive' ? DEFAULT_BUDGET.exhaustive : DEFAULT_BUDGET.other),
       seed: options.seed ?? 1,
       depth: options.depth ?? 2,
       reduce: true,
