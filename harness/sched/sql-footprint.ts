@@ -17,6 +17,29 @@ export function loadSqlParser(): Promise<void> {
   return parserReady;
 }
 
+/**
+ * Parse trees by SQL text (null: it does not parse). A scenario sends the same few statements in
+ * every run, so each is parsed once rather than on every step; the trees are only read.
+ */
+const PARSED = new Map<string, readonly Node[] | null>();
+const PARSED_LIMIT = 4096;
+
+function parsedStatements(text: string): readonly Node[] | null {
+  const known = PARSED.get(text);
+  if (known !== undefined) return known;
+  let statements: readonly Node[] | null;
+  try {
+    const parsed = parseSync(text) as { stmts?: { stmt: Node }[] };
+    statements = (parsed.stmts ?? []).map((s) => s.stmt);
+  } catch {
+    statements = null;
+  }
+  // Bounded: texts with inlined values (spec steps, user SQL) would otherwise grow it forever.
+  if (PARSED.size >= PARSED_LIMIT) PARSED.clear();
+  PARSED.set(text, statements);
+  return statements;
+}
+
 /** Volatile builtins whose effect on other sessions we know. */
 const ADVISORY = /^pg_(try_)?advisory_(xact_)?(lock|unlock)(_shared)?$/;
 const SESSION_LOCAL = new Set([
@@ -55,14 +78,9 @@ export class SqlFootprinter {
 
   /** The footprint of `text` (one or more statements) sent with `values`, and the session's state after it. */
   footprint(text: string, values?: readonly unknown[]): Footprint {
-    let statements: Node[];
-    try {
-      const parsed = parseSync(text) as { stmts?: { stmt: Node }[] };
-      statements = (parsed.stmts ?? []).map((s) => s.stmt);
-    } catch {
-      // PostgreSQL will reject it too, but we do not guess what a statement we cannot read does.
-      return this.record(SQL_ANYTHING);
-    }
+    const statements = parsedStatements(text);
+    // PostgreSQL will reject it too, but we do not guess what a statement we cannot read does.
+    if (statements === null) return this.record(SQL_ANYTHING);
     const keys = new Set<string>([this.activityKey]);
     for (const stmt of statements) for (const k of this.statement(stmt, values ?? [])) keys.add(k);
     return [...keys];

@@ -168,6 +168,11 @@ describe('reduction loses no outcome', () => {
     expect(full.outcomes.size).toBe(3);
   });
 
+  it('an actor that declares keys is refused: which steps commute is never taken from a declaration', async () => {
+    const keyed = { ...recorder('a', ['SELECT 1']), keys: ['doctors:3'] } as ActorSpec;
+    await expect(scheduler.run([keyed], new ExhaustiveStrategy())).rejects.toMatchObject({ code: 'E_BAD_ARGUMENT', message: expect.stringMatching(/declares keys/) });
+  });
+
   it('statements that touch disjoint tables commute: one run, none abandoned', async () => {
     const actors = [recorder('a', ['BEGIN', 'SET LOCAL lock_timeout = 1000', 'UPDATE kv SET v = 5 WHERE k = 1', 'COMMIT']), recorder('b', ['BEGIN', 'UPDATE other SET v = 6 WHERE k = 1', 'COMMIT'])];
     const { reduced, full } = await expectSameOutcomes(scheduler, actors);
