@@ -1,7 +1,6 @@
 // The scheduler engine: runs actors over gated ports and releases one step at a time.
 // Loop: wait until every actor is paused at a step, sleeping, blocked on another actor's lock
 // (asked of PostgreSQL, as the isolation tester does) or done; ask the strategy; release; repeat.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { Clock, ExchangeClient, SqlClient } from '../bot/index.ts';
 import { HarnessError } from '../errors/index.ts';
@@ -100,7 +99,6 @@ interface ActorRt {
 export class Scheduler {
   private readonly sessions: ActorSession[] = [];
   private observerClient: pg.Client | null = null;
-  private readonly als = new AsyncLocalStorage<ActorRt>();
   private actors: ActorRt[] = [];
   private epoch = 0;
   private controlled = true;
@@ -117,14 +115,30 @@ export class Scheduler {
   private readonly hangTimeoutMs: number;
   private readonly maxSteps: number;
 
-  /** A clock for code that runs inside an actor's step (the mock exchange's latency faults). */
+  /** A clock for code that runs inside an actor's exchange step (the mock exchange's latency faults). */
   readonly ambientClock: Clock = {
     now: () => this.time,
     sleep: (ms) => {
-      const rt = this.als.getStore();
+      if (!this.controlled) return new Promise((resolve) => setTimeout(resolve, ms * this.sleepScale));
+      const rt = this.actorInExchangeStep();
       return rt ? this.park(rt, ms, 'latency') : Promise.resolve();
     },
   };
+
+  /**
+   * The actor whose exchange request is being answered. Steps are released one at a time and each
+   * runs until every actor has settled again, so at most one actor is inside an exchange step it has
+   * not parked in. (Found this way rather than with AsyncLocalStorage, whose hooks tax every promise.)
+   */
+  private actorInExchangeStep(): ActorRt | undefined {
+    let found: ActorRt | undefined;
+    for (const a of this.actors) {
+      if (a.state !== 'running' || a.current?.kind !== 'exchange') continue;
+      if (found) throw new Error(`actors ${found.spec.name} and ${a.spec.name} are both inside an exchange request; cannot tell which one waits`);
+      found = a;
+    }
+    return found;
+  }
 
   private constructor(private readonly options: EngineOptions) {
     this.hangTimeoutMs = options.hangTimeoutMs ?? 5000;
@@ -236,7 +250,7 @@ export class Scheduler {
           this.stepFinished(rt, r, e),
         ),
     };
-    return this.als.run(rt, async () => {
+    return (async () => {
       try {
         const value = await rt.spec.run(ports);
         rt.outcome = { status: 'ok', value };
@@ -245,7 +259,7 @@ export class Scheduler {
       }
       rt.state = 'done';
       this.notify();
-    });
+    })();
   }
 
   private async loop(strategy: Strategy): Promise<RunOutcome> {
