@@ -10,7 +10,7 @@ export const activationRace = defineScenario({
   actors: (env) => [
     signalActor('signal', { symbol: 'SOLUSDT', exchange: 'binance' }, env),
     // Its timer fires just after the Signal's 3 s settlement: only the activation window is left.
-    syncActor('sync', 'binance', ['SOLUSDT@binance'], env, 3001),
+    syncActor('sync', 'binance', env, 3001),
   ],
   invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'valid-transitions', 'no-stuck-intermediate'],
   expect: { default: 'violates', 'check-open-statuses': 'holds', 'single-transaction': 'holds', recommended: 'holds' },

@@ -18,17 +18,15 @@ function botOf(ports: ActorPorts, exchange: string, env: ScenarioEnv) {
 export function signalActor(name: string, s: SignalSpec, env: ScenarioEnv): ActorSpec {
   return {
     name,
-    keys: [`${s.symbol}@${s.exchange}`],
     run: (ports) =>
       botOf(ports, s.exchange, env).manager.openPositionAtomic({ symbol: s.symbol, side: s.side ?? 'long', quantity: s.quantity ?? 5, stopLossPercent: 0.02 }),
   };
 }
 
-/** The Sync flow on one exchange; `keys` are the (symbol@exchange) it may touch. */
-export function syncActor(name: string, exchange: string, keys: readonly string[], env: ScenarioEnv, startAfterMs = 0): ActorSpec {
+/** The Sync flow on one exchange. */
+export function syncActor(name: string, exchange: string, env: ScenarioEnv, startAfterMs = 0): ActorSpec {
   return {
     name,
-    keys,
     run: async (ports) => {
       if (startAfterMs > 0) await ports.clock.sleep(startAfterMs, 'sync timer');
       const ex = ports.exchange(exchange);
@@ -39,14 +37,13 @@ export function syncActor(name: string, exchange: string, keys: readonly string[
 
 /** A bare repository.createPosition call, as the plan's Test 2 and Test 3 make it. */
 export function createActor(name: string, data: NewPosition, env: ScenarioEnv): ActorSpec {
-  return { name, keys: [`${data.symbol}@${data.exchange}`], run: (ports) => botOf(ports, data.exchange, env).repository.createPosition(data) };
+  return { name, run: (ports) => botOf(ports, data.exchange, env).repository.createPosition(data) };
 }
 
 /** A manual close: market-close the exchange position, then close the open row. */
 export function closeActor(name: string, symbol: string, exchange: string, env: ScenarioEnv): ActorSpec {
   return {
     name,
-    keys: [`${symbol}@${exchange}`],
     run: async (ports) => {
       const bot = botOf(ports, exchange, env);
       const row = await bot.repository.getOpenPosition(symbol, exchange);

@@ -7,7 +7,6 @@ import { defineScenario, type ScenarioEnv } from './define-scenario.ts';
 function addToPosition(name: string, add: number, env: ScenarioEnv): ActorSpec {
   return {
     name,
-    keys: ['ADAUSDT@binance'],
     run: async (ports) => {
       const exchange = ports.exchange('binance');
       const bot = createPositionBot({ sql: ports.sql, exchange, clock: ports.clock, policy: env.policy });

@@ -6,7 +6,7 @@ export const signalSync = defineScenario({
   name: 'signal-sync',
   title: 'Signal + Sync on one symbol (Scenario B, APTUSDT)',
   plan: 'Problem #6; Scenario B; the production error on idx_unique_active_position',
-  actors: (env) => [signalActor('signal', { symbol: 'APTUSDT', exchange: 'binance' }, env), syncActor('sync', 'binance', ['APTUSDT@binance'], env)],
+  actors: (env) => [signalActor('signal', { symbol: 'APTUSDT', exchange: 'binance' }, env), syncActor('sync', 'binance', env)],
   invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'valid-transitions', 'no-stuck-intermediate'],
   expect: { default: 'violates', 'check-open-statuses': 'holds', 'single-transaction': 'holds', recommended: 'holds' },
 });

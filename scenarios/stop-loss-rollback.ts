@@ -9,6 +9,6 @@ export const stopLossRollback = defineScenario({
   setup: async (ctx) => {
     ctx.exchange.injectFault({ exchange: 'binance', operation: 'placeStopLoss', fault: { kind: 'stop-loss-rejected' } });
   },
-  actors: (env) => [signalActor('signal', { symbol: 'XRPUSDT', exchange: 'binance' }, env), syncActor('sync', 'binance', ['XRPUSDT@binance'], env)],
+  actors: (env) => [signalActor('signal', { symbol: 'XRPUSDT', exchange: 'binance' }, env), syncActor('sync', 'binance', env)],
   expect: { default: 'violates' },
 });

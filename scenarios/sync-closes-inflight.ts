@@ -8,7 +8,7 @@ export const syncClosesInflight = defineScenario({
   name: 'sync-closes-inflight',
   title: 'Sync closing a row whose entry is still in flight',
   plan: 'PositionSynchronizer close pass (not covered by the plan)',
-  actors: (env) => [signalActor('signal', { symbol: 'DOGEUSDT', exchange: 'bybit' }, env), syncActor('sync', 'bybit', ['DOGEUSDT@bybit'], env)],
+  actors: (env) => [signalActor('signal', { symbol: 'DOGEUSDT', exchange: 'bybit' }, env), syncActor('sync', 'bybit', env)],
   invariants: ['exposure-matches', 'active-has-stop-loss', 'valid-transitions', 'no-stuck-intermediate'],
   expect: { default: 'violates' },
 });

@@ -7,7 +7,7 @@ import { RESET_SQL } from '../db/index.ts';
 import { connectMockExchange, MockExchange } from '../exchange/index.ts';
 import { runInTransaction, type Clock, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../bot/index.ts';
 import { CellHarness, PRICES } from '../run/index.ts';
-import type { Strategy } from '../sched/index.ts';
+import type { RawSqlClient, Strategy } from '../sched/index.ts';
 import { round, type BenchCell } from './bench-throughput.ts';
 import { cpuSince, sampleCpu, type CpuSample } from './process-cpu.ts';
 
@@ -57,6 +57,11 @@ class RecordingSqlClient implements SqlClient {
 const noWait: Clock = { now: () => 0, sleep: async () => undefined };
 
 /** Runs every actor of the cell's scenario to its end, in order, on one connection; their statements. */
+/** The plan's actors speak through `sql` only; the floor records nothing else. */
+const NO_RAW_SQL: RawSqlClient = {
+  queryRaw: () => Promise.reject(new Error('the SQL floor records statements sent through sql, not raw queries')),
+};
+
 async function recordStatements(cell: BenchCell, client: pg.Client): Promise<Statement[]> {
   const env = { policy: cell.layerSet.policy, layerSet: cell.layerSet };
   const mock = new MockExchange({ prices: PRICES, clock: noWait });
@@ -65,7 +70,7 @@ async function recordStatements(cell: BenchCell, client: pg.Client): Promise<Sta
   await cell.scenario.setup?.({ ...env, exchange: mock, sql: (text, values) => client.query(text, values ? [...values] : undefined) });
   const sql = new RecordingSqlClient(client);
   for (const [actor, spec] of cell.scenario.actors(env).entries()) {
-    await spec.run({ actor, sql, clock: noWait, exchange: (name) => exchange.client(name) });
+    await spec.run({ actor, sql, rawSql: NO_RAW_SQL, clock: noWait, exchange: (name) => exchange.client(name) });
   }
   return sql.statements;
 }

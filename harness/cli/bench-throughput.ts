@@ -44,7 +44,7 @@ export async function throughput(
   transport: ExchangeTransport = 'direct',
   onRun?: (done: number) => void,
 ): Promise<Throughput> {
-  const h = await CellHarness.open(cell.dbs, cell.template, undefined, transport);
+  const h = await CellHarness.open(cell.dbs, cell.template, undefined, undefined, transport);
   const env = envOf(cell);
   const actors = cell.scenario.actors(env);
   const names = actors.map((a) => a.name);

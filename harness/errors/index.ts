@@ -1,3 +1,3 @@
 // Public face of harness/errors.
-export { HarnessError, INPUT_ERROR_CODES, unknownName } from './harness-error.ts';
+export { HarnessError, INFRASTRUCTURE_ERROR_CODES, INPUT_ERROR_CODES, unknownName } from './harness-error.ts';
 export type { HarnessErrorCode } from './harness-error.ts';

@@ -30,8 +30,12 @@ export function layerNames(): string[] {
 
 /** Parses `a+b+c` (or a named set) into a LayerSet; E_UNKNOWN_LAYER / E_LAYER_CONFLICT on bad input. */
 export function resolveLayerSet(spec: string): LayerSet {
-  const parts = spec.split('+').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new HarnessError('E_UNKNOWN_LAYER', `empty layer set '${spec}'; valid layers: ${layerNames().join(', ')}`);
+  const parts = spec.split('+').map((s) => s.trim());
+  if (parts.every((p) => p === '')) throw new HarnessError('E_UNKNOWN_LAYER', `empty layer set '${spec}'; valid layers: ${layerNames().join(', ')}`);
+  // `baseline+` or `a++b` is a typo, not a smaller set: refuse it rather than guess.
+  if (parts.includes('')) {
+    throw new HarnessError('E_UNKNOWN_LAYER', `layer set '${spec}' has an empty member; join layers with single '+', e.g. check-open-statuses+open-status-index; valid layers and sets: ${layerNames().join(', ')}`);
+  }
   const ids: LayerId[] = [];
   for (const p of parts) {
     if (p in NAMED_SETS) ids.push(...NAMED_SETS[p as keyof typeof NAMED_SETS].layers);

@@ -41,7 +41,7 @@ export interface PropertyOptions {
 export async function runProperty(o: PropertyOptions): Promise<PropertyResult> {
   const dbs = await HarnessDatabases.open(o.server);
   const template = await dbs.createTemplate(o.layerSet.id, o.layerSet.sqlFiles);
-  const harness = await CellHarness.open(dbs, template, undefined, o.exchange);
+  const harness = await CellHarness.open(dbs, template, undefined, undefined, o.exchange);
   const env = { policy: o.layerSet.policy, layerSet: o.layerSet };
   let last: PropertyCounterexample | null = null;
   let n = 0;
@@ -107,7 +107,7 @@ async function searchExhaustively(harness: CellHarness, env: ScenarioEnv, layers
   while (strategy.beginRun()) {
     await harness.prepare(scenario, env);
     const run = await harness.scheduler.run(actors, strategy);
-    strategy.endRun();
+    strategy.endRun(run.schedule.choices.length);
     if (run.outcome === 'abandoned') continue;
     const { violations } = await harness.check(scenario, run, actors.map((a) => a.name));
     if (violations.length > 0) {

@@ -106,7 +106,7 @@ export function workloadScenario(flows: readonly Flow[]): Scenario {
       flows.map((f, i) => {
         if (f.kind === 'signal') return signalActor(`signal-${i}`, { symbol: sym(f.symbol), exchange: ex(f.exchange) }, env);
         if (f.kind === 'close') return closeActor(`close-${i}`, sym(f.symbol), ex(f.exchange), env);
-        return syncActor(`sync-${i}`, ex(f.exchange), PROP_SYMBOLS.map((s) => `${s}@${ex(f.exchange)}`), env);
+        return syncActor(`sync-${i}`, ex(f.exchange), env);
       }),
     invariants: PROPERTY_INVARIANTS,
     expect: { default: 'holds', baseline: 'violates' },

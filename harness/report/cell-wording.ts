@@ -1,6 +1,6 @@
 // The phrases all renderers use for a cell's figures (coverage, PCT bound, effectiveness,
 // durations), so the Markdown, JUnit and HTML reports say the same thing the same way.
-import type { CellResult, Counterexample, Measured } from '../run/index.ts';
+import type { CellResult, Counterexample, Verdict } from '../run/index.ts';
 import type { ActorOutcome, StrategyStats } from '../sched/index.ts';
 
 type PctBound = NonNullable<StrategyStats['pctBound']>;
@@ -31,9 +31,9 @@ export function pctParamsText(bound: PctBound): string {
   return `n=${bound.n}, k=${bound.k}, d=${bound.d}`;
 }
 
-/** True when the cell's figure covers every interleaving rather than a sample. */
+/** True only for the `proven` verdict: a finished, unbounded exhaustive search. */
 export function isProven(cell: CellResult): boolean {
-  return cell.coverage.kind === 'exhaustive' && cell.coverage.complete;
+  return cell.verdict === 'proven';
 }
 
 /** How far a cell's schedules reach: `all 924 interleavings`, `500 sampled (pct bound p ≥ 0.021)`. */
@@ -43,7 +43,8 @@ export function coverageText(cell: CellResult): string {
   const { coverage } = cell;
   if (coverage.kind === 'exhaustive') {
     const bound = coverage.preemptionBound === undefined ? '' : ` with ≤ ${coverage.preemptionBound} preemptions`;
-    return coverage.complete ? `all ${plural(n, 'interleaving')}${bound}` : `${plural(n, 'interleaving')}${bound} (exhaustive, budget reached before the end)`;
+    if (!coverage.complete) return `${plural(n, 'interleaving')}${bound} (exhaustive, budget reached before the end)`;
+    return bound ? `${plural(n, 'interleaving')}${bound} (bounded, not a proof)` : `all ${plural(n, 'interleaving')}`;
   }
   if (coverage.kind === 'replay') return `${plural(n, 'replayed schedule')}`;
   const bound = coverage.stats.pctBound;
@@ -60,9 +61,9 @@ export function planClaimText(claimed: number | null): string {
   return claimed === null ? 'plan: no figure' : `plan: ${claimed} %`;
 }
 
-/** `holds` / `VIOLATED`: the verdict word of the Markdown and JUnit reports. */
-export function verdictText(measured: Measured): string {
-  return measured === 'holds' ? 'holds' : 'VIOLATED';
+/** `proven` / `VIOLATED` / `inconclusive`: the verdict word every report uses. */
+export function verdictText(verdict: Verdict): string {
+  return verdict === 'violated' ? 'VIOLATED' : verdict;
 }
 
 /** Invariant ids a cell's violating schedules broke, in the model's order. */

@@ -64,6 +64,10 @@ td.cell.disagree { outline: 3px dashed #d4a000; outline-offset: -3px; }
 .holds .verdict { background: var(--holds); }
 .violates .verdict { background: var(--violates); }
 .error .verdict { background: #6e5494; }
+td.cell.inconclusive { background: #fdf6e3; border-color: #ecd9a0; }
+.inconclusive .eff { color: #8a6d00; }
+.inconclusive .verdict { background: #a07e00; }
+.cov.inconclusive::before { content: "? "; color: #a07e00; font-weight: 700; }
 .ratio { font-variant-numeric: tabular-nums; font-weight: 600; margin-top: 2px; }
 .cov { color: var(--muted); font-size: 12.5px; }
 .cov.proven::before { content: "\\2714\\FE0E  "; color: var(--holds); }

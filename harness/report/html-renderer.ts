@@ -18,6 +18,7 @@ import {
   pctParamsText,
   planClaimText,
   plural,
+  verdictText,
 } from './cell-wording.ts';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.ts';
 import { renderSwimlane } from './html-swimlane.ts';
@@ -121,25 +122,27 @@ function layerHeader(set: LayerInfo): string {
 
 function matrixCell(cell: CellResult | undefined): string {
   if (!cell) return '<td class="cell empty">not run</td>';
-  const data = `data-scenario="${attr(cell.scenario)}" data-layers="${attr(cell.layers)}" data-measured="${attr(cell.measured)}" data-expectation="${attr(cell.expectation)}"`;
+  const data = `data-scenario="${attr(cell.scenario)}" data-layers="${attr(cell.layers)}" data-measured="${attr(cell.measured)}" data-verdict="${attr(cell.verdict)}" data-expectation="${attr(cell.expectation)}"`;
   if (cell.error !== undefined) {
     return `<td class="cell error${cell.agrees ? '' : ' disagree'}" ${data} title="${attr(cell.error)}"><div class="cell-top"><span class="eff">—</span><span class="verdict">error</span></div><div class="cov">could not run: ${text(cell.error)}</div>${expectationLine(cell)}</td>`;
   }
-  const classes = ['cell', cell.measured, ...(cell.agrees ? [] : ['disagree'])].join(' ');
+  const classes = ['cell', cell.measured, cell.verdict, ...(cell.agrees ? [] : ['disagree'])].join(' ');
   const bound = cell.coverage.stats.pctBound;
   const coverage = isProven(cell)
-    ? `<div class="cov proven">proven over all ${plural(cell.schedules, 'interleaving')}${cell.coverage.preemptionBound === undefined ? '' : ` with ≤ ${cell.coverage.preemptionBound} preemptions`}</div>`
-    : cell.coverage.kind === 'exhaustive'
-      ? `<div class="cov">exhaustive, incomplete: ${plural(cell.schedules, 'interleaving')}</div>`
+    ? `<div class="cov proven">proven over all ${plural(cell.schedules, 'interleaving')}</div>`
+    : cell.verdict === 'inconclusive'
+      ? `<div class="cov inconclusive">inconclusive: ${text(cell.verdictReason)}</div>`
+      : cell.coverage.kind === 'exhaustive'
+      ? `<div class="cov">${cell.coverage.complete ? `all ${plural(cell.schedules, 'interleaving')} searched` : `exhaustive, incomplete: ${plural(cell.schedules, 'interleaving')}`}</div>`
       : cell.coverage.kind === 'replay'
         ? `<div class="cov">replay: ${plural(cell.schedules, 'run')}</div>`
         : `<div class="cov">sampled: ${plural(cell.schedules, 'run')} (${text(cell.coverage.stats.strategy)})</div>`;
   const boundLine = bound ? `<div class="bound" title="${attr(`PCT: ${pctParamsText(bound)}`)}">PCT bound ${text(pctBoundText(bound))} per run</div>` : '';
   const link = cell.counterexample ? `<a class="ce-link" href="#${attr(counterexampleAnchor(cell))}">counterexample ↓</a>` : '';
-  const title = `${cellName(cell)}: ${cell.measured}; ${coverageText(cell)}; outcomes ${outcomesText(cell)}`;
+  const title = `${cellName(cell)}: ${cell.verdict}; ${coverageText(cell)}; outcomes ${outcomesText(cell)}`;
   return (
     `<td class="${classes}" ${data} title="${attr(title)}">` +
-    `<div class="cell-top"><span class="eff">${text(effectivenessText(cell.measuredEffectiveness))}</span><span class="verdict">${text(cell.measured)}</span></div>` +
+    `<div class="cell-top"><span class="eff">${text(effectivenessText(cell.measuredEffectiveness))}</span><span class="verdict">${text(verdictText(cell.verdict))}</span></div>` +
     `<div class="ratio">${countText(cell.violating)} / ${countText(cell.schedules)} violating</div>` +
     coverage +
     boundLine +

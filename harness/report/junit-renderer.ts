@@ -11,6 +11,7 @@ import {
   pctBoundText,
   pctParamsText,
   planClaimText,
+  verdictText,
 } from './cell-wording.ts';
 import { escapeAttr, escapeText } from './markup-escape.ts';
 import { resultGrid } from './result-grid.ts';
@@ -66,17 +67,18 @@ function isError(cell: CellResult): boolean {
 }
 
 function isFailure(cell: CellResult): boolean {
-  return !isError(cell) && cell.measured !== cell.expectation;
+  return !isError(cell) && !cell.agrees;
 }
 
 function failureMessage(cell: CellResult): string {
-  const head = `expected ${cell.expectation}, measured ${cell.measured}`;
+  const head = `expected ${cell.expectation}, verdict ${verdictText(cell.verdict)}`;
+  if (cell.verdict === 'inconclusive') return `${head}: ${cell.verdictReason}`;
   if (cell.measured === 'holds') return `${head}: no violation in ${coverageText(cell)}`;
   return `${head}: ${brokenInvariants(cell).join(', ')} (${countText(cell.violating)} of ${countText(cell.schedules)} schedules)`;
 }
 
 function failureBody(cell: CellResult): string {
-  const lines = [`${cellName(cell)}: expected ${cell.expectation}, measured ${cell.measured}`, `schedules: ${coverageText(cell)}; violating: ${countText(cell.violating)}`];
+  const lines = [`${cellName(cell)}: expected ${cell.expectation}, verdict ${verdictText(cell.verdict)} (${cell.verdictReason})`, `schedules: ${coverageText(cell)}; violating: ${countText(cell.violating)}`];
   const broken = Object.entries(cell.violationsByInvariant);
   if (broken.length > 0) lines.push(`violated invariants: ${broken.map(([id, n]) => `${id} (${countText(n)})`).join(', ')}`);
   const ce = cell.counterexample;
@@ -94,7 +96,7 @@ function errorBody(cell: CellResult): string {
 function systemOut(cell: CellResult): string {
   const stats = cell.coverage.stats;
   const lines = [
-    `expectation: ${cell.expectation}; measured: ${cell.measured}`,
+    `expectation: ${cell.expectation}; verdict: ${verdictText(cell.verdict)} (${cell.verdictReason})`,
     `schedules: ${coverageText(cell)}; violating: ${countText(cell.violating)}`,
     `measured effectiveness: ${effectivenessText(cell.measuredEffectiveness)} (${planClaimText(cell.claimedEffectiveness)})`,
     `coverage: ${cell.coverage.kind}${cell.coverage.complete ? ', complete' : ''}; strategy ${stats.strategy}, ${countText(stats.runs)} runs` +

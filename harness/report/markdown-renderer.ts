@@ -73,7 +73,11 @@ export function renderMarkdown(result: RunResult): string {
 function matrixCell(cell: CellResult): string {
   if (cell.error !== undefined) return `**ERROR** ${text(truncate(cell.error, 80))}`;
   const verdict =
-    cell.measured === 'holds' ? 'holds' : `**${verdictText(cell.measured)}** (${brokenInvariants(cell).map((x) => text(x)).join(', ')})`;
+    cell.verdict === 'proven'
+      ? 'proven'
+      : cell.verdict === 'inconclusive'
+        ? `**inconclusive** (${text(cell.verdictReason)})`
+        : `**${verdictText(cell.verdict)}** (${brokenInvariants(cell).map((x) => text(x)).join(', ')})`;
   const parts = [
     verdict,
     `${countText(cell.violating)}/${countText(cell.schedules)} violating`,
@@ -85,8 +89,9 @@ function matrixCell(cell: CellResult): string {
 }
 
 function disagreementLine(cell: CellResult): string {
-  const where = `${inline(cellName(cell))}: expected **${cell.expectation}**, measured **${cell.measured}**`;
+  const where = `${inline(cellName(cell))}: expected **${cell.expectation}**, verdict **${verdictText(cell.verdict)}**`;
   if (cell.error !== undefined) return `${where} (the cell could not run: ${text(cell.error)})`;
+  if (cell.verdict === 'inconclusive') return `${where}: ${text(cell.verdictReason)}.`;
   if (cell.measured === 'holds') return `${where}: no violation in ${coverageText(cell)}.`;
   return `${where}: ${countText(cell.violating)} of ${plural(cell.schedules, 'schedule')} violate ${brokenInvariants(cell).map(inline).join(', ')} (${coverageText(cell)}); counterexample below.`;
 }
@@ -96,7 +101,7 @@ function counterexampleSection(cell: CellResult, ce: Counterexample): string[] {
   out.push(`## Counterexample: ${text(cellName(cell))}`, '');
   out.push(
     `Outcome ${inline(ce.outcome)}, found at run ${countText(ce.foundAtRun + 1)} of ${countText(cell.schedules)}; schedule ${inline(ce.schedule)}. ` +
-      `Expected ${cell.expectation}, measured ${cell.measured}. Outcomes over the cell: ${outcomesText(cell)}.`,
+      `Expected ${cell.expectation}, verdict ${verdictText(cell.verdict)}. Outcomes over the cell: ${outcomesText(cell)}.`,
     '',
   );
   out.push('**Violations**', '');

@@ -26,6 +26,7 @@ export function mergeRunResults(parts: readonly RunResult[]): RunResult {
   const startedAt = parts.map((p) => p.startedAt).sort()[0] ?? first.startedAt;
   const finishedAt = parts.map((p) => p.finishedAt).sort().at(-1) ?? first.finishedAt;
   const { shard: _shard, ...options } = first.options;
+  const failure = parts.find((p) => p.failure)?.failure;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     startedAt,
@@ -40,6 +41,7 @@ export function mergeRunResults(parts: readonly RunResult[]): RunResult {
       disagreements: cells.filter((c) => !c.agrees).length,
       elapsedMs: Date.parse(finishedAt) - Date.parse(startedAt),
     },
+    ...(failure ? { failure } : {}),
   };
 }
 

@@ -1,19 +1,43 @@
-// Scenarios × layer sets × one strategy → one RunResult. Each layer set gets a template
-// database once; cells run in parallel (--workers), each on its own clone.
-import pLimit from 'p-limit';
-import { HarnessDatabases, type HarnessDatabase, type StartedPostgres } from '../db/index.ts';
+// Scenarios × layer sets × one strategy → one RunResult. Each layer set gets a template database
+// once; the cells go into one shared queue (longest expected first) that `workers` lanes take
+// from, in this process or in worker processes. Whatever fails, the result holds every cell that
+// finished and marks the others: a dead worker's cell goes back to the queue, a lost server
+// stops the run with what it has.
+import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import type { ExchangeTransport } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
-import { runCell, type CellOptions } from './cell-runner.ts';
-import { RESULT_SCHEMA_VERSION, type CellResult, type RunResult } from './result-model.ts';
+import { MAX_FAULT_RETRIES, failedCell, runCell, type CellOptions } from './cell-runner.ts';
+import { CellQueue, expectedCost, type CellHistory, type QueuedCell } from './cell-queue.ts';
+import { RESULT_SCHEMA_VERSION, type CellResult, type RunFailure, type RunResult } from './result-model.ts';
 import type { StrategyName, StrategyOptions } from './strategy-registry.ts';
 
 export type ProgressEvent =
   | { readonly kind: 'cell-start'; readonly scenario: string; readonly layers: string; readonly index: number; readonly total: number }
   | { readonly kind: 'cell-progress'; readonly scenario: string; readonly layers: string; readonly runs: number; readonly violating: number }
-  | { readonly kind: 'cell-done'; readonly cell: CellResult; readonly index: number; readonly total: number };
+  | { readonly kind: 'cell-done'; readonly cell: CellResult; readonly index: number; readonly total: number }
+  /** A worker died (its cell went back to the queue, or was given up): one line for the log. */
+  | { readonly kind: 'worker-lost'; readonly message: string };
+
+/** One cell as a lane receives it. */
+export interface CellWork {
+  readonly scenario: Scenario;
+  readonly layerSet: LayerSet;
+  readonly template: HarnessDatabase;
+}
+
+/** Where cells run, one at a time: this process, or a worker process. */
+export interface CellLane {
+  /** The worker process's pid, if the lane is one: its databases are dropped if it dies. */
+  readonly pid?: number;
+  /** Runs one cell; rejects with E_WORKER_DIED when the lane's worker died under it. */
+  run(work: CellWork, onRun: (runs: number, violating: number) => void): Promise<CellResult>;
+  close(): Promise<void>;
+}
+
+/** Starts lane number `lane` (0-based); called again to replace a lane whose worker died. */
+export type LaneFactory = (lane: number) => Promise<CellLane>;
 
 export interface MatrixOptions {
   readonly scenarios: readonly Scenario[];
@@ -23,49 +47,123 @@ export interface MatrixOptions {
   readonly workers: number;
   readonly server: StartedPostgres;
   readonly hangTimeoutMs?: number;
+  readonly reconnectTimeoutMs?: number;
   /** How actors reach the mock exchange (see CellOptions.exchange). */
   readonly exchange?: ExchangeTransport;
   /** Run only cells whose index ≡ k−1 (mod n), for `--shard k/n`. */
   readonly shard?: { readonly k: number; readonly n: number };
+  /** Elapsed ms per cell of an earlier run: the queue runs the longest first. */
+  readonly history?: CellHistory;
+  /** Where cells run (default: lanes in this process, all on one event loop). */
+  readonly lanes?: LaneFactory;
   readonly onProgress?: (e: ProgressEvent) => void;
 }
+
+/** A lane that fails to start this many times in a row gives up (its cells go to the others). */
+const LANE_START_ATTEMPTS = 3;
 
 export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
   const startedAt = new Date();
   const dbs = await HarnessDatabases.open(o.server);
+  if (o.reconnectTimeoutMs) dbs.reconnectTimeoutMs = o.reconnectTimeoutMs;
+  const cellOptions: Omit<CellOptions, 'onRun'> = {
+    strategy: o.strategy,
+    strategyOptions: o.strategyOptions,
+    ...(o.hangTimeoutMs ? { hangTimeoutMs: o.hangTimeoutMs } : {}),
+    ...(o.reconnectTimeoutMs ? { reconnectTimeoutMs: o.reconnectTimeoutMs } : {}),
+    ...(o.exchange ? { exchange: o.exchange } : {}),
+  };
+  const lanes: LaneFactory = o.lanes ?? (async () => ({ run: (work, onRun) => runCell(dbs, work, { ...cellOptions, onRun }), close: async () => undefined }));
   try {
     const templates = new Map<string, HarnessDatabase | HarnessError>();
     for (const set of o.layerSets) {
-      try {
-        templates.set(set.id, await dbs.createTemplate(set.id, set.sqlFiles));
-      } catch (e) {
-        if (!(e instanceof HarnessError) || e.code !== 'E_MIGRATION') throw e;
-        templates.set(set.id, e);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          templates.set(set.id, await dbs.createTemplate(set.id, set.sqlFiles));
+          break;
+        } catch (e) {
+          // A connection lost while building it: build another (the broken one is dropped at the end).
+          if (isConnectionFault(e) && attempt < MAX_FAULT_RETRIES) continue;
+          if (!(e instanceof HarnessError) || e.code !== 'E_MIGRATION') throw e;
+          templates.set(set.id, e);
+          break;
+        }
       }
     }
     const all = o.scenarios.flatMap((scenario) => o.layerSets.map((layerSet) => ({ scenario, layerSet })));
-    const tasks = o.shard ? all.filter((_, i) => i % (o.shard as { n: number }).n === (o.shard as { k: number }).k - 1) : all;
-    const limit = pLimit(Math.max(1, o.workers));
-    let done = 0;
-    const cells = await Promise.all(
-      tasks.map((t, index) =>
-        limit(async () => {
-          o.onProgress?.({ kind: 'cell-start', scenario: t.scenario.name, layers: t.layerSet.id, index, total: tasks.length });
-          const template = templates.get(t.layerSet.id);
-          if (!template || template instanceof HarnessError) throw template ?? new Error('no template');
-          const cellOptions: CellOptions = {
-            strategy: o.strategy,
-            strategyOptions: o.strategyOptions,
-            ...(o.hangTimeoutMs ? { hangTimeoutMs: o.hangTimeoutMs } : {}),
-            ...(o.exchange ? { exchange: o.exchange } : {}),
-            onRun: (runs, violating) => o.onProgress?.({ kind: 'cell-progress', scenario: t.scenario.name, layers: t.layerSet.id, runs, violating }),
-          };
-          const cell = await runCell(dbs, { ...t, template }, cellOptions);
-          o.onProgress?.({ kind: 'cell-done', cell, index: done++, total: tasks.length });
-          return cell;
-        }),
-      ),
-    );
+    const mine = all.map((t, index) => ({ ...t, index })).filter((_, i) => !o.shard || i % o.shard.n === o.shard.k - 1);
+    const queue = new CellQueue(mine.map((t) => ({ ...t, cost: expectedCost(t.scenario, t.layerSet, o.history) })));
+    const total = mine.length;
+    const finished = new Map<number, CellResult>();
+    let failure: RunFailure | undefined;
+    const finish = (q: QueuedCell, cell: CellResult) => {
+      finished.set(q.index, cell);
+      o.onProgress?.({ kind: 'cell-done', cell, index: finished.size - 1, total });
+    };
+
+    const lane = async (k: number): Promise<void> => {
+      let current: CellLane | null = null;
+      let startFailures = 0;
+      try {
+        for (;;) {
+          if (failure?.stopsRun) return;
+          const q = queue.take();
+          if (!q) return;
+          const template = templates.get(q.layerSet.id);
+          if (!template || template instanceof HarnessError) {
+            finish(q, failedCell({ scenario: q.scenario, layerSet: q.layerSet }, (template ?? new Error('no template')).message));
+            continue;
+          }
+          if (!current) {
+            try {
+              current = await lanes(k);
+              startFailures = 0;
+            } catch (e) {
+              queue.putBack(q);
+              if (++startFailures < LANE_START_ATTEMPTS) continue;
+              failure ??= { code: codeOf(e), message: `worker ${k + 1} could not start ${LANE_START_ATTEMPTS} times: ${(e as Error).message}`, stopsRun: false };
+              return;
+            }
+          }
+          o.onProgress?.({ kind: 'cell-start', scenario: q.scenario.name, layers: q.layerSet.id, index: q.index, total });
+          const onRun = (runs: number, violating: number) => o.onProgress?.({ kind: 'cell-progress', scenario: q.scenario.name, layers: q.layerSet.id, runs, violating });
+          try {
+            finish(q, await current.run({ scenario: q.scenario, layerSet: q.layerSet, template }, onRun));
+          } catch (e) {
+            if (e instanceof HarnessError && e.code === 'E_WORKER_DIED') {
+              if (current.pid) await dbs.dropCreatedBy(current.pid).catch(() => undefined);
+              current = null;
+              q.deaths++;
+              if (q.deaths < 2) {
+                o.onProgress?.({ kind: 'worker-lost', message: `${e.message}; the cell goes back to the queue` });
+                queue.putBack(q);
+              } else {
+                o.onProgress?.({ kind: 'worker-lost', message: `${e.message}; a second worker died on this cell, so it is not run again` });
+                finish(q, incompleteCell(q, 'not-run', `not run: ${e.message} (twice)`));
+              }
+              continue;
+            }
+            if (e instanceof HarnessError && e.code === 'E_DB_UNREACHABLE') {
+              // The server is gone: the other lanes stop after their cell, and the rest is not run.
+              failure ??= { code: e.code, message: e.message, stopsRun: true };
+              finish(q, incompleteCell(q, 'fault', `${e.code}: ${e.message}`));
+              return;
+            }
+            const err = e instanceof Error ? e : new Error(String(e));
+            failure ??= { code: e instanceof HarnessError ? e.code : 'E_INTERNAL', message: err.message, ...(err.stack ? { stack: err.stack } : {}), stopsRun: false };
+            finish(q, incompleteCell(q, 'fault', e instanceof HarnessError ? `${e.code}: ${e.message}` : `internal error: ${err.message}`));
+          }
+        }
+      } finally {
+        await current?.close();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.workers, total)) }, (_, k) => lane(k)));
+    const why = failure ? `${failure.code}: ${failure.message}` : 'the run stopped first';
+    for (const q of [...queue.drain(), ...mine.filter((t) => !finished.has(t.index)).map((t) => ({ ...t, cost: 0, deaths: 0 }))]) {
+      if (!finished.has(q.index)) finished.set(q.index, incompleteCell(q, 'not-run', `not run: ${why}`));
+    }
+    const cells = mine.map((t) => finished.get(t.index) as CellResult);
     const finishedAt = new Date();
     return {
       schemaVersion: RESULT_SCHEMA_VERSION,
@@ -93,8 +191,18 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
         disagreements: cells.filter((c) => !c.agrees).length,
         elapsedMs: finishedAt.getTime() - startedAt.getTime(),
       },
+      ...(failure ? { failure: { code: failure.code, message: failure.message, ...(failure.stack ? { stack: failure.stack } : {}) } } : {}),
     };
   } finally {
     await dbs.close();
   }
+}
+
+function codeOf(e: unknown): string {
+  return e instanceof HarnessError ? e.code : 'E_INTERNAL';
+}
+
+/** A cell that did not finish: no figures, never agreeing with an expectation. */
+function incompleteCell(q: Pick<QueuedCell, 'scenario' | 'layerSet'>, incomplete: 'fault' | 'not-run', error: string): CellResult {
+  return { ...failedCell({ scenario: q.scenario, layerSet: q.layerSet }, error), agrees: false, incomplete };
 }

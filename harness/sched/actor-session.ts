@@ -1,32 +1,67 @@
-// One actor's PostgreSQL session (as in the isolation tester: one connection per actor),
-// reused across runs; it tracks whether a transaction is open so a run can be cleaned up.
+// One actor's PostgreSQL session (as in the isolation tester: one connection per actor), reused
+// across runs. Before each run it is made clean from what the server itself reports (the
+// transaction status of its last ReadyForQuery), not from the words of the statements sent.
 import pg from 'pg';
+import { isConnectionFault } from '../db/index.ts';
+import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
 
 export class ActorSession {
   /** Backend pid, to match pg_blocking_pids answers. */
   pid = 0;
-  inTransaction = false;
   /** A statement is on the wire. */
   busy = false;
-  /** Left in an unknown state (a statement never returned): replace before reuse. */
+  /** Left in an unknown state (a statement never returned, the connection died): replace before reuse. */
   tainted = false;
+  /**
+   * How soon PostgreSQL looks for a lock cycle when this session's next statement waits. The
+   * engine asks for `short` when another actor already waits: the session that closes a cycle
+   * then finds it first and is always the victim, whatever the machine's load (with one timeout
+   * for all, the victim depends on which check fires before the cycle is complete).
+   */
+  deadlockCheck: 'short' | 'long' = 'long';
+  private appliedDeadlockCheck: 'short' | 'long' | 'unknown' = 'unknown';
+  private superuser = false;
+  /** The error that killed the connection, if it died. */
+  lostWith: unknown = null;
   private client: pg.Client | null = null;
+  /** Hears notices while a raw query is out; notifications wait for the next raw query's end. */
+  private noticeListener: ((n: RawNotice) => void) | null = null;
+  private notifications: RawNotification[] = [];
 
-  constructor(private readonly url: string) {}
+  /** `applicationName` shows in pg_stat_activity (`prh-actor-<i>`): who is who on the server. */
+  constructor(
+    private readonly url: string,
+    private readonly applicationName = 'prh-actor',
+  ) {}
 
   async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName });
     // A backend terminated under us must not crash the process; the next query reports it.
-    client.on('error', () => {
+    client.on('error', (e) => {
       this.tainted = true;
+      this.lostWith ??= e;
     });
-    await client.connect();
-    const r = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    client.on('notice', (m) => this.noticeListener?.({ severity: m.severity ?? 'NOTICE', message: m.message ?? '', ...(m.detail ? { detail: m.detail } : {}), ...(m.hint ? { hint: m.hint } : {}) }));
+    client.on('notification', (m) => this.notifications.push({ channel: m.channel, payload: m.payload ?? '', processId: m.processId }));
+    await client.connect().catch(async (e: unknown) => {
+      await client.end().catch(() => undefined);
+      throw e;
+    });
+    const r = await client.query<{ pid: number; su: boolean }>("SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su");
     this.pid = r.rows[0]?.pid ?? 0;
+    // deadlock_timeout is a superuser setting; elsewhere the server's own value applies.
+    this.superuser = r.rows[0]?.su === true;
+    this.appliedDeadlockCheck = 'unknown';
     this.client = client;
-    this.inTransaction = false;
     this.busy = false;
     this.tainted = false;
+    this.lostWith = null;
+  }
+
+  /** True while the server says a transaction is open or failed on this session. */
+  get inTransaction(): boolean {
+    const status = this.client?.getTransactionStatus();
+    return status === 'T' || status === 'E';
   }
 
   /**
@@ -43,33 +78,72 @@ export class ActorSession {
     if (!this.client) throw new Error('session not connected');
     const verb = text.trimStart().slice(0, 8).toUpperCase();
     this.busy = true;
+    this.applyDeadlockCheck();
+    // A SET inside a transaction is undone by its rollback: after any error or transaction end, set it again.
+    if (verb.startsWith('COMMIT') || verb.startsWith('ROLLBACK') || verb.startsWith('END') || verb.startsWith('ABORT')) this.appliedDeadlockCheck = 'unknown';
     const p = this.client.query(text, values ? [...values] : undefined);
     return p.then(
       (r) => {
         this.busy = false;
-        if (verb.startsWith('BEGIN')) this.inTransaction = true;
-        else if (verb.startsWith('COMMIT') || verb.startsWith('ROLLBACK')) this.inTransaction = false;
         return r;
       },
-      (e: unknown) => {
+      async (e: unknown) => {
+        // PostgreSQL reports an error before it aborts the transaction and releases its locks;
+        // until it is ready again, another session may still look blocked by this one. An empty
+        // query is answered only after that, and changes nothing.
+        await this.client?.query('').catch(() => undefined);
         this.busy = false;
-        if (verb.startsWith('COMMIT') || verb.startsWith('ROLLBACK')) this.inTransaction = false;
+        this.appliedDeadlockCheck = 'unknown';
+        // The socket's own 'error' event may come later than this rejection: mark it now.
+        if (isConnectionFault(e)) {
+          this.tainted = true;
+          this.lostWith ??= e;
+        }
         throw e;
       },
     );
   }
 
-  /** After a run: roll back what the actor left open, or replace a session left mid-statement. */
+  private applyDeadlockCheck(): void {
+    if (!this.client || !this.superuser || this.appliedDeadlockCheck === this.deadlockCheck) return;
+    // Queued before the statement on the same connection, so it applies to it; no extra wait.
+    this.client.query(`SET deadlock_timeout = '${DEADLOCK_CHECK_MS[this.deadlockCheck]}ms'`).catch(() => undefined);
+    this.appliedDeadlockCheck = this.deadlockCheck;
+  }
+
+  /**
+   * Sends `text` as one simple query and resolves with every result, the error if one ended it,
+   * and the notifications received by then; `sent` runs once it is on the wire.
+   */
+  async sendRaw(text: string, onNotice: ((n: RawNotice) => void) | undefined, sent: () => void): Promise<RawQueryResult> {
+    if (!this.client) throw new Error('session not connected');
+    const q = new RawQuery(text);
+    this.busy = true;
+    this.applyDeadlockCheck();
+    // Several statements may begin or end transactions, and a SET inside one is undone with it.
+    this.appliedDeadlockCheck = 'unknown';
+    this.noticeListener = onNotice ?? null;
+    this.client.query(q);
+    sent();
+    const error = await q.done;
+    this.busy = false;
+    this.noticeListener = null;
+    const notifications = this.notifications;
+    this.notifications = [];
+    return { results: q.results, error, notifications, backendPid: this.pid };
+  }
+
+  /**
+   * After a run: roll back whatever the actor left open (`BEGIN`, `START TRANSACTION`, a failed
+   * transaction), or replace a session left mid-statement or dead.
+   */
   async restore(): Promise<void> {
-    if (this.tainted || this.busy || !this.client) {
+    if (this.tainted || this.busy || !this.client || this.client.getTransactionStatus() === null) {
       await this.close();
       await this.connect();
       return;
     }
-    if (this.inTransaction) {
-      await this.client.query('ROLLBACK');
-      this.inTransaction = false;
-    }
+    if (this.inTransaction) await this.client.query('ROLLBACK');
   }
 
   async close(): Promise<void> {
@@ -78,3 +152,6 @@ export class ActorSession {
     if (c) await c.end().catch(() => undefined);
   }
 }
+
+/** deadlock_timeout per check: short finds a cycle its statement closes; long never races it. */
+const DEADLOCK_CHECK_MS = { short: 100, long: 2000 } as const;

@@ -3,18 +3,24 @@
 // (asked of PostgreSQL, as the isolation tester does) or done; ask the strategy; release; repeat.
 import pg from 'pg';
 import type { Clock, ExchangeClient, SqlClient } from '../bot/index.ts';
+import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { ActorSession } from './actor-session.ts';
 import { GatedExchangeClient } from './gated-exchange-client.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
+import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
-import { ABANDON, type ActorView, type StepKind, type Strategy } from './strategy.ts';
+import { loadSqlCatalog, type SqlCatalog } from './sql-catalog.ts';
+import { loadSqlParser, SqlFootprinter } from './sql-footprint.ts';
+import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 
 /** What an actor's code gets: the bot's ports, scheduled. */
 export interface ActorPorts {
   readonly actor: number;
   readonly sql: SqlClient;
+  /** The same session, answering with every result as text (isolation specs need the exact answer). */
+  readonly rawSql: RawSqlClient;
   readonly clock: Clock;
   exchange(name: string): ExchangeClient;
 }
@@ -22,10 +28,10 @@ export interface ActorPorts {
 export interface ActorSpec {
   readonly name: string;
   /**
-   * Resource keys the actor's SQL touches (e.g. `APTUSDT@binance`), for partial-order reduction.
-   * Omit when unknown: every SQL step then counts as touching everything.
+   * SQLSTATEs (`40001`) or classes (`40`) the actor may end with, e.g. a transaction that may be
+   * aborted by a serialization failure or as a deadlock victim: checks count it `aborted`, not wrong.
    */
-  readonly keys?: readonly string[];
+  readonly allowedErrors?: readonly string[];
   run(ports: ActorPorts): Promise<unknown>;
 }
 
@@ -37,6 +43,17 @@ export interface EngineOptions {
   readonly hangTimeoutMs?: number;
   /** Steps after which a run ends as `step-limit` (default 5000). */
   readonly maxSteps?: number;
+  /** How long to wait for the server to take connections again after a session died (default 30 s). */
+  readonly reconnectTimeoutMs?: number;
+}
+
+/** The session whose connection died in a `connection-lost` run, and how. */
+export interface SessionFault {
+  /** `actor 1 (sync)` or `observer`. */
+  readonly session: string;
+  /** SQLSTATE or errno, when the error had one. */
+  readonly code: string | null;
+  readonly message: string;
 }
 
 export interface ScheduleRun {
@@ -48,6 +65,8 @@ export interface ScheduleRun {
   readonly virtualTime: number;
   /** Steps that waited on another actor's lock. */
   readonly blockedSteps: number;
+  /** Set when the outcome is `connection-lost`. */
+  readonly fault?: SessionFault;
 }
 
 export interface RealtimeOptions {
@@ -99,6 +118,9 @@ interface ActorRt {
 export class Scheduler {
   private readonly sessions: ActorSession[] = [];
   private observerClient: pg.Client | null = null;
+  private catalog: SqlCatalog | null = null;
+  /** Per session (by backend pid): its footprint tracker, which follows the session's transaction. */
+  private readonly footprinters = new Map<ActorSession, { pid: number; footprinter: SqlFootprinter }>();
   private actors: ActorRt[] = [];
   private epoch = 0;
   private controlled = true;
@@ -114,6 +136,13 @@ export class Scheduler {
   private progress = 0;
   private readonly hangTimeoutMs: number;
   private readonly maxSteps: number;
+  /** The first session fault of the current run: the run ends as `connection-lost`. */
+  private fault: SessionFault | null = null;
+  /** The observer's connection died (an 'error' event): replace it before its next use. */
+  private observerLost = false;
+  private observerPid = 0;
+  /** What killed the observer's connection (57P01...), when pg told us: more telling than the next query's error. */
+  private observerLostWith: unknown = null;
 
   /** A clock for code that runs inside an actor's exchange step (the mock exchange's latency faults). */
   readonly ambientClock: Clock = {
@@ -147,17 +176,51 @@ export class Scheduler {
 
   static async connect(options: EngineOptions): Promise<Scheduler> {
     const s = new Scheduler(options);
-    const observer = new pg.Client({ connectionString: options.databaseUrl });
-    observer.on('error', () => undefined);
-    await observer.connect();
-    s.observerClient = observer;
+    await s.connectObserver();
     return s;
+  }
+
+  private async connectObserver(): Promise<void> {
+    this.observerClient = await connectWithin('observer session', async () => {
+      const observer = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'prh-observer' });
+      // A terminated backend must not crash the process; the session is replaced before its next use.
+      observer.on('error', (e) => {
+        if (this.observerClient !== observer) return;
+        this.observerLost = true;
+        this.observerLostWith ??= e;
+      });
+      try {
+        await observer.connect();
+        this.observerPid = (await observer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
+      } catch (e) {
+        await observer.end().catch(() => undefined);
+        throw e;
+      }
+      return observer;
+    }, this.options.reconnectTimeoutMs);
+    this.observerLost = false;
+    this.observerLostWith = null;
   }
 
   /** The observer session: blocked-detection, setup, reset and invariant checks run on it. */
   get observer(): pg.Client {
     if (!this.observerClient) throw new Error('scheduler is closed');
     return this.observerClient;
+  }
+
+  /**
+   * Replaces the observer session if its connection died (or `force`), waiting for the server
+   * within the reconnect bound. Callers retry what failed on it.
+   */
+  async reconnectObserver(force = false): Promise<void> {
+    if (!this.observerClient || (!this.observerLost && !force)) return;
+    const old = this.observerClient;
+    const oldPid = this.observerPid;
+    this.observerClient = null;
+    await old.end().catch(() => undefined);
+    await this.connectObserver();
+    // A replaced observer may have been stuck in a statement whose backend lives on: end it.
+    if (force && oldPid) await this.observer.query('SELECT pg_terminate_backend($1)', [oldPid]).catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -188,10 +251,24 @@ export class Scheduler {
 
   private async execute(specs: readonly ActorSpec[], body: () => Promise<RunOutcome>): Promise<ScheduleRun> {
     if (specs.length === 0) throw new HarnessError('E_BAD_ARGUMENT', 'a run needs at least one actor');
+    const keyed = specs.find((s) => 'keys' in s);
+    if (keyed) {
+      // Declared keys once decided which steps commute, and a wrong guess was a silent false proof.
+      throw new HarnessError('E_BAD_ARGUMENT', `actor '${keyed.name}' declares keys: remove them; which steps commute is now derived from the SQL itself`);
+    }
     while (this.sessions.length < specs.length) {
-      const s = new ActorSession(this.options.databaseUrl);
-      await s.connect();
+      const s = new ActorSession(this.options.databaseUrl, `prh-actor-${this.sessions.length}`);
+      await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
       this.sessions.push(s);
+    }
+    // A session that died while idle (between runs) is replaced now rather than failing a step.
+    await this.reconnectObserver();
+    await Promise.all(this.sessions.map((s) => (s.tainted ? this.restoreSession(s) : undefined)));
+    this.fault = null;
+    if (this.controlled && !this.catalog) {
+      // Read once, after the scenario's first setup: footprints resolve names against it.
+      await loadSqlParser();
+      this.catalog = await loadSqlCatalog(this.observer);
     }
     this.epoch++;
     this.time = 0;
@@ -226,6 +303,9 @@ export class Scheduler {
     }
     const actors = this.actors.map((a) => a.outcome ?? { status: 'unfinished' as const, state: a.state });
     if (outcome === 'completed' && actors.some((a) => a.status === 'error' && a.sqlState === '40P01')) outcome = 'deadlock';
+    // Whatever else happened, a run in which a session died says nothing about the code under test.
+    const fault = this.fault;
+    if (fault) outcome = 'connection-lost';
     const result: ScheduleRun = {
       outcome,
       schedule: new Schedule(choices),
@@ -233,6 +313,7 @@ export class Scheduler {
       actors,
       virtualTime: this.time,
       blockedSteps: this.blockedSteps,
+      ...(fault ? { fault } : {}),
     };
     this.actors = [];
     return result;
@@ -241,9 +322,16 @@ export class Scheduler {
   private choices: number[] = [];
 
   private startActor(rt: ActorRt): Promise<void> {
+    const sql = new GatedSqlClient(
+      rt.session,
+      (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
+      (r, e) => this.stepFinished(rt, r, e),
+      () => this.sent(rt),
+    );
     const ports: ActorPorts = {
       actor: rt.index,
-      sql: new GatedSqlClient(rt.session, (kind, label, detail) => this.gate(rt, kind, label, detail), (r, e) => this.stepFinished(rt, r, e), () => this.sent(rt)),
+      sql,
+      rawSql: sql,
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
       exchange: (name) =>
         new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`${READ_ONLY_EXCHANGE_CALLS.has(op) ? 'r:' : ''}ex:${name}`]), (r, e) =>
@@ -256,20 +344,31 @@ export class Scheduler {
         rt.outcome = { status: 'ok', value };
       } catch (e) {
         rt.outcome = actorError(e);
+        if (rt.live && isConnectionFault(e)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? e);
       }
       rt.state = 'done';
       this.notify();
     })();
   }
 
+  /** Records the run's first session fault; the loop ends the run as `connection-lost`. */
+  private sessionFault(session: string, e: unknown): void {
+    if (this.fault) return;
+    const code = (e as { code?: unknown } | null)?.code;
+    this.fault = { session, code: typeof code === 'string' ? code : null, message: describeFault(e) };
+    this.notify();
+  }
+
   private async loop(strategy: Strategy): Promise<RunOutcome> {
     for (;;) {
       const settled = await this.settle();
+      if (this.fault) return 'connection-lost';
       if (settled === 'hang') return 'hang';
       const options = this.runnableSteps();
       if (options.length === 0) {
         if (this.actors.every((a) => a.state === 'done')) return 'completed';
         // Only lock waits remain: a cycle PostgreSQL has not broken yet (deadlock_timeout).
+        strategy.settledBlocked?.();
         const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
         if (moved === 'hang') return 'deadlock';
         this.unconfirmBlocked();
@@ -278,6 +377,12 @@ export class Scheduler {
       if (this.step >= this.maxSteps) return 'step-limit';
       const pick = strategy.next(options, this.step);
       if (pick === ABANDON) return 'abandoned';
+      if (pick === WAIT) {
+        const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
+        if (moved === 'hang') return 'hang';
+        this.unconfirmBlocked();
+        continue;
+      }
       const view = options[pick];
       if (!view) throw new Error(`strategy ${strategy.name} picked ${pick} of ${options.length} runnable steps`);
       this.release(view);
@@ -300,6 +405,7 @@ export class Scheduler {
 
   private release(view: ActorView): void {
     const rt = this.actors[view.actor] as ActorRt;
+    rt.session.deadlockCheck = this.actors.some((a) => a !== rt && a.state === 'blocked') ? 'short' : 'long';
     this.choices.push(view.actor);
     const record: TraceStep = {
       step: this.step++,
@@ -340,12 +446,23 @@ export class Scheduler {
       rt.current = kind === 'sleep' ? null : record;
       return Promise.resolve();
     }
-    const fp = footprint ?? (kind === 'sleep' ? ['clock'] : sqlFootprint(rt.spec, detail));
+    const fp = footprint ?? ['clock'];
     return new Promise<void>((release, abandon) => {
       rt.pending = { view: { actor: rt.index, name: rt.spec.name, kind, label, footprint: fp }, detail, release, abandon };
       rt.state = 'paused';
       this.notify();
     });
+  }
+
+  /** What the statement may touch, from its text and parameters, in the session's transaction. */
+  private sqlFootprint(rt: ActorRt, text: string, values: readonly unknown[] | undefined): readonly string[] {
+    if (!this.catalog) throw new Error('the catalog is read before the first controlled run');
+    let entry = this.footprinters.get(rt.session);
+    if (!entry || entry.pid !== rt.session.pid) {
+      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`) };
+      this.footprinters.set(rt.session, entry);
+    }
+    return entry.footprinter.footprint(text, values);
   }
 
   private sent(rt: ActorRt): void {
@@ -375,6 +492,7 @@ export class Scheduler {
       cur.result = error === undefined ? result : `ERR ${errorCode(error)}`;
       rt.current = null;
     }
+    if (error !== undefined && rt.live && isConnectionFault(error)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? error);
     if (rt.state === 'inflight' || rt.state === 'blocked') rt.state = 'running';
     this.notify();
   }
@@ -421,7 +539,7 @@ export class Scheduler {
 
   /** Waits until every actor is paused, sleeping, blocked or done; 'hang' after the limit. */
   private async settle(): Promise<'settled' | 'hang'> {
-    if (this.actors.every((a) => this.isSettled(a))) return 'settled';
+    if (this.fault || this.actors.every((a) => this.isSettled(a))) return 'settled';
     // One step's worth of waiting is bounded by the hang limit (wall time: a safety net only,
     // never what decides an interleaving).
     let timedOut = false;
@@ -434,7 +552,8 @@ export class Scheduler {
     });
     try {
       for (;;) {
-        if (this.actors.every((a) => this.isSettled(a))) return 'settled';
+        // After a fault nothing is waited for: blocked detection may be gone with the observer.
+        if (this.fault || this.actors.every((a) => this.isSettled(a))) return 'settled';
         if (timedOut) return 'hang';
         const waiting = this.actors.filter((a) => a.state === 'inflight' && a.pollReady);
         // At most one poll in flight; a poll still out from an earlier wait is awaited, not repeated.
@@ -452,10 +571,15 @@ export class Scheduler {
     const progressAtSend = this.progress;
     {
       const pids = waiting.map((a) => a.session.pid);
-      const r = await this.observer.query<{ pid: number; blockers: number[] }>(
-        'SELECT p AS pid, pg_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p',
-        [pids],
-      );
+      let r: pg.QueryResult<{ pid: number; blockers: number[] }>;
+      try {
+        r = await this.observer.query<{ pid: number; blockers: number[] }>('SELECT p AS pid, pg_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p', [pids]);
+      } catch (e) {
+        if (!isConnectionFault(e)) throw e;
+        this.observerLost = true;
+        this.sessionFault('observer', this.observerLostWith ?? e);
+        return 'polled';
+      }
       // A step finished while the poll was out: its lock may be gone; ask again.
       if (this.progress !== progressAtSend) {
         for (const rt of waiting) if (rt.state === 'inflight') this.armPoll(rt);
@@ -505,6 +629,9 @@ export class Scheduler {
     // gate, 57014 from its cancelled statement) is the engine's doing, not how the actor ended.
     const stopped = live.map((a) => [a, a.state] as const);
     const inflightPids = live.filter((a) => a.session.busy).map((a) => a.session.pid);
+    // A statement left waiting on a lock must be cancelled from a live observer, or its backend
+    // would hold its locks into the next run.
+    if (inflightPids.length > 0) await this.reconnectObserver();
     if (inflightPids.length > 0) {
       await this.observer.query('SELECT pg_cancel_backend(p) FROM unnest($1::int[]) AS p', [inflightPids]).catch(() => undefined);
     }
@@ -517,11 +644,29 @@ export class Scheduler {
     }
     // Actors unwind within a few ticks; one stuck in an exchange call that never answers is left behind.
     if (live.length > 0) await this.withHangLimit(Promise.all(actors.map((a) => a.promise)));
-    for (const [a, state] of stopped) a.outcome = { status: 'unfinished', state };
+    for (const [a, state] of stopped) {
+      // What a stopped actor had done survives its unwinding (an ActorFailure carries it).
+      const partial = a.outcome && a.outcome.status !== 'ok' ? a.outcome.partial : undefined;
+      a.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }) };
+    }
     for (const a of actors) {
       if (a.state !== 'done') a.session.tainted = true;
     }
-    await Promise.all(actors.map((a) => a.session.restore()));
+    await Promise.all(actors.map((a) => this.restoreSession(a.session)));
+    // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
+    for (const a of actors) this.footprinters.get(a.session)?.footprinter.reset();
+    await this.reconnectObserver();
+  }
+
+  /** Rolls back or replaces a session; a replacement waits for the server within the reconnect bound. */
+  private async restoreSession(session: ActorSession): Promise<void> {
+    try {
+      await session.restore();
+    } catch (e) {
+      if (!isConnectionFault(e)) throw e;
+      session.tainted = true;
+      await connectWithin('actor session', () => session.restore(), this.options.reconnectTimeoutMs);
+    }
   }
 }
 
@@ -540,15 +685,4 @@ function errorCode(e: unknown): string {
   if (sqlState) return sqlState;
   if (typeof err?.exchangeCode === 'string') return err.exchangeCode;
   return typeof err?.code === 'string' ? err.code : 'ERROR';
-}
-
-/**
- * BEGIN touches nothing another session can see; a plain SELECT only reads the actor's keys (no
- * lock, nothing to make visible); every other statement may write them.
- */
-function sqlFootprint(spec: ActorSpec, sql: string): readonly string[] | 'all' {
-  if (/^\s*BEGIN\b/i.test(sql)) return [];
-  if (!spec.keys) return 'all';
-  const read = /^\s*SELECT\b/i.test(sql) && !/pg_advisory|\bFOR\s+(UPDATE|SHARE|NO KEY|KEY)\b/i.test(sql);
-  return spec.keys.map((k) => (read ? `r:db:${k}` : `db:${k}`));
 }

@@ -1,25 +1,32 @@
 // `exhaustive`: depth-first over every interleaving, re-running the scenario from the start for
-// each one (stateless search, as loom and shuttle do). Options: a preemption bound, and
-// partial-order reduction with sleep sets (Godefroid): once a step has been explored at a node,
-// sibling subtrees skip it until a dependent step runs, so equivalent orders run once.
+// each one (stateless search, as loom and shuttle do). With reduction (the default) it is dynamic
+// partial-order reduction (Flanagan and Godefroid, POPL 2005) with sleep sets: after each run it
+// finds the races of that run (dependent steps of different actors with no happens-before path
+// between them) and schedules the reversed order only there, so each class of equivalent
+// interleavings runs about once. Dependence comes from footprints derived by the engine, never
+// from what a scenario declares. A preemption bound turns reduction off: the two together lose
+// behaviours (Coons, Musuvathi and McKinley, OOPSLA 2013), and a bounded search is never a proof.
 import { ABANDON, independent, type ActorView, type Strategy, type StrategyStats } from './strategy.ts';
 
 interface Frame {
+  /** Steps runnable at this node. */
   readonly options: readonly ActorView[];
-  /** Actors explored (or skipped) at this node. */
+  /** Actors to explore here: the first pick, plus those the race analysis asks for. */
+  readonly backtrack: Set<number>;
+  /** Actors explored here, or skipped (asleep, over the bound). */
   readonly done: Set<number>;
-  /** Actors actually explored here, in order; the last is `chosen`. */
-  readonly explored: number[];
-  /** Steps (by actor) that need not run first here: an equivalent order covers them. */
+  /** Steps actually explored here, in order; the last is the one chosen now. */
+  readonly explored: ActorView[];
+  /** Steps that need not run first here: an equivalent order covers them. */
   readonly sleep: readonly ActorView[];
-  chosen: number;
+  chosen: ActorView;
   /** Actor that ran the step before this node, for counting preemptions. */
   readonly previous: number | null;
   readonly preemptions: number;
 }
 
 export interface ExhaustiveOptions {
-  /** Partial-order reduction (default on). */
+  /** Partial-order reduction (default on; off whenever a preemption bound is set). */
   readonly reduce?: boolean;
   /** At most this many preemptions per run (a switch away from an actor that could go on). */
   readonly preemptionBound?: number;
@@ -39,8 +46,8 @@ export class ExhaustiveStrategy implements Strategy {
   private readonly budget: number;
 
   constructor(options: ExhaustiveOptions = {}) {
-    this.reduce = options.reduce ?? true;
     this.bound = options.preemptionBound ?? Number.POSITIVE_INFINITY;
+    this.reduce = (options.reduce ?? true) && options.preemptionBound === undefined;
     this.budget = options.budget ?? Number.POSITIVE_INFINITY;
   }
 
@@ -53,38 +60,43 @@ export class ExhaustiveStrategy implements Strategy {
     if (frame) {
       // Replaying the prefix chosen by the backtrack; the engine is deterministic, so the same
       // actors are runnable here as last time.
-      const i = runnable.findIndex((v) => v.actor === frame.chosen);
-      if (i < 0) throw new Error(`exhaustive search diverged at step ${step}: actor ${frame.chosen} not runnable; the scenario is not deterministic`);
+      const i = runnable.findIndex((v) => v.actor === frame.chosen.actor);
+      if (i < 0) throw new Error(`exhaustive search diverged at step ${step}: actor ${frame.chosen.actor} not runnable; the scenario is not deterministic`);
       return i;
     }
     const parent = this.stack[step - 1];
     const sleep = parent ? this.childSleep(parent) : [];
-    const previous = parent ? parent.chosen : null;
-    const preemptions = parent ? parent.preemptions + this.preemptionCost(parent) : 0;
-    const created: Frame = { options: runnable, done: new Set(), explored: [], sleep, chosen: -1, previous, preemptions };
-    const pick = this.firstAllowed(created);
+    const previous = parent ? parent.chosen.actor : null;
+    const preemptions = parent ? parent.preemptions + this.costOf(parent, parent.chosen.actor) : 0;
+    const frame0 = { options: runnable, backtrack: new Set<number>(), done: new Set<number>(), explored: [], sleep, previous, preemptions };
+    const pick = this.firstAllowed({ ...frame0, chosen: runnable[0] as ActorView }, runnable.map((v) => v.actor));
     if (pick === undefined) {
       // Every step here is asleep or over the bound: this run repeats one already covered.
       this.abandoned++;
       return ABANDON;
     }
-    created.chosen = pick.actor;
+    const created: Frame = { ...frame0, chosen: pick };
+    // Without reduction every runnable step is explored here; with it, only what races ask for.
+    for (const v of this.reduce ? [pick] : runnable) created.backtrack.add(v.actor);
     created.done.add(pick.actor);
-    created.explored.push(pick.actor);
+    created.explored.push(pick);
     this.stack.push(created);
     return runnable.indexOf(pick);
   }
 
-  endRun(): void {
+  endRun(steps: number): void {
     this.runs++;
-    // Backtrack: the deepest frame with an unexplored allowed option gets it next run.
+    // A run that ended early (a hang, the step limit) leaves frames it never reached.
+    if (this.stack.length > steps) this.stack.length = steps;
+    if (this.reduce) this.addBacktracksFromRaces();
+    // Backtrack: the deepest frame with an unexplored step in its backtrack set gets it next run.
     while (this.stack.length > 0) {
       const top = this.stack[this.stack.length - 1] as Frame;
-      const pick = this.firstAllowed(top);
+      const pick = this.firstAllowed(top, [...top.backtrack]);
       if (pick) {
-        top.chosen = pick.actor;
+        top.chosen = pick;
         top.done.add(pick.actor);
-        top.explored.push(pick.actor);
+        top.explored.push(pick);
         return;
       }
       this.stack.pop();
@@ -93,20 +105,66 @@ export class ExhaustiveStrategy implements Strategy {
   }
 
   stats(): StrategyStats {
-    return { strategy: this.name, runs: this.runs, complete: this.exhausted, pruned: this.pruned, abandoned: this.abandoned };
+    return {
+      strategy: this.name,
+      runs: this.runs,
+      complete: this.exhausted,
+      pruned: this.pruned,
+      abandoned: this.abandoned,
+      reduction: this.reduce ? 'dpor' : 'none',
+    };
   }
 
-  private firstAllowed(frame: Frame): ActorView | undefined {
-    for (const v of frame.options) {
-      if (frame.done.has(v.actor)) continue;
-      if (this.reduce && frame.sleep.some((s) => s.actor === v.actor)) {
+  /**
+   * For each step of the run, the latest earlier step of another actor that it depends on and
+   * that does not already happen before it: the two race, so the other order must be tried where
+   * the earlier one ran — with this step's actor if it could run there, else with every step.
+   */
+  private addBacktracksFromRaces(): void {
+    const events = this.stack.map((f) => f.chosen);
+    const clocks: Map<number, number>[] = [];
+    const last = new Map<number, Map<number, number>>();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i] as ActorView;
+      const own = last.get(e.actor);
+      const clock = new Map(own ?? []);
+      let raced = false;
+      for (let j = i - 1; j >= 0; j--) {
+        const d = events[j] as ActorView;
+        if (d.actor === e.actor || independent(d, e)) continue;
+        const dClock = clocks[j] as Map<number, number>;
+        // The latest such step not already ordered before the actor's own previous step races with it.
+        if (!raced && (own?.get(d.actor) ?? 0) < (dClock.get(d.actor) ?? 0)) {
+          raced = true;
+          this.reverseAt(j, e.actor);
+        }
+        for (const [a, t] of dClock) if ((clock.get(a) ?? 0) < t) clock.set(a, t);
+      }
+      clock.set(e.actor, (own?.get(e.actor) ?? 0) + 1);
+      clocks.push(clock);
+      last.set(e.actor, clock);
+    }
+  }
+
+  private reverseAt(index: number, actor: number): void {
+    const frame = this.stack[index] as Frame;
+    if (frame.options.some((v) => v.actor === actor)) frame.backtrack.add(actor);
+    else for (const v of frame.options) frame.backtrack.add(v.actor);
+  }
+
+  private firstAllowed(frame: Frame, candidates: readonly number[]): ActorView | undefined {
+    for (const actor of candidates) {
+      if (frame.done.has(actor)) continue;
+      const v = frame.options.find((o) => o.actor === actor);
+      if (!v) continue;
+      if (this.reduce && frame.sleep.some((s) => s.actor === actor)) {
         this.pruned++;
-        frame.done.add(v.actor);
+        frame.done.add(actor);
         continue;
       }
-      if (frame.preemptions + this.costOf(frame, v.actor) > this.bound) {
+      if (frame.preemptions + this.costOf(frame, actor) > this.bound) {
         this.pruned++;
-        frame.done.add(v.actor);
+        frame.done.add(actor);
         continue;
       }
       return v;
@@ -117,20 +175,12 @@ export class ExhaustiveStrategy implements Strategy {
   /** Sleep set of the child reached through `parent.chosen`: earlier siblings stay asleep while independent. */
   private childSleep(parent: Frame): ActorView[] {
     if (!this.reduce) return [];
-    const chosen = parent.options.find((v) => v.actor === parent.chosen);
-    if (!chosen) return [];
-    const candidates = [
-      ...parent.sleep,
-      ...parent.options.filter((v) => v.actor !== parent.chosen && parent.explored.includes(v.actor)),
-    ];
+    const chosen = parent.chosen;
+    const candidates = [...parent.sleep, ...parent.explored.filter((v) => v.actor !== chosen.actor)];
     return candidates.filter((s) => independent(s, chosen));
   }
 
-  private preemptionCost(frame: Frame): number {
-    return this.costOf(frame, frame.chosen);
-  }
-
-  private costOf(frame: Frame, actor: number): number {
+  private costOf(frame: Pick<Frame, 'previous' | 'options'>, actor: number): number {
     if (frame.previous === null || frame.previous === actor) return 0;
     return frame.options.some((v) => v.actor === frame.previous) ? 1 : 0;
   }

@@ -2,12 +2,13 @@
 // *before it is sent*, so the scheduler decides the order in which PostgreSQL sees them.
 import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../bot/index.ts';
 import type { ActorSession } from './actor-session.ts';
+import type { RawNotice, RawQueryResult, RawSqlClient } from './raw-query.ts';
 import type { StepKind } from './strategy.ts';
 
-export type Gate = (kind: StepKind, label: string, detail: string) => Promise<void>;
+export type Gate = (kind: StepKind, label: string, detail: string, values?: readonly unknown[]) => Promise<void>;
 export type StepDone = (result: string, error?: unknown) => void;
 
-export class GatedSqlClient implements SqlClient {
+export class GatedSqlClient implements SqlClient, RawSqlClient {
   constructor(
     private readonly session: ActorSession,
     private readonly gate: Gate,
@@ -17,7 +18,7 @@ export class GatedSqlClient implements SqlClient {
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
-    await this.gate('sql', label ?? firstWord(text), text);
+    await this.gate('sql', label ?? firstWord(text), text, values);
     let r;
     try {
       const p = this.session.send(text, values);
@@ -30,6 +31,22 @@ export class GatedSqlClient implements SqlClient {
     const rowCount = r.rowCount ?? 0;
     this.done(r.command === 'SELECT' || r.rows.length > 0 ? `rows=${r.rows.length}` : rowCount > 0 ? `rows=${rowCount}` : 'ok');
     return { rows: r.rows as R[], rowCount };
+  }
+
+  /** One gated step whose answer comes back whole (see raw-query.ts); a failed statement resolves. */
+  async queryRaw(text: string, label: string, onNotice?: (notice: RawNotice) => void): Promise<RawQueryResult> {
+    await this.gate('sql', label, text);
+    let r: RawQueryResult;
+    try {
+      r = await this.session.sendRaw(text, onNotice, this.sent);
+    } catch (e) {
+      this.done('', e);
+      throw e;
+    }
+    const last = r.results[r.results.length - 1];
+    if (r.error) this.done('', { code: r.error.sqlState ?? 'ERROR', message: r.error.message });
+    else this.done(last?.kind === 'rows' ? `rows=${last.rows.length}` : 'ok');
+    return r;
   }
 
   transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T> {

@@ -1,5 +1,7 @@
 // The strategy port (STYLE section 4): the engine asks which runnable actor goes next; adding a
 // strategy never touches the engine. The engine records the choices made as the run's Schedule.
+import { footprintsConflict, type Footprint } from './footprint.ts';
+
 export type StepKind = 'sql' | 'exchange' | 'sleep' | 'wake';
 
 /** The step an actor waits to take, as strategies see it. */
@@ -10,22 +12,34 @@ export interface ActorView {
   readonly kind: StepKind;
   readonly label: string;
   /**
-   * What the step may touch, for partial-order reduction: resource keys, or 'all' when unknown.
-   * A key prefixed `r:` is only read. Two steps of different actors commute unless they share a
-   * key that at least one of them writes.
+   * What the step may touch, for partial-order reduction (see footprint.ts): derived from the SQL
+   * itself, the exchange called, or the clock; never from what a scenario declares.
    */
-  readonly footprint: readonly string[] | 'all';
+  readonly footprint: Footprint;
 }
 
 /** Returned by `next` to abandon a run whose remaining interleavings are already covered. */
 export const ABANDON = -1;
 
+/**
+ * Returned by `next` to release nothing yet: the engine waits until an in-flight statement
+ * finishes (as the isolation tester waits for a blocked session before its next step), then asks
+ * again; a run where nothing finishes within the hang limit ends as `hang`.
+ */
+export const WAIT = -2;
+
 export interface Strategy {
   readonly name: string;
   /** Called before each run; false when the strategy has nothing left to explore. */
   beginRun(): boolean;
-  /** Index into `runnable` of the step to release, or ABANDON. */
+  /** Index into `runnable` of the step to release, or ABANDON, or WAIT. */
   next(runnable: readonly ActorView[], step: number): number;
+  /**
+   * Optional: the engine has settled with nothing to release, every live actor waiting on a
+   * lock. A strategy that reports what it sees (the isolation tester's `<waiting ...>`) looks
+   * here; the engine then waits for PostgreSQL to move (a deadlock broken, a lock timeout).
+   */
+  settledBlocked?(): void;
   /** Called after each run with how many steps it took. */
   endRun(steps: number): void;
   /** Figures for reports: coverage, bounds, counts. */
@@ -39,23 +53,14 @@ export interface StrategyStats {
   readonly complete?: boolean;
   readonly pruned?: number;
   readonly abandoned?: number;
+  /** Exhaustive: `dpor` (dynamic partial-order reduction with sleep sets) or `none`. */
+  readonly reduction?: 'dpor' | 'none';
   /** PCT: the per-run lower bound 1/(n·k^(d−1)) of hitting a given depth-d bug. */
   readonly pctBound?: { readonly n: number; readonly k: number; readonly d: number; readonly p: number };
   readonly seed?: number;
 }
 
+/** Steps of different actors whose footprints do not conflict commute. */
 export function independent(a: ActorView, b: ActorView): boolean {
-  if (a.actor === b.actor) return false;
-  if (a.footprint === 'all' || b.footprint === 'all') return false;
-  const modes = new Map<string, boolean>();
-  for (const k of a.footprint) {
-    const read = k.startsWith('r:');
-    const key = read ? k.slice(2) : k;
-    modes.set(key, (modes.get(key) ?? true) && read);
-  }
-  return !b.footprint.some((k) => {
-    const read = k.startsWith('r:');
-    const aRead = modes.get(read ? k.slice(2) : k);
-    return aRead !== undefined && !(aRead && read);
-  });
+  return a.actor !== b.actor && !footprintsConflict(a.footprint, b.footprint);
 }

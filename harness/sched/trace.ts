@@ -1,4 +1,5 @@
 // The trace of one run: one compact record per step. Kept only for runs worth showing.
+import { ActorFailure } from './actor-failure.ts';
 import type { StepKind } from './strategy.ts';
 
 export interface TraceStep {
@@ -18,10 +19,11 @@ export interface TraceStep {
   waitedOn: number[];
 }
 
+/** `partial`: what an actor that ended with an ActorFailure had done before (absent otherwise). */
 export type ActorOutcome =
   | { readonly status: 'ok'; readonly value: unknown }
-  | { readonly status: 'error'; readonly code: string | null; readonly sqlState: string | null; readonly message: string }
-  | { readonly status: 'unfinished'; readonly state: string };
+  | { readonly status: 'error'; readonly code: string | null; readonly sqlState: string | null; readonly message: string; readonly partial?: unknown }
+  | { readonly status: 'unfinished'; readonly state: string; readonly partial?: unknown };
 
 export type RunOutcome =
   /** Every actor finished (some may have failed; see `actors`). */
@@ -33,7 +35,12 @@ export type RunOutcome =
   /** The strategy abandoned the run: it only repeated interleavings already covered. */
   | 'abandoned'
   /** More steps than the step limit. */
-  | 'step-limit';
+  | 'step-limit'
+  /**
+   * A session's connection died (terminated backend, server restart, network): an infrastructure
+   * fault, not an outcome of the code under test. The run is retried from scratch.
+   */
+  | 'connection-lost';
 
 /** SQLSTATE of an error or of the first error in its cause chain that has one. */
 export function sqlStateOf(e: unknown): string | null {
@@ -47,11 +54,13 @@ export function sqlStateOf(e: unknown): string | null {
 }
 
 export function actorError(e: unknown): ActorOutcome {
-  const code = (e as { code?: unknown } | null)?.code;
+  const err = e instanceof ActorFailure ? e.cause : e;
+  const code = (err as { code?: unknown } | null)?.code;
   return {
     status: 'error',
     code: typeof code === 'string' ? code : null,
-    sqlState: sqlStateOf(e),
-    message: e instanceof Error ? e.message : String(e),
+    sqlState: sqlStateOf(err),
+    message: err instanceof Error ? err.message : String(err),
+    ...(e instanceof ActorFailure && e.partial !== undefined ? { partial: e.partial } : {}),
   };
 }

@@ -37,6 +37,8 @@ export interface PositionDatabase {
 export async function positionDatabase(migrations: readonly SqlFile[] = []): Promise<PositionDatabase> {
   const fresh = await freshDatabase(migrations);
   const pool = new pg.Pool({ connectionString: fresh.db.url, max: 8 });
+  // An idle pooled connection ended by the server (the database is dropped) must not crash the suite.
+  pool.on('error', () => undefined);
   const rows = async (symbol?: string, exchange?: string): Promise<readonly StoredPosition[]> => {
     const r = await fresh.client.query(
       `SELECT id, symbol, exchange, side, quantity::float8 AS quantity, entry_price::float8 AS entry_price, status,

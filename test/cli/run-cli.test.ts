@@ -76,10 +76,25 @@ describe('bad input exits 2 and names the valid choices', () => {
     ['a malformed --expect', ['--expect', 'signal-sync@baseline=maybe'], 'E_BAD_ARGUMENT', ['holds|violates']],
     ['conflicting layers', ['--layers', 'open-status-index+full-unique-index'], 'E_LAYER_CONFLICT', ['open-status-index', 'full-unique-index']],
     ['the other conflicting pair', ['--layers', 'optimistic-locking+locked-update'], 'E_LAYER_CONFLICT', ['optimistic-locking', 'locked-update']],
+    ['an empty replay', ['--replay', ''], 'E_SCHEDULE_PARSE', ['<scenario>@<layers>:<schedule>']],
+    ['a replay without a schedule', ['--replay', 'signal-sync@baseline:'], 'E_SCHEDULE_PARSE', ['<scenario>@<layers>:<schedule>']],
+    ['a layer set ending in +', ['--layers', 'baseline+'], 'E_UNKNOWN_LAYER', ['empty member', ...LAYER_IDS, 'recommended']],
+    ['a layer set with ++', ['--layers', 'check-open-statuses++open-status-index'], 'E_UNKNOWN_LAYER', ['empty member', ...LAYER_IDS]],
+    ['an empty seed', ['--seed', ''], 'E_BAD_ARGUMENT', ['--seed must be a whole number ≥ 0']],
+    ['a budget in exponent form', ['--budget', '1e3'], 'E_BAD_ARGUMENT', ['--budget must be a whole number ≥ 1']],
+    ['no workers', ['--workers', '0'], 'E_BAD_ARGUMENT', ['--workers must be a whole number ≥ 1 and ≤ 64']],
+    ['too many workers', ['--workers', '100000'], 'E_BAD_ARGUMENT', ['≤ 64']],
+    ['a malformed shard', ['--shard', '3/2'], 'E_BAD_ARGUMENT', ['k/n', '1/4']],
+    ['an unknown database provider', ['--db', 'oracle'], 'E_UNKNOWN_PROVIDER', ['embedded', 'url', 'testcontainers']],
+    ['a replay with a scenario it ignores', ['--replay', 'signal-sync@baseline:0', '--scenario', 'close-reopen'], 'E_BAD_ARGUMENT', ['--scenario cannot be combined with --replay']],
+    ['a replay with another strategy', ['--replay', 'signal-sync@baseline:0', '--strategy', 'pct'], 'E_BAD_ARGUMENT', ['--strategy must be replay']],
+    ['a preemption bound for pct', ['--strategy', 'pct', '--preemption-bound', '2'], 'E_BAD_ARGUMENT', ['--preemption-bound only applies to --strategy exhaustive']],
+    ['an --out under a regular file', ['--out', 'package.json/reports'], 'E_BAD_ARGUMENT', ["--out 'package.json/reports' cannot be written", 'ENOTDIR']],
   ];
 
+  // The server URL is unreachable: every case must be refused before the database is touched.
   it.each(cases)('%s: %j', async (_what, argv, code, named) => {
-    const r = await cli(argv);
+    const r = await cli(argv, { DATABASE_URL: 'postgresql://x@127.0.0.1:1/db' });
     expect(r.code, r.err).toBe(2);
     expect(r.err).toContain(`error ${code}:`);
     for (const name of named) expect(r.err).toContain(name);

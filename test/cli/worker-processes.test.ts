@@ -1,6 +1,8 @@
-// `--workers N` from the real entry point runs N processes, one shard each, and merges their
-// results into one report; `--merge` does the same for shards run elsewhere.
-import { spawnSync } from 'node:child_process';
+// `--workers N` from the real entry point runs N processes taking cells from one shared queue and
+// writes one report; a worker killed with SIGKILL loses nothing (its cell runs again in another);
+// `--merge` joins shards run elsewhere.
+import { spawn, spawnSync } from 'node:child_process';
+import pg from 'pg';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +25,52 @@ function scenarios(args: readonly string[]) {
 }
 
 describe('worker processes', () => {
+  it('a worker killed with SIGKILL mid-cell loses nothing: its cell runs again, every cell is reported', async () => {
+    const out = join(dir, 'killed');
+    const cells = ['--scenario', 'activation-race', '--scenario', 'signal-sync', '--scenario', 'lost-update', '--scenario', 'close-reopen', '--layers', 'recommended', '--layers', 'check-open-statuses'];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...cells, '--workers', '2', '--ci', '--format', 'json', '--out', out], {
+      env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const firstCellDone = new Promise<void>((resolve) =>
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        if (stderr.includes('[1/')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await firstCellDone;
+    // The victim: a worker with a cell in progress, found by its clone database (prh_w_<pid>_<n>).
+    const side = new pg.Client({ connectionString: inject('pgAdminUrl') });
+    await side.connect();
+    let victim = 0;
+    try {
+      for (let attempt = 0; attempt < 10_000 && !victim; attempt++) {
+        const r = await side.query<{ datname: string }>(`SELECT datname FROM pg_stat_activity WHERE application_name = 'prh-observer' AND datname ~ '^prh_w_[0-9]+_'`);
+        victim = Number(/^prh_w_(\d+)_/.exec(r.rows[0]?.datname ?? '')?.[1] ?? 0);
+      }
+      expect(victim).toBeGreaterThan(0);
+      process.kill(victim, 'SIGKILL');
+      expect(await exited, `${stdout}\n${stderr}`).toBe(0);
+      const left = await side.query(`SELECT datname FROM pg_database WHERE datname ~ $1`, [`^prh_.*_${victim}_[0-9]+$`]);
+      expect(left.rows).toEqual([]);
+    } finally {
+      await side.end();
+    }
+    expect(stderr).toMatch(new RegExp(`worker process \\d \\(pid ${victim}, #\\d+\\) died \\(signal SIGKILL\\) while running [a-z-]+@[a-z-]+; the cell goes back to the queue`));
+    expect(stderr).not.toContain('internal error');
+    const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
+    expect(result.cells).toHaveLength(8);
+    for (const c of result.cells) {
+      expect(c.incomplete, `${c.scenario}@${c.layers}`).toBeUndefined();
+      expect(c.coverage.complete, `${c.scenario}@${c.layers}`).toBe(true);
+      expect(c.agrees, `${c.scenario}@${c.layers}`).toBe(true);
+    }
+  });
+
   it('run the matrix in two processes and write one merged report', async () => {
     const out = join(dir, 'two');
     const r = scenarios(['--workers', '2', '--scenario', 'signal-sync', '--scenario', 'close-reopen', '--layers', 'baseline', '--layers', 'recommended', '--ci', '--out', out]);

@@ -178,6 +178,16 @@ describe('resolveLayerSet: bad names', () => {
     expect(harnessErrorOf(() => resolveLayerSet('+')).code).toBe('E_UNKNOWN_LAYER');
   });
 
+  it.each(['baseline+', '+baseline', 'check-open-statuses++open-status-index', 'safe-activation+ +recommended'])(
+    '%s has an empty member: E_UNKNOWN_LAYER naming the valid names, never a smaller set',
+    (spec) => {
+      const error = harnessErrorOf(() => resolveLayerSet(spec));
+      expect(error.code).toBe('E_UNKNOWN_LAYER');
+      expect(error.message).toContain('empty member');
+      for (const name of validNames) expect(error.message).toContain(name);
+    },
+  );
+
   it('layerNames lists every layer and every named set', () => {
     expect(layerNames()).toEqual(validNames);
   });

@@ -71,19 +71,20 @@ describe('renderHtml', () => {
 
   it('fills each cell with measured effectiveness, violating/schedules, coverage and the expectation', () => {
     const baseline = matrixCell(html, 'plan-test-2', 'baseline');
-    expect(baseline).toContain('class="cell violates"');
+    expect(baseline).toContain('class="cell violates violated"');
     expect(baseline).toContain('<span class="eff">17.2 %</span>');
     expect(baseline).toContain('3,211 / 3,876 violating');
-    expect(baseline).toContain('proven over all 3,876 interleavings');
+    expect(baseline).toContain('all 3,876 interleavings searched');
+    expect(baseline).not.toContain('proven');
     expect(baseline).toContain('href="#ce-plan-test-2--baseline"');
 
     const disagreeing = matrixCell(html, 'plan-test-2', 'single-transaction');
-    expect(disagreeing).toContain('class="cell holds disagree"');
+    expect(disagreeing).toContain('class="cell holds proven disagree"');
     expect(disagreeing).toContain('⚠ expected violates');
 
     const sampled = matrixCell(html, 'close-reopen', 'baseline');
-    expect(sampled).toContain('class="cell holds"');
-    expect(sampled).toContain('sampled: 500 runs (pct)');
+    expect(sampled).toContain('class="cell holds inconclusive"');
+    expect(sampled).toContain('inconclusive: sampled: 500 pct runs');
     expect(sampled).toContain('PCT bound p ≥ 0.021 per run');
     expect(sampled).not.toContain('proven');
   });

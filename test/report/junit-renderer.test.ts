@@ -58,7 +58,7 @@ describe('renderJunit', () => {
     const failed = testcase(root, 'plan-test-2 @ single-transaction');
     const failure = findAll(failed, 'failure')[0];
     expect(failure?.attrs['type']).toBe('ExpectationMismatch');
-    expect(failure?.attrs['message']).toBe('expected violates, measured holds: no violation in all 1,140 interleavings');
+    expect(failure?.attrs['message']).toBe('expected violates, verdict proven: no violation in all 1,140 interleavings');
     expect(findAll(root, 'error')).toHaveLength(0);
   });
 
@@ -73,7 +73,7 @@ describe('renderJunit', () => {
   it('carries the violated invariants, the replay command and the violations of a violating disagreement', () => {
     const out = parseXml(renderJunit(withCell(sampleResult, violatingDisagreement)));
     const failure = findAll(testcase(out, 'plan-test-2 @ baseline'), 'failure')[0];
-    expect(failure?.attrs['message']).toBe('expected holds, measured violates: no-duplicate-open, no-unhandled-db-error, scenario:plan-test-2 (3,211 of 3,876 schedules)');
+    expect(failure?.attrs['message']).toBe('expected holds, verdict VIOLATED: no-duplicate-open, no-unhandled-db-error, scenario:plan-test-2 (3,211 of 3,876 schedules)');
     const body = textOf(failure as XmlElement);
     expect(body).toContain(SAMPLE_COUNTEREXAMPLE.command);
     for (const v of SAMPLE_COUNTEREXAMPLE.violations) expect(body).toContain(`[${v.invariant}] ${v.message}`);

@@ -15,14 +15,14 @@ describe('renderMarkdown', () => {
     const rows = lines.slice(header + 2, header + 4);
     expect(rows[0]).toMatch(/^\| `baseline` \| — \| \*\*VIOLATED\*\* \(no-duplicate-open, no-unhandled-db-error, scenario:plan-test-2\) · 3,211\/3,876 violating/);
     expect(rows[0]).toContain('all 3,876 interleavings');
-    expect(rows[0]).toContain('| holds · 0/500 violating · 100 % effective · 500 sampled (pct bound p ≥ 0.021) |');
-    expect(rows[1]).toMatch(/^\| `single-transaction` \(Option 5\) \| 100 % \| holds · 0\/1,140 violating .* all 1,140 interleavings · ⚠ expected violates \|/);
+    expect(rows[0]).toContain('| **inconclusive** (sampled: 500 pct runs, each finding a depth-2 bug with p ≥ 0.021) · 0/500 violating · 100 % effective · 500 sampled (pct bound p ≥ 0.021) |');
+    expect(rows[1]).toMatch(/^\| `single-transaction` \(Option 5\) \| 100 % \| proven · 0\/1,140 violating .* all 1,140 interleavings · ⚠ expected violates \|/);
     expect(lines[header + 4]).toBe('');
   });
 
   it('lists the cells whose measurement disagrees with the expectation', () => {
     const section = md.slice(md.indexOf('## Disagreements'), md.indexOf('## Counterexample'));
-    expect(section).toContain('`plan-test-2 @ single-transaction`: expected **violates**, measured **holds**: no violation in all 1,140 interleavings.');
+    expect(section).toContain('`plan-test-2 @ single-transaction`: expected **violates**, verdict **proven**: no violation in all 1,140 interleavings.');
     expect(section).not.toContain('baseline');
   });
 
@@ -44,7 +44,7 @@ describe('renderMarkdown', () => {
 
   it('names the broken invariants of a violating cell that disagrees', () => {
     const out = renderMarkdown(withCell(sampleResult, violatingDisagreement));
-    expect(out).toContain('`plan-test-2 @ baseline`: expected **holds**, measured **violates**: 3,211 of 3,876 schedules violate `no-duplicate-open`');
+    expect(out).toContain('`plan-test-2 @ baseline`: expected **holds**, verdict **VIOLATED**: 3,211 of 3,876 schedules violate `no-duplicate-open`');
   });
 
   it('keeps tables intact when messages carry pipes, backticks or line breaks', () => {

@@ -71,8 +71,8 @@ describe('exchange transports: direct in-process calls are equivalent to msw ove
 
       beforeAll(async () => {
         const template = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-        harness.direct = await CellHarness.open(dbs, template, undefined, 'direct');
-        harness.http = await CellHarness.open(dbs, template, undefined, 'http');
+        harness.direct = await CellHarness.open(dbs, template, undefined, undefined, 'direct');
+        harness.http = await CellHarness.open(dbs, template, undefined, undefined, 'http');
         close = async () => {
           await harness.direct.close();
           await harness.http.close();

@@ -45,10 +45,9 @@ export function useScheduler(prepare?: (client: pg.Client) => Promise<void>): Sc
 }
 
 /** An actor that runs `statements` in order on its session. */
-export function sqlActor(name: string, statements: readonly string[], keys?: readonly string[]): ActorSpec {
+export function sqlActor(name: string, statements: readonly string[]): ActorSpec {
   return {
     name,
-    ...(keys ? { keys } : {}),
     run: async ({ sql }) => {
       for (const text of statements) await sql.query(text);
       return statements.length;

@@ -1,0 +1,127 @@
+// `--spec`: runs isolation spec files and diffs their output with the expected `.out`; with
+// `--strategy`, explores every interleaving and lists the distinct outcomes; with `--export`,
+// writes counterexamples (new outcomes of a spec, or the SQL of scenario counterexamples) as
+// `.spec` + `.out` and vitest tests.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { glob } from 'tinyglobby';
+import type { StartedPostgres } from '../db/index.ts';
+import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
+import { resolveLayerSet } from '../fixes/index.ts';
+import { STRATEGIES, type RunResult } from '../run/index.ts';
+import { parseReplayTarget } from '../sched/index.ts';
+import { SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, runPermutationSteps, runSpecFile, type SpecExploration } from '../spec/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import type { CliOptions } from './cli-options.ts';
+import type { CliIo } from './run-cli.ts';
+
+export async function runSpecCommand(server: StartedPostgres, options: CliOptions, io: CliIo): Promise<number> {
+  const files = await specFiles(options.spec.files);
+  let differing = 0;
+  let newOutcomes = 0;
+  let refused: HarnessError | null = null;
+  for (const file of files) {
+    let r;
+    try {
+      r = await runSpecFile(file, server, { ...(options.spec.expected ? { expected: options.spec.expected } : {}), hangTimeoutMs: options.hangTimeoutMs });
+    } catch (e) {
+      // One spec that cannot run does not stop the others; the command still fails with it.
+      if (!(e instanceof HarnessError) || files.length === 1) throw e;
+      io.err.write(`spec ${file}: error ${e.code}: ${e.message}\n`);
+      refused ??= e;
+      continue;
+    }
+    for (const w of r.warnings) io.err.write(`${file}: ${w}\n`);
+    const results = join(options.out, 'spec');
+    await mkdir(results, { recursive: true });
+    const actual = join(results, `${basename(file).replace(/\.spec$/, '')}.out`);
+    await writeFile(actual, r.output);
+    const c = r.comparison;
+    if (c.status === 'no-expected' && files.length === 1 && !options.spec.explore) io.out.write(r.output);
+    if (c.status === 'differs') {
+      differing++;
+      io.out.write(`${c.diff}\n`);
+    }
+    const verdict = c.status === 'match' ? `ok (matches ${c.expected})` : c.status === 'differs' ? `FAILED: differs from ${c.expected}` : 'no expected output to compare with';
+    io.out.write(`spec ${file}: ${r.runs.length} permutation${r.runs.length === 1 ? '' : 's'}, ${verdict}; output in ${actual}\n`);
+    if (!options.spec.explore) continue;
+    const strategy = STRATEGIES[options.strategy].create({
+      budget: options.budget,
+      seed: options.seed,
+      depth: options.depth,
+      // Spec steps carry no keys yet, and a step's SQL may hold several statements: no reduction.
+      reduce: false,
+      ...(options.preemptionBound === undefined ? {} : { preemptionBound: options.preemptionBound }),
+    });
+    if (!strategy) throw new HarnessError('E_BAD_ARGUMENT', `--strategy ${options.strategy} cannot explore a spec`);
+    const runner = await SpecRunner.open(r.spec, server, { hangTimeoutMs: options.hangTimeoutMs });
+    let exploration: SpecExploration;
+    try {
+      exploration = await exploreSpec(runner, strategy, r.runs, options.budget);
+    } finally {
+      await runner.close();
+    }
+    io.out.write(explorationText(file, exploration));
+    const fresh = exploration.outcomes.filter((o) => !o.listed && !o.stuck);
+    newOutcomes += fresh.length;
+    if (options.spec.exportFormats.length > 0) {
+      for (const [i, o] of fresh.entries()) {
+        const written = await exportSpecOutcome(r.spec, o, i + 1, options.spec.exportFormats, options.out);
+        io.out.write(`exported: ${written.join(', ')}\n`);
+      }
+    }
+  }
+  if (refused) return INPUT_ERROR_CODES.has(refused.code) ? 2 : 3;
+  if (differing > 0) return 1;
+  return options.ci && newOutcomes > 0 ? 1 : 0;
+}
+
+/** `--export` after a matrix run or a replay: each counterexample's SQL as a spec and/or a test. */
+export async function exportCounterexamples(server: StartedPostgres, replays: readonly string[], options: CliOptions, io: CliIo): Promise<void> {
+  for (const replay of replays) {
+    const t = parseReplayTarget(replay);
+    const scenario = SCENARIOS[t.scenario];
+    if (!scenario) {
+      io.err.write(`export: ${replay}: only registered scenarios can be exported\n`);
+      continue;
+    }
+    const r = await exportScenarioCounterexample(server, scenario, resolveLayerSet(t.layers), t.schedule, options.spec.exportFormats, options.out);
+    io.out.write(`exported ${replay} (${r.reproduced}/${r.statements} statements reproduced): ${r.files.join(', ')}\n`);
+  }
+}
+
+/** The replay strings of a run's counterexamples. */
+export function counterexampleReplays(result: RunResult): string[] {
+  return result.cells.flatMap((c) => (c.counterexample && !c.counterexample.command.startsWith('(') ? [c.counterexample.replay] : []));
+}
+
+async function specFiles(patterns: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const p of patterns) {
+    if (existsSync(p)) {
+      files.push(p);
+      continue;
+    }
+    const found = (await glob(p, { onlyFiles: true })).sort();
+    if (found.length === 0) throw new HarnessError('E_BAD_ARGUMENT', `--spec ${p}: no such file, and the glob matches nothing`);
+    files.push(...found);
+  }
+  return files;
+}
+
+function explorationText(file: string, e: SpecExploration): string {
+  const fresh = e.outcomes.filter((o) => !o.listed && !o.stuck).length;
+  const complete = e.stats.complete === true ? ', complete' : e.stats.strategy === 'exhaustive' ? ', budget reached' : '';
+  const lines = [
+    '',
+    `explored ${e.runs} interleavings of ${file} (${e.stats.strategy}${complete}): ${e.outcomes.length} distinct outcome${e.outcomes.length === 1 ? '' : 's'}, ${fresh} not reached by a listed permutation`,
+  ];
+  e.outcomes.forEach((o, i) => {
+    const tag = o.stuck ? 'blocked for good' : o.listed ? 'listed' : 'NEW';
+    lines.push(`  outcome ${i + 1} (${o.runs} interleaving${o.runs === 1 ? '' : 's'}, ${tag}): ${permutationLine(runPermutationSteps(e.spec, o.first))}`);
+    // Steps that printed nothing are left out: what differs between outcomes stands out.
+    for (const s of o.signature.split('\n')) if (!s.endsWith(': ok')) lines.push(`      ${s}`);
+  });
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,43 @@
+// The three-way verdict of a cell and whether it meets the scenario's expectation: the one place
+// that decides what may be called "proven".
+import type { Coverage, Measured, Verdict } from './result-model.ts';
+
+export interface VerdictInput {
+  readonly expectation: Measured;
+  readonly violating: number;
+  readonly schedules: number;
+  readonly coverage: Coverage;
+  /** The scenario itself declares that it is sampled or preemption-bounded. */
+  readonly declaredPartial: boolean;
+  readonly error?: string;
+}
+
+export interface CellVerdict {
+  readonly verdict: Verdict;
+  readonly verdictReason: string;
+  readonly agrees: boolean;
+}
+
+/** Judges a cell: proven only for a finished, unbounded, reduced-soundly exhaustive search. */
+export function judgeCell(c: VerdictInput): CellVerdict {
+  if (c.error !== undefined) return { verdict: 'inconclusive', verdictReason: `could not run: ${c.error}`, agrees: false };
+  if (c.violating > 0) {
+    return { verdict: 'violated', verdictReason: `${c.violating} of ${c.schedules} schedules violate`, agrees: c.expectation === 'violates' };
+  }
+  const { coverage } = c;
+  const reduction = coverage.stats.reduction === 'dpor' ? 'with partial-order reduction' : 'without reduction';
+  if (coverage.kind === 'exhaustive' && coverage.complete && coverage.preemptionBound === undefined) {
+    return { verdict: 'proven', verdictReason: `exhaustive search finished: every interleaving is covered (${c.schedules} runs, ${reduction})`, agrees: c.expectation === 'holds' };
+  }
+  const why =
+    coverage.kind === 'exhaustive'
+      ? coverage.preemptionBound !== undefined && coverage.complete
+        ? `bounded: no violation within ≤ ${coverage.preemptionBound} preemptions (${c.schedules} runs); longer interleavings were not searched`
+        : `budget reached after ${c.schedules} runs, before the search ended`
+      : coverage.kind === 'replay'
+        ? 'replayed schedules only'
+        : `sampled: ${c.schedules} ${coverage.stats.strategy} runs${coverage.stats.pctBound ? `, each finding a depth-${coverage.stats.pctBound.d} bug with p ≥ ${coverage.stats.pctBound.p.toPrecision(2)}` : ''}`;
+  // A search cut by the budget is never accepted as holding; a declared sample or bound is.
+  const declaredShortfall = c.declaredPartial && !(coverage.kind === 'exhaustive' && !coverage.complete);
+  return { verdict: 'inconclusive', verdictReason: why, agrees: c.expectation === 'holds' && declaredShortfall };
+}

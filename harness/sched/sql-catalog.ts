@@ -1,0 +1,125 @@
+// What the database's catalog says about the relations and functions a statement may name:
+// the facts the SQL footprints need to stay sound (foreign keys, triggers, sequences, views).
+export interface CatalogRelation {
+  /** `schema.name`. */
+  readonly qualified: string;
+  /** `r` table, `p` partitioned table, `v` view, `m` materialised view, `f` foreign table, `S` sequence. */
+  readonly kind: string;
+  /** Visible without a schema under the default search_path. */
+  readonly visible: boolean;
+  /** Writes have effects we cannot see: user triggers, rules, row-level security, inheritance, partitions. */
+  readonly writeOpaque: boolean;
+  /** Reads may see more than the relation: rules, row-level security, inheritance, partitions. */
+  readonly readOpaque: boolean;
+  /** Tables reached through foreign keys, transitively, both directions (locks and cascades). */
+  readonly linked: readonly string[];
+  /** Sequences its column defaults or identity columns advance. */
+  readonly sequences: readonly string[];
+}
+
+export interface SqlCatalog {
+  /** By `schema.name`. */
+  readonly relations: ReadonlyMap<string, CatalogRelation>;
+  /** Unqualified name → `schema.name`, for names visible on the default search_path. */
+  readonly visible: ReadonlyMap<string, string>;
+  /** Functions of pg_catalog whose every overload is immutable or stable: they touch no shared state. */
+  readonly pureBuiltins: ReadonlySet<string>;
+  /** Names of functions outside pg_catalog, with their worst volatility (`i`, `s`, `v`). */
+  readonly userFunctions: ReadonlyMap<string, string>;
+}
+
+/** The smallest interface the loader needs of a client: pg's Client and Pool both fit. */
+export interface CatalogQuerier {
+  query<R>(text: string): Promise<{ rows: R[] }>;
+}
+
+interface RelRow {
+  oid: number;
+  qualified: string;
+  name: string;
+  kind: string;
+  visible: boolean;
+  read_opaque: boolean;
+  triggers: boolean;
+}
+
+const RELATIONS_SQL = `
+SELECT c.oid::int AS oid, n.nspname || '.' || c.relname AS qualified, c.relname AS name,
+       c.relkind::text AS kind, pg_table_is_visible(c.oid) AS visible,
+       (c.relhasrules OR c.relrowsecurity OR c.relhassubclass OR c.relispartition) AS read_opaque,
+       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) AS triggers
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
+
+const FOREIGN_KEYS_SQL = `SELECT conrelid::int AS a, confrelid::int AS b FROM pg_constraint WHERE contype = 'f'`;
+
+const SEQUENCES_SQL = `
+SELECT d.refobjid::int AS tbl, d.objid::int AS seq FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+UNION
+SELECT a.adrelid::int, d.refobjid::int FROM pg_attrdef a
+JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = a.oid AND d.refclassid = 'pg_class'::regclass
+JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'`;
+
+const PURE_BUILTINS_SQL = `
+SELECT proname AS name FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace
+GROUP BY proname HAVING bool_and(provolatile IN ('i', 's'))`;
+
+const USER_FUNCTIONS_SQL = `
+SELECT p.proname AS name, max(p.provolatile::text) AS volatility FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') GROUP BY p.proname`;
+
+/** Reads the catalog in five queries (once per scheduler: the schema does not change between runs). */
+export async function loadSqlCatalog(db: CatalogQuerier): Promise<SqlCatalog> {
+  const rels = (await db.query<RelRow>(RELATIONS_SQL)).rows;
+  const fks = (await db.query<{ a: number; b: number }>(FOREIGN_KEYS_SQL)).rows;
+  const seqs = (await db.query<{ tbl: number; seq: number }>(SEQUENCES_SQL)).rows;
+  const pure = (await db.query<{ name: string }>(PURE_BUILTINS_SQL)).rows;
+  const user = (await db.query<{ name: string; volatility: string }>(USER_FUNCTIONS_SQL)).rows;
+
+  const byOid = new Map(rels.map((r) => [r.oid, r]));
+  const neighbours = new Map<number, Set<number>>();
+  const link = (a: number, b: number): void => {
+    if (!neighbours.has(a)) neighbours.set(a, new Set());
+    neighbours.get(a)?.add(b);
+  };
+  for (const { a, b } of fks) {
+    link(a, b);
+    link(b, a);
+  }
+  const ownSequences = new Map<number, number[]>();
+  for (const { tbl, seq } of seqs) ownSequences.set(tbl, [...(ownSequences.get(tbl) ?? []), seq]);
+
+  const relations = new Map<string, CatalogRelation>();
+  const visible = new Map<string, string>();
+  for (const r of rels) {
+    const closure = reachable(r.oid, neighbours);
+    const linked = [...closure].filter((o) => o !== r.oid).map((o) => byOid.get(o)?.qualified).filter((q): q is string => q !== undefined);
+    const sequences = [...closure].flatMap((o) => ownSequences.get(o) ?? []).map((o) => byOid.get(o)?.qualified).filter((q): q is string => q !== undefined);
+    // A cascade runs the triggers of every table it reaches.
+    const writeOpaque = [...closure].some((o) => byOid.get(o)?.triggers === true || byOid.get(o)?.read_opaque === true);
+    relations.set(r.qualified, { qualified: r.qualified, kind: r.kind, visible: r.visible, writeOpaque, readOpaque: r.read_opaque, linked, sequences });
+    if (r.visible) visible.set(r.name, r.qualified);
+  }
+  return {
+    relations,
+    visible,
+    pureBuiltins: new Set(pure.map((p) => p.name)),
+    userFunctions: new Map(user.map((u) => [u.name, u.volatility])),
+  };
+}
+
+function reachable(start: number, neighbours: ReadonlyMap<number, ReadonlySet<number>>): Set<number> {
+  const seen = new Set([start]);
+  const todo = [start];
+  for (let cur = todo.pop(); cur !== undefined; cur = todo.pop()) {
+    for (const n of neighbours.get(cur) ?? []) {
+      if (!seen.has(n)) {
+        seen.add(n);
+        todo.push(n);
+      }
+    }
+  }
+  return seen;
+}

@@ -1,0 +1,93 @@
+// The --spec, --expected and --export flags end to end through runCli on the suite's server.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../harness/cli/run-cli.ts';
+import type { RunResult } from '../../harness/run/index.ts';
+
+function fakeStream(): { stream: NodeJS.WriteStream; text: () => string } {
+  const chunks: string[] = [];
+  const stream = { isTTY: false, write: (s: string | Uint8Array) => chunks.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8')) > 0 };
+  return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
+}
+
+async function cli(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = fakeStream();
+  const err = fakeStream();
+  const code = await runCli(argv, { DATABASE_URL: inject('pgAdminUrl') }, { out: out.stream, err: err.stream });
+  return { code, out: out.text(), err: err.text() };
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'prh-spec-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('--spec', () => {
+  it('runs spec files (a glob too), diffs each with the .out beside it, and writes the output under --out', async () => {
+    const r = await cli(['--spec', 'fixtures/specs/r*.spec', '--spec', 'fixtures/specs/grammar.spec', '--out', dir]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('spec fixtures/specs/results.spec: 1 permutation, ok (matches fixtures/specs/results.out)');
+    expect(r.out).toContain('spec fixtures/specs/grammar.spec: 3 permutations, ok (matches fixtures/specs/grammar.out)');
+    expect(await readFile(join(dir, 'spec', 'results.out'), 'utf8')).toBe(await readFile('fixtures/specs/results.out', 'utf8'));
+  });
+
+  it('exits 1 with the diff when the output differs from --expected', async () => {
+    await writeFile(join(dir, 'wrong.out'), 'Parsed test spec with 2 sessions\n');
+    const r = await cli(['--spec', 'fixtures/specs/results.spec', '--expected', join(dir, 'wrong.out'), '--out', dir]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`FAILED: differs from ${join(dir, 'wrong.out')}`);
+    expect(r.out).toMatch(/^\+starting permutation: r_all/m);
+  });
+
+  it('explores with --strategy, lists each outcome with a permutation line, exports the new one; --ci fails on it', async () => {
+    const out = join(dir, 'explore');
+    const r = await cli(['--spec', 'fixtures/specs/write-skew.spec', '--strategy', 'exhaustive', '--export', 'spec', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('explored 20 interleavings of fixtures/specs/write-skew.spec (exhaustive, complete): 3 distinct outcomes, 1 not reached by a listed permutation');
+    expect(r.out).toContain('outcome 2 (12 interleavings, NEW): permutation ann_begin ann_leave bob_begin bob_leave ann_commit bob_commit');
+    expect(existsSync(join(out, 'write-skew-outcome-1.spec'))).toBe(true);
+    const ci = await cli(['--spec', 'fixtures/specs/write-skew.spec', '--strategy', 'random', '--budget', '30', '--seed', '3', '--ci', '--out', out]);
+    expect(ci.out).toContain('explored 30 interleavings');
+    expect(ci.code).toBe(1);
+  });
+
+  it.each([
+    [['--spec', 'fixtures/specs/results.spec', '--export', 'pdf'], /unknown export format 'pdf'; valid export formats: spec, vitest/],
+    [['--spec', 'fixtures/specs/results.spec', '--strategy', 'realtime'], /explores with --strategy exhaustive, pct or random/],
+    [['--spec', 'fixtures/specs/results.spec', '--spec', 'fixtures/specs/grammar.spec', '--expected', 'x.out'], /give exactly one --spec/],
+    [['--spec', 'fixtures/specs/nothing-*.spec'], /no such file, and the glob matches nothing/],
+  ])('exits 2 on %j', async (argv, message) => {
+    const r = await cli([...argv, '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message);
+  });
+
+  it('exits 2 naming the construct it refuses', async () => {
+    await writeFile(join(dir, 'inj.spec'), "session s\nstep a { SELECT injection_points_attach('p', 'wait'); }\n");
+    const r = await cli(['--spec', join(dir, 'inj.spec'), '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/error E_SPEC_UNSUPPORTED: .*step a \(line 2\) uses injection points/);
+  });
+});
+
+describe('--export after a scenario run and a replay', () => {
+  it('writes the SQL of the counterexample as a spec and a vitest test', async () => {
+    const out = join(dir, 'scenario');
+    const r = await cli(['--scenario', 'signal-sync', '--layers', 'baseline', '--budget', '8', '--workers', '1', '--format', 'json', '--export', 'spec,vitest', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/exported signal-sync@baseline:\S+ \((\d+)\/\1 statements reproduced\)/);
+    for (const ext of ['spec', 'out', 'test.ts']) expect(existsSync(join(out, `signal-sync-baseline.${ext}`))).toBe(true);
+    const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
+    const replay = result.cells[0]?.counterexample?.replay;
+    if (!replay) throw new Error('no counterexample');
+    const again = await cli(['--replay', replay, '--export', 'spec', '--out', join(dir, 'replay')]);
+    expect(again.code).toBe(0);
+    expect(await readFile(join(dir, 'replay', 'signal-sync-baseline.out'), 'utf8')).toBe(await readFile(join(out, 'signal-sync-baseline.out'), 'utf8'));
+  });
+});

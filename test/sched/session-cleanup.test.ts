@@ -1,0 +1,97 @@
+// Every session is clean before every run, whatever the actor left open: a transaction begun with
+// START TRANSACTION, a failed one, or locks held at the end. The next run's setup never waits on
+// them; a setup that waits on a lock held outside the run ends with E_HANG within the hang limit.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { harnessDatabases } from '../support/test-database.ts';
+import { HarnessError } from '../../harness/errors/index.ts';
+import { resolveLayerSet } from '../../harness/fixes/index.ts';
+import { CellHarness } from '../../harness/run/index.ts';
+import { ExhaustiveStrategy, type ActorSpec } from '../../harness/sched/index.ts';
+import { defineScenario, type Scenario } from '../../scenarios/index.ts';
+import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
+
+const ROW = `INSERT INTO monitoring.positions (symbol, exchange, side, quantity, entry_price, status) VALUES ('APTUSDT', 'binance', 'long', 1, 10, 'active')`;
+
+/** An actor that leaves what `statements` open, and ends without COMMIT or ROLLBACK. */
+function leaver(name: string, statements: readonly string[]): ActorSpec {
+  return {
+    name,
+    run: async ({ sql }) => {
+      for (const text of statements) await sql.query(text).catch(() => undefined);
+      return 'left open';
+    },
+  };
+}
+
+function scenario(name: string, actors: readonly ActorSpec[]): Scenario {
+  return defineScenario({
+    name,
+    title: name,
+    plan: 'test',
+    // Updates the row the actors locked: it waits forever if their transaction was left open.
+    setup: async (ctx) => {
+      await ctx.sql(ROW);
+      await ctx.sql(`UPDATE monitoring.positions SET quantity = 1 WHERE symbol = 'APTUSDT'`);
+    },
+    actors: () => actors,
+    expect: { default: 'holds' },
+  });
+}
+
+let dbs: HarnessDatabases;
+let template: HarnessDatabase;
+let harness: CellHarness;
+const layerSet = resolveLayerSet('baseline');
+const env = { policy: layerSet.policy, layerSet };
+
+beforeAll(async () => {
+  dbs = await harnessDatabases();
+  template = await dbs.createTemplate('cleanup', layerSet.sqlFiles);
+  harness = await CellHarness.open(dbs, template, 500);
+});
+afterAll(async () => {
+  await harness?.close();
+  await dbs.drop(template);
+});
+
+async function runTwice(s: Scenario): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    await harness.prepare(s, env);
+    const strategy = new ExhaustiveStrategy({ budget: 1 });
+    strategy.beginRun();
+    const run = await harness.scheduler.run(s.actors(env), strategy);
+    expect(run.outcome).toBe('completed');
+  }
+}
+
+describe('a session is clean before every run', () => {
+  it.each([
+    ['START TRANSACTION', ['START TRANSACTION', `UPDATE monitoring.positions SET quantity = 2 WHERE symbol = 'APTUSDT'`]],
+    ['lower-case begin after a comment', ['/* leave it open */ begin', `SELECT * FROM monitoring.positions FOR UPDATE`]],
+    ['a failed transaction', ['BEGIN ISOLATION LEVEL SERIALIZABLE', `UPDATE monitoring.positions SET quantity = 3 WHERE symbol = 'APTUSDT'`, 'SELECT 1/0']],
+  ] as const)('after %s left open, the next setup runs and the change is gone', async (what, statements) => {
+    const s = scenario(`left-${what.replace(/[^a-z]+/gi, '-').toLowerCase()}`, [leaver('leaver', statements)]);
+    await runTwice(s);
+    const r = await harness.scheduler.observer.query<{ quantity: string }>(`SELECT quantity FROM monitoring.positions`);
+    expect(r.rows.map((x) => Number(x.quantity))).toEqual([1]);
+  });
+
+  it('a setup waiting on a lock held outside the run ends with E_HANG, and the next setup works', async () => {
+    const s = scenario('outside-lock', [leaver('reader', ['SELECT 1'])]);
+    const outsider = new pg.Client({ connectionString: harness.db.url });
+    await outsider.connect();
+    try {
+      await outsider.query('BEGIN');
+      await outsider.query('LOCK TABLE monitoring.positions IN ACCESS EXCLUSIVE MODE');
+      const error = await harness.prepare(s, env).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HarnessError);
+      expect((error as HarnessError).code).toBe('E_HANG');
+      expect((error as HarnessError).message).toContain('hang limit (500 ms)');
+      await outsider.query('ROLLBACK');
+    } finally {
+      await outsider.end();
+    }
+    await runTwice(s);
+  });
+});
