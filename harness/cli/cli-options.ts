@@ -68,7 +68,7 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --scenario <name>          a scenario to run (repeatable; default: all)
   --layers <a+b+c>           a layer set to run (repeatable; default: baseline, each layer, recommended)
   --strategy <name>          exhaustive (default), pct, random, replay, realtime
-  --budget <n>               most runs per cell (default 500 for exhaustive, 200 otherwise)
+  --budget <n>               most runs per cell (default 5000 for exhaustive, 200 otherwise)
   --seed <n>                 seed for pct/random/property runs (default 1)
   --depth <d>                PCT bug depth (default 2)
   --preemption-bound <n>     exhaustive: at most n preemptions per run
@@ -228,7 +228,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     scenarios,
     layerSets,
     strategy,
-    budget: int('budget', values.budget, strategy === 'exhaustive' ? 500 : 200, 1),
+    budget: int('budget', values.budget, strategy === 'exhaustive' ? 5000 : 200, 1),
     seed: int('seed', values.seed, 1),
     depth: int('depth', values.depth, 2, 1),
     preemptionBound: values['preemption-bound'] === undefined ? undefined : int('preemption-bound', values['preemption-bound'], 0),

@@ -125,8 +125,12 @@ async function finish(result: RunResult, options: CliOptions, formats: readonly 
   io.out.write(`\n${renderMatrixTable(result)}\n`);
   const written = await writeReports(result, formats, options.out);
   io.out.write(`\nReports: ${written.join(', ')}\n`);
-  io.out.write(`${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${result.totals.disagreements} contradicted expectations\n`);
   const incomplete = result.cells.filter((c) => c.incomplete !== undefined);
+  // A cell that did not finish contradicts nothing: it is counted apart.
+  const contradicted = result.cells.filter((c) => !c.agrees && c.incomplete === undefined).length;
+  io.out.write(
+    `${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${contradicted} contradicted expectations${incomplete.length > 0 ? `; ${incomplete.length} cells did not finish` : ''}\n`,
+  );
   const retried = result.cells.reduce((n, c) => n + (c.outcomes['connection-lost'] ?? 0), 0);
   if (retried > 0) io.err.write(`${retried} runs lost a database connection and were run again (see each cell's faults in results.json)\n`);
   const failure = result.failure;
@@ -141,7 +145,7 @@ async function finish(result: RunResult, options: CliOptions, formats: readonly 
   }
   if (failure?.code === 'E_INTERNAL') return 3;
   if (failure || incomplete.length > 0) return 4;
-  return options.ci && result.totals.disagreements > 0 ? 1 : 0;
+  return options.ci && contradicted > 0 ? 1 : 0;
 }
 
 /** The flags a worker process needs: the run's, on the parent's server (it starts none of its own). */

@@ -13,7 +13,7 @@ import { STRATEGIES, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
 import { SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, runPermutationSteps, runSpecFile, type SpecExploration } from '../spec/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
-import type { CliOptions } from './cli-options.ts';
+import { strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import type { CliIo } from './run-cli.ts';
 
 export async function runSpecCommand(server: StartedPostgres, options: CliOptions, io: CliIo): Promise<number> {
@@ -46,14 +46,8 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
     const verdict = c.status === 'match' ? `ok (matches ${c.expected})` : c.status === 'differs' ? `FAILED: differs from ${c.expected}` : 'no expected output to compare with';
     io.out.write(`spec ${file}: ${r.runs.length} permutation${r.runs.length === 1 ? '' : 's'}, ${verdict}; output in ${actual}\n`);
     if (!options.spec.explore) continue;
-    const strategy = STRATEGIES[options.strategy].create({
-      budget: options.budget,
-      seed: options.seed,
-      depth: options.depth,
-      // Spec steps carry no keys yet, and a step's SQL may hold several statements: no reduction.
-      reduce: false,
-      ...(options.preemptionBound === undefined ? {} : { preemptionBound: options.preemptionBound }),
-    });
+    // Dependence between steps comes from the engine's SQL footprints: DPOR applies (--no-reduce for every interleaving).
+    const strategy = STRATEGIES[options.strategy].create(strategyOptionsOf(options));
     if (!strategy) throw new HarnessError('E_BAD_ARGUMENT', `--strategy ${options.strategy} cannot explore a spec`);
     const runner = await SpecRunner.open(r.spec, server, { hangTimeoutMs: options.hangTimeoutMs });
     let exploration: SpecExploration;
@@ -112,14 +106,15 @@ async function specFiles(patterns: readonly string[]): Promise<string[]> {
 
 function explorationText(file: string, e: SpecExploration): string {
   const fresh = e.outcomes.filter((o) => !o.listed && !o.stuck).length;
-  const complete = e.stats.complete === true ? ', complete' : e.stats.strategy === 'exhaustive' ? ', budget reached' : '';
+  const reduced = e.stats.reduction === 'dpor';
+  const complete = e.stats.complete === true ? (reduced ? ', complete: every interleaving up to reordering independent steps' : ', complete') : e.stats.strategy === 'exhaustive' ? ', budget reached' : '';
   const lines = [
     '',
-    `explored ${e.runs} interleavings of ${file} (${e.stats.strategy}${complete}): ${e.outcomes.length} distinct outcome${e.outcomes.length === 1 ? '' : 's'}, ${fresh} not reached by a listed permutation`,
+    `explored ${e.runs} interleavings of ${file} (${e.stats.strategy}${reduced ? ' with partial-order reduction' : ''}${complete}): ${e.outcomes.length} distinct outcome${e.outcomes.length === 1 ? '' : 's'}, ${fresh} not reached by a listed permutation`,
   ];
   e.outcomes.forEach((o, i) => {
     const tag = o.stuck ? 'blocked for good' : o.listed ? 'listed' : 'NEW';
-    lines.push(`  outcome ${i + 1} (${o.runs} interleaving${o.runs === 1 ? '' : 's'}, ${tag}): ${permutationLine(runPermutationSteps(e.spec, o.first))}`);
+    lines.push(`  outcome ${i + 1} (${o.runs} run${o.runs === 1 ? '' : 's'}, ${tag}): ${permutationLine(runPermutationSteps(e.spec, o.first))}`);
     // Steps that printed nothing are left out: what differs between outcomes stands out.
     for (const s of o.signature.split('\n')) if (!s.endsWith(': ok')) lines.push(`      ${s}`);
   });

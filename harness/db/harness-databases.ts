@@ -36,7 +36,7 @@ export class HarnessDatabases {
   }
 
   private static client(server: StartedPostgres): pg.Client {
-    const admin = new pg.Client({ connectionString: server.urlFor(server.maintenanceDatabase), application_name: 'prh-maintenance' });
+    const admin = new pg.Client({ connectionString: server.urlFor(server.maintenanceDatabase), application_name: 'prh-maintenance', connectionTimeoutMillis: 10_000 });
     // A server shutting down under us must surface as a failed query, not crash the process.
     admin.on('error', () => undefined);
     return admin;

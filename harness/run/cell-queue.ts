@@ -33,7 +33,12 @@ const UNTIMED = 1e12;
 export function expectedCost(scenario: Scenario, layerSet: LayerSet, history: CellHistory | undefined): number {
   const known = history?.get(cellKey(scenario.name, layerSet.id));
   if (known !== undefined) return known;
-  return UNTIMED + scenario.actors({ policy: layerSet.policy, layerSet }).length;
+  try {
+    return UNTIMED + scenario.actors({ policy: layerSet.policy, layerSet }).length;
+  } catch {
+    // A scenario that cannot build its actors fails in its cell, where the report shows it.
+    return UNTIMED;
+  }
 }
 
 export class CellQueue {

@@ -37,7 +37,8 @@ export class ActorSession {
   ) {}
 
   async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName });
+    // A server that accepts the connection but never answers counts as down, not as a hang.
+    const client = new pg.Client({ connectionString: this.url, application_name: this.applicationName, connectionTimeoutMillis: 10_000 });
     // A backend terminated under us must not crash the process; the next query reports it.
     client.on('error', (e) => {
       this.tainted = true;
@@ -128,7 +129,8 @@ export class ActorSession {
 
   /**
    * Sends `text` as one simple query and resolves with every result, the error if one ended it,
-   * and the notifications received by then; `sent` runs once it is on the wire.
+   * and the notifications received by then; `sent` runs once it is on the wire. The session's
+   * own settings are left alone (an isolation spec sets deadlock_timeout itself).
    */
   async sendRaw(text: string, onNotice: ((n: RawNotice) => void) | undefined, sent: () => void): Promise<RawQueryResult> {
     if (!this.client) throw new Error('session not connected');
@@ -141,6 +143,8 @@ export class ActorSession {
     this.client.query(q);
     sent();
     const error = await q.done;
+    // As in send(): the error comes before the transaction is aborted and its locks released.
+    if (error) await this.client?.query('').catch(() => undefined);
     this.busy = false;
     this.noticeListener = null;
     const notifications = this.notifications;

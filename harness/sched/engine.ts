@@ -182,7 +182,7 @@ export class Scheduler {
 
   private async connectObserver(): Promise<void> {
     this.observerClient = await connectWithin('observer session', async () => {
-      const observer = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'prh-observer' });
+      const observer = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'prh-observer', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       // A terminated backend must not crash the process; the session is replaced before its next use.
       observer.on('error', (e) => {
         if (this.observerClient !== observer) return;
@@ -658,17 +658,25 @@ export class Scheduler {
     await this.reconnectObserver();
   }
 
-  /** Rolls back or replaces a session; a replacement waits for the server within the reconnect bound. */
+  /**
+   * Rolls back or replaces a session, under the hang limit like any step; a replacement waits for
+   * the server within the reconnect bound.
+   */
   private async restoreSession(session: ActorSession): Promise<void> {
     try {
-      await session.restore();
+      const restored = session.restore();
+      if ((await this.withHangLimit(restored)) !== 'hang') return;
+      restored.catch(() => undefined);
     } catch (e) {
       if (!isConnectionFault(e)) throw e;
-      session.tainted = true;
-      await connectWithin('actor session', () => session.restore(), this.options.reconnectTimeoutMs);
     }
+    session.tainted = true;
+    await connectWithin('actor session', () => session.restore(), this.options.reconnectTimeoutMs);
   }
 }
+
+/** A server that accepts a connection but never answers counts as down (then retried within the reconnect bound). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Exchange requests that change nothing on the exchange. */
 const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 'getOrder']);

@@ -116,9 +116,12 @@ export class ExhaustiveStrategy implements Strategy {
   }
 
   /**
-   * For each step of the run, the latest earlier step of another actor that it depends on and
-   * that does not already happen before it: the two race, so the other order must be tried where
-   * the earlier one ran — with this step's actor if it could run there, else with every step.
+   * For each step of the run, every earlier step of another actor that it depends on and that
+   * does not already happen before the actor's previous step: the two race, so the other order
+   * must be tried where the earlier one ran — with this step's actor if it could run there, else
+   * with every step. Not only the latest such step (Flanagan and Godefroid's refinement): a step
+   * can be disabled for a while (a sleeper that is not due first, a statement waiting on a lock),
+   * and the online algorithm would have met each of those races while the step was pending.
    */
   private addBacktracksFromRaces(): void {
     const events = this.stack.map((f) => f.chosen);
@@ -128,16 +131,11 @@ export class ExhaustiveStrategy implements Strategy {
       const e = events[i] as ActorView;
       const own = last.get(e.actor);
       const clock = new Map(own ?? []);
-      let raced = false;
       for (let j = i - 1; j >= 0; j--) {
         const d = events[j] as ActorView;
         if (d.actor === e.actor || independent(d, e)) continue;
         const dClock = clocks[j] as Map<number, number>;
-        // The latest such step not already ordered before the actor's own previous step races with it.
-        if (!raced && (own?.get(d.actor) ?? 0) < (dClock.get(d.actor) ?? 0)) {
-          raced = true;
-          this.reverseAt(j, e.actor);
-        }
+        if ((own?.get(d.actor) ?? 0) < (dClock.get(d.actor) ?? 0)) this.reverseAt(j, e.actor);
         for (const [a, t] of dClock) if ((clock.get(a) ?? 0) < t) clock.set(a, t);
       }
       clock.set(e.actor, (own?.get(e.actor) ?? 0) + 1);

@@ -99,9 +99,10 @@ export class IsolationTesterStrategy implements Strategy {
     if (this.phase === 'steps' && this.toProcess) this.processLaunch();
   }
 
-  endRun(steps: number): void {
+  endRun(_steps: number): void {
     this.runs++;
-    if (this.source.kind === 'explore') this.source.inner.endRun(this.innerSteps || steps);
+    // The inner strategy saw only the step decisions (setups and teardowns are forced).
+    if (this.source.kind === 'explore') this.source.inner.endRun(this.innerSteps);
   }
 
   stats(): StrategyStats {

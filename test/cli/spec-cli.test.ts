@@ -47,11 +47,15 @@ describe('--spec', () => {
 
   it('explores with --strategy, lists each outcome with a permutation line, exports the new one; --ci fails on it', async () => {
     const out = join(dir, 'explore');
-    const r = await cli(['--spec', 'fixtures/specs/write-skew.spec', '--strategy', 'exhaustive', '--export', 'spec', '--out', out]);
+    const r = await cli(['--spec', 'fixtures/specs/write-skew.spec', '--strategy', 'exhaustive', '--no-reduce', '--export', 'spec', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('explored 20 interleavings of fixtures/specs/write-skew.spec (exhaustive, complete): 3 distinct outcomes, 1 not reached by a listed permutation');
-    expect(r.out).toContain('outcome 2 (12 interleavings, NEW): permutation ann_begin ann_leave bob_begin bob_leave ann_commit bob_commit');
+    expect(r.out).toContain('outcome 2 (12 runs, NEW): permutation ann_begin ann_leave bob_begin bob_leave ann_commit bob_commit');
     expect(existsSync(join(out, 'write-skew-outcome-1.spec'))).toBe(true);
+    // With partial-order reduction (the default): fewer runs, the same three outcomes.
+    const reduced = await cli(['--spec', 'fixtures/specs/write-skew.spec', '--strategy', 'exhaustive', '--out', out]);
+    expect(reduced.out).toMatch(/explored (\d+) interleavings .*\(exhaustive with partial-order reduction, complete: every interleaving up to reordering independent steps\): 3 distinct outcomes, 1 not reached/);
+    expect(Number(/explored (\d+)/.exec(reduced.out)?.[1])).toBeLessThan(20);
     const ci = await cli(['--spec', 'fixtures/specs/write-skew.spec', '--strategy', 'random', '--budget', '30', '--seed', '3', '--ci', '--out', out]);
     expect(ci.out).toContain('explored 30 interleavings');
     expect(ci.code).toBe(1);

@@ -1,14 +1,18 @@
 // Connection faults are outcomes, not crashes: a run whose session dies ends as `connection-lost`
 // (recorded with its trace), its sessions are replaced, and it is retried from scratch so that the
 // strategy sees one clean run; a cell whose retries run out is an `error` cell and the others go on.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../harness/cli/run-cli.ts';
 import { harnessDatabases } from '../support/test-database.ts';
 import { sessionKiller, type KillTarget, type SessionKiller } from '../support/session-killer.ts';
 import { resolveLayerSet } from '../../harness/fixes/index.ts';
-import { CellHarness, runCell, runMatrix, type CellResult } from '../../harness/run/index.ts';
+import { CellHarness, runCell, runMatrix, type CellResult, type RunResult } from '../../harness/run/index.ts';
 import { ExhaustiveStrategy, RandomStrategy, ResumedStrategy, type ActorSpec, type ActorView, type Strategy } from '../../harness/sched/index.ts';
 import { UrlPostgresProvider, type HarnessDatabase, type HarnessDatabases } from '../../harness/db/index.ts';
-import { SCENARIOS, defineScenario } from '../../scenarios/index.ts';
+import { SCENARIOS, defineScenario, type Scenario } from '../../scenarios/index.ts';
 
 const baseline = resolveLayerSet('baseline');
 const env = { policy: baseline.policy, layerSet: baseline };
@@ -74,6 +78,15 @@ describe('a session killed under a run', () => {
   });
 });
 
+/** Every run of it loses its only session: its retries always run out. */
+const selfKiller = defineScenario({
+  name: 'self-killer',
+  title: 'an actor that terminates its own backend',
+  plan: 'test',
+  actors: () => [{ name: 'suicidal', run: async ({ sql }) => sql.query('SELECT pg_terminate_backend(pg_backend_pid())') }],
+  expect: { default: 'holds' },
+});
+
 describe('a cell with sessions killed under it', () => {
   const plan = new Map<number, KillTarget>([
     [3, 'self'],
@@ -99,13 +112,6 @@ describe('a cell with sessions killed under it', () => {
   });
 
   it('ends as an error cell when every attempt of a run loses its session, and the next cell still runs', async () => {
-    const selfKiller = defineScenario({
-      name: 'self-killer',
-      title: 'an actor that terminates its own backend',
-      plan: 'test',
-      actors: () => [{ name: 'suicidal', run: async ({ sql }) => sql.query('SELECT pg_terminate_backend(pg_backend_pid())') }],
-      expect: { default: 'holds' },
-    });
     const server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
     const result = await runMatrix({
       scenarios: [selfKiller, SCENARIOS['lost-update']!],
@@ -123,6 +129,69 @@ describe('a cell with sessions killed under it', () => {
     expect(bad?.outcomes['connection-lost']).toBe(4);
     expect(good?.error).toBeUndefined();
     expect(good?.measured).toBe('violates');
+  });
+});
+
+describe('the CLI with a cell that cannot finish', () => {
+  it('writes every report, marks the cell, names it on stderr and exits 4', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'prh-faults-cli-'));
+    // The CLI takes scenarios by name: register the test's own for this file's process only.
+    (SCENARIOS as Record<string, Scenario>)['self-killer'] = selfKiller;
+    const chunks = { out: [] as string[], err: [] as string[] };
+    const stream = (into: string[]) => ({ isTTY: false, write: (t: string) => into.push(t) > 0 }) as unknown as NodeJS.WriteStream;
+    try {
+      const code = await runCli(['--scenario', 'self-killer', '--scenario', 'lost-update', '--layers', 'baseline', '--budget', '5', '--ci', '--out', out], { DATABASE_URL: inject('pgAdminUrl') }, { out: stream(chunks.out), err: stream(chunks.err) });
+      const err = chunks.err.join('');
+      expect(code, err).toBe(4);
+      expect(err).toContain('1 of 2 cells did not finish (marked in the reports)');
+      expect(err).toContain('self-killer @ baseline: E_CONNECTION_LOST');
+      expect(err).not.toMatch(/\n\s+at /);
+      expect(chunks.out.join('')).toContain('0 contradicted expectations; 1 cells did not finish');
+      const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
+      expect(result.cells.map((c) => c.incomplete ?? 'finished')).toEqual(['fault', 'finished']);
+      for (const file of ['summary.md', 'junit.xml', 'report.html']) expect(await readFile(join(out, file), 'utf8')).toContain('self-killer');
+    } finally {
+      delete (SCENARIOS as Record<string, Scenario>)['self-killer'];
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('an internal error in a cell', () => {
+  const broken = defineScenario({
+    name: 'broken-scenario',
+    title: 'a scenario whose code throws',
+    plan: 'test',
+    actors: () => {
+      throw new Error('boom in the scenario');
+    },
+    expect: { default: 'holds' },
+  });
+
+  it.each([false, true])('is reported with every other cell, exit 3, its stack only with --debug (%s) and in results.json', async (debug) => {
+    const out = await mkdtemp(join(tmpdir(), 'prh-internal-cli-'));
+    (SCENARIOS as Record<string, Scenario>)['broken-scenario'] = broken;
+    const err: string[] = [];
+    const stream = (into: string[]) => ({ isTTY: false, write: (t: string) => into.push(t) > 0 }) as unknown as NodeJS.WriteStream;
+    try {
+      const argv = ['--scenario', 'broken-scenario', '--scenario', 'close-reopen', '--layers', 'baseline', '--out', out, ...(debug ? ['--debug'] : [])];
+      const code = await runCli(argv, { DATABASE_URL: inject('pgAdminUrl') }, { out: stream([]), err: stream(err) });
+      const text = err.join('');
+      expect(code, text).toBe(3);
+      expect(text).toContain('internal error: boom in the scenario');
+      if (debug) expect(text).toMatch(/\n\s+at /);
+      else {
+        expect(text).not.toMatch(/\n\s+at /);
+        expect(text).toContain('run again with --debug');
+      }
+      const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
+      expect(result.failure?.code).toBe('E_INTERNAL');
+      expect(result.failure?.stack).toContain('boom in the scenario');
+      expect(result.cells.map((c) => c.incomplete ?? 'finished')).toEqual(['fault', 'finished']);
+    } finally {
+      delete (SCENARIOS as Record<string, Scenario>)['broken-scenario'];
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
 
