@@ -4,15 +4,20 @@ import { EXCHANGE_TRANSPORTS, MockExchange, connectMockExchange, type ExchangeTr
 import { round } from './bench-throughput.ts';
 import { median } from './bench-sql-floor.ts';
 
-/** Microseconds per request, median over batches; the mix: market order, getOrder, listPositions. */
-export async function exchangeRequestCost(requests: number): Promise<Record<ExchangeTransport, number>> {
-  const out = {} as Record<ExchangeTransport, number>;
+/**
+ * Microseconds per request, median over batches, and CPU microseconds per request (this process's
+ * CPU over all batches: less sensitive to other processes taking the cores); the mix: market
+ * order, getOrder, listPositions.
+ */
+export async function exchangeRequestCost(requests: number): Promise<Record<ExchangeTransport, { wall: number; cpu: number }>> {
+  const out = {} as Record<ExchangeTransport, { wall: number; cpu: number }>;
   for (const transport of Object.keys(EXCHANGE_TRANSPORTS) as ExchangeTransport[]) {
     const mock = new MockExchange({ prices: { BTCUSDT: 100 } });
     const connection = connectMockExchange(mock, transport);
     const client = connection.client('binance');
     const batches: number[] = [];
     const perBatch = 30;
+    const cpu = process.cpuUsage();
     try {
       for (let done = 0; done < requests; done += 3 * perBatch) {
         mock.reset();
@@ -27,7 +32,8 @@ export async function exchangeRequestCost(requests: number): Promise<Record<Exch
     } finally {
       connection.close();
     }
-    out[transport] = round(median(batches), 1);
+    const used = process.cpuUsage(cpu);
+    out[transport] = { wall: round(median(batches), 1), cpu: round((used.user + used.system) / (batches.length * 3 * perBatch), 1) };
   }
   return out;
 }

@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const postgresVersion = await serverVersion(server.urlFor(server.maintenanceDatabase));
 
     log('exchange: one request over each transport');
-    const exchange = await exchangeRequestCost(Math.max(900, o.schedules));
+    const exchange = await exchangeRequestCost(Math.max(3000, o.schedules));
 
     log('SQL floor: the statements of one Signal + Sync schedule, back to back, against the controlled schedule');
     const floor = await sqlFloor(cell, Math.min(o.schedules, 500));
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
         loadAverage: { before: loadBefore.map((x) => round(x, 2)), after: loadavg().map((x) => round(x, 2)) },
       },
       cell: 'signal-sync@baseline',
-      exchangeRequestMicroseconds: { ...exchange, ratio: round(exchange.http / exchange.direct, 1) },
+      exchangeRequestMicroseconds: { ...exchange, ratio: round(exchange.http.wall / exchange.direct.wall, 1) },
       sqlFloor: floor,
       inProcess,
       workerProcesses: { perProcessSchedules: o.cliSchedules, runs: processes, twoToOne: one && two ? round(two.schedulesPerSecond / one.schedulesPerSecond, 2) : null },
@@ -186,7 +186,7 @@ async function main(): Promise<void> {
 
 type BenchResult = {
   machine: { cpus: number; cpuModel: string; node: string; postgres: string | null; loadAverage: { before: number[]; after: number[] } };
-  exchangeRequestMicroseconds: { http: number; direct: number; ratio: number };
+  exchangeRequestMicroseconds: { http: { wall: number; cpu: number }; direct: { wall: number; cpu: number }; ratio: number };
   sqlFloor: Awaited<ReturnType<typeof sqlFloor>>;
   inProcess: Record<string, Throughput>;
   workerProcesses: { runs: Awaited<ReturnType<typeof workerProcesses>>[]; twoToOne: number | null };
@@ -212,7 +212,7 @@ function render(r: BenchResult): string {
     `SQL floor (${f.statements} statements of one schedule, back to back on one connection):`,
     `  statements ${f.floorStatementsMs} ms, with state read and reset ${f.floorMs} ms`,
     `  controlled schedule ${f.controlledMs} ms (run alone ${f.controlledRunMs} ms): ratio ${f.ratio} (run alone ${f.ratioRunOnly}; target ≤ ${TARGETS.controlledToFloor})`,
-    `exchange request: http (msw) ${r.exchangeRequestMicroseconds.http} µs, direct ${r.exchangeRequestMicroseconds.direct} µs (${r.exchangeRequestMicroseconds.ratio}×)`,
+    `exchange request: http (msw) ${r.exchangeRequestMicroseconds.http.wall} µs (CPU ${r.exchangeRequestMicroseconds.http.cpu} µs), direct ${r.exchangeRequestMicroseconds.direct.wall} µs (CPU ${r.exchangeRequestMicroseconds.direct.cpu} µs): ${r.exchangeRequestMicroseconds.ratio}×`,
     `memory over ${r.memory.schedules} schedules: RSS ${r.memory.rssMiB.before} → ${r.memory.rssMiB.after} MiB, live heap ${r.memory.heapUsedMiB.before} → ${r.memory.heapUsedMiB.after} MiB`,
     r.defaultMatrix
       ? `default matrix, ${r.defaultMatrix.workers} worker processes: ${r.defaultMatrix.wallSeconds} s wall, ${r.defaultMatrix.schedules} schedules in ${r.defaultMatrix.cells} cells, ${r.defaultMatrix.cpuSeconds} CPU s; stopped by the budget: ${r.defaultMatrix.stoppedByBudget.length === 0 ? 'none' : r.defaultMatrix.stoppedByBudget.join(', ')}`

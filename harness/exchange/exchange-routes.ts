@@ -1,6 +1,6 @@
 // The mock exchange's REST face as msw handlers: each route reads the request's parts and hands
 // them to the shared calls (exchange-calls.ts), where validation and faults take effect. Handlers
-// run inside the caller's fetch, so its AsyncLocalStorage context (the acting actor) reaches clock.sleep.
+// run while the caller's fetch is pending, in its async context.
 //
 // Routes, all under `{baseUrl}/{exchange}/v1`, JSON in and out:
 //   POST   /order                    { type: 'market', symbol, side, quantity, reduceOnly? }  → Order

@@ -20,6 +20,8 @@ export class ActorSession {
    */
   deadlockCheck: 'short' | 'long' = 'long';
   private appliedDeadlockCheck: 'short' | 'long' | 'unknown' = 'unknown';
+  /** The applied value was SET inside a transaction block: it lasts only if that block commits. */
+  private deadlockCheckInTransaction = false;
   private superuser = false;
   /** The error that killed the connection, if it died. */
   lostWith: unknown = null;
@@ -53,6 +55,7 @@ export class ActorSession {
     // deadlock_timeout is a superuser setting; elsewhere the server's own value applies.
     this.superuser = r.rows[0]?.su === true;
     this.appliedDeadlockCheck = 'unknown';
+    this.deadlockCheckInTransaction = false;
     this.client = client;
     this.busy = false;
     this.tainted = false;
@@ -77,15 +80,13 @@ export class ActorSession {
   /** Sends at once: pg writes to the socket inside `query` when the connection is idle. */
   send(text: string, values: readonly unknown[] | undefined): Promise<pg.QueryResult> {
     if (!this.client) throw new Error('session not connected');
-    const verb = text.trimStart().slice(0, 8).toUpperCase();
     this.busy = true;
     this.applyDeadlockCheck();
-    // A SET inside a transaction is undone by its rollback: after any error or transaction end, set it again.
-    if (verb.startsWith('COMMIT') || verb.startsWith('ROLLBACK') || verb.startsWith('END') || verb.startsWith('ABORT')) this.appliedDeadlockCheck = 'unknown';
     const p = this.client.query(text, values ? [...values] : undefined);
     return p.then(
       (r) => {
         this.busy = false;
+        this.noteTransactionEnd();
         return r;
       },
       async (e: unknown) => {
@@ -107,9 +108,23 @@ export class ActorSession {
 
   private applyDeadlockCheck(): void {
     if (!this.client || !this.superuser || this.appliedDeadlockCheck === this.deadlockCheck) return;
-    // Queued before the statement on the same connection, so it applies to it; no extra wait.
+    // Queued before the statement on the same connection, so it applies to it (one round trip
+    // before the statement goes out: pg sends one query at a time).
     this.client.query(`SET deadlock_timeout = '${DEADLOCK_CHECK_MS[this.deadlockCheck]}ms'`).catch(() => undefined);
     this.appliedDeadlockCheck = this.deadlockCheck;
+    // The server's status before the SET runs: nothing else is on the wire.
+    this.deadlockCheckInTransaction = this.inTransaction;
+  }
+
+  /**
+   * A SET made outside a transaction block lasts; one made inside it is undone if the block rolls
+   * back. Once the block it was made in has ended (the server says so), set it again before use.
+   */
+  private noteTransactionEnd(): void {
+    if (this.deadlockCheckInTransaction && !this.inTransaction) {
+      this.appliedDeadlockCheck = 'unknown';
+      this.deadlockCheckInTransaction = false;
+    }
   }
 
   /**
@@ -147,7 +162,10 @@ export class ActorSession {
       await this.connect();
       return;
     }
-    if (this.inTransaction) await this.client.query('ROLLBACK');
+    if (this.inTransaction) {
+      await this.client.query('ROLLBACK');
+      this.noteTransactionEnd();
+    }
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,6 @@
 // The scheduler engine: runs actors over gated ports and releases one step at a time.
 // Loop: wait until every actor is paused at a step, sleeping, blocked on another actor's lock
 // (asked of PostgreSQL, as the isolation tester does) or done; ask the strategy; release; repeat.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { Clock, ExchangeClient, SqlClient } from '../bot/index.ts';
 import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
@@ -119,7 +118,6 @@ interface ActorRt {
 export class Scheduler {
   private readonly sessions: ActorSession[] = [];
   private observerClient: pg.Client | null = null;
-  private readonly als = new AsyncLocalStorage<ActorRt>();
   private catalog: SqlCatalog | null = null;
   /** Per session (by backend pid): its footprint tracker, which follows the session's transaction. */
   private readonly footprinters = new Map<ActorSession, { pid: number; footprinter: SqlFootprinter }>();
@@ -146,14 +144,30 @@ export class Scheduler {
   /** What killed the observer's connection (57P01...), when pg told us: more telling than the next query's error. */
   private observerLostWith: unknown = null;
 
-  /** A clock for code that runs inside an actor's step (the mock exchange's latency faults). */
+  /** A clock for code that runs inside an actor's exchange step (the mock exchange's latency faults). */
   readonly ambientClock: Clock = {
     now: () => this.time,
     sleep: (ms) => {
-      const rt = this.als.getStore();
+      if (!this.controlled) return new Promise((resolve) => setTimeout(resolve, ms * this.sleepScale));
+      const rt = this.actorInExchangeStep();
       return rt ? this.park(rt, ms, 'latency') : Promise.resolve();
     },
   };
+
+  /**
+   * The actor whose exchange request is being answered. Steps are released one at a time and each
+   * runs until every actor has settled again, so at most one actor is inside an exchange step it has
+   * not parked in. (Found this way rather than with AsyncLocalStorage, whose hooks tax every promise.)
+   */
+  private actorInExchangeStep(): ActorRt | undefined {
+    let found: ActorRt | undefined;
+    for (const a of this.actors) {
+      if (a.state !== 'running' || a.current?.kind !== 'exchange') continue;
+      if (found) throw new Error(`actors ${found.spec.name} and ${a.spec.name} are both inside an exchange request; cannot tell which one waits`);
+      found = a;
+    }
+    return found;
+  }
 
   private constructor(private readonly options: EngineOptions) {
     this.hangTimeoutMs = options.hangTimeoutMs ?? 5000;
@@ -324,7 +338,7 @@ export class Scheduler {
           this.stepFinished(rt, r, e),
         ),
     };
-    return this.als.run(rt, async () => {
+    return (async () => {
       try {
         const value = await rt.spec.run(ports);
         rt.outcome = { status: 'ok', value };
@@ -334,7 +348,7 @@ export class Scheduler {
       }
       rt.state = 'done';
       this.notify();
-    });
+    })();
   }
 
   /** Records the run's first session fault; the loop ends the run as `connection-lost`. */

@@ -1,0 +1,68 @@
+// An actor session's deadlock check (deadlock_timeout) is what the engine asked for whenever a
+// statement goes out — also after a transaction that changed it rolled back — while it is set
+// again only when the server's value may differ (not before every statement after a COMMIT).
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ActorSession } from '../../harness/sched/actor-session.ts';
+import { freshDatabase } from '../support/test-database.ts';
+
+describe('ActorSession deadlock check', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let session: ActorSession;
+
+  beforeAll(async () => {
+    db = await freshDatabase();
+    session = new ActorSession(db.db.url);
+    await session.connect();
+  });
+  afterAll(async () => {
+    await session?.close();
+    await db?.close();
+  });
+
+  /** The value the server applies to a statement sent now. */
+  async function timeout(): Promise<string> {
+    const r = await session.send("SELECT current_setting('deadlock_timeout') AS t", undefined);
+    return String(r.rows[0]?.t);
+  }
+
+  it('applies the asked value to every statement, through commits and rollbacks', async () => {
+    session.deadlockCheck = 'long';
+    expect(await timeout()).toBe('2s');
+    await session.send('BEGIN', undefined);
+    session.deadlockCheck = 'short';
+    expect(await timeout()).toBe('100ms');
+    // The SET made inside this block is undone by its rollback: it must be made again.
+    await session.send('ROLLBACK', undefined);
+    expect(await timeout()).toBe('100ms');
+    session.deadlockCheck = 'long';
+    await session.send('BEGIN', undefined);
+    expect(await timeout()).toBe('2s');
+    await session.send('COMMIT', undefined);
+    expect(await timeout()).toBe('2s');
+    // A failed block: the statement errs, the rollback undoes the SET made in it.
+    await session.send('BEGIN', undefined);
+    session.deadlockCheck = 'short';
+    await expect(session.send('SELECT 1/0', undefined)).rejects.toMatchObject({ code: '22012' });
+    await session.send('ROLLBACK', undefined);
+    expect(await timeout()).toBe('100ms');
+    session.deadlockCheck = 'long';
+    await session.send('START TRANSACTION', undefined);
+    expect(await timeout()).toBe('2s');
+    await session.restore();
+    expect(await timeout()).toBe('2s');
+  });
+
+  it('sends no SET while the value it set outside a transaction still holds', async () => {
+    session.deadlockCheck = 'long';
+    await timeout();
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      for (const text of ['BEGIN', 'SELECT 1', 'COMMIT', 'SELECT 2', 'BEGIN', 'ROLLBACK', 'SELECT 3']) await session.send(text, undefined);
+      const sent = query.mock.calls.map((c) => String(c[0]));
+      expect(sent.filter((t) => t.startsWith('SET'))).toEqual([]);
+    } finally {
+      query.mockRestore();
+    }
+  });
+});
