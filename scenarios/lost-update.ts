@@ -1,24 +1,7 @@
 // Two flows add to one open position at once (read quantity, buy more, write quantity + n):
 // Problem #3's "potential lost updates".
-import { createPositionBot } from '../harness/bot/index.ts';
-import type { ActorSpec } from '../harness/sched/index.ts';
-import { defineScenario, type ScenarioEnv } from './define-scenario.ts';
-
-function addToPosition(name: string, add: number, env: ScenarioEnv): ActorSpec {
-  return {
-    name,
-    keys: ['ADAUSDT@binance'],
-    run: async (ports) => {
-      const exchange = ports.exchange('binance');
-      const bot = createPositionBot({ sql: ports.sql, exchange, clock: ports.clock, policy: env.policy });
-      const row = await bot.repository.getOpenPosition('ADAUSDT', 'binance');
-      if (!row) return null;
-      await exchange.placeMarketOrder({ symbol: 'ADAUSDT', side: 'buy', quantity: add });
-      await bot.repository.updatePosition(row.id, { quantity: row.quantity + add }, 'updatePosition(quantity)');
-      return row.id;
-    },
-  };
-}
+import { addActor } from './bot-actors.ts';
+import { defineScenario } from './define-scenario.ts';
 
 export const lostUpdate = defineScenario({
   name: 'lost-update',
@@ -32,7 +15,7 @@ export const lostUpdate = defineScenario({
     ctx.exchange.placeMarketOrder('binance', { symbol: 'ADAUSDT', side: 'buy', quantity: 5 });
     ctx.exchange.placeStopLoss('binance', { symbol: 'ADAUSDT', side: 'sell', quantity: 5, stopPrice: 9.8 });
   },
-  actors: (env) => [addToPosition('add-a', 1, env), addToPosition('add-b', 2, env)],
+  actors: (env) => [addActor('add-a', 'ADAUSDT', 'binance', 1, env), addActor('add-b', 'ADAUSDT', 'binance', 2, env)],
   invariants: ['exposure-matches', 'no-unhandled-db-error'],
   expect: { default: 'violates' },
 });

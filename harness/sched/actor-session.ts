@@ -10,6 +10,11 @@ export class ActorSession {
   busy = false;
   /** Left in an unknown state (a statement never returned): replace before reuse. */
   tainted = false;
+  /**
+   * A session-level advisory lock may be held: an actor stopped by the end of its run unwinds
+   * without reaching its unlock, and the lock must not outlive the run.
+   */
+  private sessionLocks = false;
   private client: pg.Client | null = null;
 
   constructor(private readonly url: string) {}
@@ -27,12 +32,14 @@ export class ActorSession {
     this.inTransaction = false;
     this.busy = false;
     this.tainted = false;
+    this.sessionLocks = false;
   }
 
   /** Sends at once: pg writes to the socket inside `query` when the connection is idle. */
   send(text: string, values: readonly unknown[] | undefined): Promise<pg.QueryResult> {
     if (!this.client) throw new Error('session not connected');
     const verb = text.trimStart().slice(0, 8).toUpperCase();
+    if (SESSION_LOCK.test(text)) this.sessionLocks = true;
     this.busy = true;
     const p = this.client.query(text, values ? [...values] : undefined);
     return p.then(
@@ -61,6 +68,10 @@ export class ActorSession {
       await this.client.query('ROLLBACK');
       this.inTransaction = false;
     }
+    if (this.sessionLocks) {
+      await this.client.query('SELECT pg_advisory_unlock_all()');
+      this.sessionLocks = false;
+    }
   }
 
   async close(): Promise<void> {
@@ -69,3 +80,6 @@ export class ActorSession {
     if (c) await c.end().catch(() => undefined);
   }
 }
+
+/** pg_advisory_lock / pg_try_advisory_lock (and their _shared forms): held until unlocked or the session ends. */
+const SESSION_LOCK = /pg_(try_)?advisory_lock(_shared)?\s*\(/i;
