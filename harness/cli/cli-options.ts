@@ -3,14 +3,14 @@
 import { parseArgs } from 'node:util';
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
-import { STRATEGIES, type StrategyName } from '../run/index.ts';
-import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
+import { STRATEGIES, ablationLayerSets, type StrategyName } from '../run/index.ts';
+import { TIMING_PARAMETERS, parseReplayTarget, parseTimingModel, type ReplayTarget, type TimingModel } from '../sched/index.ts';
 import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
 import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
 
-/** `--property` without `--layers`: the baseline and the sets the matrix shows holding. */
-export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'check-open-statuses', 'single-transaction', 'recommended'];
+/** `--property` without `--layers`: the baseline, the plan's set, and the two sets beyond it. */
+export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'recommended', 'targeted', 'proposed'];
 
 export interface CliOptions {
   readonly list: boolean;
@@ -38,6 +38,12 @@ export interface CliOptions {
   readonly runs: number;
   /** `--expect s@l=holds`: overrides of declared expectations (what a team asserts in CI). */
   readonly expectOverrides: readonly { readonly scenario: string; readonly layers: string; readonly expect: 'holds' | 'violates' }[];
+  /** `--ablation <set>`: the named set whose layers are each left out once. */
+  readonly ablation: string | null;
+  /** The timing model of `--strategy simulate` and of the odds pass. */
+  readonly timing: TimingModel;
+  /** Simulated runs per cell for the odds column; null when there is no odds pass. */
+  readonly oddsRuns: number | null;
 }
 
 export const USAGE = `Usage: npm run scenarios -- [options]
@@ -64,6 +70,11 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --hang-timeout <ms>        wall-clock limit without progress before a run is a hang (default 5000)
   --ci                       exit 1 when a measured outcome contradicts a scenario's expectation
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
+  --ablation <set>           run a named set and the set without each of its layers; table of why each is needed
+  --odds-runs <n>            simulated runs per cell for the production odds (default 100)
+  --no-odds                  skip the odds pass (--ci skips it unless --odds is given)
+  --odds                     run the odds pass even with --ci
+${TIMING_PARAMETERS.map((p) => `  --${`${p.flag} <${p.unit}>`.padEnd(25)}${p.description} (${p.min}–${p.max}, default ${p.default})`).join('\n')}
   --help                     this text
 
 Exit codes: 0 success, 1 with --ci when an expectation is contradicted, 2 bad input.`;
@@ -110,6 +121,11 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         'hang-timeout': { type: 'string' },
         ci: { type: 'boolean', default: false },
         expect: { type: 'string', multiple: true },
+        ablation: { type: 'string' },
+        'odds-runs': { type: 'string' },
+        odds: { type: 'boolean', default: false },
+        'no-odds': { type: 'boolean', default: false },
+        ...Object.fromEntries(TIMING_PARAMETERS.map((p) => [p.flag, { type: 'string' as const }])),
       },
     }));
   } catch (e) {
@@ -136,7 +152,13 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     return { ...s, expect: expect as Scenario['expect'] };
   });
   const property = values.property ?? false;
-  const layerIds = replay ? [replay.layers] : (values.layers ?? (property ? PROPERTY_DEFAULT_LAYER_SETS : defaultLayerSetIds()));
+  const ablation = typeof values.ablation === 'string' ? ablationLayerSets(values.ablation) : null;
+  if (ablation && values.layers) throw new HarnessError('E_BAD_ARGUMENT', '--ablation chooses its own layer sets; drop --layers');
+  const layerIds = replay
+    ? [replay.layers]
+    : ablation
+      ? [ablation.full, ...ablation.without.map((w) => w.spec)]
+      : (values.layers ?? (property ? PROPERTY_DEFAULT_LAYER_SETS : defaultLayerSetIds()));
   const layerSets = layerIds.map(resolveLayerSet);
   const strategyName = replay ? 'replay' : (values.strategy ?? 'exhaustive');
   if (!(strategyName in STRATEGIES)) throw unknownName('E_UNKNOWN_STRATEGY', 'strategy', strategyName, Object.keys(STRATEGIES));
@@ -150,6 +172,12 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     shard = { k, n };
   }
   const strategy = strategyName as StrategyName;
+  const flagValues = values as Record<string, unknown>;
+  const timing = parseTimingModel(Object.fromEntries(TIMING_PARAMETERS.map((p) => [p.flag, typeof flagValues[p.flag] === 'string' ? (flagValues[p.flag] as string) : undefined])));
+  const ci = values.ci ?? false;
+  // The odds pass adds runs to every cell; CI gates verdicts only, so it skips it unless asked.
+  const withOdds = strategy === 'exhaustive' && !(values['no-odds'] ?? false) && (!ci || (values.odds ?? false));
+  const oddsRuns = withOdds ? int('odds-runs', values['odds-runs'] as string | undefined, 100, 1) : null;
   return {
     list: values.list ?? false,
     help: values.help ?? false,
@@ -167,13 +195,16 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     workers: int('workers', values.workers, 2, 1),
     formats: values.format ?? 'json,md,junit,html',
     out: values.out ?? 'reports',
-    ci: values.ci ?? false,
+    ci,
     shard,
     merge: (values.merge ?? []).flatMap((m) => m.split(',')).filter(Boolean),
     hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
     property,
     expectOverrides,
     runs: int('runs', values.runs, 100, 1),
+    ablation: ablation ? ablation.full : null,
+    timing,
+    oddsRuns,
   };
 }
 

@@ -9,9 +9,10 @@ import { chooseProvider, isShuttingDown, registerCleanup, type StartedPostgres }
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
-import { mergeRunResults, runMatrix, runReplay, type RunResult } from '../run/index.ts';
+import { computeAblation, mergeRunResults, runMatrix, runReplay, type RunResult } from '../run/index.ts';
+import { TIMING_PARAMETERS } from '../sched/index.ts';
 import { listing, parseCliOptions, USAGE, type CliOptions } from './cli-options.ts';
-import { renderMatrixTable } from './matrix-table.ts';
+import { renderAblationTable, renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
 import { renderTrace } from './trace-table.ts';
 
@@ -85,10 +86,12 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         depth: options.depth,
         reduce: options.reduce,
         ...(options.preemptionBound === undefined ? {} : { preemptionBound: options.preemptionBound }),
+        timing: options.timing,
       },
       workers: options.workers,
       server,
       hangTimeoutMs: options.hangTimeoutMs,
+      ...(options.oddsRuns === null ? {} : { odds: { runs: options.oddsRuns, seed: options.seed, timing: options.timing } }),
       ...(options.shard ? { shard: options.shard } : {}),
       onProgress: progressPrinter(io.err),
     });
@@ -101,11 +104,19 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
 }
 
 /** Matrix, reports and exit code of a finished (or merged) run. */
-async function finish(result: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo): Promise<number> {
+async function finish(run: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo): Promise<number> {
+  const result = options.ablation ? { ...run, ablation: computeAblation(run, options.ablation) } : run;
   io.out.write(`\n${renderMatrixTable(result)}\n`);
+  if (result.ablation) io.out.write(`\n${renderAblationTable(result.ablation)}\n`);
   const written = await writeReports(result, formats, options.out);
   io.out.write(`\nReports: ${written.join(', ')}\n`);
   io.out.write(`${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${result.totals.disagreements} contradicted expectations\n`);
+  if (result.ablation) {
+    // An ablation's reduced sets have no expectations worth gating; its verdict is the table.
+    const full = result.cells.filter((c) => c.layers === result.ablation?.set);
+    const failed = full.some((c) => !c.agrees) || result.ablation.rows.some((r) => !r.necessary);
+    return options.ci && failed ? 1 : 0;
+  }
   return options.ci && result.totals.disagreements > 0 ? 1 : 0;
 }
 
@@ -126,6 +137,8 @@ async function runInProcesses(options: CliOptions, server: StartedPostgres, spaw
       '--hang-timeout', String(options.hangTimeoutMs),
       ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
       ...(options.reduce ? [] : ['--no-reduce']),
+      ...(options.oddsRuns === null ? ['--no-odds'] : ['--odds', '--odds-runs', String(options.oddsRuns)]),
+      ...TIMING_PARAMETERS.flatMap((p) => [`--${p.flag}`, String(options.timing[p.field])]),
       ...options.scenarios.flatMap((s) => ['--scenario', s.name]),
       ...options.layerSets.flatMap((l) => ['--layers', l.id]),
       ...options.expectOverrides.flatMap((e) => ['--expect', `${e.scenario}@${e.layers}=${e.expect}`]),

@@ -7,7 +7,8 @@ import { MockExchange, serveMockExchange } from '../exchange/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import { Scheduler, formatReplayTarget, type ActorOutcome, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import { expectationFor, type Scenario, type ScenarioEnv } from '../../scenarios/index.ts';
-import type { CellResult, Counterexample, Coverage } from './result-model.ts';
+import { estimateOdds, oddsOf, signalCount, simulatedEnv, type OddsOptions } from './odds.ts';
+import type { CellResult, Counterexample, Coverage, Odds } from './result-model.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from './strategy-registry.ts';
 
 export interface CellOptions {
@@ -16,6 +17,8 @@ export interface CellOptions {
   readonly hangTimeoutMs?: number;
   /** Called after every run with the count so far (for progress lines). */
   readonly onRun?: (runs: number, violating: number) => void;
+  /** After the strategy's runs, estimate production odds with this many simulated runs. */
+  readonly odds?: OddsOptions;
 }
 
 export interface CellTask {
@@ -94,7 +97,9 @@ export function replayCommand(replay: string): string {
 export async function runCell(dbs: HarnessDatabases, task: CellTask, options: CellOptions): Promise<CellResult> {
   const started = Date.now();
   const { scenario, layerSet } = task;
-  const env: ScenarioEnv = { policy: layerSet.policy, layerSet };
+  const layerEnv: ScenarioEnv = { policy: layerSet.policy, layerSet };
+  const timing = options.strategy === 'simulate' ? options.strategyOptions.timing : undefined;
+  const env: ScenarioEnv = timing ? simulatedEnv(layerEnv, timing) : layerEnv;
   const expectation = expectationFor(scenario, layerSet.id);
   const sample = options.strategy === 'exhaustive' ? scenario.sample : undefined;
   const strategyName: StrategyName = sample ? sample.strategy : options.strategy;
@@ -117,6 +122,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   let schedules = 0;
   let violating = 0;
   let counterexample: Counterexample | null = null;
+  let odds: Odds | undefined;
   try {
     const actors = scenario.actors(env);
     const names = actors.map((a) => a.name);
@@ -140,9 +146,11 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       }
       options.onRun?.(schedules, violating);
     }
+    if (options.odds && !timing) odds = await estimateOdds(harness, scenario, layerEnv, options.odds);
   } finally {
     await harness.close();
   }
+  if (timing) odds = oddsOf(violating, schedules, signalCount(scenario.actors(env).map((a) => a.name)), options.strategyOptions.seed);
   const stats = strategy ? strategy.stats() : { strategy: 'realtime', runs: schedules };
   const coverage: Coverage = {
     kind: strategyName === 'exhaustive' ? 'exhaustive' : strategyName === 'replay' ? 'replay' : 'sampled',
@@ -166,6 +174,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     measuredEffectiveness: schedules > 0 ? Math.round(1000 * (1 - violating / schedules)) / 10 : null,
     counterexample,
     elapsedMs: Date.now() - started,
+    ...(odds ? { odds } : {}),
   };
 }
 

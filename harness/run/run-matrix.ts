@@ -6,6 +6,7 @@ import { HarnessError } from '../errors/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import { runCell, type CellOptions } from './cell-runner.ts';
+import type { OddsOptions } from './odds.ts';
 import { RESULT_SCHEMA_VERSION, type CellResult, type RunResult } from './result-model.ts';
 import type { StrategyName, StrategyOptions } from './strategy-registry.ts';
 
@@ -25,6 +26,8 @@ export interface MatrixOptions {
   /** Run only cells whose index ≡ k−1 (mod n), for `--shard k/n`. */
   readonly shard?: { readonly k: number; readonly n: number };
   readonly onProgress?: (e: ProgressEvent) => void;
+  /** Estimate each cell's production odds after its runs (simulate strategy). */
+  readonly odds?: OddsOptions;
 }
 
 export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
@@ -54,6 +57,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
             strategy: o.strategy,
             strategyOptions: o.strategyOptions,
             ...(o.hangTimeoutMs ? { hangTimeoutMs: o.hangTimeoutMs } : {}),
+            ...(o.odds ? { odds: o.odds } : {}),
             onRun: (runs, violating) => o.onProgress?.({ kind: 'cell-progress', scenario: t.scenario.name, layers: t.layerSet.id, runs, violating }),
           };
           const cell = await runCell(dbs, { ...t, template }, cellOptions);
@@ -74,6 +78,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
         workers: o.workers,
         database: o.server.kind,
         ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
+        ...(o.odds ? { timing: o.odds.timing, oddsRuns: o.odds.runs } : o.strategy === 'simulate' && o.strategyOptions.timing ? { timing: o.strategyOptions.timing } : {}),
       },
       scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, plan: s.plan })),
       layerSets: o.layerSets.map((l) => ({

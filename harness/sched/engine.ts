@@ -266,6 +266,7 @@ export class Scheduler {
       if (pick === ABANDON) return 'abandoned';
       const view = options[pick];
       if (!view) throw new Error(`strategy ${strategy.name} picked ${pick} of ${options.length} runnable steps`);
+      if (strategy.now) this.time = Math.max(this.time, strategy.now());
       this.release(view);
     }
   }
@@ -278,7 +279,7 @@ export class Scheduler {
     for (const a of this.actors) {
       if (a.state === 'paused' && a.pending) views.push(a.pending.view);
       else if (a.state === 'sleeping' && a.wakeAt === earliest) {
-        views.push({ actor: a.index, name: a.spec.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: ['clock'] });
+        views.push({ actor: a.index, name: a.spec.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: ['clock'], wakeAt: a.wakeAt });
       }
     }
     return views;

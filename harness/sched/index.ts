@@ -9,6 +9,9 @@ export { ChoiceStrategy, ReplayStrategy, SegmentStrategy } from './replay-strate
 export { Schedule, formatReplayTarget, parseReplayTarget } from './schedule.ts';
 export type { ReplayTarget } from './schedule.ts';
 export { SeededRandom } from './seeded-random.ts';
+export { SimulateStrategy, isSyncActor } from './simulate-strategy.ts';
+export { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, logNormal, parseTimingModel } from './timing-model.ts';
+export type { TimingModel, TimingParameter } from './timing-model.ts';
 export { ABANDON, independent } from './strategy.ts';
 export type { ActorView, StepKind, Strategy, StrategyStats } from './strategy.ts';
 export { actorError, sqlStateOf } from './trace.ts';

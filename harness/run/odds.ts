@@ -1,0 +1,60 @@
+// Production odds of one cell: runs of the `simulate` strategy (timing model, seeded), the share
+// that violate, and its 95 % Wilson score interval — honest at 0 and at 1, unlike p ± 1.96·se.
+import type { ScenarioEnv } from '../../scenarios/index.ts';
+import type { Scenario } from '../../scenarios/index.ts';
+import { SimulateStrategy, isSyncActor, type TimingModel } from '../sched/index.ts';
+import type { CellHarness } from './cell-runner.ts';
+import type { Odds } from './result-model.ts';
+
+export interface OddsOptions {
+  readonly runs: number;
+  readonly seed: number;
+  readonly timing: TimingModel;
+}
+
+/** 95 % Wilson score interval of `k` successes in `n` trials. */
+export function wilsonInterval(k: number, n: number, z = 1.96): { low: number; high: number } {
+  if (n === 0) return { low: 0, high: 1 };
+  const p = k / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n);
+  // At the edges the interval ends exactly at the edge (rounding would leave 0.9999…).
+  return { low: k === 0 ? 0 : Math.max(0, centre - half), high: k === n ? 1 : Math.min(1, centre + half) };
+}
+
+/** The odds from counted runs. */
+export function oddsOf(violating: number, runs: number, signals: number, seed: number): Odds {
+  const { low, high } = wilsonInterval(violating, runs);
+  return { runs, violating, signals, p: runs > 0 ? violating / runs : 0, low, high, seed };
+}
+
+/** The policy the simulation runs: the layer set's, with the model's settlement sleep. */
+export function simulatedEnv(env: ScenarioEnv, timing: TimingModel): ScenarioEnv {
+  const wait = env.policy.settlement;
+  return wait.kind === 'sleep' ? { ...env, policy: { ...env.policy, settlement: { kind: 'sleep', ms: timing.settlementMs } } } : env;
+}
+
+/** Simulated runs of the scenario on an open cell harness. */
+export async function estimateOdds(harness: CellHarness, scenario: Scenario, env: ScenarioEnv, o: OddsOptions): Promise<Odds> {
+  const simEnv = simulatedEnv(env, o.timing);
+  const actors = scenario.actors(simEnv);
+  const names = actors.map((a) => a.name);
+  const strategy = new SimulateStrategy(o.seed, o.runs, o.timing);
+  let runs = 0;
+  let violating = 0;
+  while (strategy.beginRun()) {
+    await harness.prepare(scenario, simEnv);
+    const run = await harness.scheduler.run(actors, strategy);
+    strategy.endRun();
+    runs++;
+    const { violations } = await harness.check(scenario, run, names);
+    if (violations.length > 0) violating++;
+  }
+  return oddsOf(violating, runs, signalCount(names), o.seed);
+}
+
+/** Flows that are not the synchroniser and are named as Signals. */
+export function signalCount(names: readonly string[]): number {
+  return names.filter((n) => !isSyncActor(n) && n.startsWith('signal')).length;
+}

@@ -1,0 +1,66 @@
+// The odds' 95 % Wilson interval: always within [0, 1] and around the estimate, exact at the
+// edges, close to a textbook value; the timing model's flags parse with their ranges.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HarnessError } from '../../harness/errors/index.ts';
+import { oddsOf, signalCount, wilsonInterval } from '../../harness/run/index.ts';
+import { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, parseTimingModel } from '../../harness/sched/index.ts';
+
+describe('wilsonInterval', () => {
+  it('contains the estimate and stays within [0, 1] for every count', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n }))), ([n, k]) => {
+        const { low, high } = wilsonInterval(k, n);
+        expect(low).toBeGreaterThanOrEqual(0);
+        expect(high).toBeLessThanOrEqual(1);
+        expect(low).toBeLessThanOrEqual(k / n + 1e-12);
+        expect(high).toBeGreaterThanOrEqual(k / n - 1e-12);
+      }),
+    );
+  });
+
+  it('is 0 at the bottom with no violation and 1 at the top with all, with a finite width', () => {
+    expect(wilsonInterval(0, 100).low).toBe(0);
+    expect(wilsonInterval(0, 100).high).toBeCloseTo(0.037, 3);
+    expect(wilsonInterval(100, 100).high).toBe(1);
+    expect(wilsonInterval(100, 100).low).toBeCloseTo(0.963, 3);
+  });
+
+  it('matches the textbook interval for 12 of 200 (6 %)', () => {
+    const { low, high } = wilsonInterval(12, 200);
+    expect(low).toBeCloseTo(0.0347, 4);
+    expect(high).toBeCloseTo(0.1019, 4);
+  });
+
+  it('oddsOf carries the counts, the share and the interval', () => {
+    expect(oddsOf(12, 200, 1, 7)).toMatchObject({ runs: 200, violating: 12, signals: 1, p: 0.06, seed: 7 });
+  });
+
+  it('counts the Signals of a scenario by actor name, never the Sync', () => {
+    expect(signalCount(['signal', 'sync'])).toBe(1);
+    expect(signalCount(['signal-a', 'signal-b', 'sync-1', 'close'])).toBe(2);
+  });
+});
+
+describe('parseTimingModel', () => {
+  it('gives the documented defaults without flags', () => {
+    expect(parseTimingModel({})).toEqual(DEFAULT_TIMING_MODEL);
+    expect(DEFAULT_TIMING_MODEL).toEqual({ syncIntervalMs: 60_000, arrivalWindowMs: 10_000, exchangeLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5, settlementMs: 3000 });
+  });
+
+  it.each(TIMING_PARAMETERS.map((p) => [p.flag, p] as const))('--%s accepts its bounds and refuses values outside them', (_flag, p) => {
+    expect(parseTimingModel({ [p.flag]: String(p.min) })[p.field]).toBe(p.min);
+    expect(parseTimingModel({ [p.flag]: String(p.max) })[p.field]).toBe(p.max);
+    for (const bad of [String(p.min - 1), String(p.max * 2 + 1), 'x', '']) {
+      let caught: unknown;
+      try {
+        parseTimingModel({ [p.flag]: bad });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught, `${p.flag}=${bad}`).toBeInstanceOf(HarnessError);
+      expect((caught as HarnessError).code).toBe('E_BAD_ARGUMENT');
+      expect((caught as HarnessError).message).toContain(`from ${p.min} to ${p.max}`);
+    }
+  });
+});
