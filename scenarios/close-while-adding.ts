@@ -11,5 +11,5 @@ export const closeWhileAdding = defineScenario({
   setup: (ctx) => holdPosition(ctx, 'ADAUSDT', 'bybit'),
   actors: (env) => [addActor('add', 'ADAUSDT', 'bybit', 1, env), closeActor('close', 'ADAUSDT', 'bybit', env)],
   invariants: ['exposure-matches', 'valid-transitions', 'no-unhandled-db-error'],
-  expect: { default: 'violates', 'select-for-update': 'holds', 'symbol-flow-lock': 'holds', proposed: 'holds' },
+  expect: { default: 'violates', proposed: 'holds', 'symbol-flow-lock': 'holds', 'select-for-update': 'holds' },
 });

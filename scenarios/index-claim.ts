@@ -12,13 +12,13 @@ export const indexClaim = defineScenario({
   invariants: ['no-duplicate-open'],
   expect: {
     default: 'violates',
+    proposed: 'holds',
+    'check-open-statuses': 'holds',
     'open-status-index': 'holds',
     'full-unique-index': 'holds',
-    'check-open-statuses': 'holds',
     'single-transaction': 'holds',
-    recommended: 'holds',
     'symbol-flow-lock': 'holds',
-    proposed: 'holds',
+    recommended: 'holds',
     targeted: 'holds',
   },
 });

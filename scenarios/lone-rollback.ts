@@ -20,5 +20,5 @@ export const loneRollback = defineScenario({
     if (left.length > 0) out.push({ invariant: 'scenario:lone-rollback', message: `rows not rolled_back: ${left.map((r) => `#${r.id} ${r.status}`).join(', ')}`, rows: left.map((r) => r.id) });
     return out;
   },
-  expect: { default: 'holds' },
+  expect: { default: 'holds', proposed: 'holds' },
 });

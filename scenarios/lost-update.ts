@@ -17,5 +17,12 @@ export const lostUpdate = defineScenario({
   },
   actors: (env) => [addActor('add-a', 'ADAUSDT', 'binance', 1, env), addActor('add-b', 'ADAUSDT', 'binance', 2, env)],
   invariants: ['exposure-matches', 'no-unhandled-db-error'],
-  expect: { default: 'violates' },
+  expect: {
+    default: 'violates',
+    proposed: 'holds',
+    'symbol-flow-lock': 'holds',
+    'quantity-delta': 'holds',
+    'select-for-update': 'holds',
+    targeted: 'holds',
+  },
 });

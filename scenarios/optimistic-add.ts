@@ -24,5 +24,13 @@ export const optimisticAdd = defineScenario({
       { invariant: 'scenario:silent-overwrite', message: `quantity ${row.quantity}, but the adds that reported success wrote ${written}: a write was lost without an error`, rows: [row.id] } satisfies Violation,
     ];
   },
-  expect: { default: 'violates', 'optimistic-locking': 'holds', 'quantity-delta': 'holds', 'select-for-update': 'holds', 'symbol-flow-lock': 'holds', proposed: 'holds', targeted: 'holds' },
+  expect: {
+    default: 'violates',
+    proposed: 'holds',
+    'optimistic-locking': 'holds',
+    'symbol-flow-lock': 'holds',
+    'quantity-delta': 'holds',
+    'select-for-update': 'holds',
+    targeted: 'holds',
+  },
 });

@@ -11,5 +11,5 @@ export const signalOnOpen = defineScenario({
   setup: (ctx) => holdPosition(ctx, 'ETHUSDT', 'bybit'),
   actors: (env) => [signalActor('signal', { symbol: 'ETHUSDT', exchange: 'bybit' }, env)],
   invariants: ['exposure-matches', 'valid-transitions', 'no-unhandled-db-error', 'no-duplicate-open'],
-  expect: { default: 'violates', 'refuse-open-signal': 'holds', proposed: 'holds', targeted: 'holds' },
+  expect: { default: 'violates', proposed: 'holds', 'refuse-open-signal': 'holds', targeted: 'holds' },
 });

@@ -165,3 +165,11 @@ export function verdictGlyph(cell: CellResult | undefined): { readonly glyph: st
   if (isProven(cell) && cell.coverage.preemptionBound === undefined) return { glyph: '✔', tone: 'holds', title: `searched to its end: ${coverageText(cell)}` };
   return { glyph: '○', tone: 'holds-open', title: `no violation found, not proven: ${coverageText(cell)}` };
 }
+
+/** `83 % fewer violations than the baseline`, or `` when the cell has no comparison. */
+export function vsBaselineText(odds: Odds): string {
+  const r = odds.vsBaseline;
+  if (r === undefined) return '';
+  if (r < 0) return `${percentText(-r)} more violations than the baseline`;
+  return r === 1 ? 'none of the baseline’s violations' : `${percentText(r)} fewer violations than the baseline`;
+}

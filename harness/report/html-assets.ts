@@ -53,6 +53,7 @@ table { border-collapse: collapse; }
 .overview-key { columns: 2; font-size: 12px; color: var(--muted); margin: 0; padding-left: 0; list-style: none; }
 .overview-key b { color: var(--ink, inherit); display: inline-block; min-width: 2.4em; }
 td.nec { color: #1a7f37; font-weight: 600; }
+td.cell .vs { font-size: 12px; color: var(--muted); }
 td.unnec { color: #c0362c; font-weight: 600; }
 #matrix { width: 100%; border-collapse: separate; border-spacing: 6px; }
 #matrix th { text-align: left; vertical-align: bottom; font-weight: 600; padding: 6px 8px; }

@@ -23,6 +23,7 @@ import {
   planClaimText,
   plural,
   verdictGlyph,
+  vsBaselineText,
 } from './cell-wording.ts';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.ts';
 import { renderSwimlane } from './html-swimlane.ts';
@@ -202,6 +203,7 @@ function matrixCell(cell: CellResult | undefined): string {
   return (
     `<td class="${classes}" ${data} title="${attr(title)}">` +
     `<div class="cell-top"><span class="eff" title="${attr(cell.odds ? `production odds of a violation ${oddsUnitText(cell.odds)}, ${countText(cell.odds.runs)} simulated runs; ${oddsEffectivenessText(cell.odds)}` : 'no odds pass in this run')}">${text(cell.odds ? `p ${oddsText(cell.odds)}` : '—')}</span><span class="verdict">${text(cell.measured)}</span></div>` +
+    (cell.odds && vsBaselineText(cell.odds) ? `<div class="vs">${text(vsBaselineText(cell.odds))}</div>` : '') +
     `<div class="ratio">${countText(cell.violating)} / ${countText(cell.schedules)} violating · ${text(cleanShareText(cell))}</div>` +
     coverage +
     boundLine +

@@ -12,6 +12,7 @@ import {
   durationText,
   effectivenessText,
   oddsText,
+  vsBaselineText,
   outcomesText,
   plural,
   truncate,
@@ -119,7 +120,7 @@ function oddsSection(result: RunResult): string[] {
   const t = result.options.timing;
   const out = ['## Production odds', ''];
   out.push(
-    'Probability that a run ends in a violation, estimated by the `simulate` strategy (a discrete-event simulation over the timing model, seeded), with its 95 % Wilson interval; with one Signal in the scenario, that is per Signal. Next to it, the effectiveness the plan claims.',
+    'Probability that a run ends in a violation, estimated by the `simulate` strategy (a discrete-event simulation over the timing model, seeded), with its 95 % Wilson interval; with one Signal in the scenario, that is per Signal. Where the baseline violates, the share of its violations the set removes follows: that is the counterpart of the effectiveness the plan claims (second column).',
     '',
   );
   if (t) {
@@ -133,7 +134,9 @@ function oddsSection(result: RunResult): string[] {
   for (const set of grid.layerSets) {
     const cells = grid.scenarios.map((s) => {
       const odds = grid.cell(s.name, set.id)?.odds;
-      return odds ? oddsText(odds) : '—';
+      if (!odds) return '—';
+      const vs = vsBaselineText(odds);
+      return vs ? `${oddsText(odds)}; ${vs}` : oddsText(odds);
     });
     out.push(tableRow([inline(set.id), effectivenessText(set.claimedEffectiveness), ...cells]));
   }

@@ -9,7 +9,7 @@ export type { ReplayResult } from './replay-run.ts';
 export { RESULT_SCHEMA_VERSION } from './result-model.ts';
 export type { Ablation, AblationRow, Odds, CellResult, Counterexample, Coverage, LayerInfo, Measured, RunResult, ScenarioInfo } from './result-model.ts';
 export { ablationLayerSets, ablationSetNames, computeAblation } from './ablation.ts';
-export { estimateOdds, oddsOf, signalCount, wilsonInterval } from './odds.ts';
+export { estimateOdds, oddsOf, signalCount, wilsonInterval, withOddsAgainstBaseline } from './odds.ts';
 export type { OddsOptions } from './odds.ts';
 export { STRATEGIES } from './strategy-registry.ts';
 export type { StrategyEntry, StrategyName, StrategyOptions } from './strategy-registry.ts';

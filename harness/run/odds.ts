@@ -4,7 +4,7 @@ import type { ScenarioEnv } from '../../scenarios/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import { SimulateStrategy, isSyncActor, type TimingModel } from '../sched/index.ts';
 import type { CellHarness } from './cell-runner.ts';
-import type { Odds } from './result-model.ts';
+import type { CellResult, Odds } from './result-model.ts';
 
 export interface OddsOptions {
   readonly runs: number;
@@ -57,4 +57,14 @@ export async function estimateOdds(harness: CellHarness, scenario: Scenario, env
 /** Flows that are not the synchroniser and are named as Signals. */
 export function signalCount(names: readonly string[]): number {
   return names.filter((n) => !isSyncActor(n) && n.startsWith('signal')).length;
+}
+
+/** Cells with `odds.vsBaseline` set wherever the same scenario's baseline cell has odds above 0. */
+export function withOddsAgainstBaseline(cells: readonly CellResult[]): CellResult[] {
+  const baseline = new Map(cells.filter((c) => c.layers === 'baseline' && c.odds).map((c) => [c.scenario, c.odds as Odds]));
+  return cells.map((c) => {
+    const base = baseline.get(c.scenario);
+    if (!c.odds || !base || base.p === 0 || c.layers === 'baseline') return c;
+    return { ...c, odds: { ...c.odds, vsBaseline: 1 - c.odds.p / base.p } };
+  });
 }

@@ -71,6 +71,13 @@ export interface Odds {
   readonly low: number;
   readonly high: number;
   readonly seed: number;
+  /**
+   * 1 − p / p(baseline) for the same scenario, when the baseline ran and violated: the share of
+   * the baseline's violations this layer set removes — the counterpart of the plan's
+   * "effectiveness". Both cells draw the same arrivals and latencies (same seed), so they compare
+   * run for run.
+   */
+  readonly vsBaseline?: number;
 }
 
 export interface LayerInfo {

@@ -6,7 +6,7 @@ import { HarnessError } from '../errors/index.ts';
 import type { LayerSet } from '../fixes/index.ts';
 import type { Scenario } from '../../scenarios/index.ts';
 import { runCell, type CellOptions } from './cell-runner.ts';
-import type { OddsOptions } from './odds.ts';
+import { withOddsAgainstBaseline, type OddsOptions } from './odds.ts';
 import { RESULT_SCHEMA_VERSION, type CellResult, type RunResult } from './result-model.ts';
 import type { StrategyName, StrategyOptions } from './strategy-registry.ts';
 
@@ -47,7 +47,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     const tasks = o.shard ? all.filter((_, i) => i % (o.shard as { n: number }).n === (o.shard as { k: number }).k - 1) : all;
     const limit = pLimit(Math.max(1, o.workers));
     let done = 0;
-    const cells = await Promise.all(
+    const measured = await Promise.all(
       tasks.map((t, index) =>
         limit(async () => {
           o.onProgress?.({ kind: 'cell-start', scenario: t.scenario.name, layers: t.layerSet.id, index, total: tasks.length });
@@ -66,6 +66,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
         }),
       ),
     );
+    const cells = withOddsAgainstBaseline(measured);
     const finishedAt = new Date();
     return {
       schemaVersion: RESULT_SCHEMA_VERSION,

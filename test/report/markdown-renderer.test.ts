@@ -27,6 +27,8 @@ describe('renderMarkdown', () => {
     expect(section).toContain('| layer set | plan | `plan-test-2` | `close-reopen` |');
     expect(section).toContain('| `baseline` | — | 6 % [3.5–10.2 %] | — |');
     expect(section).toContain('| `single-transaction` | 100 % | — | — |');
+    const compared = renderMarkdown(withCell(sampleResult, { ...sampleResult.cells[1]!, odds: { runs: 200, violating: 3, signals: 1, p: 0.015, low: 0.005, high: 0.043, seed: 42, vsBaseline: 0.75 } }));
+    expect(compared).toContain('| `single-transaction` | 100 % | 1.5 % [0.5–4.3 %]; 75 % fewer violations than the baseline | — |');
   });
 
   it('renders an ablation as its own table: each layer left out, whether it is needed, the counterexample', () => {

@@ -2,10 +2,10 @@
 // without it; the layer sets an ablation runs; a set that is not a named set is bad input.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HarnessError } from '../../harness/errors/index.ts';
 import { NAMED_SETS } from '../../harness/fixes/index.ts';
 import { ablationLayerSets, computeAblation, type CellResult, type RunResult } from '../../harness/run/index.ts';
 import { sampleResult } from '../report/sample-result.ts';
+import { harnessErrorOf } from '../support/harness-error-of.ts';
 
 const base = sampleResult.cells[0] as CellResult;
 const cell = (scenario: string, layers: string, measured: 'holds' | 'violates'): CellResult => ({
@@ -29,15 +29,9 @@ describe('ablationLayerSets', () => {
   });
 
   it.each(['nope', 'check-open-statuses', 'proposed+baseline', ''])('%j is not a named set: E_UNKNOWN_LAYER naming the valid sets', (name) => {
-    let caught: unknown;
-    try {
-      ablationLayerSets(name);
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught).toBeInstanceOf(HarnessError);
-    expect((caught as HarnessError).code).toBe('E_UNKNOWN_LAYER');
-    for (const set of Object.keys(NAMED_SETS)) expect((caught as HarnessError).message).toContain(set);
+    const error = harnessErrorOf(() => ablationLayerSets(name));
+    expect(error.code).toBe('E_UNKNOWN_LAYER');
+    for (const set of Object.keys(NAMED_SETS)) expect(error.message).toContain(set);
   });
 });
 

@@ -2,9 +2,10 @@
 // edges, close to a textbook value; the timing model's flags parse with their ranges.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HarnessError } from '../../harness/errors/index.ts';
-import { oddsOf, signalCount, wilsonInterval } from '../../harness/run/index.ts';
+import { mergeRunResults, oddsOf, signalCount, wilsonInterval, withOddsAgainstBaseline, type CellResult } from '../../harness/run/index.ts';
 import { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, parseTimingModel } from '../../harness/sched/index.ts';
+import { harnessErrorOf } from '../support/harness-error-of.ts';
+import { sampleResult } from '../report/sample-result.ts';
 
 describe('wilsonInterval', () => {
   it('contains the estimate and stays within [0, 1] for every count', () => {
@@ -52,15 +53,25 @@ describe('parseTimingModel', () => {
     expect(parseTimingModel({ [p.flag]: String(p.min) })[p.field]).toBe(p.min);
     expect(parseTimingModel({ [p.flag]: String(p.max) })[p.field]).toBe(p.max);
     for (const bad of [String(p.min - 1), String(p.max * 2 + 1), 'x', '']) {
-      let caught: unknown;
-      try {
-        parseTimingModel({ [p.flag]: bad });
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught, `${p.flag}=${bad}`).toBeInstanceOf(HarnessError);
-      expect((caught as HarnessError).code).toBe('E_BAD_ARGUMENT');
-      expect((caught as HarnessError).message).toContain(`from ${p.min} to ${p.max}`);
+      const error = harnessErrorOf(() => parseTimingModel({ [p.flag]: bad }));
+      expect(error.code, `${p.flag}=${bad}`).toBe('E_BAD_ARGUMENT');
+      expect(error.message).toContain(`from ${p.min} to ${p.max}`);
     }
+  });
+});
+
+describe('odds against the baseline', () => {
+  const base = sampleResult.cells[0] as CellResult;
+  const at = (scenario: string, layers: string, violating: number): CellResult => ({ ...base, scenario, layers, odds: oddsOf(violating, 100, 1, 1) });
+
+  it('gives each cell the share of its scenario’s baseline violations it removes, and nothing without a violating baseline', () => {
+    const cells = withOddsAgainstBaseline([at('a', 'baseline', 6), at('a', 'poll-settlement', 1), at('a', 'proposed', 0), at('b', 'baseline', 0), at('b', 'proposed', 0)]);
+    expect(cells.map((c) => c.odds?.vsBaseline)).toEqual([undefined, expect.closeTo(5 / 6, 9), 1, undefined, undefined]);
+  });
+
+  it('merging shards compares each cell with the baseline of the whole run, whichever shard held it', () => {
+    const shard = (cells: CellResult[]) => ({ ...sampleResult, cells });
+    const merged = mergeRunResults([shard([at('a', 'baseline', 6)]), shard(withOddsAgainstBaseline([at('a', 'poll-settlement', 3)]))]);
+    expect(merged.cells.find((c) => c.layers === 'poll-settlement')?.odds?.vsBaseline).toBeCloseTo(0.5, 9);
   });
 });
