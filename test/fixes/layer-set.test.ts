@@ -3,10 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { BASELINE_POLICY, OPEN_STATUSES, type BotPolicy } from '../../harness/bot/index.ts';
 import { migrationFile, schemaFiles } from '../../harness/db/index.ts';
-import { HarnessError } from '../../harness/errors/index.ts';
 import { LAYERS, NAMED_SETS, layerNames, resolveLayerSet, type FixLayer, type LayerId } from '../../harness/fixes/index.ts';
 import { parseReplayTarget } from '../../harness/sched/index.ts';
 import { SCENARIOS } from '../../scenarios/index.ts';
+import { harnessErrorOf } from '../support/harness-error-of.ts';
 
 const LAYER_IDS = Object.keys(LAYERS) as LayerId[];
 const CONFLICTS: readonly (readonly [LayerId, LayerId])[] = [
@@ -15,18 +15,6 @@ const CONFLICTS: readonly (readonly [LayerId, LayerId])[] = [
 ];
 const conflicting = (a: LayerId, b: LayerId) => CONFLICTS.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
 const PAIRS = LAYER_IDS.flatMap((a, i) => LAYER_IDS.slice(i + 1).map((b) => [a, b] as const));
-
-/** The HarnessError `fn` throws; fails the test if it returns or throws anything else. */
-function harnessErrorOf(fn: () => unknown): HarnessError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(HarnessError);
-  return caught as HarnessError;
-}
 
 const sqlNames = (spec: string) => resolveLayerSet(spec).sqlFiles.map((f) => f.name);
 const schemaNames = schemaFiles().map((f) => f.name);
