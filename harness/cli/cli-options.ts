@@ -51,7 +51,7 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --list                     list scenarios, layers, layer sets and strategies
   --scenario <name>          a scenario to run (repeatable; default: all)
   --layers <a+b+c>           a layer set to run (repeatable; default: baseline, each layer, recommended)
-  --strategy <name>          exhaustive (default), pct, random, replay, realtime
+  --strategy <name>          exhaustive (default), simulate, pct, random, replay, realtime
   --budget <n>               most runs per cell (default 500 for exhaustive, 200 otherwise)
   --seed <n>                 seed for pct/random/property runs (default 1)
   --depth <d>                PCT bug depth (default 2)
