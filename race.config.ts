@@ -4,5 +4,5 @@ import { defineConfig } from './harness/scenario/index.ts';
 
 export default defineConfig({
   scenarios: ['scenarios/*.ts'],
-  exclude: ['scenarios/index.ts', 'scenarios/bot-actors.ts', 'scenarios/define-scenario.ts'],
+  exclude: ['scenarios/index.ts', 'scenarios/bot-actors.ts', 'scenarios/define-scenario.ts', 'scenarios/held-position.ts'],
 });

@@ -13,5 +13,13 @@ export const activationRace = defineBotScenario({
     syncActor('sync', 'binance', env, 3001),
   ],
   invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'valid-transitions', 'no-stuck-intermediate'],
-  expect: { default: 'violates', 'check-open-statuses': 'holds', 'single-transaction': 'holds', recommended: 'holds' },
+  expect: {
+    default: 'violates',
+    proposed: 'holds',
+    'check-open-statuses': 'holds',
+    'single-transaction': 'holds',
+    'symbol-flow-lock': 'holds',
+    recommended: 'holds',
+    targeted: 'holds',
+  },
 });

@@ -1,5 +1,5 @@
 // Actors the plan's scenarios are made of: the bot's flows, built over an actor's scheduled ports.
-import { createPositionBot, type NewPosition, type PositionSide } from '../harness/bot/index.ts';
+import { createPositionBot, type BotPolicy, type NewPosition, type PositionSide } from '../harness/bot/index.ts';
 import type { ActorPorts, ActorSpec } from '../harness/sched/index.ts';
 import type { ScenarioEnv } from './define-scenario.ts';
 
@@ -10,8 +10,8 @@ export interface SignalSpec {
   readonly quantity?: number;
 }
 
-function botOf(ports: ActorPorts, exchange: string, env: ScenarioEnv) {
-  return createPositionBot({ sql: ports.sql, exchange: ports.exchange(exchange), clock: ports.clock, policy: env.policy });
+function botOf(ports: ActorPorts, exchange: string, env: ScenarioEnv, variant: Partial<BotPolicy> = {}) {
+  return createPositionBot({ sql: ports.sql, exchange: ports.exchange(exchange), clock: ports.clock, policy: { ...env.policy, ...variant } });
 }
 
 /** The Signal flow: openPositionAtomic. */
@@ -42,15 +42,13 @@ export function createActor(name: string, data: NewPosition, env: ScenarioEnv): 
 
 /** A manual close: market-close the exchange position, then close the open row. */
 export function closeActor(name: string, symbol: string, exchange: string, env: ScenarioEnv): ActorSpec {
-  return {
-    name,
-    run: async (ports) => {
-      const bot = botOf(ports, exchange, env);
-      const row = await bot.repository.getOpenPosition(symbol, exchange);
-      if (!row) return null;
-      await ports.exchange(exchange).closePosition(symbol);
-      await bot.repository.closePosition(row.id, 'manual close');
-      return row.id;
-    },
-  };
+  return { name, run: (ports) => botOf(ports, exchange, env).positions.closePosition(symbol) };
+}
+
+/**
+ * Adds `quantity` to the open position of (symbol, exchange): read it, buy more, write the new
+ * quantity. `variant` changes how this flow is written, whatever the layer set (e.g. Option 6 read right).
+ */
+export function addActor(name: string, symbol: string, exchange: string, quantity: number, env: ScenarioEnv, variant: Partial<BotPolicy> = {}): ActorSpec {
+  return { name, run: (ports) => botOf(ports, exchange, env, variant).positions.addToPosition(symbol, quantity) };
 }

@@ -15,5 +15,5 @@ export const closeReopen = defineBotScenario({
     await ctx.sql(`UPDATE monitoring.positions SET status = 'closed', exit_reason = 'take profit', closed_at = NOW() WHERE symbol = 'BTCUSDT'`);
   },
   actors: (env) => [signalActor('signal', { symbol: 'BTCUSDT', exchange: 'binance', quantity: 2 }, env), syncActor('sync', 'bybit', env)],
-  expect: { default: 'holds', 'full-unique-index': 'violates' },
+  expect: { default: 'holds', proposed: 'holds', 'full-unique-index': 'violates' },
 });

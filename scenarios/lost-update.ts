@@ -1,23 +1,7 @@
 // Two flows add to one open position at once (read quantity, buy more, write quantity + n):
 // Problem #3's "potential lost updates".
-import { createPositionBot } from '../harness/bot/index.ts';
-import type { ActorSpec } from '../harness/sched/index.ts';
-import { defineBotScenario, type ScenarioEnv } from './define-scenario.ts';
-
-function addToPosition(name: string, add: number, env: ScenarioEnv): ActorSpec {
-  return {
-    name,
-    run: async (ports) => {
-      const exchange = ports.exchange('binance');
-      const bot = createPositionBot({ sql: ports.sql, exchange, clock: ports.clock, policy: env.policy });
-      const row = await bot.repository.getOpenPosition('ADAUSDT', 'binance');
-      if (!row) return null;
-      await exchange.placeMarketOrder({ symbol: 'ADAUSDT', side: 'buy', quantity: add });
-      await bot.repository.updatePosition(row.id, { quantity: row.quantity + add }, 'updatePosition(quantity)');
-      return row.id;
-    },
-  };
-}
+import { addActor } from './bot-actors.ts';
+import { defineBotScenario } from './define-scenario.ts';
 
 export const lostUpdate = defineBotScenario({
   name: 'lost-update',
@@ -31,7 +15,14 @@ export const lostUpdate = defineBotScenario({
     ctx.exchange.placeMarketOrder('binance', { symbol: 'ADAUSDT', side: 'buy', quantity: 5 });
     ctx.exchange.placeStopLoss('binance', { symbol: 'ADAUSDT', side: 'sell', quantity: 5, stopPrice: 9.8 });
   },
-  actors: (env) => [addToPosition('add-a', 1, env), addToPosition('add-b', 2, env)],
+  actors: (env) => [addActor('add-a', 'ADAUSDT', 'binance', 1, env), addActor('add-b', 'ADAUSDT', 'binance', 2, env)],
   invariants: ['exposure-matches', 'no-unhandled-db-error'],
-  expect: { default: 'violates' },
+  expect: {
+    default: 'violates',
+    proposed: 'holds',
+    'symbol-flow-lock': 'holds',
+    'quantity-delta': 'holds',
+    'select-for-update': 'holds',
+    targeted: 'holds',
+  },
 });

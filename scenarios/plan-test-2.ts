@@ -20,5 +20,12 @@ export const planTest2 = defineBotScenario({
       ? []
       : [{ invariant: 'scenario:plan-test-2', message: `the plan asserts exactly ONE position row, found ${rows.length}`, rows: rows.map((r) => r.id) } satisfies Violation];
   },
-  expect: { default: 'violates', 'check-open-statuses': 'holds', 'single-transaction': 'holds', recommended: 'holds' },
+  expect: {
+    default: 'violates',
+    proposed: 'holds',
+    'check-open-statuses': 'holds',
+    'single-transaction': 'holds',
+    recommended: 'holds',
+    targeted: 'holds',
+  },
 });

@@ -23,5 +23,5 @@ export const planTest3 = defineBotScenario({
     return out;
   },
   sample: { strategy: 'pct', runs: 150 },
-  expect: { default: 'holds', 'full-unique-index': 'holds' },
+  expect: { default: 'holds', proposed: 'holds' },
 });

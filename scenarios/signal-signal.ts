@@ -9,8 +9,9 @@ export const signalSignal = defineBotScenario({
   plan: 'Problem #2; Option 3 "return existing id"',
   actors: (env) => [signalActor('signal-a', { symbol: 'ETHUSDT', exchange: 'binance' }, env), signalActor('signal-b', { symbol: 'ETHUSDT', exchange: 'binance' }, env)],
   invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'exposure-matches', 'valid-transitions', 'no-stuck-intermediate'],
-  // Two full flows have too many interleavings to enumerate; races of depth ≤ 3 need ≤ 2 preemptions.
-  preemptionBound: 2,
-  // Every set violates: createPosition returns the first flow's id and the second still places its entry.
-  expect: { default: 'violates' },
+  // Unbounded: a violating cell stops at the budget with its counterexample (the baseline has
+  // 5,152 interleavings, all violating); proposed's symbol lock leaves 18, searched to the end.
+  // Without refuse-open-signal every set violates: the second flow reuses the first's id and
+  // still places its own entry.
+  expect: { default: 'violates', proposed: 'holds', targeted: 'holds' },
 });

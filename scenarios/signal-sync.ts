@@ -8,5 +8,13 @@ export const signalSync = defineBotScenario({
   plan: 'Problem #6; Scenario B; the production error on idx_unique_active_position',
   actors: (env) => [signalActor('signal', { symbol: 'APTUSDT', exchange: 'binance' }, env), syncActor('sync', 'binance', env)],
   invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'valid-transitions', 'no-stuck-intermediate'],
-  expect: { default: 'violates', 'check-open-statuses': 'holds', 'single-transaction': 'holds', recommended: 'holds' },
+  expect: {
+    default: 'violates',
+    proposed: 'holds',
+    'check-open-statuses': 'holds',
+    'single-transaction': 'holds',
+    'symbol-flow-lock': 'holds',
+    recommended: 'holds',
+    targeted: 'holds',
+  },
 });

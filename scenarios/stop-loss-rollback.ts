@@ -10,5 +10,5 @@ export const stopLossRollback = defineBotScenario({
     ctx.exchange.injectFault({ exchange: 'binance', operation: 'placeStopLoss', fault: { kind: 'stop-loss-rejected' } });
   },
   actors: (env) => [signalActor('signal', { symbol: 'XRPUSDT', exchange: 'binance' }, env), syncActor('sync', 'binance', env)],
-  expect: { default: 'violates' },
+  expect: { default: 'violates', proposed: 'holds', 'symbol-flow-lock': 'holds', targeted: 'holds' },
 });

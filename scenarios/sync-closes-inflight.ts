@@ -10,5 +10,5 @@ export const syncClosesInflight = defineBotScenario({
   plan: 'PositionSynchronizer close pass (not covered by the plan)',
   actors: (env) => [signalActor('signal', { symbol: 'DOGEUSDT', exchange: 'bybit' }, env), syncActor('sync', 'bybit', env)],
   invariants: ['exposure-matches', 'active-has-stop-loss', 'valid-transitions', 'no-stuck-intermediate'],
-  expect: { default: 'violates' },
+  expect: { default: 'violates', proposed: 'holds', 'symbol-flow-lock': 'holds', targeted: 'holds' },
 });

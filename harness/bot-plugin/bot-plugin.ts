@@ -4,7 +4,7 @@
 import type { Clock } from '../bot/index.ts';
 import { checkInvariants, observeState, type ActorEnd, type ObservedState, type Violation } from '../check/index.ts';
 import { MockExchange, connectMockExchange, type ExchangeTransport } from '../exchange/index.ts';
-import { LAYERS, NAMED_SETS, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
+import { LAYERS, NAMED_SETS, resolveLayerSet, type LayerSet, type NamedSetId } from '../fixes/index.ts';
 import type { ActorOutcome } from '../sched/index.ts';
 import type { PluginCell, ScenarioPlugin, Variant } from '../scenario/index.ts';
 import type { BotScenario, ScenarioEnv } from './define-bot-scenario.ts';
@@ -49,6 +49,32 @@ export const BOT_PLUGIN: ScenarioPlugin<BotScenario, LayerSet> = {
   },
   openCell(variant, clock, exchange) {
     return openBotCell(variant.env, clock, exchange);
+  },
+  simulation: {
+    // The bot's scenarios name their actors after the flow they run (scenarios/bot-actors.ts).
+    periodicActor: (name) => name.startsWith('sync'),
+    countedActor: (name) => name.startsWith('signal'),
+    simulatedVariant: (variant, timing) => {
+      const { policy } = variant.env;
+      // A settlement that polls instead of sleeping is the layer's own; only the sleep is timing.
+      if (policy.settlement.kind !== 'sleep' || policy.settlement.ms === timing.settlementMs) return variant;
+      return { ...variant, env: { ...variant.env, policy: { ...policy, settlement: { kind: 'sleep', ms: timing.settlementMs } } } };
+    },
+  },
+  ablation: {
+    sets: () => Object.keys(NAMED_SETS),
+    plan: (set) => {
+      if (!Object.hasOwn(NAMED_SETS, set)) return undefined;
+      const layers: readonly string[] = NAMED_SETS[set as NamedSetId].layers;
+      return {
+        set,
+        full: set,
+        without: layers.map((removed) => {
+          const rest = layers.filter((l) => l !== removed);
+          return { removed, variant: rest.length > 0 ? rest.join('+') : 'baseline' };
+        }),
+      };
+    },
   },
 };
 

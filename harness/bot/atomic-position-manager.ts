@@ -4,9 +4,10 @@ import type { BotPolicy } from './bot-policy.ts';
 import type { Clock } from './clock.ts';
 import type { ExchangeClient, Order, OrderSide, PositionSide } from './exchange-client.ts';
 import { positionLockId } from './lock-id.ts';
-import type { PositionRepository } from './position-repository.ts';
+import type { CreatedPosition, PositionRepository } from './position-repository.ts';
 import type { PositionStatus } from './position-status.ts';
 import type { SqlClient, SqlSession } from './sql-client.ts';
+import { withSymbolLock } from './symbol-lock.ts';
 
 export interface Signal {
   readonly symbol: string;
@@ -36,6 +37,19 @@ export class AtomicPositionError extends Error {
   }
 }
 
+/** The Signal was refused: (symbol, exchange) already has an open position, which it leaves alone. */
+export class PositionAlreadyOpenError extends Error {
+  readonly code = 'E_POSITION_ALREADY_OPEN';
+  constructor(
+    readonly symbol: string,
+    readonly exchange: string,
+    readonly existingId: number,
+  ) {
+    super(`${symbol} on ${exchange} already has open position #${existingId}; the Signal was refused, no order placed`);
+    this.name = 'PositionAlreadyOpenError';
+  }
+}
+
 interface FlowState {
   positionId: number | null;
   entry: Order | null;
@@ -55,8 +69,15 @@ export class AtomicPositionManager {
     private readonly policy: BotPolicy,
   ) {}
 
-  /** Opens a position: create → entry order → settle → stop-loss → active; rollback on any failure. */
-  async openPositionAtomic(signal: Signal): Promise<OpenedPosition> {
+  /**
+   * Opens a position: create → entry order → settle → stop-loss → active; rollback on any failure.
+   * Under a symbol lock the whole flow, rollback included, holds (symbol, exchange).
+   */
+  openPositionAtomic(signal: Signal): Promise<OpenedPosition> {
+    return withSymbolLock(this.sql, this.policy.symbolLock, signal.symbol, this.exchange.exchange, () => this.open(signal));
+  }
+
+  private async open(signal: Signal): Promise<OpenedPosition> {
     const state: FlowState = { positionId: null, entry: null, stopLoss: null, reached: 'pending_entry' };
     try {
       if (this.policy.flowTransaction === 'single') {
@@ -64,6 +85,8 @@ export class AtomicPositionManager {
       }
       return await this.openStepByStep(signal, state);
     } catch (error) {
+      // A refused Signal placed nothing and owns no row: there is nothing to roll back.
+      if (error instanceof PositionAlreadyOpenError) throw error;
       await this.rollbackPosition(signal, state, error);
       throw new AtomicPositionError(
         signal.symbol,
@@ -77,7 +100,7 @@ export class AtomicPositionManager {
   private async openStepByStep(signal: Signal, state: FlowState): Promise<OpenedPosition> {
     const exchange = this.exchange.exchange;
     // TX1: create, under the advisory lock, which is released at its COMMIT (Problem #4).
-    state.positionId = await this.repository.createPosition({
+    const created = await this.repository.createOrFind({
       symbol: signal.symbol,
       exchange,
       side: signal.side,
@@ -85,6 +108,7 @@ export class AtomicPositionManager {
       entryPrice: 0,
       status: 'pending_entry',
     });
+    state.positionId = this.ownRow(signal, created);
     // The plan: "It uses the id that createPosition returns, whatever it is" — with Option 3 that
     // may be another flow's row, and this flow still places its own entry order.
     const positionId = state.positionId;
@@ -115,7 +139,7 @@ export class AtomicPositionManager {
   private async openInOneTransaction(tx: SqlSession, signal: Signal, state: FlowState): Promise<OpenedPosition> {
     const exchange = this.exchange.exchange;
     await tx.query('SELECT pg_advisory_xact_lock($1)', [positionLockId(signal.symbol, exchange)], 'openPositionAtomic:lock');
-    state.positionId = await this.repository.createInTransaction(tx, {
+    const created = await this.repository.createInTransaction(tx, {
       symbol: signal.symbol,
       exchange,
       side: signal.side,
@@ -123,6 +147,7 @@ export class AtomicPositionManager {
       entryPrice: 0,
       status: 'pending_entry',
     });
+    state.positionId = this.ownRow(signal, created);
     const positionId = state.positionId;
     const entry = await this.exchange.placeMarketOrder({ symbol: signal.symbol, side: entrySide(signal.side), quantity: signal.quantity });
     state.entry = entry;
@@ -143,6 +168,17 @@ export class AtomicPositionManager {
     );
     state.reached = 'active';
     return { positionId, entryOrderId: entry.orderId, stopLossOrderId: state.stopLoss.orderId };
+  }
+
+  /**
+   * The id this flow goes on with. The plan's flow takes whatever createPosition returned; under
+   * `refuse-signal` a row that was already open means another flow owns the position: no order.
+   */
+  private ownRow(signal: Signal, created: CreatedPosition): number {
+    if (!created.created && this.policy.existingPosition === 'refuse-signal') {
+      throw new PositionAlreadyOpenError(signal.symbol, this.exchange.exchange, created.id);
+    }
+    return created.id;
   }
 
   /** Problem #5: a fixed sleep (baseline) or polling the entry order until it is filled. */

@@ -1,8 +1,11 @@
 // Public face of the reference bot: its ports, its flows and its production adapters.
-export { AtomicPositionManager, AtomicPositionError } from './atomic-position-manager.ts';
+export { AtomicPositionManager, AtomicPositionError, PositionAlreadyOpenError } from './atomic-position-manager.ts';
 export type { OpenedPosition, Signal } from './atomic-position-manager.ts';
 export { BASELINE_POLICY } from './bot-policy.ts';
-export type { BotPolicy, SettlementWait, UpdateMode } from './bot-policy.ts';
+export type { BotPolicy, ExistingPosition, Isolation, QuantityWrite, SettlementWait, SymbolLock, SyncReconcile, UpdateMode } from './bot-policy.ts';
+export { withIsolation } from './isolated-sql-client.ts';
+export { PositionManager } from './position-manager.ts';
+export { trySymbolLock, withSymbolLock } from './symbol-lock.ts';
 export type { Clock } from './clock.ts';
 export { ExchangeRequestError } from './exchange-client.ts';
 export type {
@@ -16,11 +19,11 @@ export type {
   PositionSide,
   StopLossRequest,
 } from './exchange-client.ts';
-export { positionLockId } from './lock-id.ts';
+export { flowLockId, positionLockId } from './lock-id.ts';
 export { createPositionBot } from './position-bot.ts';
 export type { BotPorts, PositionBot } from './position-bot.ts';
 export { ConcurrentModificationError, PositionRepository, toPositionRow } from './position-repository.ts';
-export type { NewPosition, PositionRow, PositionUpdate } from './position-repository.ts';
+export type { CreatedPosition, NewPosition, PositionRow, PositionUpdate } from './position-repository.ts';
 export { ALLOWED_TRANSITIONS, OPEN_STATUSES, POSITION_STATUSES, isOpenStatus } from './position-status.ts';
 export type { PositionStatus } from './position-status.ts';
 export { PositionSynchronizer } from './position-synchronizer.ts';

@@ -10,3 +10,12 @@ export function positionLockId(symbol: string, exchange: string): string {
   }
   return BigInt.asIntN(64, h).toString();
 }
+
+/**
+ * The key of the symbol lock (BotPolicy.symbolLock): one flow per (symbol, exchange). Distinct
+ * from positionLockId, so a flow holding it on a connection of its own never waits on itself
+ * when its createPosition takes pg_advisory_xact_lock on another pooled connection.
+ */
+export function flowLockId(symbol: string, exchange: string): string {
+  return positionLockId(`flow:${symbol}`, exchange);
+}

@@ -3,6 +3,8 @@ import { BASELINE_POLICY, type BotPolicy } from './bot-policy.ts';
 import type { Clock } from './clock.ts';
 import type { ExchangeClient } from './exchange-client.ts';
 import { AtomicPositionManager } from './atomic-position-manager.ts';
+import { withIsolation } from './isolated-sql-client.ts';
+import { PositionManager } from './position-manager.ts';
 import { PositionRepository } from './position-repository.ts';
 import { PositionSynchronizer } from './position-synchronizer.ts';
 import type { SqlClient } from './sql-client.ts';
@@ -18,15 +20,19 @@ export interface PositionBot {
   readonly repository: PositionRepository;
   readonly manager: AtomicPositionManager;
   readonly synchronizer: PositionSynchronizer;
+  /** Manual close and adding to a position. */
+  readonly positions: PositionManager;
 }
 
 /** Builds the repository, the Signal flow and the synchroniser of one bot process. */
 export function createPositionBot(ports: BotPorts): PositionBot {
   const policy = ports.policy ?? BASELINE_POLICY;
-  const repository = new PositionRepository(ports.sql, policy);
+  const sql = withIsolation(ports.sql, policy.isolation);
+  const repository = new PositionRepository(sql, policy);
   return {
     repository,
-    manager: new AtomicPositionManager(ports.sql, repository, ports.exchange, ports.clock, policy),
-    synchronizer: new PositionSynchronizer(repository),
+    manager: new AtomicPositionManager(sql, repository, ports.exchange, ports.clock, policy),
+    synchronizer: new PositionSynchronizer(repository, sql, policy),
+    positions: new PositionManager(sql, repository, ports.exchange, policy),
   };
 }

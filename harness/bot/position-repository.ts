@@ -28,6 +28,8 @@ export interface PositionRow {
   readonly stopLossPrice: number | null;
   readonly hasStopLoss: boolean;
   readonly exitReason: string | null;
+  /** Option 6's version, when the lookup read it (`versionRead: with-row`). */
+  readonly version?: number | null;
 }
 
 /** Columns `updatePosition` may set, by their database names. */
@@ -40,6 +42,12 @@ export interface PositionUpdate {
   readonly has_stop_loss?: boolean;
   readonly exit_reason?: string | null;
   readonly closed_at?: 'now';
+}
+
+/** What createPosition did: inserted a row, or found an open one (Option 3 returns its id). */
+export interface CreatedPosition {
+  readonly id: number;
+  readonly created: boolean;
 }
 
 /** Option 6: the row's version moved between read and write. */
@@ -67,6 +75,7 @@ export function toPositionRow(r: SqlRow): PositionRow {
     stopLossPrice: r['stop_loss_price'] == null ? null : Number(r['stop_loss_price']),
     hasStopLoss: r['has_stop_loss'] === true,
     exitReason: r['exit_reason'] == null ? null : String(r['exit_reason']),
+    ...('version' in r ? { version: r['version'] == null ? null : Number(r['version']) } : {}),
   };
 }
 
@@ -80,12 +89,17 @@ export class PositionRepository {
    * create_position (repository.py:267-270): one transaction under pg_advisory_xact_lock; when the
    * existence check finds a row it returns that row's id instead of inserting (Option 3 keeps this).
    */
-  createPosition(data: NewPosition): Promise<number> {
+  async createPosition(data: NewPosition): Promise<number> {
+    return (await this.createOrFind(data)).id;
+  }
+
+  /** createPosition, telling whether the id is a new row or one the existence check found. */
+  createOrFind(data: NewPosition): Promise<CreatedPosition> {
     return this.sql.transaction('createPosition', (tx) => this.createInTransaction(tx, data));
   }
 
   /** Check and insert on a session already inside a transaction (Option 5's `_create_in_transaction`). */
-  async createInTransaction(tx: SqlSession, data: NewPosition): Promise<number> {
+  async createInTransaction(tx: SqlSession, data: NewPosition): Promise<CreatedPosition> {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [positionLockId(data.symbol, data.exchange)], 'createPosition:lock');
     const existing = await tx.query(
       `SELECT id, status FROM monitoring.positions
@@ -95,18 +109,22 @@ export class PositionRepository {
       'createPosition:check',
     );
     const found = existing.rows[0];
-    if (found) return Number(found['id']);
+    if (found) return { id: Number(found['id']), created: false };
     const inserted = await tx.query(
       `INSERT INTO monitoring.positions (symbol, exchange, side, quantity, entry_price, status, exchange_order_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [data.symbol, data.exchange, data.side, data.quantity, data.entryPrice, data.status, data.exchangeOrderId ?? null],
       'createPosition:insert',
     );
-    return Number(inserted.rows[0]?.['id']);
+    return { id: Number(inserted.rows[0]?.['id']), created: true };
   }
 
-  /** update_position (repository.py:545-589): how it writes is the policy's `updateMode`. */
-  async updatePosition(id: number, fields: PositionUpdate, label = 'updatePosition'): Promise<void> {
+  /**
+   * update_position (repository.py:545-589): how it writes is the policy's `updateMode`. Under
+   * Option 6 a caller that read the row's version together with the values it changes passes it
+   * as `seenVersion`; otherwise the version is read just before the UPDATE, as the plan writes it.
+   */
+  async updatePosition(id: number, fields: PositionUpdate, label = 'updatePosition', seenVersion?: number | null): Promise<void> {
     const mode = this.policy.updateMode;
     if (mode === 'autocommit') {
       await this.writeUpdate(this.sql, id, fields, label);
@@ -123,6 +141,10 @@ export class PositionRepository {
       });
       return;
     }
+    if (seenVersion !== undefined) {
+      if ((await this.writeUpdate(this.sql, id, fields, label, seenVersion)) === 0) throw new ConcurrentModificationError(id);
+      return;
+    }
     // Option 6 as the plan writes it: the version is read, then the UPDATE is conditional on it.
     const current = await this.sql.query('SELECT version FROM monitoring.positions WHERE id = $1', [id], `${label}:version`);
     const row = current.rows[0];
@@ -134,16 +156,43 @@ export class PositionRepository {
   }
 
   /** get_open_position: the statuses it sees are the policy's (baseline: 'active' only, Problem #6). */
-  async getOpenPosition(symbol: string, exchange: string): Promise<PositionRow | null> {
-    const r = await this.sql.query(
-      `SELECT ${SELECT_COLUMNS} FROM monitoring.positions
+  getOpenPosition(symbol: string, exchange: string): Promise<PositionRow | null> {
+    return this.findOpen(this.sql, symbol, exchange, this.policy.openLookupStatuses, false);
+  }
+
+  /**
+   * The newest row of (symbol, exchange) in one of `statuses`, on `session` (a transaction's, when
+   * `forUpdate` locks the row until it ends).
+   */
+  async findOpen(session: SqlSession, symbol: string, exchange: string, statuses: readonly PositionStatus[], forUpdate: boolean, withVersion = false): Promise<PositionRow | null> {
+    const r = await session.query(
+      `SELECT ${SELECT_COLUMNS}${withVersion ? ', version' : ''} FROM monitoring.positions
        WHERE symbol = $1 AND exchange = $2 AND status = ANY($3::text[])
-       ORDER BY created_at DESC LIMIT 1`,
-      [symbol, exchange, this.policy.openLookupStatuses],
-      'getOpenPosition',
+       ORDER BY created_at DESC LIMIT 1${forUpdate ? ' FOR UPDATE' : ''}`,
+      [symbol, exchange, statuses],
+      forUpdate ? 'getOpenPosition FOR UPDATE' : 'getOpenPosition',
     );
     const row = r.rows[0];
     return row ? toPositionRow(row) : null;
+  }
+
+  /**
+   * Adds `n` to a position's quantity: the read value plus n written back (`absolute`, Problem #3's
+   * lost update), or `quantity = quantity + n` in the UPDATE itself (`delta`).
+   */
+  async addQuantity(row: PositionRow, n: number, session: SqlSession = this.sql): Promise<void> {
+    const { id } = row;
+    const label = 'updatePosition(quantity)';
+    if (this.policy.quantityWrite === 'delta') {
+      await session.query('UPDATE monitoring.positions SET quantity = quantity + $1, updated_at = NOW() WHERE id = $2', [n, id], label);
+      return;
+    }
+    const readQuantity = row.quantity;
+    if (session === this.sql) {
+      await this.updatePosition(id, { quantity: readQuantity + n }, label, row.version);
+      return;
+    }
+    await this.writeUpdate(session, id, { quantity: readQuantity + n }, label);
   }
 
   /** The rows the synchroniser's close pass reconciles (the policy's reconcileStatuses). */
@@ -163,9 +212,11 @@ export class PositionRepository {
     return row ? toPositionRow(row) : null;
   }
 
-  /** Marks a position closed, keeping the row as history. */
-  closePosition(id: number, reason: string): Promise<void> {
-    return this.updatePosition(id, { status: 'closed', exit_reason: reason, closed_at: 'now' }, 'closePosition');
+  /** Marks a position closed, keeping the row as history; on `session` (a transaction's) when given. */
+  async closePosition(id: number, reason: string, session?: SqlSession): Promise<void> {
+    const fields: PositionUpdate = { status: 'closed', exit_reason: reason, closed_at: 'now' };
+    if (session) await this.writeUpdate(session, id, fields, 'closePosition');
+    else await this.updatePosition(id, fields, 'closePosition');
   }
 
   private async writeUpdate(

@@ -17,6 +17,12 @@ export interface SqlSession {
 /** What the bot holds: autocommit statements plus transactions on one session. */
 export interface SqlClient extends SqlSession {
   transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` on one connection of its own, held until `fn` ends (asyncpg's `pool.acquire()`),
+   * for session state such as a session-level advisory lock. A client that is a single session
+   * (the scheduler's, one per actor) has none: it is that connection.
+   */
+  withConnection?<T>(fn: (conn: SqlSession) => Promise<T>): Promise<T>;
 }
 
 /** An error PostgreSQL raised, with its SQLSTATE kept (23505, 40P01, ...). */

@@ -5,16 +5,16 @@ import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
 import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
-import { DEFAULT_BUDGET, STRATEGIES, type StrategyName, type StrategyOptions } from '../run/index.ts';
-import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
+import { DEFAULT_BUDGET, STRATEGIES, ablationPlan, type OddsOptions, type StrategyName, type StrategyOptions } from '../run/index.ts';
+import { TIMING_PARAMETERS, parseReplayTarget, parseTimingModel, type ReplayTarget, type TimingModel } from '../sched/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
 import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
 import { defaultLayerSetIds } from '../bot-plugin/index.ts';
-import { DEFAULT_VARIANT, type ScenarioBase, type ScenarioCatalog, type ScenarioSources } from '../scenario/index.ts';
+import { DEFAULT_VARIANT, type AblationPlan, type ScenarioBase, type ScenarioCatalog, type ScenarioSources } from '../scenario/index.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../spec/index.ts';
 
-/** `--property` without `--layers`: the baseline and the sets the matrix shows holding. */
-export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'check-open-statuses', 'single-transaction', 'recommended'];
+/** `--property` without `--layers`: the baseline, the plan's set, and the two sets beyond it. */
+export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'recommended', 'targeted', 'proposed'];
 
 export interface CliOptions {
   readonly list: boolean;
@@ -60,6 +60,12 @@ export interface CliOptions {
   readonly debug: boolean;
   /** `--spec`, `--expected`, `--export`: isolation spec files and counterexample export (harness/spec). */
   readonly spec: SpecCliOptions;
+  /** `--ablation <set>`: the named set whose parts are each left out once, and the variants that takes. */
+  readonly ablation: AblationPlan | null;
+  /** The timing model of `--strategy simulate` and of the odds pass. */
+  readonly timing: TimingModel;
+  /** Simulated runs per cell for the odds column; null when there is no odds pass. */
+  readonly oddsRuns: number | null;
 }
 
 export interface SpecCliOptions {
@@ -78,7 +84,7 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --config <file>            the configuration file (default: race.config.ts in the working directory)
   --scenario <name>          a scenario to run (repeatable; default: all)
   --layers <a+b+c>           a layer set to run (repeatable; default: baseline, each layer, recommended)
-  --strategy <name>          exhaustive (default), pct, random, replay, realtime
+  --strategy <name>          exhaustive (default), simulate, pct, random, replay, realtime
   --budget <n>               most runs per cell (default 5000 for exhaustive, 200 otherwise)
   --seed <n>                 seed for pct/random/property runs (default 1)
   --depth <d>                PCT bug depth (default 2)
@@ -102,6 +108,11 @@ export const USAGE = `Usage: npm run scenarios -- [options]
                              differs from its expected-outcomes file (expected/<scenario>.json)
   --update-expected          rewrite the expected-outcomes files with the measured outcomes
   --expect <s@l=holds|violates>  override a declared expectation (repeatable)
+  --ablation <set>           run a named set and the set without each of its layers; a table of why each is needed
+  --odds-runs <n>            simulated runs per cell for the production odds column (default 100)
+  --no-odds                  skip the odds pass (the default run has one; --ci skips it unless --odds)
+  --odds                     run the odds pass with --ci or another strategy too
+${TIMING_PARAMETERS.map((p) => `  --${`${p.flag} <${p.unit}>`.padEnd(25)}${p.description} (${p.min}–${p.max}, default ${p.default})`).join('\n')}
   --debug                    print the stack trace of an internal error
   --spec <file|glob>         run PostgreSQL isolation spec files (repeatable); with --strategy exhaustive|pct|random, explore every interleaving
   --expected <file.out>      the expected output of the (one) --spec (default: <name>.out beside it)
@@ -180,6 +191,11 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
         ci: { type: 'boolean', default: false },
         expect: { type: 'string', multiple: true },
         debug: { type: 'boolean', default: false },
+        ablation: { type: 'string' },
+        odds: { type: 'boolean', default: false },
+        'no-odds': { type: 'boolean', default: false },
+        'odds-runs': { type: 'string' },
+        ...Object.fromEntries(TIMING_PARAMETERS.map((p) => [p.flag, { type: 'string' as const }])),
         spec: { type: 'string', multiple: true },
         expected: { type: 'string' },
         export: { type: 'string', multiple: true },
@@ -222,7 +238,10 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     return { ...s, plugin: { ...plugin, expectation: (sc: ScenarioBase, v: string) => overrides.get(v) ?? plugin.expectation(sc, v) } };
   });
   const property = values.property ?? false;
-  const layerIds = replay ? [replay.layers] : (values.layers ?? (property ? PROPERTY_DEFAULT_LAYER_SETS : defaultLayerSetIds()));
+  refuseIgnored(given, 'ablation', ['layers', 'replay', 'property', 'merge'], '--ablation chooses its own layer sets');
+  const ablation = typeof values.ablation === 'string' ? ablationPlan(scenarios, values.ablation) : null;
+  const selected = ablation ? [ablation.full, ...ablation.without.map((w) => w.variant)] : values.layers;
+  const layerIds = replay ? [replay.layers] : (selected ?? (property ? PROPERTY_DEFAULT_LAYER_SETS : defaultLayerSetIds()));
   // `default` is the one variant of generic scenarios, not a layer set.
   const layerSets = layerIds.filter((id) => id !== DEFAULT_VARIANT).map(resolveLayerSet);
   const strategyName = replay ? 'replay' : (values.strategy ?? 'exhaustive');
@@ -238,6 +257,17 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
   }
   const strategy = strategyName as StrategyName;
   const spec = specOptions(values.spec ?? [], values.expected, values.export ?? [], values.strategy);
+  const flagValues = values as Readonly<Record<string, unknown>>;
+  const timing = parseTimingModel(Object.fromEntries(TIMING_PARAMETERS.map((p) => [p.flag, typeof flagValues[p.flag] === 'string' ? (flagValues[p.flag] as string) : undefined])));
+  refuseIgnored(given, 'no-odds', ['odds', 'odds-runs'], '--no-odds skips the odds pass');
+  const ci = values.ci ?? false;
+  const askedOdds = (values.odds ?? false) || values['odds-runs'] !== undefined;
+  if (askedOdds && (strategy === 'simulate' || strategy === 'replay' || strategy === 'realtime')) {
+    throw new HarnessError('E_BAD_ARGUMENT', `--odds adds simulated runs after an exhaustive, pct or random search, not after --strategy ${strategy}${strategy === 'simulate' ? ' (every run is one already: use --budget)' : ''}`);
+  }
+  // The default run shows the odds column; CI gates verdicts only, so it skips the pass unless asked.
+  const withOdds = !property && !(values['no-odds'] ?? false) && (askedOdds || (strategy === 'exhaustive' && !ci && !replay));
+  const oddsRuns = withOdds ? int('odds-runs', values['odds-runs'], 100, 1) : null;
   const exchange = values.exchange;
   if (exchange !== undefined && !Object.hasOwn(EXCHANGE_TRANSPORTS, exchange)) {
     throw unknownName('E_BAD_ARGUMENT', 'exchange transport', exchange, Object.keys(EXCHANGE_TRANSPORTS));
@@ -247,7 +277,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     list: values.list ?? false,
     help: values.help ?? false,
     scenarios,
-    layers: replay ? [replay.layers] : values.layers,
+    layers: replay ? [replay.layers] : selected,
     layerSets,
     config: values.config,
     scenarioGlobs: values.scenarios ?? [],
@@ -264,7 +294,7 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     workers: int('workers', values.workers, 2, 1, MAX_WORKERS),
     formats: values.format ?? 'json,md,junit,html',
     out: values.out ?? 'reports',
-    ci: values.ci ?? false,
+    ci,
     shard,
     merge: (values.merge ?? []).flatMap((m) => m.split(',')).filter(Boolean),
     hangTimeoutMs: int('hang-timeout', values['hang-timeout'], 5000, 100),
@@ -275,7 +305,20 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
     expectOverrides,
     runs: int('runs', values.runs, 100, 1),
     debug: values.debug ?? false,
+    ablation,
+    timing,
+    oddsRuns,
   };
+}
+
+/** The odds pass as the flags ask for it (the run's process and its workers alike). */
+export function oddsOptionsOf(o: CliOptions): OddsOptions | undefined {
+  return o.oddsRuns === null ? undefined : { runs: o.oddsRuns, seed: o.seed, timing: o.timing };
+}
+
+/** The flags that give a worker process the same timing model and odds pass. */
+export function timingArgs(o: CliOptions): string[] {
+  return [...(o.oddsRuns === null ? ['--no-odds'] : ['--odds-runs', String(o.oddsRuns)]), ...TIMING_PARAMETERS.flatMap((p) => [`--${p.flag}`, String(o.timing[p.field])])];
 }
 
 /** The strategy's options as the flags give them (the run's process and its workers alike). */
@@ -286,6 +329,7 @@ export function strategyOptionsOf(o: CliOptions): StrategyOptions {
     depth: o.depth,
     reduce: o.reduce,
     ...(o.preemptionBound === undefined ? {} : { preemptionBound: o.preemptionBound }),
+    timing: o.timing,
   };
 }
 
@@ -301,7 +345,8 @@ function specOptions(files: readonly string[], expected: string | undefined, exp
 /** `--list`: every registry, one line an entry. */
 export function listing(catalog: ScenarioCatalog): string {
   const lines: string[] = ['Scenarios:'];
-  for (const { scenario: s } of catalog.scenarios) lines.push(`  ${s.name.padEnd(22)} ${s.title}`);
+  const nameWidth = Math.max(22, ...catalog.scenarios.map((l) => l.scenario.name.length));
+  for (const { scenario: s } of catalog.scenarios) lines.push(`  ${s.name.padEnd(nameWidth)} ${s.title}`);
   lines.push('', 'Layers:');
   for (const l of Object.values(LAYERS)) lines.push(`  ${l.id.padEnd(22)} ${l.seedOption}: ${l.title}`);
   lines.push('', 'Layer sets (combine layers with +, e.g. check-open-statuses+open-status-index):');

@@ -1,32 +1,46 @@
-// The terminal matrix: one row per layer set, one column per scenario, plus a line per
-// disagreement and the replay command of every counterexample.
-import type { CellResult, RunResult } from '../run/index.ts';
+// The terminal matrix: one row per layer set, one column per scenario, each column as wide as its
+// widest entry plus a gap (figures never run together), then a line per disagreement, the replay
+// command of every counterexample and, after an ablation, its table.
+import type { Ablation, CellResult, RunResult } from '../run/index.ts';
+
+const GAP = '  ';
 
 function cellText(c: CellResult | undefined): string {
-  if (!c) return '';
+  if (!c) return '-';
   if (c.error) return 'ERROR';
   const mark = c.verdict === 'violated' ? `VIOL ${c.violating}/${c.schedules}` : c.verdict === 'proven' ? 'proven' : 'inconclusive';
-  return `${mark}${c.agrees ? '' : ' !'}`;
+  const odds = c.odds ? ` p=${percent(c.odds.p)}` : '';
+  return `${mark}${odds}${c.agrees ? '' : ' !'}`;
+}
+
+/** `0%`, `4.1%`, `100%`: a share for a terminal cell. */
+function percent(p: number): string {
+  const v = p * 100;
+  return `${v === 0 || v === 100 || v >= 10 ? v.toFixed(0) : v.toFixed(1)}%`;
+}
+
+/** Rows of text cells → lines, every column padded to its widest entry. */
+export function alignColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join(GAP).trimEnd());
 }
 
 export function renderMatrixTable(r: RunResult): string {
   const scen = r.scenarios.map((s) => s.name);
   const layers = r.layerSets.map((l) => l.id);
   const by = new Map(r.cells.map((c) => [`${c.scenario}|${c.layers}`, c]));
-  const colW = 14;
-  const firstW = Math.max(12, ...layers.map((l) => l.length)) + 1;
   const lines: string[] = [];
   lines.push(scen.map((s, i) => `  S${i + 1} = ${s}`).join('\n'));
   lines.push('');
-  lines.push('layer set'.padEnd(firstW) + scen.map((_, i) => `S${i + 1}`.padEnd(colW)).join(''));
-  for (const l of layers) {
-    lines.push(l.padEnd(firstW) + scen.map((s) => cellText(by.get(`${s}|${l}`)).padEnd(colW)).join(''));
-  }
+  const table = [['layer set', ...scen.map((_, i) => `S${i + 1}`)], ...layers.map((l) => [l, ...scen.map((s) => cellText(by.get(`${s}|${l}`)))])];
+  lines.push(...alignColumns(table));
   lines.push(
     '',
     `proven = exhaustive search finished, no bound, no violation; inconclusive = no violation in what ran, but not every interleaving ran (budget, bound or sample).`,
     `"!" = the verdict contradicts the scenario's declared expectation.`,
   );
+  if (r.cells.some((c) => c.odds)) lines.push(`p = production odds: the share of simulated runs (timing model, seeded) that violate.`);
   const bad = r.cells.filter((c) => !c.agrees);
   if (bad.length > 0) {
     lines.push('', 'Contradicted expectations:');
@@ -39,6 +53,21 @@ export function renderMatrixTable(r: RunResult): string {
       const inv = Object.keys(c.violationsByInvariant).join(', ');
       lines.push(`  ${c.scenario} @ ${c.layers} [${inv}]: ${c.counterexample?.command}`);
     }
+  }
+  return lines.join('\n');
+}
+
+/** The ablation as text: per layer left out, whether it is needed and where the set breaks without it. */
+export function renderAblationTable(a: Ablation): string {
+  const lines = [`Ablation of ${a.set} (${a.layers.join(' + ')}): the full set holds on ${a.fullHolds} of ${a.scenarios} scenarios.`, ''];
+  const rows = [['layer left out', 'set that ran', 'necessary', 'violates without it']];
+  for (const row of a.rows) {
+    rows.push([row.removed, row.layerSet, row.necessary ? 'yes' : 'NO', row.breaks.map((b) => `${b.scenario} ${b.violating}/${b.schedules}`).join(', ') || '-']);
+  }
+  lines.push(...alignColumns(rows));
+  for (const row of a.rows) {
+    const first = row.breaks.find((b) => b.command);
+    if (first?.command) lines.push(`  without ${row.removed}: ${first.command}`);
   }
   return lines.join('\n');
 }

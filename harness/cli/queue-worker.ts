@@ -3,7 +3,7 @@
 import { HarnessDatabases, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { runCell, type CellOptions } from '../run/index.ts';
-import { strategyOptionsOf, type CliOptions } from './cli-options.ts';
+import { oddsOptionsOf, strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import type { ParentChannel, ToWorker } from './worker-protocol.ts';
 
 /** Progress messages at most every this many runs: IPC is cheap, not free. */
@@ -19,6 +19,7 @@ export async function runQueueWorker(options: CliOptions, server: StartedPostgre
     reconnectTimeoutMs: options.reconnectTimeoutMs,
     ...(options.exchange ? { exchange: options.exchange } : {}),
     replayCommand,
+    ...(oddsOptionsOf(options) ? { odds: oddsOptionsOf(options) } : {}),
   };
   try {
     const messages: ToWorker[] = [];

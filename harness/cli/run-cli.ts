@@ -7,11 +7,11 @@ import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/inde
 import { HarnessError, INFRASTRUCTURE_ERROR_CODES, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, renderReplayText, writeReports, type ReportFormat } from '../report/index.ts';
 import { runPropertyCli } from '../prop/index.ts';
-import { cellKey, compareExpected, matrixTasks, mergeRunResults, renderComparisons, runMatrix, runReplay, updateExpected, type CellHistory, type RunResult } from '../run/index.ts';
+import { cellKey, compareExpected, computeAblation, matrixTasks, mergeRunResults, renderComparisons, runMatrix, runReplay, updateExpected, type CellHistory, type RunResult } from '../run/index.ts';
 import { loadScenarioCatalog, shownPath, type ScenarioCatalog } from '../scenario/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';
-import { listing, parseCliOptions, scenarioSources, strategyOptionsOf, USAGE, type CliOptions } from './cli-options.ts';
-import { renderMatrixTable } from './matrix-table.ts';
+import { listing, oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, timingArgs, USAGE, type CliOptions } from './cli-options.ts';
+import { renderAblationTable, renderMatrixTable } from './matrix-table.ts';
 import { progressPrinter } from './progress.ts';
 import { assertWritableOutDir } from './out-dir.ts';
 import { runQueueWorker } from './queue-worker.ts';
@@ -113,6 +113,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       ...(processes && io.spawnSelf ? { lanes: workerProcessLanes(io.spawnSelf, workerArgs(options, server)) } : {}),
       onProgress: progressPrinter(io.err),
       replayCommand: replayCommandOf(options, io),
+      ...(oddsOptionsOf(options) ? { odds: oddsOptionsOf(options) } : {}),
     });
     const code = await finish(result, options, formats, io, catalog);
     if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, counterexampleReplays(result), options, io);
@@ -128,13 +129,17 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
  * Matrix, reports, expected outcomes and exit code of a finished (or merged) run. The reports are
  * written whatever happened: cells that did not finish are marked in them, and the exit code says so (4).
  */
-async function finish(result: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo, catalog: ScenarioCatalog): Promise<number> {
+async function finish(run: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo, catalog: ScenarioCatalog): Promise<number> {
+  const result = options.ablation ? { ...run, ablation: computeAblation(run, options.ablation) } : run;
   io.out.write(`\n${renderMatrixTable(result)}\n`);
+  if (result.ablation) io.out.write(`\n${renderAblationTable(result.ablation)}\n`);
   const written = await writeReports(result, formats, options.out);
   io.out.write(`\nReports: ${written.join(', ')}\n`);
   const incomplete = result.cells.filter((c) => c.incomplete !== undefined);
   // A cell that did not finish contradicts nothing: it is counted apart.
-  const contradicted = result.cells.filter((c) => !c.agrees && c.incomplete === undefined).length;
+  // An ablation's reduced sets have no expectations worth gating: its verdict is the table.
+  const gated = options.ablation ? result.cells.filter((c) => c.layers === options.ablation?.full) : result.cells;
+  const contradicted = gated.filter((c) => !c.agrees && c.incomplete === undefined).length;
   io.out.write(
     `${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${contradicted} contradicted expectations${incomplete.length > 0 ? `; ${incomplete.length} cells did not finish` : ''}\n`,
   );
@@ -150,7 +155,7 @@ async function finish(result: RunResult, options: CliOptions, formats: readonly 
     io.err.write(`${incomplete.length} of ${result.cells.length} cells did not finish (marked in the reports):\n`);
     for (const c of incomplete) io.err.write(`  ${c.scenario} @ ${c.layers}: ${c.error ?? c.incomplete}\n`);
   }
-  const differs = await expectedOutcomes(result, options, io, catalog);
+  const differs = options.ablation ? result.ablation?.rows.some((r) => !r.necessary) === true : await expectedOutcomes(result, options, io, catalog);
   // A scenario whose own setup or check threw: reported against it; the other cells still ran.
   for (const c of result.cells) if (c.error !== undefined && c.incomplete === undefined) io.err.write(`error in ${c.scenario} @ ${c.layers}: ${c.error}\n`);
   if (failure?.code === 'E_INTERNAL') return 3;
@@ -211,6 +216,7 @@ function workerArgs(options: CliOptions, server: StartedPostgres): string[] {
     ...(options.exchange ? ['--exchange', options.exchange] : []),
     ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
     ...(options.reduce ? [] : ['--no-reduce']),
+    ...timingArgs(options),
     ...(options.config ? ['--config', options.config] : []),
     ...options.scenarioGlobs.flatMap((g) => ['--scenarios', g]),
     ...options.scenarios.flatMap((s) => ['--scenario', s.name]),

@@ -22,4 +22,13 @@ export interface FixLayer {
   readonly schema: SchemaChange;
   /** The plan's guessed "Effectiveness" for this option, if it gives one (percent). */
   readonly claimedEffectiveness: number | null;
+  /** A layer beyond the plan: the race it closes and the counterexample that showed it. */
+  readonly motivation?: LayerMotivation;
+}
+
+export interface LayerMotivation {
+  /** What goes wrong without it, in one sentence. */
+  readonly race: string;
+  /** `<scenario>@<layers>:<schedule>` of the counterexample that motivated it (`--replay` it). */
+  readonly replay: string;
 }

@@ -3,4 +3,4 @@ export { LAYERS, NAMED_SETS } from './layers.ts';
 export type { LayerId, NamedSetId } from './layers.ts';
 export { layerNames, resolveLayerSet } from './layer-set.ts';
 export type { LayerSet } from './layer-set.ts';
-export type { FixLayer, SchemaChange } from './fix-layer.ts';
+export type { FixLayer, LayerMotivation, SchemaChange } from './fix-layer.ts';

@@ -84,6 +84,89 @@ export const LAYERS = {
     schema: {},
     claimedEffectiveness: null,
   },
+  'refuse-open-signal': {
+    id: 'refuse-open-signal',
+    seedOption: 'beyond the plan',
+    title: 'A Signal whose createPosition finds an open row is refused before any order',
+    addresses: [2],
+    policy: { existingPosition: 'refuse-signal' },
+    schema: {},
+    claimedEffectiveness: null,
+    motivation: {
+      race: 'a second Signal for a symbol with an open row gets the existing id and still places its own entry order: exposure doubled',
+      replay: 'signal-signal@check-open-statuses:0x12-1x11',
+    },
+  },
+  'symbol-flow-lock': {
+    id: 'symbol-flow-lock',
+    seedOption: 'beyond the plan',
+    title: 'One flow per (symbol, exchange): a session advisory lock held over each flow on a connection of its own; Sync try-locks each symbol, skips a busy one and re-reads the rest',
+    addresses: [3, 4, 6],
+    policy: { symbolLock: 'session', syncReconcile: 'per-symbol' },
+    schema: {},
+    claimedEffectiveness: null,
+    motivation: {
+      race: 'Sync imports a position a rolling-back Signal is closing (and closes a row from a stale listing); a close or a quantity add acts on a flow in progress',
+      replay: 'stop-loss-rollback@recommended:0x10-1-0x2-1x7',
+    },
+  },
+  'sync-per-symbol': {
+    id: 'sync-per-symbol',
+    seedOption: 'beyond the plan',
+    title: 'Sync re-reads each symbol (its open row, then the exchange) just before it imports or closes; no lock',
+    addresses: [6],
+    policy: { syncReconcile: 'per-symbol' },
+    schema: {},
+    claimedEffectiveness: null,
+    motivation: {
+      race: "Sync closes a fresh row because its one exchange listing predates the row's entry",
+      replay: 'sync-closes-inflight@recommended:0x5-1-0x8-1x2',
+    },
+  },
+  'close-settled-only': {
+    id: 'close-settled-only',
+    seedOption: 'beyond the plan',
+    title: "A manual close and a quantity add act on 'active' rows only, not on a flow in progress",
+    addresses: [6],
+    policy: { actOnStatuses: 'active' },
+    schema: {},
+    claimedEffectiveness: null,
+    motivation: {
+      race: "with Layer 1 a close finds a half-open row and closes it under the Signal, which then activates it",
+      replay: 'close-while-opening@recommended:0x12-1x3-0',
+    },
+  },
+  'quantity-delta': {
+    id: 'quantity-delta',
+    seedOption: 'beyond the plan',
+    title: 'A quantity add writes quantity = quantity + n instead of the value it read plus n',
+    addresses: [3],
+    policy: { quantityWrite: 'delta' },
+    schema: {},
+    claimedEffectiveness: null,
+    motivation: {
+      race: 'two adds read the same quantity and the second write overwrites the first (lost update)',
+      replay: 'lost-update@recommended:0x2-1-0-1x2',
+    },
+  },
+  serializable: {
+    id: 'serializable',
+    seedOption: 'beyond the plan (isolation level)',
+    title: 'Every transaction at SERIALIZABLE, retried on 40001/40P01 up to 3 attempts',
+    addresses: [3, 4],
+    policy: { isolation: { level: 'serializable', attempts: 3 } },
+    schema: {},
+    claimedEffectiveness: null,
+  },
+  'select-for-update': {
+    id: 'select-for-update',
+    seedOption: 'beyond the plan (row lock)',
+    title: 'A close and a quantity add read the row FOR UPDATE in one transaction with their trade and write',
+    addresses: [3],
+    policy: { rowLock: 'for-update' },
+    schema: {},
+    claimedEffectiveness: null,
+  },
 } as const satisfies Record<string, FixLayer>;
 
 export type LayerId = keyof typeof LAYERS;
@@ -92,6 +175,13 @@ export type LayerId = keyof typeof LAYERS;
 export const NAMED_SETS = {
   /** The plan's three-layer defence: Layers 1 + 2 + 3. */
   recommended: { layers: ['check-open-statuses', 'open-status-index', 'safe-activation'], claimedEffectiveness: 95 },
-} as const satisfies Record<string, { layers: readonly LayerId[]; claimedEffectiveness: number }>;
+  /** The smallest set measured to hold on every scenario (README "What to ship"). */
+  proposed: { layers: ['check-open-statuses', 'symbol-flow-lock', 'refuse-open-signal'], claimedEffectiveness: null },
+  /** The per-race alternative to the symbol lock, measured and not kept (README "What to ship"). */
+  targeted: {
+    layers: ['check-open-statuses', 'refuse-open-signal', 'sync-per-symbol', 'close-settled-only', 'quantity-delta'],
+    claimedEffectiveness: null,
+  },
+} as const satisfies Record<string, { layers: readonly LayerId[]; claimedEffectiveness: number | null }>;
 
 export type NamedSetId = keyof typeof NAMED_SETS;

@@ -1,7 +1,7 @@
 // Public face of harness/prop: fast-check workloads and schedules over the real database.
 export { runProperty } from './property-run.ts';
 export type { PropertyCounterexample, PropertyOptions, PropertyResult } from './property-run.ts';
-export { PROPERTY_EXPECTED_TO_HOLD, runPropertyCli } from './property-cli.ts';
+export { PROPERTY_EXPECTATIONS, runPropertyCli } from './property-cli.ts';
 export {
   PROPERTY_INVARIANTS,
   flowArbitrary,

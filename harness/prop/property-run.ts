@@ -26,6 +26,8 @@ export interface PropertyResult {
   readonly passed: boolean;
   readonly counterexample: PropertyCounterexample | null;
   readonly shrinks: number;
+  /** The property threw instead of returning (a harness fault, not a violation). */
+  readonly error?: string;
 }
 
 export interface PropertyOptions {
@@ -73,6 +75,7 @@ export async function runProperty(o: PropertyOptions): Promise<PropertyResult> {
       passed: !details.failed,
       counterexample: details.failed ? last : null,
       shrinks: details.numShrinks,
+      ...(details.failed && last === null && details.errorInstance ? { error: String(details.errorInstance instanceof Error ? (details.errorInstance.stack ?? details.errorInstance.message) : details.errorInstance) } : {}),
     };
   } finally {
     await harness.close();

@@ -1,6 +1,6 @@
 // The phrases all renderers use for a cell's figures (coverage, PCT bound, effectiveness,
 // durations), so the Markdown, JUnit and HTML reports say the same thing the same way.
-import type { CellResult, Counterexample, Verdict } from '../run/index.ts';
+import type { CellResult, Counterexample, Measured, Odds, Verdict } from '../run/index.ts';
 import type { ActorOutcome, StrategyStats } from '../sched/index.ts';
 
 type PctBound = NonNullable<StrategyStats['pctBound']>;
@@ -129,4 +129,48 @@ export function truncate(text: string, max: number): string {
 export function outcomesText(cell: CellResult): string {
   const parts = Object.entries(cell.outcomes).map(([k, v]) => `${k}=${countText(v ?? 0)}`);
   return parts.length > 0 ? parts.join(', ') : 'none';
+}
+
+/** `4.1 %`, `0 %`, `0.35 %`: a probability as a percentage with two significant digits. */
+export function percentText(p: number): string {
+  if (p === 0 || p === 1) return `${p * 100} %`;
+  const v = p * 100;
+  return `${v >= 10 ? Number(v.toFixed(1)) : Number(v.toPrecision(2))} %`;
+}
+
+/** `4.1 % [3.2–5.3 %]`: the odds with their 95 % interval. */
+export function oddsText(odds: Odds): string {
+  return `${percentText(odds.p)} [${percentText(odds.low).replace(' %', '')}–${percentText(odds.high)}]`;
+}
+
+/** `per Signal` or `per run of 2 Signals`: what one simulated run stands for. */
+export function oddsUnitText(odds: Odds): string {
+  return odds.signals === 1 ? 'per Signal' : odds.signals === 0 ? 'per run' : `per run of ${odds.signals} Signals`;
+}
+
+/** `95.9 % effective (95 % CI 94.7–96.8)`: 1 − odds, the measured counterpart of the plan's figure. */
+export function oddsEffectivenessText(odds: Odds): string {
+  return `${percentText(1 - odds.p)} effective (95 % CI ${percentText(1 - odds.high).replace(' %', '')}–${percentText(1 - odds.low)})`;
+}
+
+/** `clean interleavings 17.2 %`: the share of explored schedules without a violation — not a probability. */
+export function cleanShareText(cell: CellResult): string {
+  return `clean interleavings ${effectivenessText(cell.measuredEffectiveness)}`;
+}
+
+/** One glyph per cell for the verdict overview: proven, holds unproven, violated, not run. */
+export function verdictGlyph(cell: CellResult | undefined): { readonly glyph: string; readonly tone: string; readonly title: string } {
+  if (!cell) return { glyph: '·', tone: 'empty', title: 'not run' };
+  if (cell.error !== undefined) return { glyph: '?', tone: 'error', title: `could not run: ${cell.error}` };
+  if (cell.measured === 'violates') return { glyph: '✘', tone: 'violates', title: `violated: ${cell.violating}/${cell.schedules}` };
+  if (isProven(cell) && cell.coverage.preemptionBound === undefined) return { glyph: '✔', tone: 'holds', title: `searched to its end: ${coverageText(cell)}` };
+  return { glyph: '○', tone: 'holds-open', title: `no violation found, not proven: ${coverageText(cell)}` };
+}
+
+/** `83 % fewer violations than the baseline`, or `` when the cell has no comparison. */
+export function vsBaselineText(odds: Odds): string {
+  const r = odds.vsBaseline;
+  if (r === undefined) return '';
+  if (r < 0) return `${percentText(-r)} more violations than the baseline`;
+  return r === 1 ? 'none of the baseline’s violations' : `${percentText(r)} fewer violations than the baseline`;
 }

@@ -39,6 +39,22 @@ h4 { font-size: 13px; margin: 16px 0 6px; color: var(--muted); text-transform: u
 .hint { color: var(--muted); margin: 0 0 14px; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; }
+.overview-wrap { display: flex; gap: 24px; align-items: flex-start; flex-wrap: wrap; }
+#overview-table { border-collapse: separate; border-spacing: 2px; font-size: 13px; }
+#overview-table th { font-weight: 600; padding: 1px 6px; text-align: left; white-space: nowrap; }
+#overview-table thead th { text-align: center; color: var(--muted); font-size: 11px; }
+#overview-table td.g { width: 22px; height: 20px; text-align: center; border-radius: 4px; font-size: 13px; line-height: 20px; }
+#overview-table td.holds { background: var(--holds-bg); color: #1a7f37; }
+#overview-table td.holds-open { background: var(--holds-bg); color: #6b8f76; }
+#overview-table td.violates { background: var(--violates-bg); color: #c0362c; }
+#overview-table td.error, #overview-table td.empty { background: var(--soft); color: var(--muted); }
+#overview-table td.disagree { outline: 2px dashed #d4a000; outline-offset: -2px; }
+#overview-table tbody tr:first-child th { color: #1a7f37; }
+.overview-key { columns: 2; font-size: 12px; color: var(--muted); margin: 0; padding-left: 0; list-style: none; }
+.overview-key b { color: var(--ink, inherit); display: inline-block; min-width: 2.4em; }
+td.nec { color: #1a7f37; font-weight: 600; }
+td.cell .vs { font-size: 12px; color: var(--muted); }
+td.unnec { color: #c0362c; font-weight: 600; }
 #matrix { width: 100%; border-collapse: separate; border-spacing: 6px; }
 #matrix th { text-align: left; vertical-align: bottom; font-weight: 600; padding: 6px 8px; }
 #matrix thead th { border-bottom: 2px solid var(--line); }

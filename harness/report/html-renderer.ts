@@ -1,11 +1,12 @@
 // The HTML report: one self-contained page (inline CSS, inline SVG, one tiny inline script, no
 // network) with the measured effectiveness matrix and a swimlane timeline of every counterexample.
-import type { CellResult, Counterexample, LayerInfo, RunResult, ScenarioInfo } from '../run/index.ts';
+import type { Ablation, CellResult, Counterexample, LayerInfo, RunResult, ScenarioInfo } from '../run/index.ts';
 import {
   actorName,
   actorOutcomeText,
   brokenInvariants,
   cellName,
+  cleanShareText,
   countText,
   counterexampleAnchor,
   coverageText,
@@ -13,17 +14,22 @@ import {
   effectivenessText,
   isErrorResult,
   isProven,
+  oddsEffectivenessText,
+  oddsText,
+  oddsUnitText,
   outcomesText,
   pctBoundText,
   pctParamsText,
   planClaimText,
   plural,
+  verdictGlyph,
   verdictText,
+  vsBaselineText,
 } from './cell-wording.ts';
 import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.ts';
 import { renderSwimlane } from './html-swimlane.ts';
 import { escapeAttr as attr, escapeText as text } from './markup-escape.ts';
-import { resultGrid, type ResultGrid } from './result-grid.ts';
+import { overviewOrder, resultGrid, type ResultGrid } from './result-grid.ts';
 import { resultText } from './text-trace.ts';
 
 // No request of any kind leaves the page: everything it shows is inline.
@@ -46,7 +52,9 @@ export function renderHtml(result: RunResult): string {
     '<body>',
     header(result),
     '<main class="wrap">',
-    matrixSection(grid),
+    overviewSection(grid),
+    ...(result.ablation ? [ablationSection(result.ablation)] : []),
+    matrixSection(grid, result),
     disagreementsSection(result),
     ...withCounterexample.map((c, i) => counterexampleSection(c, c.counterexample, i)),
     '</main>',
@@ -89,14 +97,63 @@ function stat(value: string, label: string, tone = ''): string {
   return `<div class="stat${tone ? ` ${tone}` : ''}"><span class="num">${text(value)}</span><span class="lbl">${text(label)}</span></div>`;
 }
 
-function matrixSection(grid: ResultGrid): string {
+/** Layer sets × scenarios, one glyph a cell, the set to ship first: the answer on one screen. */
+function overviewSection(grid: ResultGrid): string {
+  const head = grid.scenarios.map((s, i) => `<th scope="col" title="${attr(`${s.name}: ${s.title}`)}">S${i + 1}</th>`).join('');
+  const rows = overviewOrder(grid.layerSets)
+    .map((set) => {
+      const cells = grid.scenarios
+        .map((s) => {
+          const cell = grid.cell(s.name, set.id);
+          const g = verdictGlyph(cell);
+          const off = cell && !cell.agrees ? ' disagree' : '';
+          const odds = cell?.odds ? `; odds ${oddsText(cell.odds)} ${oddsUnitText(cell.odds)}` : '';
+          return `<td class="g ${attr(g.tone)}${off}" title="${attr(`${s.name} @ ${set.id}: ${g.title}${odds}${cell && !cell.agrees ? `; expected ${cell.expectation}` : ''}`)}">${text(g.glyph)}</td>`;
+        })
+        .join('');
+      return `<tr><th scope="row" title="${attr(set.title)}">${text(set.id)}</th>${cells}</tr>`;
+    })
+    .join('\n');
+  const key = grid.scenarios.map((s, i) => `<li><b>S${i + 1}</b> ${text(s.name)}</li>`).join('');
+  return `<section class="card" id="overview">
+<h2>Verdicts at a glance</h2>
+<div class="overview-wrap"><table id="overview-table">
+<thead><tr><th class="corner">layer set</th>${head}</tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>
+<ol class="overview-key">${key}</ol></div>
+<div class="legend"><span>✔ holds, searched to its end</span><span>○ holds where searched (sampled, bounded or budget-cut)</span><span>✘ violated (counterexample below)</span><span>dashed: not what the scenario declares</span><span>hover a cell for its figures and odds</span></div>
+</section>`;
+}
+
+/** Why each layer of a named set is needed: the scenario that breaks without it, with its counterexample. */
+function ablationSection(a: Ablation): string {
+  const rows = a.rows
+    .map((r) => {
+      const breaks = r.breaks.length === 0 ? '<span class="hint">none: the set holds without it</span>' : r.breaks.map((b) => `<code>${text(b.scenario)}</code> ${countText(b.violating)}/${countText(b.schedules)}`).join(', ');
+      const first = r.breaks.find((b) => b.command);
+      return `<tr><th scope="row"><code>${text(r.removed)}</code></th><td><code>${text(r.layerSet)}</code></td><td class="${r.necessary ? 'nec' : 'unnec'}">${r.necessary ? 'necessary' : 'NOT needed'}</td><td>${breaks}</td><td>${first?.command ? `<code>${text(first.command)}</code>` : ''}</td></tr>`;
+    })
+    .join('\n');
+  return `<section class="card" id="ablation">
+<h2>Ablation of <code>${text(a.set)}</code></h2>
+<p class="hint">The set holds on ${countText(a.fullHolds)} of ${plural(a.scenarios, 'scenario')}. Each row leaves one layer out and runs every scenario again: a layer is necessary when some scenario the full set holds on then violates.</p>
+<table class="data"><thead><tr><th>layer left out</th><th>set that ran</th><th>verdict</th><th>violates without it</th><th>counterexample</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+</section>`;
+}
+
+function matrixSection(grid: ResultGrid, result: RunResult): string {
   const head = grid.scenarios.map(scenarioHeader).join('');
   const rows = grid.layerSets
     .map((set) => `<tr>${layerHeader(set)}${grid.scenarios.map((s) => matrixCell(grid.cell(s.name, set.id))).join('')}</tr>`)
     .join('\n');
   return `<section class="card" id="matrix-section">
 <h2>Effectiveness matrix</h2>
-<p class="hint">Rows: layer sets, with the plan option they come from and the effectiveness the plan claims. Columns: scenarios. Each cell: measured effectiveness (share of schedules without a violation), violating / schedules, and how far the schedules reach.</p>
+<p class="hint">Rows: layer sets, with the plan option they come from and the effectiveness the plan claims. Columns: scenarios. Each cell: the production odds of a violation (simulated runs over the timing model, with a 95 % interval; 1 − odds is the counterpart of the plan's figure), violating / schedules explored, and how far the search reaches. “Clean interleavings” is the share of explored schedules without a violation: a property of the search, not a probability.</p>${timingLine(result)}
 <div class="scroll"><table id="matrix">
 <thead><tr><th class="corner">layer set ↓ · scenario →</th>${head}</tr></thead>
 <tbody>
@@ -110,6 +167,12 @@ ${rows}
 <span>✔ proven: every interleaving ran</span>
 </div>
 </section>`;
+}
+
+function timingLine(result: RunResult): string {
+  const t = result.options.timing;
+  if (!t) return '';
+  return `<p class="hint">Timing model of the odds: Sync every ${countText(t.syncIntervalMs / 1000)} s, other flows within ${countText(t.arrivalWindowMs / 1000)} s, exchange ${t.exchangeLatencyMs} ms and SQL ${t.sqlLatencyMs} ms median (log-normal σ ${t.latencySpread}), settlement ${countText(t.settlementMs)} ms${result.options.oddsRuns ? `; ${countText(result.options.oddsRuns)} runs a cell` : ''}, seed ${result.options.seed}.</p>`;
 }
 
 function scenarioHeader(s: ScenarioInfo): string {
@@ -143,8 +206,9 @@ function matrixCell(cell: CellResult | undefined): string {
   const title = `${cellName(cell)}: ${cell.verdict}; ${coverageText(cell)}; outcomes ${outcomesText(cell)}`;
   return (
     `<td class="${classes}" ${data} title="${attr(title)}">` +
-    `<div class="cell-top"><span class="eff">${text(effectivenessText(cell.measuredEffectiveness))}</span><span class="verdict">${text(verdictText(cell.verdict))}</span></div>` +
-    `<div class="ratio">${countText(cell.violating)} / ${countText(cell.schedules)} violating</div>` +
+    `<div class="cell-top"><span class="eff" title="${attr(cell.odds ? `production odds of a violation ${oddsUnitText(cell.odds)}, ${countText(cell.odds.runs)} simulated runs; ${oddsEffectivenessText(cell.odds)}` : 'no odds pass in this run')}">${text(cell.odds ? `p ${oddsText(cell.odds)}` : '—')}</span><span class="verdict">${text(verdictText(cell.verdict))}</span></div>` +
+    (cell.odds && vsBaselineText(cell.odds) ? `<div class="vs">${text(vsBaselineText(cell.odds))}</div>` : '') +
+    `<div class="ratio">${countText(cell.violating)} / ${countText(cell.schedules)} violating · ${text(cleanShareText(cell))}</div>` +
     coverage +
     boundLine +
     expectationLine(cell) +

@@ -7,6 +7,9 @@ import {
   countText,
   coverageText,
   effectivenessText,
+  oddsEffectivenessText,
+  oddsText,
+  oddsUnitText,
   outcomesText,
   pctBoundText,
   pctParamsText,
@@ -98,7 +101,8 @@ function systemOut(cell: CellResult): string {
   const lines = [
     `expectation: ${cell.expectation}; verdict: ${verdictText(cell.verdict)} (${cell.verdictReason})`,
     `schedules: ${coverageText(cell)}; violating: ${countText(cell.violating)}`,
-    `measured effectiveness: ${effectivenessText(cell.measuredEffectiveness)} (${planClaimText(cell.claimedEffectiveness)})`,
+    ...(cell.odds ? [`production odds: ${oddsText(cell.odds)} ${oddsUnitText(cell.odds)}; ${oddsEffectivenessText(cell.odds)} (${planClaimText(cell.claimedEffectiveness)})`] : []),
+    `clean interleavings (share of explored schedules without a violation, not a probability): ${effectivenessText(cell.measuredEffectiveness)} (${planClaimText(cell.claimedEffectiveness)})`,
     `coverage: ${cell.coverage.kind}${cell.coverage.complete ? ', complete' : ''}; strategy ${stats.strategy}, ${countText(stats.runs)} runs` +
       (stats.pruned !== undefined ? `, ${countText(stats.pruned)} pruned` : '') +
       (stats.abandoned !== undefined ? `, ${countText(stats.abandoned)} abandoned` : '') +

@@ -1,15 +1,18 @@
 // The Markdown summary (for PR comments and CI job summaries): the matrix, the cells that
 // disagree with their expectation, and one section per counterexample with its replay command.
-import type { CellResult, Counterexample, RunResult } from '../run/index.ts';
+import type { Ablation, CellResult, Counterexample, RunResult } from '../run/index.ts';
 import {
   actorName,
   actorOutcomeText,
   brokenInvariants,
   cellName,
+  cleanShareText,
   countText,
   coverageText,
   durationText,
   effectivenessText,
+  oddsText,
+  vsBaselineText,
   outcomesText,
   plural,
   truncate,
@@ -34,8 +37,14 @@ export function renderMarkdown(result: RunResult): string {
     '',
   );
 
+  if (result.ablation) out.push(...ablationSection(result.ablation));
+  if (result.cells.some((c) => c.odds)) out.push(...oddsSection(result));
+
   out.push('## Matrix', '');
-  out.push('Rows: layer sets, with the effectiveness the plan claims. Columns: scenarios. Each cell: the measured outcome, violating schedules, and how far the schedules reach.', '');
+  out.push(
+    'Rows: layer sets, with the effectiveness the plan claims. Columns: scenarios. Each cell: the measured outcome, violating schedules, the production odds when they were estimated, how far the search reaches, and the share of explored interleavings without a violation (a property of the search, not a probability).',
+    '',
+  );
   out.push(tableRow(['layer set', 'plan', ...grid.scenarios.map((s) => inline(s.name))]));
   out.push(tableRow(['---', '---', ...grid.scenarios.map(() => '---')]));
   for (const set of grid.layerSets) {
@@ -82,11 +91,62 @@ function matrixCell(cell: CellResult): string {
   const parts = [
     verdict,
     `${countText(cell.violating)}/${countText(cell.schedules)} violating`,
-    `${effectivenessText(cell.measuredEffectiveness)} effective`,
+    ...(cell.odds ? [`odds ${oddsText(cell.odds)}`] : []),
     coverageText(cell),
+    cleanShareText(cell),
   ];
   if (!cell.agrees) parts.push(`⚠ expected ${cell.expectation}`);
   return parts.join(' · ');
+}
+
+function ablationSection(a: Ablation): string[] {
+  const out = ['## Ablation of ' + inline(a.set), ''];
+  out.push(`The set (${a.layers.map(inline).join(' + ')}) holds on ${a.fullHolds} of ${plural(a.scenarios, 'scenario')}. Each row leaves one layer out and runs every scenario again.`, '');
+  out.push(tableRow(['layer left out', 'set that ran', 'necessary', 'violates without it', 'counterexample']));
+  out.push(tableRow(['---', '---', '---', '---', '---']));
+  for (const r of a.rows) {
+    const first = r.breaks.find((b) => b.replay);
+    out.push(
+      tableRow([
+        inline(r.removed),
+        inline(r.layerSet),
+        r.necessary ? 'yes' : '**no**',
+        r.breaks.map((b) => `${inline(b.scenario)} ${countText(b.violating)}/${countText(b.schedules)}`).join(', ') || '—',
+        first?.replay ? inline(`--replay '${first.replay}'`) : '—',
+      ]),
+    );
+  }
+  out.push('');
+  return out;
+}
+
+function oddsSection(result: RunResult): string[] {
+  const grid = resultGrid(result);
+  const t = result.options.timing;
+  const out = ['## Production odds', ''];
+  out.push(
+    'Probability that a run ends in a violation, estimated by the `simulate` strategy (a discrete-event simulation over the timing model, seeded), with its 95 % Wilson interval; with one Signal in the scenario, that is per Signal. Where the baseline violates, the share of its violations the set removes follows: that is the counterpart of the effectiveness the plan claims (second column).',
+    '',
+  );
+  if (t) {
+    out.push(
+      `Timing model: Sync every ${t.syncIntervalMs} ms, other flows within ${t.arrivalWindowMs} ms, exchange ${t.exchangeLatencyMs} ms and SQL ${t.sqlLatencyMs} ms median (log-normal σ ${t.latencySpread}), settlement ${t.settlementMs} ms${result.options.oddsRuns ? `, ${countText(result.options.oddsRuns)} runs per cell` : ''}.`,
+      '',
+    );
+  }
+  out.push(tableRow(['layer set', 'plan', ...grid.scenarios.map((s) => inline(s.name))]));
+  out.push(tableRow(['---', '---', ...grid.scenarios.map(() => '---')]));
+  for (const set of grid.layerSets) {
+    const cells = grid.scenarios.map((s) => {
+      const odds = grid.cell(s.name, set.id)?.odds;
+      if (!odds) return '—';
+      const vs = vsBaselineText(odds);
+      return vs ? `${oddsText(odds)}; ${vs}` : oddsText(odds);
+    });
+    out.push(tableRow([inline(set.id), effectivenessText(set.claimedEffectiveness), ...cells]));
+  }
+  out.push('');
+  return out;
 }
 
 function disagreementLine(cell: CellResult): string {

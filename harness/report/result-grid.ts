@@ -32,3 +32,15 @@ export function resultGrid(result: RunResult): ResultGrid {
 function gridKey(scenario: string, layers: string): string {
   return `${scenario}\u0000${layers}`;
 }
+
+/** The verdict overview's row order: the set to ship first, then the plan's, then the code before any fix. */
+const OVERVIEW_FIRST: readonly string[] = ['proposed', 'recommended', 'baseline'];
+
+/** Layer sets in overview order: OVERVIEW_FIRST (those that ran), then the rest in run order. */
+export function overviewOrder(layerSets: readonly LayerInfo[]): LayerInfo[] {
+  const rank = (id: string) => {
+    const i = OVERVIEW_FIRST.indexOf(id);
+    return i < 0 ? OVERVIEW_FIRST.length : i;
+  };
+  return layerSets.map((l, i) => ({ l, i })).sort((a, b) => rank(a.l.id) - rank(b.l.id) || a.i - b.i).map((x) => x.l);
+}

@@ -7,10 +7,11 @@ import type { Violation } from '../check/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
 import type { ExchangeTransport } from '../exchange/index.ts';
-import { ResumedStrategy, Scheduler, formatReplayTarget, type ActorOutcome, type ActorSpec, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
+import { DEFAULT_TIMING_MODEL, ResumedStrategy, Scheduler, SimulateStrategy, formatReplayTarget, type ActorOutcome, type ActorSpec, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import { actorEndings, endingsSummary, sqlOn, type PluginCell, type RunInspection, type ScenarioBase, type Variant } from '../scenario/index.ts';
 import { judgeCell } from './cell-verdict.ts';
-import type { CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord } from './result-model.ts';
+import { countedActors, oddsOf, type OddsOptions } from './odds.ts';
+import type { CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord, Odds } from './result-model.ts';
 import { STRATEGIES, type StrategyName, type StrategyOptions } from './strategy-registry.ts';
 
 export interface CellOptions {
@@ -25,6 +26,8 @@ export interface CellOptions {
   readonly onRun?: (runs: number, violating: number) => void;
   /** The command that replays a `<scenario>@<variant>:<schedule>` string (default: `npm run scenarios -- --replay`). */
   readonly replayCommand?: (replay: string) => string;
+  /** After the strategy's runs, estimate production odds with simulated runs (the `simulate` strategy). */
+  readonly odds?: OddsOptions;
 }
 
 export interface CellTask {
@@ -106,11 +109,16 @@ export class CellHarness<C extends PluginCell = PluginCell> {
   /** Empties every table and restarts every sequence, then runs the scenario's setup. */
   async prepare(scenario: ScenarioBase): Promise<void> {
     await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
-      if (!this.databaseEmpty && this.schema.resetSql) await observer.query(this.schema.resetSql);
+      if (!this.databaseEmpty && this.resetSql()) await observer.query(this.resetSql());
       this.databaseEmpty = false;
       if (++this.preparedSinceVacuum >= VACUUM_EVERY_RUNS) await this.vacuum();
       await this.cell.prepare(scenario, sqlOn(observer));
     });
+  }
+
+  /** How to empty the database after the last run: truncated after a run at SERIALIZABLE (see Scheduler.ranSerializable). */
+  private resetSql(): string {
+    return this.scheduler.ranSerializable ? this.schema.truncateSql : this.schema.resetSql;
   }
 
   /**
@@ -137,7 +145,7 @@ export class CellHarness<C extends PluginCell = PluginCell> {
     return this.onObserver('check', `the checks of ${scenario.name}`, async (observer) => {
       let emptied = false;
       const readAndReset = async <R>(text: string): Promise<{ rows: R[] }> => {
-        const r = await queryThenReset<R>(observer, text, this.schema.resetSql);
+        const r = await queryThenReset<R>(observer, text, this.resetSql());
         emptied = true;
         return r;
       };
@@ -225,16 +233,24 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const { scenario, variant } = task;
   const plugin = scenario.plugin;
   const expectation = plugin.expectation(scenario, variant.id);
-  const { strategyName, strategyOptions } = cellStrategy(scenario, options.strategy, options.strategyOptions);
+  const { strategyName, strategyOptions: chosen } = cellStrategy(scenario, options.strategy, options.strategyOptions);
+  const hooks = plugin.simulation;
+  const simulating = strategyName === 'simulate';
+  const timing = chosen.timing ?? DEFAULT_TIMING_MODEL;
+  const strategyOptions = simulating && hooks ? { ...chosen, periodic: (name: string) => hooks.periodicActor(name) } : chosen;
   const strategy = STRATEGIES[strategyName].create(strategyOptions);
-  let harness: CellHarness;
-  try {
-    const exchange = options.exchange ?? (strategy ? 'direct' : 'http');
-    harness = await CellHarness.open(dbs, task.template, (clock, transport) => plugin.openCell(variant, clock, transport), {
+  // A simulation runs the variant as the timing model has it (the bot: its settlement sleep).
+  const cellVariant = simulating && hooks ? hooks.simulatedVariant(variant, timing) : variant;
+  const exchange = options.exchange ?? (strategy ? 'direct' : 'http');
+  const openHarness = (v: Variant) =>
+    CellHarness.open(dbs, task.template, (clock, transport) => plugin.openCell(v, clock, transport), {
       ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
       ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
       exchange,
     });
+  let harness: CellHarness;
+  try {
+    harness = await openHarness(cellVariant);
   } catch (e) {
     if (e instanceof HarnessError && e.code !== 'E_MIGRATION') throw e;
     return failedCell(task, (e as Error).message, started);
@@ -249,6 +265,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   let cellFault: string | undefined;
   let codeError: string | undefined;
   let serverLost = false;
+  let odds: Odds | undefined;
   const recordFault = (phase: FaultRecord['phase'], session: string, code: string | null, message: string) => {
     if (faults.length < FAULTS_KEPT) faults.push({ run: schedules, phase, session, code, message });
   };
@@ -282,6 +299,22 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
         counterexample ??= toCounterexample(scenario.name, variant.id, run, [...inspection.violations], inspection, schedules - 1, names, strategy !== null, options.replayCommand ?? replayCommand);
       }
       options.onRun?.(schedules, violating);
+    }
+    if (simulating) odds = oddsOf(violating, schedules, countedActors(scenario, names), strategyOptions.seed);
+    // Odds need a timing story (the plugin's simulation hooks) and a flow to count per run.
+    else if (options.odds && strategy !== null && hooks && countedActors(scenario, names) > 0) {
+      const oddsVariant = hooks.simulatedVariant(variant, options.odds.timing);
+      // The same variant runs on this cell's harness; one the simulation changes gets its own.
+      if (oddsVariant === variant) odds = await estimateOdds(harness, scenario, options.odds);
+      else {
+        const simulated = await openHarness(oddsVariant);
+        simulated.onFault = harness.onFault;
+        try {
+          odds = await estimateOdds(simulated, scenario, options.odds);
+        } finally {
+          await simulated.close();
+        }
+      }
     }
   } catch (e) {
     if (e instanceof HarnessError && e.code === 'E_DB_UNREACHABLE') serverLost = true;
@@ -326,7 +359,26 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     ...(error === undefined ? {} : { error }),
     ...(cellFault === undefined ? {} : { incomplete: 'fault' as const }),
     distinctOutcomes: [...distinct.values()].sort(compareOutcomes),
+    ...(odds ? { odds } : {}),
   };
+}
+
+/** Simulated runs of the scenario (the `simulate` strategy over the timing model) on an open harness. */
+async function estimateOdds(harness: CellHarness, scenario: ScenarioBase, o: OddsOptions): Promise<Odds> {
+  const hooks = scenario.plugin.simulation;
+  const actors = harness.actors(scenario);
+  const strategy = new SimulateStrategy(o.seed, o.runs, o.timing, (name) => hooks?.periodicActor(name) ?? false);
+  let runs = 0;
+  let violating = 0;
+  while (strategy.beginRun()) {
+    const run = await runRetryingFaults(harness, scenario, actors, strategy, () => undefined);
+    strategy.endRun();
+    if (run.outcome === 'abandoned') continue;
+    runs++;
+    const { violations } = await harness.inspect(scenario, run, actors, { reset: true });
+    if (violations.length > 0) violating++;
+  }
+  return oddsOf(violating, runs, countedActors(scenario, actors.map((a) => a.name)), o.seed);
 }
 
 /**

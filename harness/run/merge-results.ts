@@ -1,6 +1,7 @@
 // Several RunResults of one matrix (shards run by worker processes or on other machines) → one.
 import { HarnessError } from '../errors/index.ts';
-import { RESULT_SCHEMA_VERSION, type RunResult } from './result-model.ts';
+import { withOddsAgainstBaseline } from './odds.ts';
+import { RESULT_SCHEMA_VERSION, type CellResult, type RunResult } from './result-model.ts';
 
 export function mergeRunResults(parts: readonly RunResult[]): RunResult {
   const [first] = parts;
@@ -14,8 +15,7 @@ export function mergeRunResults(parts: readonly RunResult[]): RunResult {
   const layerSets = unique(parts.flatMap((p) => p.layerSets), (l) => l.id);
   const order = (name: string, list: readonly { name?: string; id?: string }[]) => list.findIndex((x) => (x.name ?? x.id) === name);
   const seen = new Set<string>();
-  const cells = parts
-    .flatMap((p) => p.cells)
+  const cells = withOddsAgainstBaseline(parts.flatMap((p) => p.cells.map(withoutComparison)))
     .filter((c) => {
       const key = `${c.scenario}@${c.layers}`;
       if (seen.has(key)) throw new HarnessError('E_BAD_ARGUMENT', `cell ${key} appears in two of the merged results; merge disjoint shards`);
@@ -49,4 +49,11 @@ function unique<T>(items: readonly T[], key: (t: T) => string): T[] {
   const out = new Map<string, T>();
   for (const i of items) if (!out.has(key(i))) out.set(key(i), i);
   return [...out.values()];
+}
+
+/** A shard compared only with the baseline it held; the merged run compares with the whole one. */
+function withoutComparison(c: CellResult): CellResult {
+  if (!c.odds || c.odds.vsBaseline === undefined) return c;
+  const { vsBaseline: _dropped, ...odds } = c.odds;
+  return { ...c, odds };
 }

@@ -1,7 +1,7 @@
 // The one read-only model of a run (STYLE section 7): every report renderer reads it and
 // computes nothing of its own. Versioned: bump RESULT_SCHEMA_VERSION on any breaking change.
 import type { ObservedRow, Violation } from '../check/index.ts';
-import type { ActorOutcome, RunOutcome, StrategyStats, TraceStep } from '../sched/index.ts';
+import type { ActorOutcome, RunOutcome, StrategyStats, TimingModel, TraceStep } from '../sched/index.ts';
 import type { FinalTable } from '../scenario/index.ts';
 
 export const RESULT_SCHEMA_VERSION = 2;
@@ -108,6 +108,31 @@ export interface CellResult {
   readonly incomplete?: 'fault' | 'not-run';
   /** Every distinct outcome of the runs, sorted. */
   readonly distinctOutcomes?: readonly DistinctOutcome[];
+  /** Production odds: the `simulate` strategy's estimate of a violation (see Odds). */
+  readonly odds?: Odds;
+}
+
+/**
+ * The share of simulated runs (discrete-event simulation over the timing model, seeded) that
+ * ended in a violation, with a 95 % Wilson interval. With one Signal in the scenario it is the
+ * probability that a Signal arriving at a random moment of the Sync cycle ends in a violation.
+ */
+export interface Odds {
+  readonly runs: number;
+  readonly violating: number;
+  /** Signal flows in the scenario: the odds are per run of that many. */
+  readonly signals: number;
+  readonly p: number;
+  readonly low: number;
+  readonly high: number;
+  readonly seed: number;
+  /**
+   * 1 − p / p(baseline) for the same scenario, when the baseline ran and violated: the share of
+   * the baseline's violations this layer set removes — the counterpart of the plan's
+   * "effectiveness". Both cells draw the same arrivals and latencies (same seed), so they compare
+   * run for run.
+   */
+  readonly vsBaseline?: number;
 }
 
 export interface LayerInfo {
@@ -144,6 +169,9 @@ export interface RunResult {
     readonly workers: number;
     readonly database: string;
     readonly shard?: string;
+    /** The timing model of the odds (simulate) runs, when there were any. */
+    readonly timing?: TimingModel;
+    readonly oddsRuns?: number;
   };
   readonly scenarios: readonly ScenarioInfo[];
   readonly layerSets: readonly LayerInfo[];
@@ -156,4 +184,33 @@ export interface RunResult {
   };
   /** Set when the run stopped early or met an internal error; its cells are marked `incomplete`. */
   readonly failure?: RunFailure;
+  /** `--ablation <set>`: why each layer of the set is needed. */
+  readonly ablation?: Ablation;
+}
+
+/** The ablation of a named set: the set, and the set without each of its layers, over the same scenarios. */
+export interface Ablation {
+  readonly set: string;
+  readonly layers: readonly string[];
+  /** Scenarios run, and how many of them the full set holds on. */
+  readonly scenarios: number;
+  readonly fullHolds: number;
+  readonly rows: readonly AblationRow[];
+}
+
+export interface AblationRow {
+  /** The layer left out. */
+  readonly removed: string;
+  /** The layer set that ran without it (`a+b`, or `baseline`). */
+  readonly layerSet: string;
+  /** Some scenario the full set holds on violates without this layer. */
+  readonly necessary: boolean;
+  /** Those scenarios, each with the counterexample that shows it. */
+  readonly breaks: readonly {
+    readonly scenario: string;
+    readonly violating: number;
+    readonly schedules: number;
+    readonly replay: string | null;
+    readonly command: string | null;
+  }[];
 }

@@ -10,6 +10,7 @@ import type { ExchangeTransport } from '../exchange/index.ts';
 import type { ScenarioBase, Variant } from '../scenario/index.ts';
 import { MAX_FAULT_RETRIES, failedCell, runCell, type CellOptions } from './cell-runner.ts';
 import { CellQueue, expectedCost, type CellHistory, type QueuedCell } from './cell-queue.ts';
+import { withOddsAgainstBaseline, type OddsOptions } from './odds.ts';
 import { RESULT_SCHEMA_VERSION, type CellResult, type LayerInfo, type RunFailure, type RunResult } from './result-model.ts';
 import type { StrategyName, StrategyOptions } from './strategy-registry.ts';
 
@@ -62,6 +63,8 @@ export interface MatrixOptions {
   readonly onProgress?: (e: ProgressEvent) => void;
   /** How a counterexample is replayed where this runs (see CellOptions.replayCommand). */
   readonly replayCommand?: (replay: string) => string;
+  /** Estimate each cell's production odds after its runs (simulate strategy). */
+  readonly odds?: OddsOptions;
 }
 
 /** Every cell of the matrix, in order: each scenario under each of its variants. */
@@ -83,6 +86,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     ...(o.reconnectTimeoutMs ? { reconnectTimeoutMs: o.reconnectTimeoutMs } : {}),
     ...(o.exchange ? { exchange: o.exchange } : {}),
     ...(o.replayCommand ? { replayCommand: o.replayCommand } : {}),
+    ...(o.odds ? { odds: o.odds } : {}),
   };
   const lanes: LaneFactory = o.lanes ?? (async () => ({ run: (work, onRun) => runCell(dbs, work, { ...cellOptions, onRun }), close: async () => undefined }));
   try {
@@ -176,7 +180,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     for (const q of [...queue.drain(), ...mine.filter((t) => !finished.has(t.index)).map((t) => ({ ...t, cost: 0, deaths: 0 }))]) {
       if (!finished.has(q.index)) finished.set(q.index, incompleteCell(q, 'not-run', `not run: ${why}`));
     }
-    const cells = mine.map((t) => finished.get(t.index) as CellResult);
+    const cells = withOddsAgainstBaseline(mine.map((t) => finished.get(t.index) as CellResult));
     const finishedAt = new Date();
     return {
       schemaVersion: RESULT_SCHEMA_VERSION,
@@ -189,6 +193,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
         workers: o.workers,
         database: o.server.kind,
         ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
+        ...(o.odds ? { timing: o.odds.timing, oddsRuns: o.odds.runs } : o.strategy === 'simulate' && o.strategyOptions.timing ? { timing: o.strategyOptions.timing } : {}),
       },
       scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, plan: s.plan ?? '' })),
       layerSets: layerInfos(all.map((t) => t.variant)),

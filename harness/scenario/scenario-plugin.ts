@@ -5,7 +5,7 @@ import type { Clock, ExchangeClient } from '../bot/index.ts';
 import type { ObservedRow, Violation } from '../check/index.ts';
 import type { SqlFile, TableInfo } from '../db/index.ts';
 import type { ExchangeTransport } from '../exchange/index.ts';
-import type { ActorSpec, ScheduleRun } from '../sched/index.ts';
+import type { ActorSpec, ScheduleRun, TimingModel } from '../sched/index.ts';
 
 export type Expectation = 'holds' | 'violates';
 
@@ -100,6 +100,34 @@ export interface ScenarioPlugin<S extends ScenarioBase = ScenarioBase, E = unkno
   actorCount?(scenario: S, variant: Variant<E>): number;
   /** The cell's services; `clock` is the scheduler's ambient (virtual) clock, `exchange` how actors reach a mock exchange. */
   openCell(variant: Variant<E>, clock: Clock, exchange: ExchangeTransport): Promise<PluginCell<S>>;
+  /** How the scenarios' actors behave in time, for `--strategy simulate` and the odds pass. */
+  readonly simulation?: SimulationHooks<E>;
+  /** Named variant sets whose parts `--ablation` leaves out one at a time (the bot: `recommended`, `proposed`). */
+  readonly ablation?: AblationSource;
+}
+
+/** What the simulation (production odds) needs to know of a plugin's actors and variants. */
+export interface SimulationHooks<E = unknown> {
+  /** Actors that run on a timer (the bot's Sync): they start at a uniform phase of their cycle. */
+  periodicActor(actorName: string): boolean;
+  /** Actors the odds count per run (the bot's Signals): the odds are per run of that many. */
+  countedActor(actorName: string): boolean;
+  /** The variant as the simulation runs it (the bot: its settlement sleep from the timing model); the same object when nothing changes. */
+  simulatedVariant(variant: Variant<E>, timing: TimingModel): Variant<E>;
+}
+
+/** The variant ids an ablation of a named set runs: the set, then the set without each of its parts. */
+export interface AblationPlan {
+  readonly set: string;
+  readonly full: string;
+  readonly without: readonly { readonly removed: string; readonly variant: string }[];
+}
+
+export interface AblationSource {
+  /** The named sets that can be ablated. */
+  sets(): readonly string[];
+  /** The plan for `set`, or undefined when it is not one of `sets()`. */
+  plan(set: string): AblationPlan | undefined;
 }
 
 /** True for anything made by defineScenario or a plugin's definer. */

@@ -98,6 +98,8 @@ interface ActorRt {
   state: ActorState;
   pending: Pending | null;
   wakeAt: number;
+  /** While blocked: the actors PostgreSQL last said it waits on. */
+  blockers: readonly number[];
   wake: (() => void) | null;
   wakeAbort: ((e: Error) => void) | null;
   sleepLabel: string;
@@ -132,6 +134,12 @@ export class Scheduler {
   private changed: () => void = () => undefined;
   private changePromise: Promise<void> = Promise.resolve();
   private poll: Promise<'polled'> | null = null;
+  /**
+   * The last run sent a statement at SERIALIZABLE. Its predicate locks are taken on index and heap
+   * pages, so whether a transaction fails with 40001 depends on the tables' physical layout, which
+   * DELETE leaves behind: the next run must start from truncated tables to replay the same way.
+   */
+  ranSerializable = false;
   /** Counts finished steps; a blocked answer from before the last one is stale. */
   private progress = 0;
   private readonly hangTimeoutMs: number;
@@ -283,6 +291,7 @@ export class Scheduler {
       state: 'running' as ActorState,
       pending: null,
       wakeAt: 0,
+      blockers: [],
       wake: null,
       wakeAbort: null,
       sleepLabel: '',
@@ -385,6 +394,7 @@ export class Scheduler {
       }
       const view = options[pick];
       if (!view) throw new Error(`strategy ${strategy.name} picked ${pick} of ${options.length} runnable steps`);
+      if (strategy.now) this.time = Math.max(this.time, strategy.now());
       this.release(view);
     }
   }
@@ -397,7 +407,7 @@ export class Scheduler {
     for (const a of this.actors) {
       if (a.state === 'paused' && a.pending) views.push(a.pending.view);
       else if (a.state === 'sleeping' && a.wakeAt === earliest) {
-        views.push({ actor: a.index, name: a.spec.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: ['clock'] });
+        views.push({ actor: a.index, name: a.spec.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: ['clock'], wakeAt: a.wakeAt });
       }
     }
     return views;
@@ -405,7 +415,7 @@ export class Scheduler {
 
   private release(view: ActorView): void {
     const rt = this.actors[view.actor] as ActorRt;
-    rt.session.deadlockCheck = this.actors.some((a) => a !== rt && a.state === 'blocked') ? 'short' : 'long';
+    rt.session.deadlockCheck = this.mayCloseLockCycle(rt) ? 'short' : 'long';
     this.choices.push(view.actor);
     const record: TraceStep = {
       step: this.step++,
@@ -599,12 +609,33 @@ export class Scheduler {
           continue;
         }
         rt.state = 'blocked';
+        rt.blockers = by;
         const cur = rt.current;
         if (cur && cur.waitedOn.length === 0) this.blockedSteps++;
         if (cur) for (const b of by) if (!cur.waitedOn.includes(b)) cur.waitedOn.push(b);
       }
     }
     return 'polled';
+  }
+
+  /**
+   * Whether `rt`'s next statement can close a lock cycle: only if some blocked actor already waits
+   * on it, directly or through others. Only that statement gets the short deadlock check; a wait
+   * that closes nothing must not check early, or which session is the victim would depend on
+   * whether the cycle was closed before its check ran (the machine's speed, not the schedule).
+   */
+  private mayCloseLockCycle(rt: ActorRt): boolean {
+    const reached = new Set<number>();
+    const frontier = [rt.index];
+    for (let x = frontier.pop(); x !== undefined; x = frontier.pop()) {
+      for (const a of this.actors) {
+        if (a.state === 'blocked' && a.blockers.includes(x) && !reached.has(a.index)) {
+          reached.add(a.index);
+          frontier.push(a.index);
+        }
+      }
+    }
+    return reached.size > 0;
   }
 
   /** After any release a blocked actor may have been granted its lock: ask again. */
@@ -658,7 +689,12 @@ export class Scheduler {
     }
     await Promise.all(actors.map((a) => this.restoreSession(a.session)));
     // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
-    for (const a of actors) this.footprinters.get(a.session)?.footprinter.reset();
+    this.ranSerializable = false;
+    for (const a of actors) {
+      const footprinter = this.footprinters.get(a.session)?.footprinter;
+      footprinter?.reset();
+      if (footprinter?.takeSerializable()) this.ranSerializable = true;
+    }
     await this.reconnectObserver();
   }
 

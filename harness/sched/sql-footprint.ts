@@ -69,6 +69,8 @@ export class SqlFootprinter {
   private written = new Set<string>();
   /** Name resolution can no longer be trusted (search_path changed, relations created). */
   private lost = false;
+  /** A statement ran at SERIALIZABLE since the last `takeSerializable`. */
+  private serializable = false;
 
   constructor(
     private readonly catalog: SqlCatalog,
@@ -94,6 +96,13 @@ export class SqlFootprinter {
     this.isolation = this.sessionIsolation;
   }
 
+  /** Whether a statement ran at SERIALIZABLE since the last call (whose predicate locks depend on the tables' physical layout). */
+  takeSerializable(): boolean {
+    const seen = this.serializable;
+    this.serializable = false;
+    return seen;
+  }
+
   private record(keys: Footprint): Footprint {
     if (this.inTransaction) for (const k of keys) if (!k.startsWith('r:')) this.written.add(k);
     return keys;
@@ -109,6 +118,7 @@ export class SqlFootprinter {
     }
     if (type === 'VariableShowStmt') return [];
     const autocommit = !this.inTransaction;
+    if ((autocommit ? this.sessionIsolation : this.isolation) === 'serializable') this.serializable = true;
     let keys: string[];
     if (SNAPSHOT_STATEMENTS.has(type) || type === 'LockStmt' || type === 'ExplainStmt' || type === 'NotifyStmt') {
       keys = this.lost ? [...SQL_ANYTHING] : new Collector(this.catalog, values).statement(type, node);

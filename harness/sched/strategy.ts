@@ -16,6 +16,8 @@ export interface ActorView {
    * itself, the exchange called, or the clock; never from what a scenario declares.
    */
   readonly footprint: Footprint;
+  /** For a `wake` step: the virtual time the sleeper is due (a simulation orders by it). */
+  readonly wakeAt?: number;
 }
 
 /** Returned by `next` to abandon a run whose remaining interleavings are already covered. */
@@ -44,6 +46,12 @@ export interface Strategy {
   endRun(steps: number): void;
   /** Figures for reports: coverage, bounds, counts. */
   stats(): StrategyStats;
+  /**
+   * A strategy that keeps its own virtual time (the `simulate` discrete-event simulation): the
+   * time at which the step it just picked starts. The engine's clock follows it, so sleeps and
+   * wake-ups are measured on the same time line.
+   */
+  now?(): number;
 }
 
 export interface StrategyStats {

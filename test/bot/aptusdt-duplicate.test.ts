@@ -55,7 +55,7 @@ describe('APTUSDT duplicate: Signal + Sync during the settlement sleep', () => {
     // Sync runs to completion: getOpenPosition sees only 'active' (Problem #6), createPosition checks
     // only 'active' (Problem #2), so it imports the Signal's own position as a second row.
     const report = await bot.synchronizer.sync(exchange);
-    expect(report).toEqual({ imported: [2], closed: [] });
+    expect(report).toEqual({ imported: [2], closed: [], skipped: [] });
     expect((await db.openRows('APTUSDT', 'binance')).map((r) => [r.id, r.status])).toEqual([
       [1, 'entry_placed'],
       [2, 'active'],
@@ -89,7 +89,7 @@ describe('APTUSDT duplicate: Signal + Sync during the settlement sleep', () => {
     ]);
 
     // Only the next Sync pass notices the orphan and closes it.
-    expect(await bot.synchronizer.sync(exchange)).toEqual({ imported: [], closed: [2] });
+    expect(await bot.synchronizer.sync(exchange)).toEqual({ imported: [], closed: [2], skipped: [] });
     expect(await db.openRows('APTUSDT', 'binance')).toEqual([]);
   });
 
@@ -99,7 +99,7 @@ describe('APTUSDT duplicate: Signal + Sync during the settlement sleep', () => {
     expect((await db.openRows('APTUSDT', 'binance')).map((r) => [r.id, r.status])).toEqual([[1, 'entry_placed']]);
 
     const report = await bot.synchronizer.sync(exchange);
-    expect(report).toEqual({ imported: [], closed: [] });
+    expect(report).toEqual({ imported: [], closed: [], skipped: [] });
     expect((await db.openRows('APTUSDT', 'binance')).map((r) => [r.id, r.status])).toEqual([[1, 'entry_placed']]);
 
     sleep.release();
@@ -117,7 +117,7 @@ describe('APTUSDT duplicate: Signal + Sync during the settlement sleep', () => {
     const { signal, sleep, bot } = await signalInSettlementSleep(policy);
 
     // getOpenPosition still misses 'entry_placed', so Sync calls createPosition, which now returns row 1.
-    expect(await bot.synchronizer.sync(exchange)).toEqual({ imported: [1], closed: [] });
+    expect(await bot.synchronizer.sync(exchange)).toEqual({ imported: [1], closed: [], skipped: [] });
     expect(await db.rows('APTUSDT', 'binance')).toHaveLength(1);
 
     sleep.release();

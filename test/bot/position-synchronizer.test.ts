@@ -29,7 +29,7 @@ describe('PositionSynchronizer.sync (baseline policy)', () => {
 
     const report = await sync.sync(binance);
 
-    expect(report).toEqual({ imported: [1], closed: [] });
+    expect(report).toEqual({ imported: [1], closed: [], skipped: [] });
     expect(await db.rows()).toEqual([
       {
         id: 1,
@@ -53,7 +53,7 @@ describe('PositionSynchronizer.sync (baseline policy)', () => {
 
     const report = await sync.sync(binance);
 
-    expect(report).toEqual({ imported: [], closed: [id] });
+    expect(report).toEqual({ imported: [], closed: [id], skipped: [] });
     expect(await db.rows()).toEqual([expect.objectContaining({ id, status: 'closed', exitReason: 'closed on exchange (sync)', closed: true })]);
   });
 
@@ -64,7 +64,7 @@ describe('PositionSynchronizer.sync (baseline policy)', () => {
 
     const report = await sync.sync(binance);
 
-    expect(report).toEqual({ imported: [], closed: [] });
+    expect(report).toEqual({ imported: [], closed: [], skipped: [] });
     expect(await db.rows()).toEqual(before);
     expect(await db.history(id)).toEqual([{ positionId: id, from: null, to: 'active' }]);
   });
@@ -75,7 +75,7 @@ describe('PositionSynchronizer.sync (baseline policy)', () => {
 
     const report = await sync.sync(served.client('bybit'));
 
-    expect(report).toEqual({ imported: [onBinance + 1], closed: [] });
+    expect(report).toEqual({ imported: [onBinance + 1], closed: [], skipped: [] });
     expect((await db.rows()).map((r) => [r.exchange, r.symbol, r.status])).toEqual([
       ['binance', 'APTUSDT', 'active'],
       ['bybit', 'APTUSDT', 'active'],
@@ -85,7 +85,7 @@ describe('PositionSynchronizer.sync (baseline policy)', () => {
   it('a second pass after an import changes nothing', async () => {
     served.mock.placeMarketOrder('binance', { symbol: 'APTUSDT', side: 'buy', quantity: 4 });
     await sync.sync(binance);
-    expect(await sync.sync(binance)).toEqual({ imported: [], closed: [] });
+    expect(await sync.sync(binance)).toEqual({ imported: [], closed: [], skipped: [] });
     expect(await db.rows()).toHaveLength(1);
   });
 });

@@ -79,6 +79,12 @@ describe('bad input exits 2 and names the valid choices', () => {
     ['a replay with another strategy', ['--replay', 'signal-sync@baseline:0', '--strategy', 'pct'], 'E_BAD_ARGUMENT', ['--strategy must be replay']],
     ['a preemption bound for pct', ['--strategy', 'pct', '--preemption-bound', '2'], 'E_BAD_ARGUMENT', ['--preemption-bound only applies to --strategy exhaustive']],
     ['an --out under a regular file', ['--out', 'package.json/reports'], 'E_BAD_ARGUMENT', ["--out 'package.json/reports' cannot be written", 'ENOTDIR']],
+    ['an --ablation of an unknown set', ['--ablation', 'nope'], 'E_BAD_ARGUMENT', ['--ablation takes a named set', ...Object.keys(NAMED_SETS)]],
+    ['an --ablation of a layer that is not a named set', ['--ablation', 'check-open-statuses'], 'E_BAD_ARGUMENT', ["got 'check-open-statuses'", ...Object.keys(NAMED_SETS)]],
+    ['--ablation with --layers', ['--ablation', 'proposed', '--layers', 'baseline'], 'E_BAD_ARGUMENT', ['--ablation chooses its own layer sets']],
+    ['a timing flag below its range', ['--sync-interval', '10'], 'E_BAD_ARGUMENT', ['--sync-interval', 'from 1000 to 3600000 ms', "got '10'"]],
+    ['a timing flag above its range', ['--latency-spread', '3'], 'E_BAD_ARGUMENT', ['--latency-spread', 'from 0 to 2 σ']],
+    ['a timing flag that is not a number', ['--exchange-latency', 'fast'], 'E_BAD_ARGUMENT', ['--exchange-latency', 'from 1 to 10000 ms']],
   ];
 
   // The server URL is unreachable: every case must be refused before the database is touched.
@@ -95,6 +101,25 @@ describe('bad input exits 2 and names the valid choices', () => {
     expect(r.code, r.err).toBe(2);
     expect(r.err).toContain('error E_DB_UNREACHABLE:');
     expect(r.err).toContain('127.0.0.1:1');
+  });
+});
+
+describe('--ablation', () => {
+  it('runs the named set and the set without each layer, prints the table, puts it in results.json, and --ci passes when every layer is needed', async () => {
+    const dir = join(outDir, 'ablation');
+    const r = await cli(['--ablation', 'proposed', '--scenario', 'plan-test-2', '--scenario', 'signal-on-open', '--scenario', 'lost-update', '--budget', '300', '--ci', '--format', 'json,md', '--out', dir]);
+    expect(r.code, `${r.out}\n${r.err}`).toBe(0);
+    expect(r.out).toContain('Ablation of proposed (check-open-statuses + symbol-flow-lock + refuse-open-signal): the full set holds on 3 of 3 scenarios.');
+    const result = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as RunResult;
+    expect(result.layerSets.map((l) => l.id)).toEqual(['proposed', 'symbol-flow-lock+refuse-open-signal', 'check-open-statuses+refuse-open-signal', 'check-open-statuses+symbol-flow-lock']);
+    expect(result.ablation?.rows.map((row) => [row.removed, row.necessary, row.breaks.map((b) => b.scenario)])).toEqual([
+      ['check-open-statuses', true, ['plan-test-2']],
+      ['symbol-flow-lock', true, ['lost-update']],
+      ['refuse-open-signal', true, ['signal-on-open']],
+    ]);
+    for (const row of result.ablation?.rows ?? []) expect(row.breaks[0]?.replay).toMatch(new RegExp(`^${row.breaks[0]?.scenario}@${row.layerSet.replace(/\+/g, '\\+')}:`));
+    expect(await readFile(join(dir, 'summary.md'), 'utf8')).toContain('## Ablation of `proposed`');
+    expect(result.cells.every((c) => c.odds === undefined)).toBe(true);
   });
 });
 
@@ -131,10 +156,15 @@ describe('a small run', () => {
     expect(recommended?.agrees).toBe(false);
   });
 
-  it('without --ci the same contradiction exits 0', async () => {
-    const r = await cli(['--scenario', 'signal-sync', '--layers', 'recommended', '--budget', '3', '--expect', 'signal-sync@recommended=violates', '--format', 'json', '--out', join(outDir, 'no-ci')]);
+  it('without --ci the same contradiction exits 0; without --ci the cells also get production odds', async () => {
+    const dir = join(outDir, 'no-ci');
+    const r = await cli(['--scenario', 'signal-sync', '--layers', 'recommended', '--budget', '3', '--odds-runs', '4', '--expect', 'signal-sync@recommended=violates', '--format', 'json', '--out', dir]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('1 contradicted expectations');
+    const result = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as RunResult;
+    expect(result.cells[0]?.odds).toMatchObject({ runs: 4, violating: 0, signals: 1, p: 0, low: 0 });
+    expect(result.options.oddsRuns).toBe(4);
+    expect(result.options.timing?.syncIntervalMs).toBe(60_000);
   });
 
   // Reads the results.json the first run of this block wrote: the pasteable string as a user gets it.

@@ -3,8 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { BASELINE_POLICY, OPEN_STATUSES, type BotPolicy } from '../../harness/bot/index.ts';
 import { migrationFile, schemaFiles } from '../../harness/db/index.ts';
-import { HarnessError } from '../../harness/errors/index.ts';
-import { LAYERS, NAMED_SETS, layerNames, resolveLayerSet, type LayerId } from '../../harness/fixes/index.ts';
+import { LAYERS, NAMED_SETS, layerNames, resolveLayerSet, type FixLayer, type LayerId } from '../../harness/fixes/index.ts';
+import { parseReplayTarget } from '../../harness/sched/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { harnessErrorOf } from '../support/harness-error-of.ts';
 
 const LAYER_IDS = Object.keys(LAYERS) as LayerId[];
 const CONFLICTS: readonly (readonly [LayerId, LayerId])[] = [
@@ -13,18 +15,6 @@ const CONFLICTS: readonly (readonly [LayerId, LayerId])[] = [
 ];
 const conflicting = (a: LayerId, b: LayerId) => CONFLICTS.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
 const PAIRS = LAYER_IDS.flatMap((a, i) => LAYER_IDS.slice(i + 1).map((b) => [a, b] as const));
-
-/** The HarnessError `fn` throws; fails the test if it returns or throws anything else. */
-function harnessErrorOf(fn: () => unknown): HarnessError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(HarnessError);
-  return caught as HarnessError;
-}
 
 const sqlNames = (spec: string) => resolveLayerSet(spec).sqlFiles.map((f) => f.name);
 const schemaNames = schemaFiles().map((f) => f.name);
@@ -113,13 +103,50 @@ describe('resolveLayerSet: the recommended set', () => {
   });
 });
 
+describe('layers beyond the plan and the proposed set', () => {
+  const beyond = LAYER_IDS.filter((id) => LAYERS[id].seedOption.startsWith('beyond the plan'));
+
+  it('are the seven layers the harness derived, each a policy change with no claimed figure', () => {
+    expect(beyond).toEqual(['refuse-open-signal', 'symbol-flow-lock', 'sync-per-symbol', 'close-settled-only', 'quantity-delta', 'serializable', 'select-for-update']);
+    for (const id of beyond) {
+      expect(LAYERS[id].claimedEffectiveness, id).toBeNull();
+      expect(Object.keys(LAYERS[id].policy).length, id).toBeGreaterThan(0);
+    }
+  });
+
+  it('each derived from a counterexample names its race and a replay string of a real scenario and layer set', () => {
+    for (const id of beyond.filter((x) => x !== 'serializable' && x !== 'select-for-update')) {
+      const motivation = (LAYERS[id] as FixLayer).motivation;
+      expect(motivation?.race.length, id).toBeGreaterThan(20);
+      const target = parseReplayTarget(motivation?.replay ?? '');
+      expect(Object.keys(SCENARIOS)).toContain(target.scenario);
+      expect(() => resolveLayerSet(target.layers)).not.toThrow();
+    }
+  });
+
+  it('proposed is check-open-statuses + symbol-flow-lock + refuse-open-signal, with no claimed figure', () => {
+    const set = resolveLayerSet('proposed');
+    expect(set.layers.map((l) => l.id)).toEqual(['check-open-statuses', 'symbol-flow-lock', 'refuse-open-signal']);
+    expect(set.claimedEffectiveness).toBeNull();
+    expect(set.policy).toEqual({
+      ...BASELINE_POLICY,
+      createCheckStatuses: OPEN_STATUSES,
+      openLookupStatuses: OPEN_STATUSES,
+      symbolLock: 'session',
+      syncReconcile: 'per-symbol',
+      existingPosition: 'refuse-signal',
+    });
+    expect(sqlNames('proposed')).toEqual(schemaNames);
+  });
+});
+
 describe('resolveLayerSet: pairs', () => {
   const compatible = PAIRS.filter(([a, b]) => !conflicting(a, b));
 
-  it('exactly the two known pairs of the nine layers conflict', () => {
-    expect(LAYER_IDS).toHaveLength(9);
-    expect(PAIRS).toHaveLength(36);
-    expect(compatible).toHaveLength(34);
+  it('exactly the two known pairs of the sixteen layers conflict', () => {
+    expect(LAYER_IDS).toHaveLength(16);
+    expect(PAIRS).toHaveLength(120);
+    expect(compatible).toHaveLength(118);
   });
 
   it.each(compatible)('%s+%s resolves to both layers, both policies and both migrations, in either order', (a, b) => {

@@ -1,5 +1,6 @@
-// Property runs on the real database: the baseline fails and shrinks to a replayable workload of at
-// most two flows; the layer sets the matrix proves keep holding on random workloads; names round-trip.
+// Property runs on the real database, all six invariants over every flow the scenarios use: the
+// baseline and the plan's recommended set fail and shrink to a replayable workload of at most two
+// flows; proposed keeps holding on random workloads; workload names round-trip.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
@@ -55,8 +56,19 @@ describe('runProperty on the baseline', () => {
   });
 });
 
-describe('runProperty on the layer sets that hold', () => {
-  it.each(['recommended', 'check-open-statuses', 'single-transaction'])(`%s passes ${RUNS_THAT_HOLD} random workloads and schedules`, async (id) => {
+describe('runProperty on the plan\'s recommended set', () => {
+  it('fails on a workload of at most two flows, shrunk, with all six invariants checked', async () => {
+    const result = await runProperty({ server, layerSet: resolveLayerSet('recommended'), runs: 200, seed: 1 });
+    expect(result.passed).toBe(false);
+    expect(result.error).toBeUndefined();
+    expect(result.counterexample?.flows).toBeLessThanOrEqual(2);
+    expect(result.counterexample?.replay.startsWith('prop-')).toBe(true);
+    expect(result.counterexample?.violations.length).toBeGreaterThan(0);
+  });
+});
+
+describe('runProperty on the set that holds', () => {
+  it.each(['proposed'])(`%s passes ${RUNS_THAT_HOLD} random workloads and schedules`, async (id) => {
     const result = await runProperty({ server, layerSet: resolveLayerSet(id), runs: RUNS_THAT_HOLD, seed: 1 });
     expect(result.counterexample?.replay ?? null).toBeNull();
     expect(result.passed).toBe(true);
@@ -86,10 +98,17 @@ describe('workload names', () => {
   });
 
   it('spells flows as the documented tokens', () => {
-    expect(workloadName([{ kind: 'sync', exchange: 0 }, { kind: 'signal', symbol: 0, exchange: 1, rejectStop: true, reopen: true }, { kind: 'close', symbol: 1, exchange: 0 }])).toBe(
-      'prop-y0-sa1fr-cb0',
-    );
-    expect(parseWorkloadName('prop-sa0')).toEqual([{ kind: 'signal', symbol: 0, exchange: 0, rejectStop: false, reopen: false }]);
+    expect(
+      workloadName([
+        { kind: 'sync', exchange: 0 },
+        { kind: 'signal', symbol: 0, exchange: 1, rejectStop: true, reopen: true, held: false },
+        { kind: 'close', symbol: 1, exchange: 0, held: false },
+        { kind: 'add', symbol: 0, exchange: 0, held: true },
+        { kind: 'signal', symbol: 1, exchange: 1, rejectStop: false, reopen: false, held: true },
+      ]),
+    ).toBe('prop-y0-sa1fr-cb0-qa0h-sb1h');
+    expect(parseWorkloadName('prop-sa0')).toEqual([{ kind: 'signal', symbol: 0, exchange: 0, rejectStop: false, reopen: false, held: false }]);
+    expect(parseWorkloadName('prop-ca1h')).toEqual([{ kind: 'close', symbol: 0, exchange: 1, held: true }]);
   });
 
   it('a name without the prop- prefix is not a workload', () => {
@@ -97,7 +116,7 @@ describe('workload names', () => {
     expect(parseWorkloadName('prop')).toBeNull();
   });
 
-  it.each(['prop-', 'prop-x0', 'prop-sa2', 'prop-sc0', 'prop-y2', 'prop-sa0-', 'prop-sa0rf', 'prop-SA0', 'prop-y0--sa0', 'prop-ca0f', 'prop-cb1r'])('%s is malformed: E_UNKNOWN_SCENARIO naming the tokens', (name) => {
+  it.each(['prop-', 'prop-x0', 'prop-sa2', 'prop-sc0', 'prop-y2', 'prop-sa0-', 'prop-sa0rf', 'prop-sa0hr', 'prop-SA0', 'prop-y0--sa0', 'prop-ca0f', 'prop-cb1r', 'prop-qa0f', 'prop-y0h'])('%s is malformed: E_UNKNOWN_SCENARIO naming the tokens', (name) => {
     let caught: unknown;
     try {
       parseWorkloadName(name);
@@ -106,6 +125,6 @@ describe('workload names', () => {
     }
     expect(caught).toBeInstanceOf(HarnessError);
     expect((caught as HarnessError).code).toBe('E_UNKNOWN_SCENARIO');
-    expect((caught as HarnessError).message).toContain('tokens are y<ex>, s<sym><ex>[f][r], c<sym><ex>');
+    expect((caught as HarnessError).message).toContain('tokens are y<ex>, s<sym><ex>[f][r][h], c<sym><ex>[h], q<sym><ex>[h]');
   });
 });

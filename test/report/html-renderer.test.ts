@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderHtml } from '../../harness/report/index.ts';
 import type { CellResult } from '../../harness/run/index.ts';
-import { SAMPLE_COUNTEREXAMPLE, errorCell, sampleResult, withCell } from './sample-result.ts';
+import { SAMPLE_COUNTEREXAMPLE, errorCell, sampleAblation, sampleResult, withCell } from './sample-result.ts';
 
 const html = renderHtml(sampleResult);
 
@@ -69,11 +69,12 @@ describe('renderHtml', () => {
     expect(table).toContain('<span class="claim">plan: no figure</span>');
   });
 
-  it('fills each cell with measured effectiveness, violating/schedules, coverage and the expectation', () => {
+  it('fills each cell with the production odds, violating/schedules, coverage and the expectation', () => {
     const baseline = matrixCell(html, 'plan-test-2', 'baseline');
     expect(baseline).toContain('class="cell violates violated"');
-    expect(baseline).toContain('<span class="eff">17.2 %</span>');
-    expect(baseline).toContain('3,211 / 3,876 violating');
+    expect(baseline).toMatch(/<span class="eff" title="production odds of a violation per Signal, 200 simulated runs; 94 % effective \(95 % CI 89\.8–96\.5 %\)">p 6 % \[3\.5–10\.2 %\]<\/span>/);
+    expect(baseline).toContain('3,211 / 3,876 violating · clean interleavings 17.2 %');
+    expect(matrixCell(html, 'close-reopen', 'baseline')).toContain('<span class="eff" title="no odds pass in this run">—</span>');
     expect(baseline).toContain('all 3,876 interleavings searched');
     expect(baseline).not.toContain('proven');
     expect(baseline).toContain('href="#ce-plan-test-2--baseline"');
@@ -87,6 +88,27 @@ describe('renderHtml', () => {
     expect(sampled).toContain('inconclusive: sampled: 500 pct runs');
     expect(sampled).toContain('PCT bound p ≥ 0.021 per run');
     expect(sampled).not.toContain('proven');
+  });
+
+  it('opens with a verdict overview: one glyph per cell, proposed first when it ran', () => {
+    const overview = html.slice(html.indexOf('id="overview"'), html.indexOf('id="matrix-section"'));
+    expect(html.indexOf('id="overview"')).toBeLessThan(html.indexOf('id="matrix"'));
+    expect(count(overview, '<td class="g ')).toBe(4);
+    expect(overview).toMatch(/<td class="g violates" title="plan-test-2 @ baseline: violated: 3211\/3876; odds 6 % \[3\.5–10\.2 %\] per Signal">✘<\/td>/);
+    expect(overview).toMatch(/<td class="g holds disagree" title="plan-test-2 @ single-transaction: searched to its end[^"]*; expected violates">✔<\/td>/);
+    expect(overview).toMatch(/<td class="g holds-open" title="close-reopen @ baseline: no violation found, not proven[^"]*">○<\/td>/);
+    const proposedFirst = renderHtml({ ...sampleResult, layerSets: [...sampleResult.layerSets, { id: 'proposed', seedOption: 'beyond the plan', title: 'the set to ship', claimedEffectiveness: null }] });
+    const rows = [...proposedFirst.slice(proposedFirst.indexOf('id="overview-table"')).matchAll(/<tr><th scope="row" title="[^"]*">([^<]+)<\/th>/g)].map((m) => m[1]);
+    expect(rows).toEqual(['proposed', 'baseline', 'single-transaction']);
+  });
+
+  it('shows an ablation as its own table when the run has one', () => {
+    expect(html).not.toContain('id="ablation"');
+    const page = renderHtml({ ...sampleResult, ablation: sampleAblation });
+    const section = page.slice(page.indexOf('id="ablation"'), page.indexOf('id="matrix-section"'));
+    expect(section).toContain('<h2>Ablation of <code>proposed</code></h2>');
+    expect(section).toContain('<tr><th scope="row"><code>check-open-statuses</code></th><td><code>single-transaction</code></td><td class="nec">necessary</td><td><code>plan-test-2</code> 3,211/3,876</td>');
+    expect(section).toContain('<td class="unnec">NOT needed</td>');
   });
 
   it('shows a cell that could not run', () => {

@@ -2,22 +2,43 @@
 // section per counterexample with its replay command.
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../harness/report/index.ts';
-import { SAMPLE_COUNTEREXAMPLE, sampleResult, violatingDisagreement, withCell } from './sample-result.ts';
+import { SAMPLE_COUNTEREXAMPLE, sampleAblation, sampleResult, violatingDisagreement, withCell } from './sample-result.ts';
 
 const md = renderMarkdown(sampleResult);
 const lines = md.split('\n');
 
 describe('renderMarkdown', () => {
   it('has the matrix: one row per layer set, one column per scenario', () => {
-    const header = lines.findIndex((l) => l.startsWith('| layer set |'));
+    const header = lines.findIndex((l, i) => i > lines.indexOf('## Matrix') && l.startsWith('| layer set |'));
     expect(header).toBeGreaterThan(0);
     expect(lines[header]).toBe('| layer set | plan | `plan-test-2` | `close-reopen` |');
     const rows = lines.slice(header + 2, header + 4);
     expect(rows[0]).toMatch(/^\| `baseline` \| — \| \*\*VIOLATED\*\* \(no-duplicate-open, no-unhandled-db-error, scenario:plan-test-2\) · 3,211\/3,876 violating/);
     expect(rows[0]).toContain('all 3,876 interleavings');
-    expect(rows[0]).toContain('| **inconclusive** (sampled: 500 pct runs, each finding a depth-2 bug with p ≥ 0.021) · 0/500 violating · 100 % effective · 500 sampled (pct bound p ≥ 0.021) |');
-    expect(rows[1]).toMatch(/^\| `single-transaction` \(Option 5\) \| 100 % \| proven · 0\/1,140 violating .* all 1,140 interleavings · ⚠ expected violates \|/);
+    expect(rows[0]).toContain('3,211/3,876 violating · odds 6 % [3.5–10.2 %] · all 3,876 interleavings · clean interleavings 17.2 % |');
+    expect(rows[0]).toContain('| **inconclusive** (sampled: 500 pct runs, each finding a depth-2 bug with p ≥ 0.021) · 0/500 violating · 500 sampled (pct bound p ≥ 0.021) · clean interleavings 100 % |');
+    expect(rows[1]).toMatch(/^\| `single-transaction` \(Option 5\) \| 100 % \| proven · 0\/1,140 violating .* all 1,140 interleavings · clean interleavings 100 % · ⚠ expected violates \|/);
     expect(lines[header + 4]).toBe('');
+  });
+
+  it('has a production-odds table next to the plan’s claims, with the timing model it used', () => {
+    const section = md.slice(md.indexOf('## Production odds'), md.indexOf('## Matrix'));
+    expect(section).toContain('Sync every 60000 ms, other flows within 10000 ms, exchange 60 ms and SQL 1 ms median (log-normal σ 0.5), settlement 3000 ms, 200 runs per cell.');
+    expect(section).toContain('| layer set | plan | `plan-test-2` | `close-reopen` |');
+    expect(section).toContain('| `baseline` | — | 6 % [3.5–10.2 %] | — |');
+    expect(section).toContain('| `single-transaction` | 100 % | — | — |');
+    const compared = renderMarkdown(withCell(sampleResult, { ...sampleResult.cells[1]!, odds: { runs: 200, violating: 3, signals: 1, p: 0.015, low: 0.005, high: 0.043, seed: 42, vsBaseline: 0.75 } }));
+    expect(compared).toContain('| `single-transaction` | 100 % | 1.5 % [0.5–4.3 %]; 75 % fewer violations than the baseline | — |');
+  });
+
+  it('renders an ablation as its own table: each layer left out, whether it is needed, the counterexample', () => {
+    const out = renderMarkdown({ ...sampleResult, ablation: sampleAblation });
+    const section = out.slice(out.indexOf('## Ablation of `proposed`'), out.indexOf('## Production odds'));
+    expect(section).toContain('holds on 2 of 2 scenarios');
+    expect(section).toContain('| layer left out | set that ran | necessary | violates without it | counterexample |');
+    expect(section).toContain(`| \`check-open-statuses\` | \`single-transaction\` | yes | \`plan-test-2\` 3,211/3,876 | \`--replay '${SAMPLE_COUNTEREXAMPLE.replay}'\` |`);
+    expect(section).toContain('| `single-transaction` | `check-open-statuses` | **no** | — | — |');
+    expect(md).not.toContain('## Ablation');
   });
 
   it('lists the cells whose measurement disagrees with the expectation', () => {

@@ -1,6 +1,6 @@
 // A small but realistic RunResult for the renderer tests: the plan's Test 2 and close-then-reopen
 // under baseline and Option 5, with the baseline counterexample of Test 2 (the production 23505).
-import { RESULT_SCHEMA_VERSION, type CellResult, type Counterexample, type RunResult } from '../../harness/run/index.ts';
+import { RESULT_SCHEMA_VERSION, type Ablation, type CellResult, type Counterexample, type RunResult } from '../../harness/run/index.ts';
 import type { TraceStep } from '../../harness/sched/index.ts';
 
 const CHECK_SQL = `SELECT id, status FROM monitoring.positions
@@ -80,6 +80,7 @@ const planTest2Baseline: CellResult = {
   measuredEffectiveness: 17.2,
   counterexample: SAMPLE_COUNTEREXAMPLE,
   elapsedMs: 18_412,
+  odds: { runs: 200, violating: 12, signals: 1, p: 0.06, low: 0.0347, high: 0.1018, seed: 42 },
 };
 
 /** Option 5 holds for Test 2 although the scenario expects a violation: the disagreeing cell. */
@@ -135,7 +136,15 @@ export const sampleResult: RunResult = {
   schemaVersion: RESULT_SCHEMA_VERSION,
   startedAt: '2025-06-02T09:14:05.120Z',
   finishedAt: '2025-06-02T09:14:21.884Z',
-  options: { strategy: 'exhaustive', budget: 5000, seed: 42, workers: 2, database: 'embedded' },
+  options: {
+    strategy: 'exhaustive',
+    budget: 5000,
+    seed: 42,
+    workers: 2,
+    database: 'embedded',
+    timing: { syncIntervalMs: 60_000, arrivalWindowMs: 10_000, exchangeLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5, settlementMs: 3000 },
+    oddsRuns: 200,
+  },
   scenarios: [
     { name: 'plan-test-2', title: "The plan's Test 2: open_position_atomic racing create_position", plan: 'Phase 5, Test 2 (test_race_condition_signal_sync)' },
     { name: 'close-reopen', title: 'Close then re-open the same symbol', plan: 'Option 1 cons: "will not allow closed positions for the same symbol"' },
@@ -170,4 +179,21 @@ export const errorCell: CellResult = {
   measuredEffectiveness: null,
   error: 'migration 008_fix_unique_index.up.sql failed: could not create unique index "idx_unique_open_position" <duplicate rows> & more',
   elapsedMs: 31,
+};
+
+/** The sample as an ablation of a two-layer set: one layer needed (with its counterexample), one not. */
+export const sampleAblation: Ablation = {
+  set: 'proposed',
+  layers: ['check-open-statuses', 'single-transaction'],
+  scenarios: 2,
+  fullHolds: 2,
+  rows: [
+    {
+      removed: 'check-open-statuses',
+      layerSet: 'single-transaction',
+      necessary: true,
+      breaks: [{ scenario: 'plan-test-2', violating: 3211, schedules: 3876, replay: SAMPLE_COUNTEREXAMPLE.replay, command: SAMPLE_COUNTEREXAMPLE.command }],
+    },
+    { removed: 'single-transaction', layerSet: 'check-open-statuses', necessary: false, breaks: [] },
+  ],
 };

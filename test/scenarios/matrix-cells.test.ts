@@ -97,3 +97,18 @@ describe('close-reopen (Option 1 breaks re-opening a closed symbol)', () => {
     expect(option1.counterexample?.finalRows.filter((r) => r.symbol === 'BTCUSDT' && r.exchange === 'binance').map((r) => r.status)).toEqual(['closed']);
   });
 });
+
+describe('proposed (README "What to ship")', () => {
+  it.each(['signal-signal', 'stop-loss-rollback', 'close-while-adding'])(
+    'holds on %s, searched to its end without a preemption bound, where the baseline violates',
+    async (name) => {
+      const cs = await cells(name, ['proposed', 'baseline'], 300);
+      const proposed = cellFor(cs, 'proposed');
+      expect(proposed.measured, proposed.counterexample?.replay).toBe('holds');
+      expect(proposed.agrees).toBe(true);
+      expect(proposed.coverage.complete).toBe(true);
+      expect(proposed.coverage.preemptionBound).toBeUndefined();
+      expect(cellFor(cs, 'baseline').measured).toBe('violates');
+    },
+  );
+});

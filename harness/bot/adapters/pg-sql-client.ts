@@ -28,6 +28,15 @@ export class PgSqlClient implements SqlClient {
     return this.autocommit.query<R>(text, values);
   }
 
+  async withConnection<T>(fn: (conn: SqlSession) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      return await fn(sessionOf(client));
+    } finally {
+      client.release();
+    }
+  }
+
   async transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {

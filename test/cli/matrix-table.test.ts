@@ -1,0 +1,49 @@
+// The terminal matrix keeps its columns apart whatever the width of the figures, and an ablation
+// prints as a table of its own.
+import { describe, expect, it } from 'vitest';
+import { alignColumns, renderAblationTable, renderMatrixTable } from '../../harness/cli/matrix-table.ts';
+import type { CellResult, RunResult } from '../../harness/run/index.ts';
+import { sampleAblation, sampleResult } from '../report/sample-result.ts';
+
+const wide = (scenario: string, layers: string, violating: number, schedules: number): CellResult => ({
+  ...(sampleResult.cells[0] as CellResult),
+  scenario,
+  layers,
+  violating,
+  schedules,
+  odds: { runs: 100, violating: 37, signals: 1, p: 0.37, low: 0.28, high: 0.47, seed: 1 },
+});
+
+describe('renderMatrixTable', () => {
+  it('separates wide neighbouring figures by at least two spaces and aligns every column', () => {
+    const result: RunResult = {
+      ...sampleResult,
+      scenarios: [
+        { name: 'a', title: 'a', plan: '' },
+        { name: 'b', title: 'b', plan: '' },
+      ],
+      layerSets: [{ id: 'locked-update', seedOption: '', title: '', claimedEffectiveness: null }],
+      cells: [wide('a', 'locked-update', 1987, 2007), wide('b', 'locked-update', 54, 56)],
+    };
+    const lines = renderMatrixTable(result).split('\n');
+    const header = lines.find((l) => l.startsWith('layer set')) ?? '';
+    const row = lines.find((l) => l.startsWith('locked-update')) ?? '';
+    expect(row).toContain('VIOL 1987/2007 p=37%  VIOL 54/56 p=37%');
+    expect(row).not.toMatch(/\d[A-Z]/);
+    expect(header.indexOf('S2')).toBe(row.indexOf('VIOL 54/56'));
+  });
+
+  it('alignColumns pads each column to its widest entry plus a gap', () => {
+    expect(alignColumns([['x', 'yy', 'z'], ['xxxx', 'y', 'zz']])).toEqual(['x     yy  z', 'xxxx  y   zz']);
+  });
+});
+
+describe('renderAblationTable', () => {
+  it('lists each layer left out, whether it is needed, where the set breaks and the replay command', () => {
+    const text = renderAblationTable(sampleAblation);
+    expect(text).toContain('Ablation of proposed (check-open-statuses + single-transaction): the full set holds on 2 of 2 scenarios.');
+    expect(text).toMatch(/check-open-statuses {2,}single-transaction {2,}yes {2,}plan-test-2 3211\/3876/);
+    expect(text).toMatch(/single-transaction {2,}check-open-statuses {2,}NO {2,}-/);
+    expect(text).toContain(`without check-open-statuses: ${sampleAblation.rows[0]?.breaks[0]?.command}`);
+  });
+});
