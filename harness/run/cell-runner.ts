@@ -109,17 +109,32 @@ export class CellHarness<C extends PluginCell = PluginCell> {
   /** Empties every table and restarts every sequence, then runs the scenario's setup. */
   async prepare(scenario: ScenarioBase): Promise<void> {
     await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
-      if (!this.databaseEmpty && this.resetSql()) await observer.query(this.resetSql());
+      if (!this.databaseEmpty) {
+        const reset = this.resetSql();
+        if (reset) await observer.query(reset);
+      }
       this.databaseEmpty = false;
-      if (++this.preparedSinceVacuum >= VACUUM_EVERY_RUNS) await this.vacuum();
+      // Truncated tables have no dead rows; a VACUUM would only change the planner's statistics,
+      // and with them which pages SERIALIZABLE locks.
+      if (this.lastResetTruncated) this.preparedSinceVacuum = 0;
+      else if (++this.preparedSinceVacuum >= VACUUM_EVERY_RUNS) await this.vacuum();
       await this.cell.prepare(scenario, sqlOn(observer));
     });
   }
 
-  /** How to empty the database after the last run: truncated after a run at SERIALIZABLE (see Scheduler.ranSerializable). */
+  /** The first reset of the cell truncates: the template's files may hold what its migrations did. */
+  private truncated = false;
+
+  /**
+   * How to empty the database: truncated before the first run and after a run at SERIALIZABLE
+   * (see Scheduler.ranSerializable), so such runs all start from the same physical layout.
+   */
   private resetSql(): string {
-    return this.scheduler.ranSerializable ? this.schema.truncateSql : this.schema.resetSql;
+    this.lastResetTruncated = !this.truncated || this.scheduler.ranSerializable;
+    this.truncated = true;
+    return this.lastResetTruncated ? this.schema.truncateSql : this.schema.resetSql;
   }
+  private lastResetTruncated = false;
 
   /**
    * DELETE leaves dead rows, and without vacuum new rows never reuse their space: every scan of a
