@@ -1,5 +1,9 @@
 // What the database's catalog says about the relations and functions a statement may name:
 // the facts the SQL footprints need to stay sound (foreign keys, triggers, sequences, views).
+import type { Footprint } from './footprint.ts';
+import { loadSqlParser } from './sql-parse.ts';
+import { triggerEffects, type TriggerEvent, type TriggerRow } from './trigger-effects.ts';
+
 export interface CatalogRelation {
   /** `schema.name`. */
   readonly qualified: string;
@@ -7,7 +11,7 @@ export interface CatalogRelation {
   readonly kind: string;
   /** Visible without a schema under the default search_path. */
   readonly visible: boolean;
-  /** Writes have effects we cannot see: user triggers, rules, row-level security, inheritance, partitions. */
+  /** Writes have effects we cannot see: rules, row-level security, inheritance, partitions (also of linked tables). */
   readonly writeOpaque: boolean;
   /** Reads may see more than the relation: rules, row-level security, inheritance, partitions. */
   readonly readOpaque: boolean;
@@ -15,6 +19,12 @@ export interface CatalogRelation {
   readonly linked: readonly string[];
   /** Sequences its column defaults or identity columns advance. */
   readonly sequences: readonly string[];
+  /**
+   * What a write of each kind adds through user triggers: those of the table and, for cascades,
+   * of every linked table, recursively through the tables their bodies write (SQL_ANYTHING when
+   * any of them is not understood). Empty for a table no trigger reaches.
+   */
+  readonly writeEffects: Readonly<Record<TriggerEvent, Footprint>>;
 }
 
 export interface SqlCatalog {
@@ -40,14 +50,12 @@ interface RelRow {
   kind: string;
   visible: boolean;
   read_opaque: boolean;
-  triggers: boolean;
 }
 
 const RELATIONS_SQL = `
 SELECT c.oid::int AS oid, n.nspname || '.' || c.relname AS qualified, c.relname AS name,
        c.relkind::text AS kind, pg_table_is_visible(c.oid) AS visible,
-       (c.relhasrules OR c.relrowsecurity OR c.relhassubclass OR c.relispartition) AS read_opaque,
-       EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) AS triggers
+       (c.relhasrules OR c.relrowsecurity OR c.relhassubclass OR c.relispartition) AS read_opaque
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
@@ -70,13 +78,29 @@ const USER_FUNCTIONS_SQL = `
 SELECT p.proname AS name, max(p.provolatile::text) AS volatility FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') GROUP BY p.proname`;
 
-/** Reads the catalog in five queries (once per scheduler: the schema does not change between runs). */
+/** User triggers with their functions: what fires them and the source of what they run. */
+const TRIGGERS_SQL = `
+SELECT t.tgrelid::int AS rel, t.tgtype::int AS type, t.tgname AS name, pg_get_triggerdef(t.oid) AS definition,
+       t.tgqual IS NOT NULL AS has_when, t.tgconstraint <> 0 AS constraint_trigger,
+       (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL) AS transition_tables,
+       p.oid::int AS function, l.lanname AS language, p.prosrc AS source, p.proconfig IS NOT NULL AS has_config
+FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
+WHERE NOT t.tgisinternal`;
+
+const NO_EFFECTS: Readonly<Record<TriggerEvent, Footprint>> = { insert: [], update: [], delete: [], truncate: [] };
+
+/**
+ * Reads the catalog in six queries (once per scheduler: the schema does not change between runs)
+ * and analyses the bodies of its user triggers once.
+ */
 export async function loadSqlCatalog(db: CatalogQuerier): Promise<SqlCatalog> {
+  await loadSqlParser();
   const rels = (await db.query<RelRow>(RELATIONS_SQL)).rows;
   const fks = (await db.query<{ a: number; b: number }>(FOREIGN_KEYS_SQL)).rows;
   const seqs = (await db.query<{ tbl: number; seq: number }>(SEQUENCES_SQL)).rows;
   const pure = (await db.query<{ name: string }>(PURE_BUILTINS_SQL)).rows;
   const user = (await db.query<{ name: string; volatility: string }>(USER_FUNCTIONS_SQL)).rows;
+  const triggers = (await db.query<TriggerRow>(TRIGGERS_SQL)).rows;
 
   const byOid = new Map(rels.map((r) => [r.oid, r]));
   const neighbours = new Map<number, Set<number>>();
@@ -97,17 +121,27 @@ export async function loadSqlCatalog(db: CatalogQuerier): Promise<SqlCatalog> {
     const closure = reachable(r.oid, neighbours);
     const linked = [...closure].filter((o) => o !== r.oid).map((o) => byOid.get(o)?.qualified).filter((q): q is string => q !== undefined);
     const sequences = [...closure].flatMap((o) => ownSequences.get(o) ?? []).map((o) => byOid.get(o)?.qualified).filter((q): q is string => q !== undefined);
-    // A cascade runs the triggers of every table it reaches.
-    const writeOpaque = [...closure].some((o) => byOid.get(o)?.triggers === true || byOid.get(o)?.read_opaque === true);
-    relations.set(r.qualified, { qualified: r.qualified, kind: r.kind, visible: r.visible, writeOpaque, readOpaque: r.read_opaque, linked, sequences });
+    // A cascade reaches every linked table: its rules and policies too.
+    const writeOpaque = [...closure].some((o) => byOid.get(o)?.read_opaque === true);
+    relations.set(r.qualified, { qualified: r.qualified, kind: r.kind, visible: r.visible, writeOpaque, readOpaque: r.read_opaque, linked, sequences, writeEffects: NO_EFFECTS });
     if (r.visible) visible.set(r.name, r.qualified);
   }
-  return {
+  const catalog = {
     relations,
     visible,
     pureBuiltins: new Set(pure.map((p) => p.name)),
     userFunctions: new Map(user.map((u) => [u.name, u.volatility])),
   };
+  // Trigger bodies are footprinted against the catalog itself; their effects are then filled in.
+  const qualifiedTriggers = triggers.flatMap((t) => {
+    const on = byOid.get(t.rel)?.qualified;
+    return on ? [{ ...t, on }] : [];
+  });
+  for (const [qualified, effects] of triggerEffects(catalog, qualifiedTriggers)) {
+    const rel = relations.get(qualified);
+    if (rel) relations.set(qualified, { ...rel, writeEffects: effects });
+  }
+  return catalog;
 }
 
 function reachable(start: number, neighbours: ReadonlyMap<number, ReadonlySet<number>>): Set<number> {

@@ -17,6 +17,27 @@ const SCHEMA = [
   `CREATE FUNCTION acct_audit() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN INSERT INTO audit (note) VALUES ('acct ' || NEW.id || ' = ' || NEW.balance); RETURN NEW; END $$`,
   'CREATE TRIGGER acct_audit AFTER UPDATE ON acct FOR EACH ROW EXECUTE FUNCTION acct_audit()',
+  // Like the bot's history trigger, plus a chain (the log's trigger counts) and a trigger that reads.
+  'CREATE TABLE orders (id int PRIMARY KEY, status text NOT NULL)',
+  'CREATE TABLE order_log (id serial PRIMARY KEY, order_id int NOT NULL, status text NOT NULL)',
+  'CREATE TABLE order_stats (k int PRIMARY KEY, n int NOT NULL)',
+  `CREATE FUNCTION orders_log() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
+         INSERT INTO order_log (order_id, status) VALUES (NEW.id, NEW.status);
+       END IF;
+       RETURN NEW;
+     END $$`,
+  'CREATE TRIGGER orders_log AFTER INSERT OR UPDATE OF status ON orders FOR EACH ROW EXECUTE FUNCTION orders_log()',
+  `CREATE FUNCTION order_log_count() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN UPDATE order_stats SET n = n + 1 WHERE k = 1; RETURN NEW; END $$`,
+  'CREATE TRIGGER order_log_count AFTER INSERT ON order_log FOR EACH ROW EXECUTE FUNCTION order_log_count()',
+  `CREATE FUNCTION orders_flag() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       IF (SELECT n FROM order_stats WHERE k = 2) > 0 THEN NEW.status := NEW.status || '!'; END IF;
+       RETURN NEW;
+     END $$`,
+  'CREATE TRIGGER orders_flag BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_flag()',
 ];
 
 const RESET = `
@@ -25,13 +46,16 @@ const RESET = `
   DELETE FROM doctors; INSERT INTO doctors VALUES (3, true), (4, true);
   DELETE FROM acct; INSERT INTO acct VALUES (1, 100), (2, 100);
   INSERT INTO parent VALUES (1);
-  INSERT INTO kv VALUES (1, 0), (2, 0), (3, 0); INSERT INTO other VALUES (1, 0), (2, 0);`;
+  INSERT INTO kv VALUES (1, 0), (2, 0), (3, 0); INSERT INTO other VALUES (1, 0), (2, 0);
+  DELETE FROM order_log; DELETE FROM orders; ALTER SEQUENCE order_log_id_seq RESTART;
+  DELETE FROM order_stats; INSERT INTO order_stats VALUES (1, 0), (2, 0); INSERT INTO orders VALUES (1, 'pending');`;
 
 const FINAL_STATE = `SELECT json_build_object(
   'doctors', (SELECT json_agg(d ORDER BY id) FROM doctors d), 'acct', (SELECT json_agg(a ORDER BY id) FROM acct a),
   'audit', (SELECT json_agg(x ORDER BY id) FROM audit x), 'parent', (SELECT json_agg(p ORDER BY id) FROM parent p),
   'child', (SELECT json_agg(c ORDER BY id) FROM child c), 'kv', (SELECT json_agg(k ORDER BY k) FROM kv k),
-  'other', (SELECT json_agg(o ORDER BY k) FROM other o))::text AS state`;
+  'other', (SELECT json_agg(o ORDER BY k) FROM other o), 'orders', (SELECT json_agg(o ORDER BY id) FROM orders o),
+  'order_log', (SELECT json_agg(l ORDER BY id) FROM order_log l), 'order_stats', (SELECT json_agg(s ORDER BY k) FROM order_stats s))::text AS state`;
 
 /**
  * Runs its statements in order, recording each one's rows or SQLSTATE; errors do not stop it.
@@ -119,6 +143,14 @@ const CLASSIC: Record<string, readonly (readonly string[])[]> = {
     ['UPDATE acct SET balance = balance - 10 WHERE id = 1'],
     ['SELECT count(*) FROM audit'],
   ],
+  'a trigger chain writes what another session reads; the advisory locks beside it commute': [
+    ['BEGIN', 'SELECT pg_advisory_xact_lock(1)', "UPDATE orders SET status = 'active' WHERE id = 1", 'COMMIT'],
+    ['SELECT n FROM order_stats WHERE k = 1', 'SELECT pg_advisory_xact_lock(2)', 'SELECT count(*) FROM order_log'],
+  ],
+  'a trigger reads what another session writes': [
+    ["UPDATE orders SET status = 'closed' WHERE id = 1"],
+    ['UPDATE order_stats SET n = n + 1 WHERE k = 2'],
+  ],
   'a foreign key: insert a child while the parent is deleted': [
     ['INSERT INTO child VALUES (1, 1)'],
     ['DELETE FROM parent WHERE id = 1'],
@@ -203,6 +235,8 @@ describe('reduction loses no outcome', () => {
       fc.tuple(table, key).map(([t, k]) => `SELECT v FROM ${t} WHERE k = ${k} FOR UPDATE`),
       key.map((k) => `SELECT pg_advisory_xact_lock(${k})`),
       fc.constant('INSERT INTO audit (note) VALUES (\'x\')'),
+      fc.integer({ min: 1, max: 2 }).map((n) => `UPDATE orders SET status = 's${n}' WHERE id = 1`),
+      fc.constantFrom('SELECT count(*) FROM order_log', 'SELECT n FROM order_stats WHERE k = 1', 'UPDATE order_stats SET n = 1 WHERE k = 2'),
       fc.constantFrom('SLEEP 1000', 'SLEEP 2000'),
     );
     const script = fc

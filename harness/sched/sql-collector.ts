@@ -1,0 +1,234 @@
+// Walks one parsed SQL statement (or expression) and collects the resource keys it reads and
+// writes, resolved against the catalog; a write adds what the triggers it fires touch.
+import { SQL_ANYTHING } from './footprint.ts';
+import type { CatalogRelation, SqlCatalog } from './sql-catalog.ts';
+import type { TriggerEvent } from './trigger-effects.ts';
+import type { Node } from './sql-parse.ts';
+
+/** Volatile builtins whose effect on other sessions we know. */
+const ADVISORY = /^pg_(try_)?advisory_(xact_)?(lock|unlock)(_shared)?$/;
+const SESSION_LOCAL = new Set([
+  'random', 'random_normal', 'setseed', 'gen_random_uuid', 'clock_timestamp', 'timeofday', 'statement_timestamp',
+  'currval', 'lastval', 'pg_sleep', 'pg_sleep_for', 'pg_sleep_until', 'txid_current', 'pg_current_xact_id',
+  'txid_current_if_assigned', 'pg_current_xact_id_if_assigned', 'uuidv4', 'uuidv7',
+]);
+const WRITE_TARGET_STATEMENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+/** The value of a constant or a bound parameter, else undefined. */
+export function constantOf(n: unknown, values: readonly unknown[]): string | undefined {
+  if (!n || typeof n !== 'object') return undefined;
+  const node = n as Node;
+  const c = node['A_Const'] as Node | undefined;
+  if (c) {
+    const ival = c['ival'] as Node | undefined;
+    if (ival) return String(ival['ival'] ?? 0);
+    const sval = c['sval'] as Node | undefined;
+    if (sval) return String(sval['sval'] ?? '');
+    const fval = c['fval'] as Node | undefined;
+    if (fval) return String(fval['fval'] ?? '');
+    return undefined;
+  }
+  const p = node['ParamRef'] as Node | undefined;
+  if (p) {
+    const v = values[Number(p['number']) - 1];
+    return v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
+  }
+  const cast = node['TypeCast'] as Node | undefined;
+  if (cast) return constantOf(cast['arg'], values);
+  const expr = node['A_Expr'] as Node | undefined;
+  if (expr && expr['kind'] === 'AEXPR_OP' && expr['lexpr'] === undefined) {
+    const name = (expr['name'] as Node[] | undefined)?.[0]?.['String'] as Node | undefined;
+    const inner = constantOf(expr['rexpr'], values);
+    if (name?.['sval'] === '-' && inner !== undefined) return inner.startsWith('-') ? inner.slice(1) : `-${inner}`;
+  }
+  return undefined;
+}
+
+function canonicalInteger(v: string): string | undefined {
+  try {
+    return BigInt(v).toString();
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a statement writes a relation: the trigger events it may fire (none: it only locks rows). */
+export type WriteEvents = readonly TriggerEvent[];
+
+const LOCK_ONLY: WriteEvents = [];
+
+/** The trigger events a data-modifying statement may fire on its target. */
+function eventsOf(type: string, body: Node): WriteEvents {
+  if (type === 'InsertStmt') {
+    const conflict = body['onConflictClause'] as Node | undefined;
+    return conflict?.['action'] === 'ONCONFLICT_UPDATE' ? ['insert', 'update'] : ['insert'];
+  }
+  if (type === 'UpdateStmt') return ['update'];
+  if (type === 'DeleteStmt') return ['delete'];
+  return ['insert', 'update', 'delete'];
+}
+
+/**
+ * Walks one statement's parse tree and collects what it reads and writes. By default a write adds
+ * the catalog's trigger effects of its target; `onWrite` instead hands each write to the caller
+ * (the trigger analysis builds its graph of which triggers fire which from it).
+ */
+export class Collector {
+  private readonly keys = new Set<string>();
+  private readonly cteNames = new Set<string>();
+
+  constructor(
+    private readonly catalog: SqlCatalog,
+    private readonly values: readonly unknown[],
+    private readonly onWrite?: (rel: CatalogRelation, events: WriteEvents) => void,
+  ) {}
+
+  statement(type: string, node: Node): string[] {
+    return this.collect({ [type]: node });
+  }
+
+  /** Any node: a statement, an expression (a trigger's WHEN clause), a list of them. */
+  collect(node: unknown): string[] {
+    this.walk(node, null);
+    return [...this.keys];
+  }
+
+  private walk(n: unknown, writing: WriteEvents | null): void {
+    if (Array.isArray(n)) {
+      for (const x of n) this.walk(x, writing);
+      return;
+    }
+    if (!n || typeof n !== 'object') return;
+    for (const [type, v] of Object.entries(n as Node)) {
+      const body = v as Node;
+      if (type === 'RangeVar' && body && typeof body === 'object') {
+        this.relation(body, writing);
+      } else if (type === 'FuncCall' && body && typeof body === 'object') {
+        this.functionCall(body);
+        this.walk(body, null);
+      } else if (type === 'CommonTableExpr' && body && typeof body === 'object') {
+        if (typeof body['ctename'] === 'string') this.cteNames.add(body['ctename']);
+        this.walk(body['ctequery'], null);
+      } else if (WRITE_TARGET_STATEMENTS.has(type) && body && typeof body === 'object') {
+        this.walk(body['withClause'], null);
+        // The target is a bare RangeVar (not wrapped in a node) in PostgreSQL's tree.
+        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, eventsOf(type, body));
+        for (const [k, child] of Object.entries(body)) if (k !== 'relation' && k !== 'withClause') this.walk(child, null);
+      } else if (type === 'SelectStmt' && body && typeof body === 'object') {
+        // FOR UPDATE / FOR SHARE lock rows: a write, as far as ordering goes (no trigger fires).
+        const locking = Array.isArray(body['lockingClause']) && body['lockingClause'].length > 0;
+        this.walk(body['withClause'], null);
+        for (const [k, child] of Object.entries(body)) if (k !== 'withClause') this.walk(child, writing ?? (locking ? LOCK_ONLY : null));
+      } else if (type === 'LockStmt' && body && typeof body === 'object') {
+        this.walk(body['relations'], LOCK_ONLY);
+      } else if (type === 'CopyStmt' && body && typeof body === 'object') {
+        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, body['is_from'] === true ? ['insert'] : null);
+        this.walk(body['query'], null);
+      } else if (type === 'NotifyStmt' && body && typeof body === 'object') {
+        this.keys.add(`db:n:${String(body['conditionname'] ?? '*')}`);
+      } else {
+        this.walk(v, writing);
+      }
+    }
+  }
+
+  private anything(): void {
+    for (const k of SQL_ANYTHING) this.keys.add(k);
+  }
+
+  private relation(rv: Node, writing: WriteEvents | null): void {
+    const schema = typeof rv['schemaname'] === 'string' ? rv['schemaname'] : undefined;
+    const name = String(rv['relname'] ?? '');
+    if (!schema && this.cteNames.has(name)) return;
+    if (schema === 'pg_catalog' || schema === 'information_schema' || (!schema && name.startsWith('pg_'))) {
+      // System views show other sessions' live state (locks, activity): they read everything.
+      this.keys.add('r:*');
+      if (writing) this.anything();
+      return;
+    }
+    const qualified = schema ? `${schema}.${name}` : this.catalog.visible.get(name);
+    const rel = qualified ? this.catalog.relations.get(qualified) : undefined;
+    if (!rel) {
+      this.anything();
+      return;
+    }
+    const plain = (rel.kind === 'r' || rel.kind === 'S') && !(writing ? rel.writeOpaque : rel.readOpaque);
+    if (!plain) {
+      if (writing) this.anything();
+      else this.keys.add('r:db:*');
+      return;
+    }
+    const key = rel.kind === 'S' ? `db:s:${rel.qualified}` : `db:t:${rel.qualified}`;
+    if (!writing) {
+      this.keys.add(`r:${key}`);
+      return;
+    }
+    this.keys.add(key);
+    // A write locks referenced rows, checks or cascades to referencing ones, advances sequences.
+    for (const t of rel.linked) this.keys.add(`db:t:${t}`);
+    for (const s of rel.sequences) this.keys.add(`db:s:${s}`);
+    if (writing.length === 0) return;
+    // ... and runs the user triggers of its target and of the tables its cascades reach.
+    if (this.onWrite) {
+      this.onWrite(rel, writing);
+      return;
+    }
+    for (const event of writing) for (const k of rel.writeEffects[event]) this.keys.add(k);
+  }
+
+  private functionCall(fc: Node): void {
+    const parts = ((fc['funcname'] as Node[] | undefined) ?? []).map((p) => String((p['String'] as Node | undefined)?.['sval'] ?? ''));
+    const name = parts[parts.length - 1] ?? '';
+    const schema = parts.length > 1 ? parts[0] : undefined;
+    const args = (fc['args'] as unknown[] | undefined) ?? [];
+    const builtin = schema === undefined || schema === 'pg_catalog';
+    const userVolatility = schema === 'pg_catalog' ? undefined : this.catalog.userFunctions.get(name);
+    if (userVolatility !== undefined) {
+      // A function of the user's may read or write anything; only its volatility limits it.
+      if (userVolatility === 'v') this.anything();
+      else this.keys.add('r:*');
+      return;
+    }
+    if (!builtin) {
+      this.anything();
+      return;
+    }
+    if (ADVISORY.test(name)) {
+      this.keys.add(this.advisoryKey(args));
+      return;
+    }
+    if (name === 'pg_advisory_unlock_all') {
+      this.keys.add('db:a:*');
+      return;
+    }
+    if (name === 'nextval' || name === 'setval') {
+      this.keys.add(this.sequenceKey(args[0]));
+      return;
+    }
+    if (name === 'pg_notify') {
+      const channel = constantOf(args[0], this.values);
+      this.keys.add(`db:n:${channel ?? '*'}`);
+      return;
+    }
+    if (SESSION_LOCAL.has(name) || this.catalog.pureBuiltins.has(name)) {
+      if (name.startsWith('pg_') && !SESSION_LOCAL.has(name)) this.keys.add('r:*');
+      return;
+    }
+    this.anything();
+  }
+
+  private advisoryKey(args: readonly unknown[]): string {
+    const parts = args.map((a) => constantOf(a, this.values)).map((v) => (v === undefined ? undefined : canonicalInteger(v)));
+    if (parts.length === 0 || parts.some((p) => p === undefined)) return 'db:a:*';
+    // pg_advisory_lock(bigint) and pg_advisory_lock(int, int) are separate key spaces in PostgreSQL.
+    return `db:a:${parts.join(',')}`;
+  }
+
+  private sequenceKey(arg: unknown): string {
+    const text = constantOf(arg, this.values);
+    if (text === undefined) return 'db:s:*';
+    const dot = text.indexOf('.');
+    const qualified = dot >= 0 ? text : this.catalog.visible.get(text);
+    return qualified ? `db:s:${qualified}` : 'db:s:*';
+  }
+}

@@ -1,0 +1,65 @@
+// PostgreSQL's own parsers (libpg-query, WebAssembly) for footprints: SQL statements, cached by
+// text, and PL/pgSQL function bodies. Both need the module loaded once before the first call.
+import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
+
+export type Node = Record<string, unknown>;
+
+let parserReady: Promise<void> | null = null;
+
+/** Loads the parser (WebAssembly) once; footprints need it before the first statement. */
+export function loadSqlParser(): Promise<void> {
+  parserReady ??= loadModule();
+  return parserReady;
+}
+
+/**
+ * Parse trees by SQL text (null: it does not parse). A scenario sends the same few statements in
+ * every run, so each is parsed once rather than on every step; the trees are only read.
+ */
+const PARSED = new Map<string, readonly Node[] | null>();
+const PARSED_LIMIT = 4096;
+
+/** The statements of `text`, or null when PostgreSQL's parser rejects it. */
+export function parsedStatements(text: string): readonly Node[] | null {
+  const known = PARSED.get(text);
+  if (known !== undefined) return known;
+  let statements: readonly Node[] | null;
+  try {
+    const parsed = parseSync(text) as { stmts?: { stmt: Node }[] };
+    statements = (parsed.stmts ?? []).map((s) => s.stmt);
+  } catch {
+    statements = null;
+  }
+  // Bounded: texts with inlined values (spec steps, user SQL) would otherwise grow it forever.
+  if (PARSED.size >= PARSED_LIMIT) PARSED.clear();
+  PARSED.set(text, statements);
+  return statements;
+}
+
+/** The PL/pgSQL tree of a `CREATE FUNCTION … LANGUAGE plpgsql` text, or null when it does not parse. */
+export function parsedPlpgsqlFunction(createFunction: string): Node | null {
+  try {
+    const parsed = parsePlPgSQLSync(createFunction) as unknown as { plpgsql_funcs?: Node[] };
+    const funcs = parsed.plpgsql_funcs ?? [];
+    return funcs.length === 1 ? ((funcs[0] as Node)['PLpgSQL_function'] as Node | undefined) ?? null : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface SqlToken {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  /** `IDENT`, `SQL_COMMENT`, `C_COMMENT`, … (`UNKNOWN` for most keywords and operators). */
+  readonly name: string;
+}
+
+/** The lexical tokens of `text` as PostgreSQL's scanner sees them (comments included), or null. */
+export function sqlTokens(text: string): readonly SqlToken[] | null {
+  try {
+    return scanSync(text).tokens.map((t) => ({ start: t.start, end: t.end, text: t.text, name: t.tokenName }));
+  } catch {
+    return null;
+  }
+}
