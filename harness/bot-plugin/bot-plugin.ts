@@ -4,16 +4,22 @@
 import type { Clock } from '../bot/index.ts';
 import { checkInvariants, observeState, type ActorEnd, type ObservedState, type Violation } from '../check/index.ts';
 import { MockExchange, connectMockExchange, type ExchangeTransport } from '../exchange/index.ts';
-import { LAYERS, NAMED_SETS, resolveLayerSet, type LayerSet, type NamedSetId } from '../fixes/index.ts';
+import { LAYERS, NAMED_SETS, resolveLayerSet, type FixLayer, type LayerSet, type NamedSetId } from '../fixes/index.ts';
 import type { ActorOutcome } from '../sched/index.ts';
 import type { PluginCell, ScenarioPlugin, Variant } from '../scenario/index.ts';
 import type { BotScenario, ScenarioEnv } from './define-bot-scenario.ts';
 
 export const PRICES = { APTUSDT: 10, ETHUSDT: 2000, RACEUSDT: 1, STRESSUSDT: 1, SOLUSDT: 150, BTCUSDT: 60000, XRPUSDT: 0.5, DOGEUSDT: 0.1, ADAUSDT: 0.4, LINKUSDT: 15 };
 
-/** The default matrix: the baseline, every single layer, and the plan's recommended set. */
-export function defaultLayerSetIds(): string[] {
+/** Every layer alone and every named set. */
+export function allLayerSetIds(): string[] {
   return [...Object.keys(LAYERS), ...Object.keys(NAMED_SETS)];
+}
+
+/** The default matrix: the baseline, every single layer but those that say why not, and the named sets. */
+export function defaultLayerSetIds(): string[] {
+  const layers: Readonly<Record<string, FixLayer>> = LAYERS;
+  return allLayerSetIds().filter((id) => layers[id]?.notInDefaultMatrix === undefined);
 }
 
 /** A layer set as a variant of the bot's scenarios. */

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
-import { layerNames, resolveLayerSet, type LayerSet } from '../fixes/index.ts';
+import { layerNames, resolveLayerSet, type FixLayer, type LayerSet } from '../fixes/index.ts';
 import { DEFAULT_BUDGET, STRATEGIES, ablationPlan, type OddsOptions, type StrategyName, type StrategyOptions } from '../run/index.ts';
 import { TIMING_PARAMETERS, parseReplayTarget, parseTimingModel, type ReplayTarget, type TimingModel } from '../sched/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
@@ -83,7 +83,7 @@ export const USAGE = `Usage: npm run scenarios -- [options]
   --scenarios <glob>         scenario files to load (repeatable; default: race.config.ts's, else **/*.race.ts)
   --config <file>            the configuration file (default: race.config.ts in the working directory)
   --scenario <name>          a scenario to run (repeatable; default: all)
-  --layers <a+b+c>           a layer set to run (repeatable; default: baseline, each layer, recommended)
+  --layers <a+b+c>           a layer set to run (repeatable; default: baseline, each layer but serializable, the named sets)
   --strategy <name>          exhaustive (default), simulate, pct, random, replay, realtime
   --budget <n>               most runs per cell (default 5000 for exhaustive, 200 otherwise)
   --seed <n>                 seed for pct/random/property runs (default 1)
@@ -348,7 +348,7 @@ export function listing(catalog: ScenarioCatalog): string {
   const nameWidth = Math.max(22, ...catalog.scenarios.map((l) => l.scenario.name.length));
   for (const { scenario: s } of catalog.scenarios) lines.push(`  ${s.name.padEnd(nameWidth)} ${s.title}`);
   lines.push('', 'Layers:');
-  for (const l of Object.values(LAYERS)) lines.push(`  ${l.id.padEnd(22)} ${l.seedOption}: ${l.title}`);
+  for (const l of Object.values(LAYERS) as FixLayer[]) lines.push(`  ${l.id.padEnd(22)} ${l.seedOption}: ${l.title}${l.notInDefaultMatrix ? ' (not in the default matrix)' : ''}`);
   lines.push('', 'Layer sets (combine layers with +, e.g. check-open-statuses+open-status-index):');
   for (const [id, set] of Object.entries(NAMED_SETS)) lines.push(`  ${id.padEnd(22)} ${set.layers.join(' + ')}`);
   lines.push('', 'Strategies:');

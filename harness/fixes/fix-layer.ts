@@ -22,6 +22,8 @@ export interface FixLayer {
   readonly schema: SchemaChange;
   /** The plan's guessed "Effectiveness" for this option, if it gives one (percent). */
   readonly claimedEffectiveness: number | null;
+  /** Why the default matrix leaves this layer out (it runs with `--layers`); absent: it is in. */
+  readonly notInDefaultMatrix?: string;
   /** A layer beyond the plan: the race it closes and the counterexample that showed it. */
   readonly motivation?: LayerMotivation;
 }

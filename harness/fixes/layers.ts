@@ -157,6 +157,8 @@ export const LAYERS = {
     policy: { isolation: { level: 'serializable', attempts: 3 } },
     schema: {},
     claimedEffectiveness: null,
+    notInDefaultMatrix:
+      'at SERIALIZABLE any commit may fail any concurrent transaction, so every step depends on every other and its exhaustive searches reach the budget (minutes per cell); `--layers serializable` measures it',
   },
   'select-for-update': {
     id: 'select-for-update',

@@ -87,7 +87,9 @@ export class CellHarness<C extends PluginCell = PluginCell> {
         ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
       });
       const schema = await describeSchemaTables(scheduler.observer);
-      return new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? 5000);
+      const harness = new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? 5000);
+      scheduler.onObserverReplaced = (e) => harness.onFault('run', 'observer', e);
+      return harness;
     } catch (e) {
       await scheduler?.close();
       await cell?.close();

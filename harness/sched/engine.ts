@@ -151,6 +151,10 @@ export class Scheduler {
   private observerPid = 0;
   /** What killed the observer's connection (57P01...), when pg told us: more telling than the next query's error. */
   private observerLostWith: unknown = null;
+  /** The observer's loss is already a run's fault (a failed poll): replacing it reports nothing more. */
+  private observerLossReported = false;
+  /** Told when a lost observer session is replaced without a failed query having reported it. */
+  onObserverReplaced: (error: unknown) => void = () => undefined;
 
   /** A clock for code that runs inside an actor's exchange step (the mock exchange's latency faults). */
   readonly ambientClock: Clock = {
@@ -208,6 +212,7 @@ export class Scheduler {
     }, this.options.reconnectTimeoutMs);
     this.observerLost = false;
     this.observerLostWith = null;
+    this.observerLossReported = false;
   }
 
   /** The observer session: blocked-detection, setup, reset and invariant checks run on it. */
@@ -222,6 +227,8 @@ export class Scheduler {
    */
   async reconnectObserver(force = false): Promise<void> {
     if (!this.observerClient || (!this.observerLost && !force)) return;
+    // A connection that died between uses (its 'error' event, no failed query) is a fault too.
+    if (!force && !this.observerLossReported) this.onObserverReplaced(this.observerLostWith ?? new Error('the observer session was lost'));
     const old = this.observerClient;
     const oldPid = this.observerPid;
     this.observerClient = null;
@@ -591,6 +598,7 @@ export class Scheduler {
       } catch (e) {
         if (!isConnectionFault(e)) throw e;
         this.observerLost = true;
+        this.observerLossReported = true;
         this.sessionFault('observer', this.observerLostWith ?? e);
         return 'polled';
       }

@@ -3,7 +3,7 @@
 // of schedules give identical runs over msw's HTTP path and over the direct in-process client:
 // the same trace, actor outcomes, final database state and exchange state.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultLayerSetIds, openBotCell, type BotCell } from '../../harness/bot-plugin/index.ts';
+import { allLayerSetIds, openBotCell, type BotCell } from '../../harness/bot-plugin/index.ts';
 import type { HarnessDatabases } from '../../harness/db/index.ts';
 import type { ExchangeTransport } from '../../harness/exchange/index.ts';
 import { resolveLayerSet } from '../../harness/fixes/index.ts';
@@ -62,7 +62,7 @@ describe('exchange transports: direct in-process calls are equivalent to msw ove
     dbs = await harnessDatabases();
   });
 
-  for (const [cell, layers] of defaultLayerSetIds().entries()) {
+  for (const [cell, layers] of allLayerSetIds().entries()) {
     describe(layers, () => {
       const layerSet = resolveLayerSet(layers);
       const env: ScenarioEnv = { policy: layerSet.policy, layerSet };
