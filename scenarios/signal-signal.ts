@@ -9,8 +9,10 @@ export const signalSignal = defineBotScenario({
   plan: 'Problem #2; Option 3 "return existing id"',
   actors: (env) => [signalActor('signal-a', { symbol: 'ETHUSDT', exchange: 'binance' }, env), signalActor('signal-b', { symbol: 'ETHUSDT', exchange: 'binance' }, env)],
   invariants: ['no-duplicate-open', 'no-unhandled-db-error', 'exposure-matches', 'valid-transitions', 'no-stuck-intermediate'],
-  // Unbounded: a violating cell stops at the budget with its counterexample (the baseline has
-  // 5,152 interleavings, all violating); proposed's symbol lock leaves 18, searched to the end.
+  // Two whole flows on one table and one exchange: thousands of interleavings, nearly all
+  // violating. Races of depth ≤ 3 need ≤ 2 preemptions, so cells expected to violate are searched
+  // with that bound; cells expected to hold (the symbol lock leaves a few dozen) are searched whole.
+  preemptionBound: 2,
   // Without refuse-open-signal every set violates: the second flow reuses the first's id and
   // still places its own entry.
   expect: { default: 'violates', proposed: 'holds', targeted: 'holds' },

@@ -8,7 +8,7 @@ import { HarnessError } from '../errors/index.ts';
 import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
 import type { ExchangeTransport } from '../exchange/index.ts';
 import { DEFAULT_TIMING_MODEL, ResumedStrategy, Scheduler, SimulateStrategy, formatReplayTarget, type ActorOutcome, type ActorSpec, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
-import { actorEndings, endingsSummary, sqlOn, type PluginCell, type RunInspection, type ScenarioBase, type Variant } from '../scenario/index.ts';
+import { actorEndings, endingsSummary, sqlOn, type Expectation, type PluginCell, type RunInspection, type ScenarioBase, type Variant } from '../scenario/index.ts';
 import { judgeCell } from './cell-verdict.ts';
 import { countedActors, oddsOf, type OddsOptions } from './odds.ts';
 import type { CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord, Odds } from './result-model.ts';
@@ -235,12 +235,18 @@ export function replayCommand(replay: string): string {
 
 /**
  * The strategy a cell of `scenario` runs when `requested` is asked for: exhaustive search samples
- * a scenario that declares `sample` and takes its declared preemption bound unless one is given.
+ * a scenario that declares `sample`, and takes its declared preemption bound unless one is given
+ * or the cell is expected to hold: a bound finds bugs fast, but only the whole search proves.
  */
-export function cellStrategy(scenario: ScenarioBase, requested: StrategyName, options: StrategyOptions): { strategyName: StrategyName; strategyOptions: StrategyOptions } {
+export function cellStrategy(
+  scenario: ScenarioBase,
+  requested: StrategyName,
+  options: StrategyOptions,
+  expectation: Expectation = 'violates',
+): { strategyName: StrategyName; strategyOptions: StrategyOptions } {
   const sample = requested === 'exhaustive' ? scenario.sample : undefined;
   if (sample) return { strategyName: sample.strategy, strategyOptions: { ...options, budget: Math.min(options.budget, sample.runs) } };
-  const bounded = requested === 'exhaustive' && scenario.preemptionBound !== undefined && options.preemptionBound === undefined;
+  const bounded = requested === 'exhaustive' && scenario.preemptionBound !== undefined && options.preemptionBound === undefined && expectation !== 'holds';
   return { strategyName: requested, strategyOptions: bounded ? { ...options, preemptionBound: scenario.preemptionBound } : options };
 }
 
@@ -250,7 +256,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const { scenario, variant } = task;
   const plugin = scenario.plugin;
   const expectation = plugin.expectation(scenario, variant.id);
-  const { strategyName, strategyOptions: chosen } = cellStrategy(scenario, options.strategy, options.strategyOptions);
+  const { strategyName, strategyOptions: chosen } = cellStrategy(scenario, options.strategy, options.strategyOptions, expectation);
   const hooks = plugin.simulation;
   const simulating = strategyName === 'simulate';
   const timing = chosen.timing ?? DEFAULT_TIMING_MODEL;

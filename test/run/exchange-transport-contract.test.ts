@@ -41,7 +41,7 @@ async function observe(h: CellHarness<BotCell>, scenario: Scenario, env: Scenari
 
 /** The first schedule of the cell's own search that breaks an invariant. */
 async function firstCounterexample(h: CellHarness<BotCell>, scenario: Scenario, env: ScenarioEnv): Promise<Schedule | undefined> {
-  const { strategyName, strategyOptions } = cellStrategy(scenario, 'exhaustive', { budget: SEARCH_BUDGET, seed: 1, depth: 2, reduce: true });
+  const { strategyName, strategyOptions } = cellStrategy(scenario, 'exhaustive', { budget: SEARCH_BUDGET, seed: 1, depth: 2, reduce: true }, 'violates');
   const search = STRATEGIES[strategyName].create(strategyOptions);
   if (!search) throw new Error(`${strategyName} is not a controlled strategy`);
   const actors = scenario.actors(env);
