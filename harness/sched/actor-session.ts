@@ -25,6 +25,8 @@ export class ActorSession {
   private superuser = false;
   /** The error that killed the connection, if it died. */
   lostWith: unknown = null;
+  /** restore() also releases the session-level advisory locks (its actor was stopped before its cleanup). */
+  releaseSessionLocks = false;
   private client: pg.Client | null = null;
   /** Hears notices while a raw query is out; notifications wait for the next raw query's end. */
   private noticeListener: ((n: RawNotice) => void) | null = null;
@@ -60,6 +62,7 @@ export class ActorSession {
     this.busy = false;
     this.tainted = false;
     this.lostWith = null;
+    this.releaseSessionLocks = false;
   }
 
   /** True while the server says a transaction is open or failed on this session. */
@@ -162,9 +165,14 @@ export class ActorSession {
       await this.connect();
       return;
     }
+    const release = this.releaseSessionLocks;
+    this.releaseSessionLocks = false;
+    // One round trip either way; ROLLBACK first, so the unlock runs outside the aborted block.
     if (this.inTransaction) {
-      await this.client.query('ROLLBACK');
+      await this.client.query(release ? 'ROLLBACK; SELECT pg_advisory_unlock_all()' : 'ROLLBACK');
       this.noteTransactionEnd();
+    } else if (release) {
+      await this.client.query('SELECT pg_advisory_unlock_all()');
     }
   }
 

@@ -383,10 +383,12 @@ export class Scheduler {
       const options = this.runnableSteps();
       if (options.length === 0) {
         if (this.actors.every((a) => a.state === 'done')) return 'completed';
-        // Only lock waits remain: a cycle PostgreSQL has not broken yet (deadlock_timeout).
+        // Only lock waits remain: a cycle PostgreSQL has not broken yet (deadlock_timeout). One it
+        // does not break within the hang limit is no cycle of its own but a wait on something that
+        // never comes (a lock a finished actor kept): the run hangs.
         strategy.settledBlocked?.();
         const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
-        if (moved === 'hang') return 'deadlock';
+        if (moved === 'hang') return 'hang';
         this.unconfirmBlocked();
         continue;
       }
@@ -695,6 +697,9 @@ export class Scheduler {
     for (const a of actors) {
       if (a.state !== 'done') a.session.tainted = true;
     }
+    // A stopped actor unwound without running its own cleanup: a session-level lock it took
+    // (pg_advisory_lock) would outlive the run and block the next one.
+    for (const [a] of stopped) a.session.releaseSessionLocks = true;
     await Promise.all(actors.map((a) => this.restoreSession(a.session)));
     // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
     this.ranSerializable = false;

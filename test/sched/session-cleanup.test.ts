@@ -8,7 +8,7 @@ import { HarnessError } from '../../harness/errors/index.ts';
 import { resolveLayerSet } from '../../harness/fixes/index.ts';
 import { CellHarness } from '../../harness/run/index.ts';
 import { openBotCell } from '../../harness/bot-plugin/index.ts';
-import { ExhaustiveStrategy, type ActorSpec } from '../../harness/sched/index.ts';
+import { ABANDON, ExhaustiveStrategy, type ActorSpec, type Strategy } from '../../harness/sched/index.ts';
 import { defineScenario, type Scenario } from '../../scenarios/index.ts';
 import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
 
@@ -93,6 +93,36 @@ describe('a session is clean before every run', () => {
     } finally {
       await outsider.end();
     }
+    await runTwice(s);
+  });
+
+  it('an actor stopped while it holds a session-level advisory lock leaves no lock to the next run', async () => {
+    // The locker takes pg_advisory_lock and would unlock in its finally; the run ends before that.
+    const locker: ActorSpec = {
+      name: 'locker',
+      run: async ({ sql }) => {
+        await sql.query('SELECT pg_advisory_lock(42)');
+        try {
+          await sql.query('SELECT 1');
+        } finally {
+          await sql.query('SELECT pg_advisory_unlock(42)');
+        }
+      },
+    };
+    const s = scenario('stopped-locker', [locker]);
+    // Lets the first step run, then ends the run: the actor unwinds without reaching its unlock.
+    const stopAfterOne: Strategy = {
+      name: 'stop-after-one',
+      beginRun: () => true,
+      next: (_options, step) => (step === 0 ? 0 : ABANDON),
+      endRun: () => undefined,
+      stats: () => ({ strategy: 'stop-after-one', runs: 1 }),
+    };
+    await harness.prepare(s);
+    const stopped = await harness.scheduler.run(s.actors(env), stopAfterOne);
+    expect(stopped.outcome).toBe('abandoned');
+    const held = await harness.scheduler.observer.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 42`);
+    expect(Number(held.rows[0]?.n)).toBe(0);
     await runTwice(s);
   });
 });
