@@ -162,9 +162,9 @@ export function cleanShareText(cell: CellResult): string {
 export function verdictGlyph(cell: CellResult | undefined): { readonly glyph: string; readonly tone: string; readonly title: string } {
   if (!cell) return { glyph: '·', tone: 'empty', title: 'not run' };
   if (cell.error !== undefined) return { glyph: '?', tone: 'error', title: `could not run: ${cell.error}` };
-  if (cell.measured === 'violates') return { glyph: '✘', tone: 'violates', title: `violated: ${cell.violating}/${cell.schedules}` };
-  if (isProven(cell) && cell.coverage.preemptionBound === undefined) return { glyph: '✔', tone: 'holds', title: `searched to its end: ${coverageText(cell)}` };
-  return { glyph: '○', tone: 'holds-open', title: `no violation found, not proven: ${coverageText(cell)}` };
+  if (cell.verdict === 'violated') return { glyph: '✘', tone: 'violates', title: `violated: ${cell.violating}/${cell.schedules}` };
+  if (cell.verdict === 'proven') return { glyph: '✔', tone: 'holds', title: `proven: ${coverageText(cell)}` };
+  return { glyph: '○', tone: 'holds-open', title: `inconclusive: ${cell.verdictReason}` };
 }
 
 /** `83 % fewer violations than the baseline`, or `` when the cell has no comparison. */

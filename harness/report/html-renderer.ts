@@ -124,7 +124,7 @@ ${rows}
 </tbody>
 </table>
 <ol class="overview-key">${key}</ol></div>
-<div class="legend"><span>✔ holds, searched to its end</span><span>○ holds where searched (sampled, bounded or budget-cut)</span><span>✘ violated (counterexample below)</span><span>dashed: not what the scenario declares</span><span>hover a cell for its figures and odds</span></div>
+<div class="legend"><span>✔ proven (searched to its end, no bound)</span><span>○ inconclusive (no violation where searched: sampled, bounded or budget-cut)</span><span>✘ violated (counterexample below)</span><span>dashed: not what the scenario declares</span><span>hover a cell for its figures and odds</span></div>
 </section>`;
 }
 

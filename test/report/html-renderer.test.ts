@@ -95,8 +95,8 @@ describe('renderHtml', () => {
     expect(html.indexOf('id="overview"')).toBeLessThan(html.indexOf('id="matrix"'));
     expect(count(overview, '<td class="g ')).toBe(4);
     expect(overview).toMatch(/<td class="g violates" title="plan-test-2 @ baseline: violated: 3211\/3876; odds 6 % \[3\.5–10\.2 %\] per Signal">✘<\/td>/);
-    expect(overview).toMatch(/<td class="g holds disagree" title="plan-test-2 @ single-transaction: searched to its end[^"]*; expected violates">✔<\/td>/);
-    expect(overview).toMatch(/<td class="g holds-open" title="close-reopen @ baseline: no violation found, not proven[^"]*">○<\/td>/);
+    expect(overview).toMatch(/<td class="g holds disagree" title="plan-test-2 @ single-transaction: proven: [^"]*; expected violates">✔<\/td>/);
+    expect(overview).toMatch(/<td class="g holds-open" title="close-reopen @ baseline: inconclusive: [^"]*">○<\/td>/);
     const proposedFirst = renderHtml({ ...sampleResult, layerSets: [...sampleResult.layerSets, { id: 'proposed', seedOption: 'beyond the plan', title: 'the set to ship', claimedEffectiveness: null }] });
     const rows = [...proposedFirst.slice(proposedFirst.indexOf('id="overview-table"')).matchAll(/<tr><th scope="row" title="[^"]*">([^<]+)<\/th>/g)].map((m) => m[1]);
     expect(rows).toEqual(['proposed', 'baseline', 'single-transaction']);
