@@ -72,6 +72,8 @@ export async function workerProcesses(processes: number, cell: readonly string[]
 
 export interface MatrixFigures {
   readonly workers: number;
+  /** The odds pass ran too (100 simulated runs a cell with a Signal). */
+  readonly withOdds: boolean;
   readonly wallSeconds: number;
   readonly cells: number;
   readonly schedules: number;
@@ -81,14 +83,18 @@ export interface MatrixFigures {
   readonly cpuSeconds: number;
 }
 
-/** `npm run scenarios` with no selection (the default matrix, its own embedded PostgreSQL). */
-export async function defaultMatrix(workers: number, dir: string): Promise<MatrixFigures> {
+/**
+ * `npm run scenarios` with no selection (the default matrix, its own embedded PostgreSQL): the
+ * searches alone (`--no-odds`, what `--ci` runs), or with the odds pass the plain command adds.
+ */
+export async function defaultMatrix(workers: number, dir: string, withOdds: boolean): Promise<MatrixFigures> {
   const cpu = sampleCpu();
   const started = performance.now();
-  const result = await scenariosCli(['--workers', String(workers)], join(dir, 'matrix'));
+  const result = await scenariosCli(['--workers', String(workers), ...(withOdds ? [] : ['--no-odds'])], join(dir, withOdds ? 'matrix-odds' : 'matrix'));
   const wallSeconds = (performance.now() - started) / 1000;
   return {
     workers,
+    withOdds,
     wallSeconds: round(wallSeconds, 1),
     cells: result.totals.cells,
     schedules: result.totals.schedules,

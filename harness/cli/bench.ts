@@ -22,7 +22,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --schedules <n>       runs per strategy in one process (default 2000)
   --cli-schedules <n>   schedules per worker process through the CLI (default 2500)
   --rss-schedules <n>   schedules between the two memory readings (default 20000)
-  --no-matrix           skip the default matrix (npm run scenarios, 2 worker processes)
+  --no-matrix           skip the default matrix (npm run scenarios, 2 worker processes, without and with the odds pass)
   --quick               small counts and no matrix: 300, 500, 2000
   --out <dir>           where bench.json goes (default reports)`;
 
@@ -140,9 +140,12 @@ async function main(): Promise<void> {
     const memory = await memoryOver(cell, make('random', { budget: o.rssSchedules }), o.rssSchedules, (done) => log(`  ${done}`));
 
     let matrix = null;
+    let matrixWithOdds = null;
     if (o.matrix) {
-      log('the default matrix: npm run scenarios with 2 worker processes');
-      matrix = await defaultMatrix(2, dir);
+      log('the default matrix without the odds pass: npm run scenarios -- --no-odds, 2 worker processes');
+      matrix = await defaultMatrix(2, dir, false);
+      log('the default matrix with the odds pass: npm run scenarios, 2 worker processes');
+      matrixWithOdds = await defaultMatrix(2, dir, true);
     }
 
     const two = processes.find((p) => p.processes === 2);
@@ -164,6 +167,7 @@ async function main(): Promise<void> {
       exhaustiveAtBaseline: exhaustive,
       memory,
       defaultMatrix: matrix,
+      defaultMatrixWithOdds: matrixWithOdds,
       targets: {
         twoWorkerSchedulesPerSecond: { target: TARGETS.twoWorkerSchedulesPerSecond, measured: two?.schedulesPerSecond ?? null, met: (two?.schedulesPerSecond ?? 0) >= TARGETS.twoWorkerSchedulesPerSecond },
         controlledToFloor: { target: TARGETS.controlledToFloor, measured: floor.ratio, met: floor.ratio <= TARGETS.controlledToFloor },
@@ -193,6 +197,7 @@ type BenchResult = {
   exhaustiveAtBaseline: Awaited<ReturnType<typeof exhaustiveStats>>;
   memory: Awaited<ReturnType<typeof memoryOver>>;
   defaultMatrix: Awaited<ReturnType<typeof defaultMatrix>> | null;
+  defaultMatrixWithOdds: Awaited<ReturnType<typeof defaultMatrix>> | null;
   date: string;
 };
 
@@ -214,9 +219,11 @@ function render(r: BenchResult): string {
     `  controlled schedule ${f.controlledMs} ms (run alone ${f.controlledRunMs} ms): ratio ${f.ratio} (run alone ${f.ratioRunOnly}; target ≤ ${TARGETS.controlledToFloor})`,
     `exchange request: http (msw) ${r.exchangeRequestMicroseconds.http.wall} µs (CPU ${r.exchangeRequestMicroseconds.http.cpu} µs), direct ${r.exchangeRequestMicroseconds.direct.wall} µs (CPU ${r.exchangeRequestMicroseconds.direct.cpu} µs): ${r.exchangeRequestMicroseconds.ratio}×`,
     `memory over ${r.memory.schedules} schedules: RSS ${r.memory.rssMiB.before} → ${r.memory.rssMiB.after} MiB, live heap ${r.memory.heapUsedMiB.before} → ${r.memory.heapUsedMiB.after} MiB`,
-    r.defaultMatrix
-      ? `default matrix, ${r.defaultMatrix.workers} worker processes: ${r.defaultMatrix.wallSeconds} s wall, ${r.defaultMatrix.schedules} schedules in ${r.defaultMatrix.cells} cells, ${r.defaultMatrix.cpuSeconds} CPU s; stopped by the budget: ${r.defaultMatrix.stoppedByBudget.length === 0 ? 'none' : r.defaultMatrix.stoppedByBudget.join(', ')}`
-      : 'default matrix: skipped',
+    ...[r.defaultMatrix, r.defaultMatrixWithOdds].map((m) =>
+      m
+        ? `default matrix${m.withOdds ? ' with the odds pass' : ', searches only (--no-odds)'}, ${m.workers} worker processes: ${m.wallSeconds} s wall, ${m.schedules} schedules in ${m.cells} cells, ${m.cpuSeconds} CPU s; stopped by the budget: ${m.stoppedByBudget.length === 0 ? 'none' : m.stoppedByBudget.join(', ')}`
+        : 'default matrix: skipped',
+    ),
     '',
     'exhaustive search at the baseline            schedules  violating  complete  strategy stats',
     ...r.exhaustiveAtBaseline.map((e) => {
