@@ -207,12 +207,12 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
   // An empty --replay is a malformed schedule, not "no replay" (which would run the whole matrix).
   const replay = values.replay !== undefined ? parseReplayTarget(values.replay) : null;
   const given = values as Readonly<Record<string, unknown>>;
-  refuseIgnored(given, 'replay', ['scenario', 'layers', 'property', 'shard', 'merge'], 'the replay string names the scenario and layer set, and runs exactly one schedule');
+  refuseIgnored(given, 'replay', ['scenario', 'layers', 'property', 'shard', 'merge', 'odds', 'odds-runs'], 'the replay string names the scenario and layer set, and runs exactly one schedule');
   if (replay && values.strategy !== undefined && values.strategy !== 'replay') {
     throw new HarnessError('E_BAD_ARGUMENT', `--replay runs one schedule: --strategy must be replay or left out, got '${values.strategy}'`);
   }
   refuseIgnored(given, 'merge', ['property', 'shard'], '--merge joins reports of runs made elsewhere and runs nothing');
-  refuseIgnored(given, 'property', ['strategy', 'shard'], 'property runs draw their own workloads and schedules');
+  refuseIgnored(given, 'property', ['strategy', 'shard', 'odds', 'odds-runs'], 'property runs draw their own workloads and schedules');
   if (values.strategy !== undefined && values.strategy !== 'exhaustive') {
     for (const flag of ['preemption-bound', 'no-reduce'] as const) {
       if (given[flag] !== undefined && given[flag] !== false) throw new HarnessError('E_BAD_ARGUMENT', `--${flag} only applies to --strategy exhaustive, not '${values.strategy}'`);
@@ -239,6 +239,10 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
   });
   const property = values.property ?? false;
   refuseIgnored(given, 'ablation', ['layers', 'replay', 'property', 'merge'], '--ablation chooses its own layer sets');
+  // A shard holds some of the ablation's cells only; its table would be wrong, not partial.
+  refuseIgnored(given, 'ablation', ['shard'], 'an ablation needs all its cells in one run (run it without --shard)');
+  // Its reduced sets are not what a scenario's expected outcomes describe.
+  refuseIgnored(given, 'ablation', ['update-expected'], 'an ablation runs layer sets the expected-outcomes files do not record');
   const ablation = typeof values.ablation === 'string' ? ablationPlan(scenarios, values.ablation) : null;
   const selected = ablation ? [ablation.full, ...ablation.without.map((w) => w.variant)] : values.layers;
   const layerIds = replay ? [replay.layers] : (selected ?? (property ? PROPERTY_DEFAULT_LAYER_SETS : defaultLayerSetIds()));
@@ -268,6 +272,10 @@ export function parseCliOptions(argv: readonly string[], env: Readonly<Record<st
   // The default run shows the odds column; CI gates verdicts only, so it skips the pass unless asked.
   const withOdds = !property && !(values['no-odds'] ?? false) && (askedOdds || (strategy === 'exhaustive' && !ci && !replay));
   const oddsRuns = withOdds ? int('odds-runs', values['odds-runs'], 100, 1) : null;
+  const timingFlag = TIMING_PARAMETERS.find((p) => typeof flagValues[p.flag] === 'string');
+  if (timingFlag && strategy !== 'simulate' && !withOdds) {
+    throw new HarnessError('E_BAD_ARGUMENT', `--${timingFlag.flag} sets the timing model of --strategy simulate and of the odds pass, and this run has neither${ci ? ' (--ci skips the odds pass: add --odds)' : ''}`);
+  }
   const exchange = values.exchange;
   if (exchange !== undefined && !Object.hasOwn(EXCHANGE_TRANSPORTS, exchange)) {
     throw unknownName('E_BAD_ARGUMENT', 'exchange transport', exchange, Object.keys(EXCHANGE_TRANSPORTS));

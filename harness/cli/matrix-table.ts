@@ -62,7 +62,7 @@ export function renderAblationTable(a: Ablation): string {
   const lines = [`Ablation of ${a.set} (${a.layers.join(' + ')}): the full set holds on ${a.fullHolds} of ${a.scenarios} scenarios.`, ''];
   const rows = [['layer left out', 'set that ran', 'necessary', 'violates without it']];
   for (const row of a.rows) {
-    rows.push([row.removed, row.layerSet, row.necessary ? 'yes' : 'NO', row.breaks.map((b) => `${b.scenario} ${b.violating}/${b.schedules}`).join(', ') || '-']);
+    rows.push([row.removed, row.layerSet, row.necessity === 'necessary' ? 'yes' : row.necessity === 'not-needed' ? 'NO' : 'unknown', row.breaks.map((b) => `${b.scenario} ${b.violating}/${b.schedules}`).join(', ') || '-']);
   }
   lines.push(...alignColumns(rows));
   for (const row of a.rows) {

@@ -130,7 +130,14 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
  * written whatever happened: cells that did not finish are marked in them, and the exit code says so (4).
  */
 async function finish(run: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo, catalog: ScenarioCatalog): Promise<number> {
-  const result = options.ablation ? { ...run, ablation: computeAblation(run, options.ablation) } : run;
+  let result = run;
+  let ablationError: unknown;
+  try {
+    if (options.ablation) result = { ...run, ablation: computeAblation(run, options.ablation) };
+  } catch (e) {
+    // The run's reports are still written; the missing table is the error reported below.
+    ablationError = e;
+  }
   io.out.write(`\n${renderMatrixTable(result)}\n`);
   if (result.ablation) io.out.write(`\n${renderAblationTable(result.ablation)}\n`);
   const written = await writeReports(result, formats, options.out);
@@ -139,7 +146,10 @@ async function finish(run: RunResult, options: CliOptions, formats: readonly Rep
   // A cell that did not finish contradicts nothing: it is counted apart.
   // An ablation's reduced sets have no expectations worth gating: its verdict is the table.
   const gated = options.ablation ? result.cells.filter((c) => c.layers === options.ablation?.full) : result.cells;
-  const contradicted = gated.filter((c) => !c.agrees && c.incomplete === undefined).length;
+  if (options.ablation && contradictedCount(gated) < contradictedCount(result.cells)) {
+    io.out.write(`(the reduced sets' contradictions above are not gated: an ablation expects nothing of them)\n`);
+  }
+  const contradicted = contradictedCount(gated);
   io.out.write(
     `${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${contradicted} contradicted expectations${incomplete.length > 0 ? `; ${incomplete.length} cells did not finish` : ''}\n`,
   );
@@ -160,7 +170,12 @@ async function finish(run: RunResult, options: CliOptions, formats: readonly Rep
   for (const c of result.cells) if (c.error !== undefined && c.incomplete === undefined) io.err.write(`error in ${c.scenario} @ ${c.layers}: ${c.error}\n`);
   if (failure?.code === 'E_INTERNAL') return 3;
   if (failure || incomplete.length > 0) return 4;
+  if (ablationError !== undefined) return reportError(ablationError, io, options.debug);
   return options.ci && (contradicted > 0 || differs) ? 1 : 0;
+}
+
+function contradictedCount(cells: readonly RunResult['cells'][number][]): number {
+  return cells.filter((c) => !c.agrees && c.incomplete === undefined).length;
 }
 
 /** Rewrites (`--update-expected`) or compares each scenario's expected-outcomes file; true when they differ. */

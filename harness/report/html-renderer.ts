@@ -134,7 +134,7 @@ function ablationSection(a: Ablation): string {
     .map((r) => {
       const breaks = r.breaks.length === 0 ? '<span class="hint">none: the set holds without it</span>' : r.breaks.map((b) => `<code>${text(b.scenario)}</code> ${countText(b.violating)}/${countText(b.schedules)}`).join(', ');
       const first = r.breaks.find((b) => b.command);
-      return `<tr><th scope="row"><code>${text(r.removed)}</code></th><td><code>${text(r.layerSet)}</code></td><td class="${r.necessary ? 'nec' : 'unnec'}">${r.necessary ? 'necessary' : 'NOT needed'}</td><td>${breaks}</td><td>${first?.command ? `<code>${text(first.command)}</code>` : ''}</td></tr>`;
+      return `<tr><th scope="row"><code>${text(r.removed)}</code></th><td><code>${text(r.layerSet)}</code></td><td class="${r.necessary ? 'nec' : 'unnec'}">${r.necessity === 'necessary' ? 'necessary' : r.necessity === 'not-needed' ? 'NOT needed' : 'unknown (a search without it did not finish)'}</td><td>${breaks}</td><td>${first?.command ? `<code>${text(first.command)}</code>` : ''}</td></tr>`;
     })
     .join('\n');
   return `<section class="card" id="ablation">

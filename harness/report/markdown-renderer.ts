@@ -110,7 +110,7 @@ function ablationSection(a: Ablation): string[] {
       tableRow([
         inline(r.removed),
         inline(r.layerSet),
-        r.necessary ? 'yes' : '**no**',
+        r.necessity === 'necessary' ? 'yes' : r.necessity === 'not-needed' ? '**no**' : '**unknown** (a search without it did not finish)',
         r.breaks.map((b) => `${inline(b.scenario)} ${countText(b.violating)}/${countText(b.schedules)}`).join(', ') || '—',
         first?.replay ? inline(`--replay '${first.replay}'`) : '—',
       ]),

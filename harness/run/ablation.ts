@@ -31,12 +31,19 @@ export function computeAblation(result: RunResult, plan: AblationPlan): Ablation
   const cellsOf = (variant: string) => result.cells.filter((c) => c.layers === variant);
   const full = cellsOf(plan.full);
   if (full.length === 0) throw new HarnessError('E_BAD_ARGUMENT', `the run has no cells of '${plan.set}' to ablate`);
-  const holdsFull = new Set(full.filter((c) => c.measured === 'holds' && c.error === undefined).map((c) => c.scenario));
+  // Where the full set found no violation; a break there is a counterexample, whatever else the
+  // cell met (a violation once found is final, even in a cell a fault stopped later).
+  const holdsFull = new Set(full.filter((c) => c.violating === 0 && c.error === undefined).map((c) => c.scenario));
+  const provenFull = new Set(full.filter((c) => c.verdict === 'proven').map((c) => c.scenario));
   const rows: AblationRow[] = plan.without.map(({ removed, variant }) => {
-    const breaks = cellsOf(variant)
-      .filter((c) => c.measured === 'violates' && c.error === undefined && holdsFull.has(c.scenario))
+    const cells = cellsOf(variant).filter((c) => holdsFull.has(c.scenario));
+    const breaks = cells
+      .filter((c) => c.violating > 0)
       .map((c) => ({ scenario: c.scenario, violating: c.violating, schedules: c.schedules, replay: c.counterexample?.replay ?? null, command: c.counterexample?.command ?? null }));
-    return { removed, layerSet: variant, necessary: breaks.length > 0, breaks };
+    // Not needed only where the proofs say so: every scenario, with and without the layer, proven.
+    const provenWithout = cells.every((c) => c.verdict === 'proven') && cells.length === holdsFull.size && [...holdsFull].every((s) => provenFull.has(s));
+    const necessity = breaks.length > 0 ? 'necessary' : provenWithout ? 'not-needed' : 'unknown';
+    return { removed, layerSet: variant, necessary: breaks.length > 0, necessity, breaks };
   });
   return { set: plan.set, layers: plan.without.map((w) => w.removed), scenarios: full.length, fullHolds: holdsFull.size, rows };
 }

@@ -112,8 +112,9 @@ export class CellHarness<C extends PluginCell = PluginCell> {
   async prepare(scenario: ScenarioBase): Promise<void> {
     await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
       if (!this.databaseEmpty) {
-        const reset = this.resetSql();
-        if (reset) await observer.query(reset);
+        const { sql, truncates } = this.nextReset();
+        if (sql) await observer.query(sql);
+        this.noteReset(truncates);
       }
       this.databaseEmpty = false;
       // Truncated tables have no dead rows; a VACUUM would only change the planner's statistics,
@@ -126,17 +127,26 @@ export class CellHarness<C extends PluginCell = PluginCell> {
 
   /** The first reset of the cell truncates: the template's files may hold what its migrations did. */
   private truncated = false;
+  /** Some run of this cell ran at SERIALIZABLE: from then on every reset truncates. */
+  private serializableCell = false;
+  private lastResetTruncated = false;
 
   /**
-   * How to empty the database: truncated before the first run and after a run at SERIALIZABLE
-   * (see Scheduler.ranSerializable), so such runs all start from the same physical layout.
+   * How to empty the database: truncated before the first run, and before every run of a cell
+   * that runs at SERIALIZABLE (see Scheduler.ranSerializable), so they all start from the same
+   * physical layout — also after a run that stopped before its first SERIALIZABLE statement.
    */
-  private resetSql(): string {
-    this.lastResetTruncated = !this.truncated || this.scheduler.ranSerializable;
-    this.truncated = true;
-    return this.lastResetTruncated ? this.schema.truncateSql : this.schema.resetSql;
+  private nextReset(): { sql: string; truncates: boolean } {
+    if (this.scheduler.ranSerializable) this.serializableCell = true;
+    const truncates = !this.truncated || this.serializableCell;
+    return { sql: truncates ? this.schema.truncateSql : this.schema.resetSql, truncates };
   }
-  private lastResetTruncated = false;
+
+  /** After a reset succeeded (one a fault interrupted is done again, and decided again). */
+  private noteReset(truncates: boolean): void {
+    this.lastResetTruncated = truncates;
+    if (truncates) this.truncated = true;
+  }
 
   /**
    * DELETE leaves dead rows, and without vacuum new rows never reuse their space: every scan of a
@@ -162,7 +172,9 @@ export class CellHarness<C extends PluginCell = PluginCell> {
     return this.onObserver('check', `the checks of ${scenario.name}`, async (observer) => {
       let emptied = false;
       const readAndReset = async <R>(text: string): Promise<{ rows: R[] }> => {
-        const r = await queryThenReset<R>(observer, text, this.resetSql());
+        const { sql, truncates } = this.nextReset();
+        const r = await queryThenReset<R>(observer, text, sql);
+        this.noteReset(truncates);
         emptied = true;
         return r;
       };
@@ -326,17 +338,24 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     if (simulating) odds = oddsOf(violating, schedules, countedActors(scenario, names), strategyOptions.seed);
     // Odds need a timing story (the plugin's simulation hooks) and a flow to count per run.
     else if (options.odds && strategy !== null && hooks && countedActors(scenario, names) > 0) {
-      const oddsVariant = hooks.simulatedVariant(variant, options.odds.timing);
-      // The same variant runs on this cell's harness; one the simulation changes gets its own.
-      if (oddsVariant === variant) odds = await estimateOdds(harness, scenario, options.odds);
-      else {
-        const simulated = await openHarness(oddsVariant);
-        simulated.onFault = harness.onFault;
-        try {
-          odds = await estimateOdds(simulated, scenario, options.odds);
-        } finally {
-          await simulated.close();
+      const oddsOptions = options.odds;
+      const oddsVariant = hooks.simulatedVariant(variant, oddsOptions.timing);
+      try {
+        // The same variant runs on this cell's harness; one the simulation changes gets its own.
+        if (oddsVariant === variant) odds = await estimateOdds(harness, scenario, oddsOptions);
+        else {
+          const simulated = await openHarness(oddsVariant);
+          simulated.onFault = harness.onFault;
+          try {
+            odds = await estimateOdds(simulated, scenario, oddsOptions);
+          } finally {
+            await simulated.close();
+          }
         }
+      } catch (e) {
+        // The search's verdict stands; a fault in the odds pass costs the cell its odds only.
+        if (!(e instanceof HarnessError) || !CELL_FAULT_CODES.has(e.code)) throw e;
+        recordFault('run', 'odds pass', e.code, `the odds pass stopped: ${e.message}`);
       }
     }
   } catch (e) {

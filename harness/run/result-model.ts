@@ -205,6 +205,11 @@ export interface AblationRow {
   readonly layerSet: string;
   /** Some scenario the full set holds on violates without this layer. */
   readonly necessary: boolean;
+  /**
+   * `necessary` (a break shows it), `not-needed` (every scenario the full set is proven on was also
+   * proven without it), or `unknown` (some search without it was bounded, sampled or cut short).
+   */
+  readonly necessity: 'necessary' | 'not-needed' | 'unknown';
   /** Those scenarios, each with the counterexample that shows it. */
   readonly breaks: readonly {
     readonly scenario: string;

@@ -23,6 +23,8 @@ export class ActorSession {
   /** The applied value was SET inside a transaction block: it lasts only if that block commits. */
   private deadlockCheckInTransaction = false;
   private superuser = false;
+  /** The server's deadlock_timeout (ms): what applies where this session may not set its own. */
+  private serverDeadlockMs: number = DEADLOCK_CHECK_MS.long;
   /** The error that killed the connection, if it died. */
   lostWith: unknown = null;
   /** restore() also releases the session-level advisory locks (its actor was stopped before its cleanup). */
@@ -52,10 +54,13 @@ export class ActorSession {
       await client.end().catch(() => undefined);
       throw e;
     });
-    const r = await client.query<{ pid: number; su: boolean }>("SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su");
+    const r = await client.query<{ pid: number; su: boolean; dt: number }>(
+      "SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su, (SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout') AS dt",
+    );
     this.pid = r.rows[0]?.pid ?? 0;
     // deadlock_timeout is a superuser setting; elsewhere the server's own value applies.
     this.superuser = r.rows[0]?.su === true;
+    this.serverDeadlockMs = r.rows[0]?.dt ?? DEADLOCK_CHECK_MS.long;
     this.appliedDeadlockCheck = 'unknown';
     this.deadlockCheckInTransaction = false;
     this.client = client;
@@ -63,6 +68,11 @@ export class ActorSession {
     this.tainted = false;
     this.lostWith = null;
     this.releaseSessionLocks = false;
+  }
+
+  /** The longest PostgreSQL may wait before it looks for a lock cycle this session's statement is in. */
+  deadlockCheckBoundMs(): number {
+    return this.superuser ? DEADLOCK_CHECK_MS.long : this.serverDeadlockMs;
   }
 
   /** True while the server says a transaction is open or failed on this session. */

@@ -387,7 +387,10 @@ export class Scheduler {
         // does not break within the hang limit is no cycle of its own but a wait on something that
         // never comes (a lock a finished actor kept): the run hangs.
         strategy.settledBlocked?.();
-        const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const));
+        // Never shorter than PostgreSQL's own deadlock check plus a margin, whatever --hang-timeout
+        // says: a real cycle is always broken by the server, and only then is a stuck wait a hang.
+        const checkMs = Math.max(...this.actors.map((a) => a.session.deadlockCheckBoundMs()));
+        const moved = await this.withHangLimit(this.changePromise.then(() => 'moved' as const), Math.max(this.hangTimeoutMs, checkMs + DEADLOCK_MARGIN_MS));
         if (moved === 'hang') return 'hang';
         this.unconfirmBlocked();
         continue;
@@ -653,10 +656,10 @@ export class Scheduler {
     for (const a of this.actors) if (a.state === 'blocked') a.state = 'inflight';
   }
 
-  private async withHangLimit<T>(p: Promise<T>): Promise<T | 'hang'> {
+  private async withHangLimit<T>(p: Promise<T>, limitMs = this.hangTimeoutMs): Promise<T | 'hang'> {
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<'hang'>((resolve) => {
-      timer = setTimeout(() => resolve('hang'), this.hangTimeoutMs);
+      timer = setTimeout(() => resolve('hang'), limitMs);
     });
     try {
       return await Promise.race([p, limit]);
@@ -697,17 +700,17 @@ export class Scheduler {
     for (const a of actors) {
       if (a.state !== 'done') a.session.tainted = true;
     }
-    // A stopped actor unwound without running its own cleanup: a session-level lock it took
-    // (pg_advisory_lock) would outlive the run and block the next one.
-    for (const [a] of stopped) a.session.releaseSessionLocks = true;
-    await Promise.all(actors.map((a) => this.restoreSession(a.session)));
-    // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
+    // A session-level lock (pg_advisory_lock) outlives the run: a stopped actor never reached its
+    // unlock, and a finished one may have skipped it. Either would block the next run.
     this.ranSerializable = false;
     for (const a of actors) {
       const footprinter = this.footprinters.get(a.session)?.footprinter;
-      footprinter?.reset();
+      if (footprinter?.takeSessionLocks() || stopped.some(([s]) => s === a)) a.session.releaseSessionLocks = true;
       if (footprinter?.takeSerializable()) this.ranSerializable = true;
     }
+    await Promise.all(actors.map((a) => this.restoreSession(a.session)));
+    // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
+    for (const a of actors) this.footprinters.get(a.session)?.footprinter.reset();
     await this.reconnectObserver();
   }
 
@@ -736,6 +739,8 @@ const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;
+/** How long after the server's deadlock check a wait that nothing breaks counts as a hang. */
+const DEADLOCK_MARGIN_MS = 1000;
 /** The same wait when only a session-level lock (rare: pg_advisory_lock outside a transaction) could block it. */
 const SESSION_LOCK_POLL_DELAY_MS = 20;
 

@@ -75,6 +75,8 @@ function eventsOf(type: string, body: Node): WriteEvents {
  */
 export class Collector {
   private readonly keys = new Set<string>();
+  /** The statement may take a session-level lock that outlives its transaction (pg_advisory_lock, or code we cannot see into). */
+  mayLockSession = false;
   private readonly cteNames = new Set<string>();
 
   constructor(
@@ -134,6 +136,7 @@ export class Collector {
 
   private anything(): void {
     for (const k of SQL_ANYTHING) this.keys.add(k);
+    this.mayLockSession = true;
   }
 
   private relation(rv: Node, writing: WriteEvents | null): void {
@@ -195,6 +198,7 @@ export class Collector {
     }
     if (ADVISORY.test(name)) {
       this.keys.add(this.advisoryKey(args));
+      if (!name.includes('_xact_') && !name.includes('unlock')) this.mayLockSession = true;
       return;
     }
     if (name === 'pg_advisory_unlock_all') {

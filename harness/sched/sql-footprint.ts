@@ -34,6 +34,8 @@ export class SqlFootprinter {
   private lost = false;
   /** A statement ran at SERIALIZABLE since the last `takeSerializable`. */
   private serializable = false;
+  /** A statement may have taken a session-level lock since the last `takeSessionLocks`. */
+  private sessionLocks = false;
 
   constructor(
     private readonly catalog: SqlCatalog,
@@ -57,6 +59,13 @@ export class SqlFootprinter {
     this.snapshotTaken = false;
     this.written = new Set();
     this.isolation = this.sessionIsolation;
+  }
+
+  /** Whether a statement may have taken a session-level lock (one that outlives the run) since the last call. */
+  takeSessionLocks(): boolean {
+    const taken = this.sessionLocks;
+    this.sessionLocks = false;
+    return taken;
   }
 
   /** Whether a statement ran at SERIALIZABLE since the last call (whose predicate locks depend on the tables' physical layout). */
@@ -84,7 +93,9 @@ export class SqlFootprinter {
     if ((autocommit ? this.sessionIsolation : this.isolation) === 'serializable') this.serializable = true;
     let keys: string[];
     if (SNAPSHOT_STATEMENTS.has(type) || type === 'LockStmt' || type === 'ExplainStmt' || type === 'NotifyStmt') {
-      keys = this.lost ? [...SQL_ANYTHING] : new Collector(this.catalog, values).statement(type, node);
+      const collector = this.lost ? null : new Collector(this.catalog, values);
+      keys = collector ? collector.statement(type, node) : [...SQL_ANYTHING];
+      if (!collector || collector.mayLockSession) this.sessionLocks = true;
       if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && this.isolation !== 'read committed' && !this.snapshotTaken) {
         // The transaction's snapshot is taken here: every later read sees the database as of now.
         keys.push('r:*');
@@ -93,6 +104,7 @@ export class SqlFootprinter {
     } else {
       if (!NAME_PRESERVING_UTILITY.has(type)) this.lost = true;
       keys = [...SQL_ANYTHING];
+      this.sessionLocks = true;
     }
     // Under SERIALIZABLE a commit may fail another transaction through any rw-dependency chain.
     if (autocommit && this.sessionIsolation === 'serializable') keys.push(...SQL_ANYTHING);

@@ -83,6 +83,11 @@ describe('bad input exits 2 and names the valid choices', () => {
     ['an --ablation of a layer that is not a named set', ['--ablation', 'check-open-statuses'], 'E_BAD_ARGUMENT', ["got 'check-open-statuses'", ...Object.keys(NAMED_SETS)]],
     ['--ablation with --layers', ['--ablation', 'proposed', '--layers', 'baseline'], 'E_BAD_ARGUMENT', ['--ablation chooses its own layer sets']],
     ['a timing flag below its range', ['--sync-interval', '10'], 'E_BAD_ARGUMENT', ['--sync-interval', 'from 1000 to 3600000 ms', "got '10'"]],
+    ['a timing flag where nothing is simulated', ['--ci', '--sync-interval', '5000'], 'E_BAD_ARGUMENT', ['--sync-interval sets the timing model', 'add --odds']],
+    ['--odds with --property', ['--property', '--odds'], 'E_BAD_ARGUMENT', ['--odds cannot be combined with --property']],
+    ['--odds with --replay', ['--replay', 'signal-sync@baseline:0', '--odds-runs', '5'], 'E_BAD_ARGUMENT', ['--odds-runs cannot be combined with --replay']],
+    ['--ablation with --shard', ['--ablation', 'proposed', '--shard', '1/2'], 'E_BAD_ARGUMENT', ['--shard cannot be combined with --ablation', 'all its cells in one run']],
+    ['--ablation with --update-expected', ['--ablation', 'proposed', '--update-expected'], 'E_BAD_ARGUMENT', ['--update-expected cannot be combined with --ablation']],
     ['a timing flag above its range', ['--latency-spread', '3'], 'E_BAD_ARGUMENT', ['--latency-spread', 'from 0 to 2 σ']],
     ['a timing flag that is not a number', ['--exchange-latency', 'fast'], 'E_BAD_ARGUMENT', ['--exchange-latency', 'from 1 to 10000 ms']],
   ];

@@ -192,8 +192,9 @@ export const sampleAblation: Ablation = {
       removed: 'check-open-statuses',
       layerSet: 'single-transaction',
       necessary: true,
+      necessity: 'necessary',
       breaks: [{ scenario: 'plan-test-2', violating: 3211, schedules: 3876, replay: SAMPLE_COUNTEREXAMPLE.replay, command: SAMPLE_COUNTEREXAMPLE.command }],
     },
-    { removed: 'single-transaction', layerSet: 'check-open-statuses', necessary: false, breaks: [] },
+    { removed: 'single-transaction', layerSet: 'check-open-statuses', necessary: false, necessity: 'not-needed', breaks: [] },
   ],
 };

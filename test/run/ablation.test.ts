@@ -10,11 +10,13 @@ import { sampleResult } from '../report/sample-result.ts';
 import { harnessErrorOf } from '../support/harness-error-of.ts';
 
 const base = sampleResult.cells[0] as CellResult;
-const cell = (scenario: string, layers: string, measured: 'holds' | 'violates'): CellResult => ({
+/** A cell; one that holds is proven unless `searched` says its search stopped short. */
+const cell = (scenario: string, layers: string, measured: 'holds' | 'violates', searched: 'whole' | 'cut' = 'whole'): CellResult => ({
   ...base,
   scenario,
   layers,
   measured,
+  verdict: measured === 'violates' ? 'violated' : searched === 'whole' ? 'proven' : 'inconclusive',
   violating: measured === 'violates' ? 3 : 0,
   schedules: 10,
   counterexample: measured === 'violates' ? { ...(base.counterexample as NonNullable<CellResult['counterexample']>), replay: `${scenario}@${layers}:0x3` } : null,
@@ -74,6 +76,23 @@ describe('computeAblation', () => {
       [layers[2], true, ['s2']],
     ]);
     expect(a.rows[0]?.breaks[0]?.replay).toBe(`s1@${specs[0]}:0x3`);
+    expect(a.rows.map((r) => r.necessity)).toEqual(['necessary', 'not-needed', 'necessary']);
+  });
+
+  it('says unknown, not "not needed", when a search without the layer or with the full set stopped short', () => {
+    const cutWithout = computeAblation(run([cell('s1', 'proposed', 'holds'), cell('s1', specs[1] as string, 'holds', 'cut')]), plan);
+    expect(cutWithout.rows[1]).toMatchObject({ necessary: false, necessity: 'unknown' });
+    const cutFull = computeAblation(run([cell('s1', 'proposed', 'holds', 'cut'), cell('s1', specs[1] as string, 'holds')]), plan);
+    expect(cutFull.rows[1]).toMatchObject({ necessary: false, necessity: 'unknown' });
+    // A scenario whose cell without the layer did not run at all proves nothing either.
+    const missing = computeAblation(run([cell('s1', 'proposed', 'holds'), cell('s2', 'proposed', 'holds'), cell('s1', specs[1] as string, 'holds')]), plan);
+    expect(missing.rows[1]?.necessity).toBe('unknown');
+  });
+
+  it('counts a violation found before a fault stopped the cell: the counterexample stands', () => {
+    const faulted = { ...cell('s1', specs[0] as string, 'violates'), error: 'E_CONNECTION_LOST: the server went away', verdict: 'inconclusive' as const };
+    const a = computeAblation(run([cell('s1', 'proposed', 'holds'), faulted]), plan);
+    expect(a.rows[0]).toMatchObject({ necessary: true, necessity: 'necessary' });
   });
 
   it('for any measurements, a layer is necessary exactly when it has a break, and every break is a scenario the full set holds on', () => {
@@ -86,6 +105,7 @@ describe('computeAblation', () => {
         expect(a.fullHolds).toBe(fullHolds.size);
         for (const row of a.rows) {
           expect(row.necessary).toBe(row.breaks.length > 0);
+          expect(row.necessity === 'necessary').toBe(row.necessary);
           for (const b of row.breaks) expect(fullHolds.has(b.scenario)).toBe(true);
         }
       }),

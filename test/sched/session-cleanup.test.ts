@@ -125,4 +125,12 @@ describe('a session is clean before every run', () => {
     expect(Number(held.rows[0]?.n)).toBe(0);
     await runTwice(s);
   });
+
+  it('an actor that finishes still holding a session-level advisory lock leaves no lock to the next run', async () => {
+    const keeper = leaver('keeper', ['SELECT pg_advisory_lock(43)']);
+    const s = scenario('finished-keeper', [keeper]);
+    await runTwice(s);
+    const held = await harness.scheduler.observer.query<{ n: string }>(`SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 43`);
+    expect(Number(held.rows[0]?.n)).toBe(0);
+  });
 });
