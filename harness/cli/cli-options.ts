@@ -326,7 +326,12 @@ export function oddsOptionsOf(o: CliOptions): OddsOptions | undefined {
 
 /** The flags that give a worker process the same timing model and odds pass. */
 export function timingArgs(o: CliOptions): string[] {
-  return [...(o.oddsRuns === null ? ['--no-odds'] : ['--odds-runs', String(o.oddsRuns)]), ...TIMING_PARAMETERS.flatMap((p) => [`--${p.flag}`, String(o.timing[p.field])])];
+  // The timing model only where something is simulated: elsewhere its flags are refused.
+  const simulated = o.oddsRuns !== null || o.strategy === 'simulate';
+  return [
+    ...(o.oddsRuns === null ? ['--no-odds'] : ['--odds-runs', String(o.oddsRuns)]),
+    ...(simulated ? TIMING_PARAMETERS.flatMap((p) => [`--${p.flag}`, String(o.timing[p.field])]) : []),
+  ];
 }
 
 /** The strategy's options as the flags give them (the run's process and its workers alike). */

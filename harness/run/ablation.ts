@@ -41,7 +41,7 @@ export function computeAblation(result: RunResult, plan: AblationPlan): Ablation
       .filter((c) => c.violating > 0)
       .map((c) => ({ scenario: c.scenario, violating: c.violating, schedules: c.schedules, replay: c.counterexample?.replay ?? null, command: c.counterexample?.command ?? null }));
     // Not needed only where the proofs say so: every scenario, with and without the layer, proven.
-    const provenWithout = cells.every((c) => c.verdict === 'proven') && cells.length === holdsFull.size && [...holdsFull].every((s) => provenFull.has(s));
+    const provenWithout = holdsFull.size > 0 && cells.every((c) => c.verdict === 'proven') && cells.length === holdsFull.size && [...holdsFull].every((s) => provenFull.has(s));
     const necessity = breaks.length > 0 ? 'necessary' : provenWithout ? 'not-needed' : 'unknown';
     return { removed, layerSet: variant, necessary: breaks.length > 0, necessity, breaks };
   });

@@ -88,6 +88,16 @@ describe('worker processes', () => {
     expect(result.cells.find((c) => c.layers === 'baseline' && c.scenario === 'signal-sync')?.measured).toBe('violates');
   });
 
+  it('worker processes get the odds pass and the timing model of the run (and none of it under --ci)', async () => {
+    const out = join(dir, 'odds');
+    const r = scenarios(['--workers', '2', '--scenario', 'signal-sync', '--layers', 'baseline', '--layers', 'recommended', '--budget', '4', '--odds-runs', '3', '--sync-interval', '5000', '--format', 'json', '--out', out]);
+    expect(r.stderr).not.toContain('error');
+    expect(r.status).toBe(0);
+    const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
+    expect(result.options.timing?.syncIntervalMs).toBe(5000);
+    for (const c of result.cells) expect(c.odds?.runs, c.layers).toBe(3);
+  });
+
   it('--merge joins shards run apart, and --ci judges the merged matrix', async () => {
     const shards = [1, 2].map((k) => join(dir, `shard-${k}`));
     for (const [i, out] of shards.entries()) {
