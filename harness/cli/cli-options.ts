@@ -6,11 +6,11 @@ import { HarnessError, unknownName } from '../errors/index.ts';
 import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
 import { layerNames, resolveLayerSet, type FixLayer, type LayerSet } from '../fixes/index.ts';
 import { DEFAULT_BUDGET, STRATEGIES, ablationPlan, type OddsOptions, type StrategyName, type StrategyOptions } from '../run/index.ts';
-import { TIMING_PARAMETERS, parseReplayTarget, parseTimingModel, type ReplayTarget, type TimingModel } from '../sched/index.ts';
+import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
 import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
 import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
 import { defaultLayerSetIds } from '../bot-plugin/index.ts';
-import { DEFAULT_VARIANT, type AblationPlan, type ScenarioBase, type ScenarioCatalog, type ScenarioSources } from '../scenario/index.ts';
+import { DEFAULT_VARIANT, TIMING_PARAMETERS, parseTimingModel, type AblationPlan, type TimingModel, type ScenarioBase, type ScenarioCatalog, type ScenarioSources } from '../scenario/index.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../spec/index.ts';
 
 /** `--property` without `--layers`: the baseline, the plan's set, and the two sets beyond it. */

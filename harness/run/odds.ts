@@ -1,7 +1,6 @@
 // Production odds of one cell: runs of the `simulate` strategy (timing model, seeded), the share
 // that violate, and its 95 % Wilson score interval — honest at 0 and at 1, unlike p ± 1.96·se.
-import type { ScenarioBase } from '../scenario/index.ts';
-import type { TimingModel } from '../sched/index.ts';
+import type { ScenarioBase, TimingModel } from '../scenario/index.ts';
 import type { CellResult, Odds } from './result-model.ts';
 
 export interface OddsOptions {

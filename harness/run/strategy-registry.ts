@@ -1,5 +1,6 @@
 // The strategies by name (one typed map): the CLI lists them and builds them from flags.
-import { DEFAULT_TIMING_MODEL, ExhaustiveStrategy, PctStrategy, RandomStrategy, ReplayStrategy, SimulateStrategy, type PeriodicActor, type Schedule, type Strategy, type TimingModel } from '../sched/index.ts';
+import { ExhaustiveStrategy, PctStrategy, RandomStrategy, ReplayStrategy, SimulateStrategy, type PeriodicActor, type Schedule, type Strategy } from '../sched/index.ts';
+import { DEFAULT_TIMING_MODEL, type TimingModel } from '../scenario/index.ts';
 
 /** Most runs per cell by default: exhaustive searches of the plan's scenarios finish within it. */
 export const DEFAULT_BUDGET = { exhaustive: 5000, other: 200 } as const;

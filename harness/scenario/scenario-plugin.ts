@@ -5,7 +5,8 @@ import type { Clock, ExchangeClient } from '../bot/index.ts';
 import type { ObservedRow, Violation } from '../check/index.ts';
 import type { SqlFile, TableInfo } from '../db/index.ts';
 import type { ExchangeTransport } from '../exchange/index.ts';
-import type { ActorSpec, ScheduleRun, TimingModel } from '../sched/index.ts';
+import type { ActorSpec, ScheduleRun } from '../sched/index.ts';
+import type { TimingModel } from './timing-model.ts';
 
 export type Expectation = 'holds' | 'violates';
 

@@ -5,7 +5,20 @@
 // runs estimates production odds.
 import { SeededRandom } from './seeded-random.ts';
 import type { ActorView, Strategy, StrategyStats } from './strategy.ts';
-import { logNormal, type TimingModel } from './timing-model.ts';
+
+/** What the simulation draws from: when actors start, how long their steps take. */
+export interface SimulationTiming {
+  /** Periodic actors run every this many ms; one pass starts at a uniform phase of the cycle. */
+  readonly periodicIntervalMs: number;
+  /** The other actors arrive uniformly within this many ms of the first. */
+  readonly arrivalWindowMs: number;
+  /** Median duration of one exchange request, log-normal. */
+  readonly exchangeLatencyMs: number;
+  /** Median duration of one SQL statement (round trip, commit included), log-normal. */
+  readonly sqlLatencyMs: number;
+  /** Log-normal shape σ of both latencies: the p95 is the median × e^(1.645 σ). */
+  readonly latencySpread: number;
+}
 
 /** Which actors run on a timer rather than arriving once; the scenario's plugin knows (the bot: its Sync). */
 export type PeriodicActor = (actorName: string) => boolean;
@@ -23,7 +36,7 @@ export class SimulateStrategy implements Strategy {
   constructor(
     private readonly seed: number,
     private readonly budget: number,
-    private readonly model: TimingModel,
+    private readonly model: SimulationTiming,
     private readonly periodic: PeriodicActor = () => false,
   ) {
     this.root = new SeededRandom(seed);
@@ -73,7 +86,7 @@ export class SimulateStrategy implements Strategy {
     if (known !== undefined) return known;
     let start: number;
     if (this.periodic(v.name)) {
-      start = this.rng.next() * this.model.syncIntervalMs;
+      start = this.rng.next() * this.model.periodicIntervalMs;
     } else if (this.firstFlow) {
       // The first flow is the reference the others arrive around; a periodic pass started up to a
       // second before it is in the same cycle.
@@ -97,3 +110,11 @@ export class SimulateStrategy implements Strategy {
 
 /** How far before the first flow the periodic actors' cycle starts. */
 const SYNC_LEAD_MS = 1000;
+
+/** A log-normal draw with the given median and σ (Box–Muller on the seeded generator). */
+function logNormal(rng: SeededRandom, median: number, sigma: number): number {
+  if (sigma === 0) return median;
+  const u = 1 - rng.next();
+  const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+  return median * Math.exp(sigma * z);
+}

@@ -169,7 +169,7 @@ describe('a small run', () => {
     const result = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as RunResult;
     expect(result.cells[0]?.odds).toMatchObject({ runs: 4, violating: 0, signals: 1, p: 0, low: 0 });
     expect(result.options.oddsRuns).toBe(4);
-    expect(result.options.timing?.syncIntervalMs).toBe(60_000);
+    expect(result.options.timing?.periodicIntervalMs).toBe(60_000);
   });
 
   // Reads the results.json the first run of this block wrote: the pasteable string as a user gets it.

@@ -94,7 +94,7 @@ describe('worker processes', () => {
     expect(r.stderr).not.toContain('error');
     expect(r.status).toBe(0);
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
-    expect(result.options.timing?.syncIntervalMs).toBe(5000);
+    expect(result.options.timing?.periodicIntervalMs).toBe(5000);
     for (const c of result.cells) expect(c.odds?.runs, c.layers).toBe(3);
   });
 

@@ -142,7 +142,7 @@ export const sampleResult: RunResult = {
     seed: 42,
     workers: 2,
     database: 'embedded',
-    timing: { syncIntervalMs: 60_000, arrivalWindowMs: 10_000, exchangeLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5, settlementMs: 3000 },
+    timing: { periodicIntervalMs: 60_000, arrivalWindowMs: 10_000, exchangeLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5, settlementMs: 3000 },
     oddsRuns: 200,
   },
   scenarios: [

@@ -2,11 +2,12 @@
 // gives the same run twice; each step starts when it is due (its actor's previous step plus the
 // drawn duration), the Sync at a phase of its cycle, and a sleeper wakes exactly when its sleep ends.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TIMING_MODEL, SimulateStrategy, type ActorSpec, type TimingModel } from '../../harness/sched/index.ts';
+import { SimulateStrategy, type ActorSpec, type SimulationTiming } from '../../harness/sched/index.ts';
+import { DEFAULT_TIMING_MODEL } from '../../harness/scenario/index.ts';
 import { allRuns, sqlActor, useScheduler } from './sched-fixtures.ts';
 
 /** Every step takes exactly its median: durations are then known to the millisecond. */
-const FIXED: TimingModel = { ...DEFAULT_TIMING_MODEL, sqlLatencyMs: 2, exchangeLatencyMs: 50, latencySpread: 0, syncIntervalMs: 10_000, arrivalWindowMs: 4000 };
+const FIXED: SimulationTiming = { ...DEFAULT_TIMING_MODEL, sqlLatencyMs: 2, exchangeLatencyMs: 50, latencySpread: 0, periodicIntervalMs: 10_000, arrivalWindowMs: 4000 };
 
 const actors: ActorSpec[] = [
   sqlActor('signal', ['SELECT 1', 'SELECT 2', 'SELECT 3']),

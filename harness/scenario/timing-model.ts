@@ -1,19 +1,10 @@
-// The timing model of the `simulate` strategy: how long each kind of step takes and when each
-// actor starts, as data with defaults and allowed ranges (the CLI's flags are built from it).
+// The timing model of simulated runs (`--strategy simulate` and the odds pass), as data with
+// defaults and allowed ranges (the CLI's flags are built from it). The engine's simulation reads
+// only the generic part (SimulationTiming); a plugin applies the rest to the code it runs.
 import { HarnessError } from '../errors/index.ts';
-import type { SeededRandom } from './seeded-random.ts';
+import type { SimulationTiming } from '../sched/index.ts';
 
-export interface TimingModel {
-  /** Periodic actors (the bot's Sync) run every this many ms; one pass starts at a uniform phase of the cycle. */
-  readonly syncIntervalMs: number;
-  /** The scenario's other flows (Signals, closes, adds) arrive uniformly within this many ms. */
-  readonly arrivalWindowMs: number;
-  /** Median duration of one exchange request (REST round trip), log-normal. */
-  readonly exchangeLatencyMs: number;
-  /** Median duration of one SQL statement (round trip, commit included), log-normal. */
-  readonly sqlLatencyMs: number;
-  /** Log-normal shape σ of both latencies: the p95 is the median × e^(1.645 σ). */
-  readonly latencySpread: number;
+export interface TimingModel extends SimulationTiming {
   /**
    * The flow's own wait between its steps (the bot's settlement sleep, asyncio.sleep(3.0)); the
    * scenario's plugin applies it to the code it runs (see ScenarioPlugin.simulation).
@@ -33,7 +24,7 @@ export interface TimingParameter {
 
 /** Every parameter, its flag, range and default (justified in the README, "Production odds"). */
 export const TIMING_PARAMETERS: readonly TimingParameter[] = [
-  { flag: 'sync-interval', field: 'syncIntervalMs', unit: 'ms', min: 1000, max: 3_600_000, default: 60_000, description: 'Sync runs every this many ms' },
+  { flag: 'sync-interval', field: 'periodicIntervalMs', unit: 'ms', min: 1000, max: 3_600_000, default: 60_000, description: 'Sync runs every this many ms' },
   { flag: 'arrival-window', field: 'arrivalWindowMs', unit: 'ms', min: 0, max: 600_000, default: 10_000, description: 'other flows (second Signal, close, add) arrive within this many ms of the first' },
   { flag: 'exchange-latency', field: 'exchangeLatencyMs', unit: 'ms', min: 1, max: 10_000, default: 60, description: 'median exchange request round trip' },
   { flag: 'sql-latency', field: 'sqlLatencyMs', unit: 'ms', min: 0.01, max: 1000, default: 1, description: 'median SQL statement round trip' },
@@ -56,12 +47,4 @@ export function parseTimingModel(values: Readonly<Record<string, string | undefi
     out[p.field] = n;
   }
   return out as unknown as TimingModel;
-}
-
-/** A log-normal draw with the given median and σ (Box–Muller on the seeded generator). */
-export function logNormal(rng: SeededRandom, median: number, sigma: number): number {
-  if (sigma === 0) return median;
-  const u = 1 - rng.next();
-  const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
-  return median * Math.exp(sigma * z);
 }
