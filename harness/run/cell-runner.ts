@@ -335,9 +335,10 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       }
       options.onRun?.(schedules, violating);
     }
-    if (simulating) odds = oddsOf(violating, schedules, countedActors(scenario, names), strategyOptions.seed);
+    const counted = countedActors(scenario, names);
+    if (simulating) odds = oddsOf(violating, schedules, counted, strategyOptions.seed);
     // Odds need a timing story (the plugin's simulation hooks) and a flow to count per run.
-    else if (options.odds && strategy !== null && hooks && countedActors(scenario, names) > 0) {
+    else if (options.odds && strategy !== null && hooks && counted > 0) {
       const oddsOptions = options.odds;
       const oddsVariant = hooks.simulatedVariant(variant, oddsOptions.timing);
       try {
