@@ -3,6 +3,6 @@
 import { defineConfig } from './harness/scenario/index.ts';
 
 export default defineConfig({
-  scenarios: ['scenarios/*.ts'],
-  exclude: ['scenarios/index.ts', 'scenarios/bot-actors.ts', 'scenarios/define-scenario.ts', 'scenarios/held-position.ts'],
+  scenarios: ['bot/scenarios/*.ts'],
+  exclude: ['bot/scenarios/index.ts', 'bot/scenarios/bot-actors.ts', 'bot/scenarios/define-scenario.ts', 'bot/scenarios/held-position.ts'],
 });

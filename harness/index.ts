@@ -18,7 +18,7 @@ export { ActorFailure, ExhaustiveStrategy, PctStrategy, RandomStrategy, ReplaySt
 export type { ActorOutcome, ActorPorts, ActorSpec, RunOutcome, SqlActorOptions, SqlActorResult, SqlStep, SqlStepRecord, Strategy, TraceStep } from './sched/index.ts';
 export type { ActorEnding, BuiltinCheckId, Violation } from './check/index.ts';
 export { BUILTIN_CHECK_IDS } from './check/index.ts';
-export type { Clock, SqlClient, SqlResult, SqlRow, SqlSession } from './bot/index.ts';
+export type { Clock, SqlClient, SqlResult, SqlRow, SqlSession } from './ports/index.ts';
 export { runMatrix, runReplay, verdictOf, STRATEGIES, RESULT_SCHEMA_VERSION } from './run/index.ts';
 export type { CellResult, Counterexample, DistinctOutcome, MatrixOptions, ReplayResult, RunResult, StrategyName, Verdict } from './run/index.ts';
 export { chooseProvider } from './db/index.ts';

@@ -3,15 +3,15 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_RECONNECT_TIMEOUT_MS } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
-import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
-import { layerNames, resolveLayerSet, type FixLayer, type LayerSet } from '../fixes/index.ts';
+import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../../bot/exchange/index.ts';
+import { layerNames, resolveLayerSet, type FixLayer, type LayerSet } from '../../bot/layers/index.ts';
 import { DEFAULT_BUDGET, STRATEGIES, ablationPlan, type OddsOptions, type StrategyName, type StrategyOptions } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
-import { LAYERS, NAMED_SETS } from '../fixes/index.ts';
-import { parseWorkloadName, workloadScenario } from '../prop/index.ts';
-import { defaultLayerSetIds } from '../bot-plugin/index.ts';
+import { LAYERS, NAMED_SETS } from '../../bot/layers/index.ts';
+import { parseWorkloadName, workloadScenario } from '../../bot/workloads/index.ts';
+import { defaultLayerSetIds } from '../../bot/plugin/index.ts';
 import { DEFAULT_VARIANT, TIMING_PARAMETERS, parseTimingModel, type AblationPlan, type TimingModel, type ScenarioBase, type ScenarioCatalog, type ScenarioSources } from '../scenario/index.ts';
-import { EXPORT_FORMATS, type ExportFormat } from '../spec/index.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../isolation/index.ts';
 
 /** `--property` without `--layers`: the baseline, the plan's set, and the two sets beyond it. */
 export const PROPERTY_DEFAULT_LAYER_SETS = ['baseline', 'recommended', 'targeted', 'proposed'];
@@ -58,7 +58,7 @@ export interface CliOptions {
   readonly expectOverrides: readonly { readonly scenario: string; readonly layers: string; readonly expect: 'holds' | 'violates' }[];
   /** `--debug`: stack traces of internal errors on stderr. */
   readonly debug: boolean;
-  /** `--spec`, `--expected`, `--export`: isolation spec files and counterexample export (harness/spec). */
+  /** `--spec`, `--expected`, `--export`: isolation spec files and counterexample export (harness/isolation). */
   readonly spec: SpecCliOptions;
   /** `--ablation <set>`: the named set whose parts are each left out once, and the variants that takes. */
   readonly ablation: AblationPlan | null;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, INFRASTRUCTURE_ERROR_CODES, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, renderReplayText, writeReports, type ReportFormat } from '../report/index.ts';
-import { runPropertyCli } from '../prop/index.ts';
+import { runPropertyCli } from '../../bot/workloads/index.ts';
 import { cellKey, compareExpected, computeAblation, matrixTasks, mergeRunResults, renderComparisons, runMatrix, runReplay, updateExpected, type CellHistory, type RunResult } from '../run/index.ts';
 import { loadScenarioCatalog, shownPath, type ScenarioCatalog } from '../scenario/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';

@@ -8,11 +8,11 @@ import { basename, join } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { StartedPostgres } from '../db/index.ts';
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
-import { resolveLayerSet } from '../fixes/index.ts';
+import { resolveLayerSet } from '../../bot/layers/index.ts';
 import { STRATEGIES, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
-import { SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, runPermutationSteps, runSpecFile, type SpecExploration } from '../spec/index.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
+import { SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, runPermutationSteps, runSpecFile, type SpecExploration } from '../isolation/index.ts';
+import { SCENARIOS } from '../../bot/scenarios/index.ts';
 import { strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import type { CliIo } from './run-cli.ts';
 

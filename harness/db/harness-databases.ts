@@ -4,7 +4,7 @@ import pg from 'pg';
 import { HarnessError } from '../errors/index.ts';
 import { connectWithin, DEFAULT_RECONNECT_TIMEOUT_MS, isConnectionFault } from './connection-fault.ts';
 import type { StartedPostgres } from './postgres-provider.ts';
-import type { SqlFile } from './sql-files.ts';
+import type { SqlFile } from './sql-file.ts';
 
 export const DB_PREFIX = 'prh_';
 export const DB_MARKER = 'position-race-harness: throwaway database, safe to drop';
@@ -14,13 +14,6 @@ export interface HarnessDatabase {
   readonly name: string;
   readonly url: string;
 }
-
-/**
- * One round trip that empties the tables the actors use and restarts their sequences, so the
- * same schedule yields the same ids (about 0.2 ms; TRUNCATE costs about 4 ms).
- */
-export const RESET_SQL = `DELETE FROM monitoring.position_history; DELETE FROM monitoring.positions;
-SELECT setval('monitoring.positions_id_seq', 1, false), setval('monitoring.position_history_seq_seq', 1, false);`;
 
 let counter = 0;
 

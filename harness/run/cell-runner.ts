@@ -2,11 +2,11 @@
 // variant's template, the plugin's services for the cell, a scheduler, and the strategy's runs,
 // each judged by the scenario's plugin. Between runs every table is emptied, every sequence restarted.
 import type pg from 'pg';
-import type { Clock } from '../bot/index.ts';
+import type { Clock } from '../ports/index.ts';
 import type { Violation } from '../check/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
-import type { ExchangeTransport } from '../exchange/index.ts';
+import type { ExchangeTransport } from '../../bot/exchange/index.ts';
 import { ResumedStrategy, Scheduler, SimulateStrategy, formatReplayTarget, type ActorOutcome, type ActorSpec, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import { DEFAULT_TIMING_MODEL, actorEndings, endingsSummary, sqlOn, type Expectation, type PluginCell, type RunInspection, type ScenarioBase, type Variant } from '../scenario/index.ts';
 import { judgeCell } from './cell-verdict.ts';

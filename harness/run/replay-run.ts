@@ -2,7 +2,7 @@
 import type { ObservedRow, Violation } from '../check/index.ts';
 import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
-import type { ExchangeTransport } from '../exchange/index.ts';
+import type { ExchangeTransport } from '../../bot/exchange/index.ts';
 import { ReplayStrategy, type ActorSpec, type Schedule, type ScheduleRun } from '../sched/index.ts';
 import type { FinalTable, ScenarioBase } from '../scenario/index.ts';
 import { CellHarness } from './cell-runner.ts';

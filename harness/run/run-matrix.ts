@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import type { ExchangeTransport } from '../exchange/index.ts';
+import type { ExchangeTransport } from '../../bot/exchange/index.ts';
 import type { ScenarioBase, Variant } from '../scenario/index.ts';
 import { MAX_FAULT_RETRIES, failedCell, runCell, type CellOptions } from './cell-runner.ts';
 import { CellQueue, expectedCost, type CellHistory, type QueuedCell } from './cell-queue.ts';

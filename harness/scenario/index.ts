@@ -9,5 +9,5 @@ export { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, shownPath 
 export type { LoadedScenario } from './scenario-files.ts';
 export { CONFIG_FILE_NAMES, defineConfig, loadRaceConfig, loadScenarioCatalog } from './race-config.ts';
 export type { LoadedConfig, RaceConfig, ScenarioCatalog, ScenarioSources } from './race-config.ts';
-export { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, parseTimingModel } from './timing-model.ts';
-export type { TimingModel, TimingParameter } from './timing-model.ts';
+export { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, parseTimingModel } from '../../bot/plugin/timing-model.ts';
+export type { TimingModel, TimingParameter } from '../../bot/plugin/timing-model.ts';

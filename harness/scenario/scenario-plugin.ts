@@ -1,12 +1,13 @@
 // The port between the runner and a family of scenarios. A plugin says under which variants a
 // scenario runs (the trading bot: its layer sets), opens the services a cell needs (the bot: a
 // mock exchange), prepares each run and inspects what it left. The runner knows nothing more.
-import type { Clock, ExchangeClient } from '../bot/index.ts';
+import type { ExchangeClient } from '../../bot/flow/index.ts';
+import type { Clock } from '../ports/index.ts';
 import type { ObservedRow, Violation } from '../check/index.ts';
 import type { SqlFile, TableInfo } from '../db/index.ts';
-import type { ExchangeTransport } from '../exchange/index.ts';
+import type { ExchangeTransport } from '../../bot/exchange/index.ts';
 import type { ActorSpec, ScheduleRun } from '../sched/index.ts';
-import type { TimingModel } from './timing-model.ts';
+import type { TimingModel } from '../../bot/plugin/timing-model.ts';
 
 export type Expectation = 'holds' | 'violates';
 

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ExchangeClient } from '../bot/index.ts';
+import type { ExchangeClient } from '../../bot/flow/index.ts';
 import { SQL_STEPS_CHECK, checkBuiltins, type Violation } from '../check/index.ts';
 import { finalStateSql, type SqlFile } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';

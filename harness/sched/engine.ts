@@ -2,7 +2,8 @@
 // Loop: wait until every actor is paused at a step, sleeping, blocked on another actor's lock
 // (asked of PostgreSQL, as the isolation tester does) or done; ask the strategy; release; repeat.
 import pg from 'pg';
-import type { Clock, ExchangeClient, SqlClient } from '../bot/index.ts';
+import type { ExchangeClient } from '../../bot/flow/index.ts';
+import type { Clock, SqlClient } from '../ports/index.ts';
 import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { ActorSession } from './actor-session.ts';
@@ -10,8 +11,7 @@ import { GatedExchangeClient } from './gated-exchange-client.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
-import { loadSqlCatalog, type SqlCatalog } from './sql-catalog.ts';
-import { loadSqlParser, SqlFootprinter } from './sql-footprint.ts';
+import { loadSqlCatalog, loadSqlParser, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 

@@ -1,5 +1,5 @@
 // The scheduled ExchangeClient: every request to the exchange is a step of its own.
-import type { ExchangeClient, ExchangePosition, MarketOrderRequest, Order, StopLossRequest } from '../bot/index.ts';
+import type { ExchangeClient, ExchangePosition, MarketOrderRequest, Order, StopLossRequest } from '../../bot/flow/index.ts';
 
 export type ExchangeGate = (operation: string, detail: string) => Promise<void>;
 export type ExchangeStepDone = (result: string, error?: unknown) => void;

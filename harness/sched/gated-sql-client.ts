@@ -1,6 +1,6 @@
 // The scheduled SqlClient: every statement (BEGIN, COMMIT and ROLLBACK included) waits at a gate
 // *before it is sent*, so the scheduler decides the order in which PostgreSQL sees them.
-import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../bot/index.ts';
+import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../ports/index.ts';
 import type { ActorSession } from './actor-session.ts';
 import type { RawNotice, RawQueryResult, RawSqlClient } from './raw-query.ts';
 import type { StepKind } from './strategy.ts';

@@ -1,7 +1,7 @@
 // SQL-only actors: an actor given as a list of SQL steps instead of a function, for races that
 // are pure SQL (as in PostgreSQL's isolation tester). Each step may say what it must do (block,
 // fail with a SQLSTATE, return these rows); the actor's result records what every step did.
-import type { SqlRow } from '../bot/index.ts';
+import type { SqlRow } from '../ports/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { ActorFailure } from './actor-failure.ts';
 import { RunEndedError, type ActorSpec } from './engine.ts';

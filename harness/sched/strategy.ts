@@ -1,6 +1,6 @@
 // The strategy port (STYLE section 4): the engine asks which runnable actor goes next; adding a
 // strategy never touches the engine. The engine records the choices made as the run's Schedule.
-import { footprintsConflict, type Footprint } from './footprint.ts';
+import { footprintsConflict, type Footprint } from '../footprint/index.ts';
 
 export type StepKind = 'sql' | 'exchange' | 'sleep' | 'wake';
 

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../harness/cli/run-cli.ts';
-import { LAYERS, NAMED_SETS } from '../../harness/fixes/index.ts';
+import { LAYERS, NAMED_SETS } from '../../bot/layers/index.ts';
 import { REPORT_FORMAT_NAMES } from '../../harness/report/index.ts';
 import { STRATEGIES, type RunResult } from '../../harness/run/index.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
+import { SCENARIOS } from '../../bot/scenarios/index.ts';
 import { fakeStream } from '../support/fake-stream.ts';
 
 interface CliRun {

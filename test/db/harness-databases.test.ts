@@ -6,14 +6,15 @@ import {
   DB_MARKER,
   DB_PREFIX,
   HarnessDatabases,
-  RESET_SQL,
   TestcontainersPostgresProvider,
   UrlPostgresProvider,
   chooseProvider,
-  schemaFiles,
   type HarnessDatabase,
 } from '../../harness/db/index.ts';
 import { HarnessError } from '../../harness/errors/index.ts';
+import { TEST_SCHEMA } from '../support/test-database.ts';
+
+const schemaFiles = () => [TEST_SCHEMA];
 
 async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
@@ -90,24 +91,6 @@ describe('HarnessDatabases', () => {
     // The clone is a copy: what was written there is not in the template.
     await withClient(template.url, async (c) => {
       expect((await c.query('SELECT count(*)::int AS n FROM monitoring.positions')).rows[0]).toEqual({ n: 0 });
-    });
-  });
-
-  it('RESET_SQL empties both tables and restarts the ids: the next insert gets id 1', async () => {
-    const db = await dbs.clone(await dbs.createTemplate('reset', schemaFiles()), 'reset');
-    await withClient(db.url, async (c) => {
-      for (const symbol of ['A', 'B', 'C']) {
-        await c.query(`INSERT INTO monitoring.positions (symbol, exchange, side, quantity, status) VALUES ($1, 'binance', 'long', 1, 'pending_entry')`, [symbol]);
-      }
-      await c.query(`UPDATE monitoring.positions SET status = 'entry_placed'`);
-
-      await c.query(RESET_SQL);
-
-      expect((await c.query('SELECT count(*)::int AS n FROM monitoring.positions')).rows[0]).toEqual({ n: 0 });
-      expect((await c.query('SELECT count(*)::int AS n FROM monitoring.position_history')).rows[0]).toEqual({ n: 0 });
-      const inserted = await c.query(`INSERT INTO monitoring.positions (symbol, exchange, side, quantity, status) VALUES ('D', 'binance', 'long', 1, 'active') RETURNING id`);
-      expect(inserted.rows[0]).toEqual({ id: 1 });
-      expect((await c.query('SELECT seq::int AS seq FROM monitoring.position_history')).rows).toEqual([{ seq: 1 }]);
     });
   });
 

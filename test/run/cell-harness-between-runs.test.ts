@@ -3,7 +3,7 @@
 // scratch); and the tables of a long cell are vacuumed, so they do not grow with every run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReplayStrategy, Schedule } from '../../harness/sched/index.ts';
-import { SCENARIOS, defineScenario, type Scenario } from '../../scenarios/index.ts';
+import { SCENARIOS, defineScenario, type Scenario } from '../../bot/scenarios/index.ts';
 import { harnessDatabases } from '../support/test-database.ts';
 import { botCell, type BotCell } from '../sched/sched-fixtures.ts';
 

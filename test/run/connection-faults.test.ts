@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../harness/cli/run-cli.ts';
 import { harnessDatabases } from '../support/test-database.ts';
 import { sessionKiller, type KillTarget, type SessionKiller } from '../support/session-killer.ts';
-import { resolveLayerSet } from '../../harness/fixes/index.ts';
+import { resolveLayerSet } from '../../bot/layers/index.ts';
 import { CellHarness, runCell, runMatrix, type CellResult, type RunResult } from '../../harness/run/index.ts';
-import { botVariant, openBotCell } from '../../harness/bot-plugin/index.ts';
+import { botVariant, openBotCell } from '../../bot/plugin/index.ts';
 import { ExhaustiveStrategy, RandomStrategy, ResumedStrategy, type ActorSpec, type ActorView, type Strategy } from '../../harness/sched/index.ts';
 import { UrlPostgresProvider, type HarnessDatabase, type HarnessDatabases } from '../../harness/db/index.ts';
-import { SCENARIOS } from '../../scenarios/index.ts';
+import { SCENARIOS } from '../../bot/scenarios/index.ts';
 import { selfKiller } from '../fixtures/fault-scenarios/self-killer.race.ts';
 
 const baseline = resolveLayerSet('baseline');
@@ -135,7 +135,7 @@ describe('the CLI with a cell that cannot finish', () => {
     const chunks = { out: [] as string[], err: [] as string[] };
     const stream = (into: string[]) => ({ isTTY: false, write: (t: string) => into.push(t) > 0 }) as unknown as NodeJS.WriteStream;
     try {
-      const argv = ['--scenarios', SELF_KILLER, '--scenarios', 'scenarios/lost-update.ts', '--layers', 'baseline', '--budget', '5', '--ci', '--out', out];
+      const argv = ['--scenarios', SELF_KILLER, '--scenarios', 'bot/scenarios/lost-update.ts', '--layers', 'baseline', '--budget', '5', '--ci', '--out', out];
       const code = await runCli(argv, { DATABASE_URL: inject('pgAdminUrl') }, { out: stream(chunks.out), err: stream(chunks.err) });
       const err = chunks.err.join('');
       expect(code, err).toBe(4);
@@ -158,7 +158,7 @@ describe('an internal error in a cell', () => {
     const err: string[] = [];
     const stream = (into: string[]) => ({ isTTY: false, write: (t: string) => into.push(t) > 0 }) as unknown as NodeJS.WriteStream;
     try {
-      const argv = ['--scenarios', BROKEN, '--scenarios', 'scenarios/close-reopen.ts', '--layers', 'baseline', '--out', out, ...(debug ? ['--debug'] : [])];
+      const argv = ['--scenarios', BROKEN, '--scenarios', 'bot/scenarios/close-reopen.ts', '--layers', 'baseline', '--out', out, ...(debug ? ['--debug'] : [])];
       const code = await runCli(argv, { DATABASE_URL: inject('pgAdminUrl') }, { out: stream([]), err: stream(err) });
       const text = err.join('');
       expect(code, text).toBe(3);

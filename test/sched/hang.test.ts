@@ -1,7 +1,7 @@
 // An exchange call that never answers ends the run as 'hang' (the engine's wall-clock safety net),
 // and the scheduler, its sessions and the exchange serve the next run normally.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MockExchange, serveMockExchange, type ServedMockExchange } from '../../harness/exchange/index.ts';
+import { MockExchange, serveMockExchange, type ServedMockExchange } from '../../bot/exchange/index.ts';
 import { ExhaustiveStrategy, Scheduler, type ActorSpec } from '../../harness/sched/index.ts';
 import { freshDatabase } from '../support/test-database.ts';
 import { allRuns } from './sched-fixtures.ts';

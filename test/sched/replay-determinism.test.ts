@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HarnessDatabases } from '../../harness/db/index.ts';
 import { HarnessError } from '../../harness/errors/index.ts';
 import { ChoiceStrategy, ExhaustiveStrategy, RandomStrategy, ReplayStrategy, Schedule, type ScheduleRun, type Strategy } from '../../harness/sched/index.ts';
-import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
+import { SCENARIOS, type Scenario } from '../../bot/scenarios/index.ts';
 import { harnessDatabases } from '../support/test-database.ts';
 import { botCell, type BotCell } from './sched-fixtures.ts';
 

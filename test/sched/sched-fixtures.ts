@@ -2,14 +2,14 @@
 // every run a strategy gives, and the baseline/recommended bot harness of a layer set.
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import type { ExchangeClient } from '../../harness/bot/index.ts';
+import type { ExchangeClient } from '../../bot/flow/index.ts';
 import { freshDatabase } from '../support/test-database.ts';
 import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
-import { resolveLayerSet, type LayerSet } from '../../harness/fixes/index.ts';
+import { resolveLayerSet, type LayerSet } from '../../bot/layers/index.ts';
 import { CellHarness } from '../../harness/run/index.ts';
-import { openBotCell, type BotCell as BotPluginCell } from '../../harness/bot-plugin/index.ts';
+import { openBotCell, type BotCell as BotPluginCell } from '../../bot/plugin/index.ts';
 import { Scheduler, type ActorSpec, type ScheduleRun, type Strategy } from '../../harness/sched/index.ts';
-import type { ScenarioEnv } from '../../scenarios/index.ts';
+import type { ScenarioEnv } from '../../bot/scenarios/index.ts';
 
 /** For actors that never call the exchange. */
 export function noExchange(name: string): ExchangeClient {

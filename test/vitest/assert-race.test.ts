@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defineScenario } from '../../harness/scenario/index.ts';
 import { sqlActor } from '../../harness/sched/index.ts';
 import { RaceAssertionError, assertRace } from '../../harness/vitest/index.ts';
-import { signalSync } from '../../scenarios/signal-sync.ts';
+import { signalSync } from '../../bot/scenarios/signal-sync.ts';
 
 async function failure(p: Promise<unknown>): Promise<RaceAssertionError> {
   const e = await p.then(

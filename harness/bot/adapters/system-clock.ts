@@ -1,7 +1,0 @@
-// Production adapter of Clock: wall time and real timers.
-import type { Clock } from '../clock.ts';
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
