@@ -2,9 +2,9 @@
 // back to back on one connection (no gates, no exchange, no polls), against the same schedule run
 // under control (actor 0 to its end, then actor 1, ...): what the engine costs over PostgreSQL.
 import pg from 'pg';
-import { observeState } from '../../harness/check/index.ts';
+import { observeState } from '../../bot/invariants/index.ts';
 import { RESET_SQL } from '../flow/index.ts';
-import { connectMockExchange, MockExchange } from '../exchange/index.ts';
+import { connectMockExchange, exchangeOfService, MockExchange } from '../exchange/index.ts';
 import { runInTransaction, type Clock, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../../harness/ports/index.ts';
 import { openBotCell, PRICES } from '../plugin/index.ts';
 import { CellHarness } from '../../harness/run/index.ts';
@@ -71,7 +71,7 @@ async function recordStatements(cell: BenchCell, client: pg.Client): Promise<Sta
   await cell.scenario.setup?.({ ...env, exchange: mock, sql: (text, values) => client.query(text, values ? [...values] : undefined) });
   const sql = new RecordingSqlClient(client);
   for (const [actor, spec] of cell.scenario.actors(env).entries()) {
-    await spec.run({ actor, sql, rawSql: NO_RAW_SQL, clock: noWait, exchange: (name) => exchange.client(name) });
+    await spec.run({ actor, sql, rawSql: NO_RAW_SQL, clock: noWait, service: <T extends object>(name: string) => exchange.client(exchangeOfService(name) ?? name) as unknown as T });
   }
   return sql.statements;
 }
@@ -95,7 +95,7 @@ function serialStrategy(): Strategy {
 export async function sqlFloor(cell: BenchCell, repetitions: number): Promise<SqlFloor> {
   const db = await cell.dbs.clone(cell.template);
   const client = new pg.Client({ connectionString: db.url });
-  const h = await CellHarness.open(cell.dbs, cell.template, (clock, exchange) => openBotCell(cell.layerSet, clock, exchange));
+  const h = await CellHarness.open(cell.dbs, cell.template, (clock) => openBotCell(cell.layerSet, clock));
   const env = { policy: cell.layerSet.policy, layerSet: cell.layerSet };
   const actors = cell.scenario.actors(env);
   const names = actors.map((a) => a.name);

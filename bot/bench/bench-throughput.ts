@@ -45,7 +45,7 @@ export async function throughput(
   transport: ExchangeTransport = 'direct',
   onRun?: (done: number) => void,
 ): Promise<Throughput> {
-  const h = await CellHarness.open(cell.dbs, cell.template, (clock, exchange) => openBotCell(cell.layerSet, clock, exchange), { exchange: transport });
+  const h = await CellHarness.open(cell.dbs, cell.template, (clock) => openBotCell(cell.layerSet, clock, transport));
   const env = envOf(cell);
   const actors = cell.scenario.actors(env);
   const names = actors.map((a) => a.name);

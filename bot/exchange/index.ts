@@ -26,3 +26,4 @@ export {
   type ExchangeTransportEntry,
   type MockExchangeConnection,
 } from './exchange-transport.ts';
+export { exchangeOfService, exchangeService, exchangeServiceName } from './exchange-service.ts';

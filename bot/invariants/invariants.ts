@@ -1,7 +1,7 @@
 // The invariants of DESIGN section 7, one entry each of a typed map. Each reads the observed
 // state only (never the schedule) and names the rows it finds at fault.
 import { ALLOWED_TRANSITIONS, type PositionStatus } from '../flow/index.ts';
-import type { BuiltinCheckId, SQL_STEPS_CHECK } from '../../harness/check/builtin-checks.ts';
+import type { BuiltinCheckId, Violation } from '../../harness/check/index.ts';
 import { isOpen, type ObservedState } from './observed-state.ts';
 
 export const INVARIANT_IDS = [
@@ -15,18 +15,15 @@ export const INVARIANT_IDS = [
 
 export type InvariantId = (typeof INVARIANT_IDS)[number];
 
-export interface Violation {
-  /** An invariant of the map, `scenario:<name>` for a scenario's own check, or a built-in check. */
-  readonly invariant: InvariantId | `scenario:${string}` | BuiltinCheckId | typeof SQL_STEPS_CHECK;
-  readonly message: string;
-  /** Position ids involved. */
-  readonly rows: readonly number[];
+/** A violation of the bot's scenarios: an invariant of the map, a scenario's own check, or a built-in one. */
+export interface PositionViolation extends Violation {
+  readonly invariant: InvariantId | `scenario:${string}` | BuiltinCheckId;
 }
 
 export interface Invariant {
   readonly id: string;
   readonly title: string;
-  check(state: ObservedState): Violation[];
+  check(state: ObservedState): PositionViolation[];
 }
 
 const key = (symbol: string, exchange: string) => `${symbol}@${exchange}`;
@@ -71,7 +68,7 @@ export const INVARIANTS = {
     id: 'exposure-matches',
     title: 'Exchange exposure per (symbol, exchange) equals the quantity of its open rows',
     check(state) {
-      const out: Violation[] = [];
+      const out: PositionViolation[] = [];
       for (const [exchange, ex] of Object.entries(state.exchange)) {
         const onExchange = new Map<string, number>();
         for (const p of ex.positions) onExchange.set(p.symbol, (p.side === 'long' ? 1 : -1) * p.quantity);
@@ -116,7 +113,7 @@ export const INVARIANTS = {
     id: 'valid-transitions',
     title: 'Status transitions follow the state machine and closed history is kept',
     check(state) {
-      const out: Violation[] = [];
+      const out: PositionViolation[] = [];
       for (const h of state.history) {
         const allowed = ALLOWED_TRANSITIONS[(h.oldStatus ?? 'null') as PositionStatus | 'null'] ?? [];
         if (!allowed.includes(h.newStatus)) {
@@ -142,6 +139,6 @@ export const INVARIANTS = {
 } as const satisfies Record<InvariantId, Invariant>;
 
 /** Runs the given invariants (default: all) over one observed state. */
-export function checkInvariants(state: ObservedState, ids: readonly InvariantId[] = INVARIANT_IDS): Violation[] {
+export function checkInvariants(state: ObservedState, ids: readonly InvariantId[] = INVARIANT_IDS): PositionViolation[] {
   return ids.flatMap((id) => INVARIANTS[id].check(state));
 }

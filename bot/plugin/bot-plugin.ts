@@ -2,8 +2,9 @@
 // mock exchange served with msw, and after every run the six position invariants (those the
 // scenario names), its own check and a liveness check judge what the flows left.
 import type { Clock } from '../../harness/ports/index.ts';
-import { checkInvariants, observeState, type ActorEnd, type ObservedState, type Violation } from '../../harness/check/index.ts';
-import { MockExchange, connectMockExchange, type ExchangeTransport } from '../exchange/index.ts';
+import { type Violation } from '../../harness/check/index.ts';
+import { checkInvariants, observeState, type ActorEnd, type ObservedState } from '../../bot/invariants/index.ts';
+import { MockExchange, connectMockExchange, exchangeOfService, exchangeService, type ExchangeTransport } from '../exchange/index.ts';
 import { LAYERS, NAMED_SETS, resolveLayerSet, type FixLayer, type LayerSet, type NamedSetId } from '../layers/index.ts';
 import type { ActorOutcome } from '../../harness/sched/index.ts';
 import type { PluginCell, ScenarioPlugin, Variant } from '../../harness/scenario/index.ts';
@@ -37,6 +38,11 @@ export function botVariant(layerSet: LayerSet): Variant<LayerSet> {
 }
 
 /** A bot cell: its mock exchange is reachable for setups, tests and property runs. */
+/** The bot's own options (its flags): how actors reach the mock exchange. */
+export interface BotOptions {
+  readonly exchange?: ExchangeTransport;
+}
+
 export interface BotCell extends PluginCell<BotScenario> {
   readonly exchange: MockExchange;
   readonly env: ScenarioEnv;
@@ -53,8 +59,10 @@ export const BOT_PLUGIN: ScenarioPlugin<BotScenario, LayerSet> = {
   actorCount(scenario, variant) {
     return scenario.actors({ policy: variant.env.policy, layerSet: variant.env }).length;
   },
-  openCell(variant, clock, exchange) {
-    return openBotCell(variant.env, clock, exchange);
+  openCell(variant, { clock, realtime, options }) {
+    // The msw HTTP path is the reference; in-process calls are the default of controlled runs.
+    const transport = (options as BotOptions | undefined)?.exchange ?? (realtime ? 'http' : 'direct');
+    return openBotCell(variant.env, clock, transport);
   },
   simulation: {
     // The bot's scenarios name their actors after the flow they run (scenarios/bot-actors.ts).
@@ -92,7 +100,10 @@ export async function openBotCell(layerSet: LayerSet, clock: Clock, transport: E
   return {
     exchange,
     env,
-    exchangeClient: (name) => served.client(name),
+    service: (name) => {
+      const account = exchangeOfService(name);
+      return account === undefined ? undefined : exchangeService(served.client(account));
+    },
     actors: (scenario) => scenario.actors(env),
     async prepare(scenario, sql) {
       exchange.reset();

@@ -1,7 +1,8 @@
 // The trading bot's scenarios: its flows race under every fix layer set, with the mock exchange
 // and the six position invariants. A bot scenario declares what it expects per layer set.
 import type { BotPolicy } from '../flow/index.ts';
-import type { InvariantId, ObservedState, Violation } from '../../harness/check/index.ts';
+import type { Violation } from '../../harness/check/index.ts';
+import type { InvariantId, ObservedState } from '../../bot/invariants/index.ts';
 import type { MockExchange } from '../exchange/index.ts';
 import type { LayerSet } from '../layers/index.ts';
 import type { ActorSpec } from '../../harness/sched/index.ts';

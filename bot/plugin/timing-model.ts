@@ -26,7 +26,7 @@ export interface TimingParameter {
 export const TIMING_PARAMETERS: readonly TimingParameter[] = [
   { flag: 'sync-interval', field: 'periodicIntervalMs', unit: 'ms', min: 1000, max: 3_600_000, default: 60_000, description: 'Sync runs every this many ms' },
   { flag: 'arrival-window', field: 'arrivalWindowMs', unit: 'ms', min: 0, max: 600_000, default: 10_000, description: 'other flows (second Signal, close, add) arrive within this many ms of the first' },
-  { flag: 'exchange-latency', field: 'exchangeLatencyMs', unit: 'ms', min: 1, max: 10_000, default: 60, description: 'median exchange request round trip' },
+  { flag: 'exchange-latency', field: 'serviceLatencyMs', unit: 'ms', min: 1, max: 10_000, default: 60, description: 'median exchange request round trip' },
   { flag: 'sql-latency', field: 'sqlLatencyMs', unit: 'ms', min: 0.01, max: 1000, default: 1, description: 'median SQL statement round trip' },
   { flag: 'latency-spread', field: 'latencySpread', unit: 'σ', min: 0, max: 2, default: 0.5, description: 'log-normal spread of both latencies' },
   { flag: 'settlement', field: 'settlementMs', unit: 'ms', min: 0, max: 60_000, default: 3000, description: "the Signal's settlement sleep" },

@@ -1,5 +1,6 @@
 // Actors the plan's scenarios are made of: the bot's flows, built over an actor's scheduled ports.
-import { createPositionBot, type BotPolicy, type NewPosition, type PositionSide } from '../flow/index.ts';
+import { exchangeServiceName } from '../exchange/index.ts';
+import { createPositionBot, type BotPolicy, type ExchangeClient, type NewPosition, type PositionSide } from '../flow/index.ts';
 import type { ActorPorts, ActorSpec } from '../../harness/sched/index.ts';
 import type { ScenarioEnv } from './define-scenario.ts';
 
@@ -10,8 +11,13 @@ export interface SignalSpec {
   readonly quantity?: number;
 }
 
+/** The actor's gated client of one exchange account. */
+export function exchangeOf(ports: ActorPorts, exchange: string): ExchangeClient {
+  return ports.service<ExchangeClient>(exchangeServiceName(exchange));
+}
+
 function botOf(ports: ActorPorts, exchange: string, env: ScenarioEnv, variant: Partial<BotPolicy> = {}) {
-  return createPositionBot({ sql: ports.sql, exchange: ports.exchange(exchange), clock: ports.clock, policy: { ...env.policy, ...variant } });
+  return createPositionBot({ sql: ports.sql, exchange: exchangeOf(ports, exchange), clock: ports.clock, policy: { ...env.policy, ...variant } });
 }
 
 /** The Signal flow: openPositionAtomic. */
@@ -29,7 +35,7 @@ export function syncActor(name: string, exchange: string, env: ScenarioEnv, star
     name,
     run: async (ports) => {
       if (startAfterMs > 0) await ports.clock.sleep(startAfterMs, 'sync timer');
-      const ex = ports.exchange(exchange);
+      const ex = exchangeOf(ports, exchange);
       return botOf(ports, exchange, env).synchronizer.sync(ex);
     },
   };

@@ -43,7 +43,7 @@ export interface PropertyOptions {
 export async function runProperty(o: PropertyOptions): Promise<PropertyResult> {
   const dbs = await HarnessDatabases.open(o.server);
   const template = await dbs.createTemplate(o.layerSet.id, o.layerSet.sqlFiles);
-  const harness = await CellHarness.open(dbs, template, (clock, exchange) => openBotCell(o.layerSet, clock, exchange), o.exchange ? { exchange: o.exchange } : {});
+  const harness = await CellHarness.open(dbs, template, (clock) => openBotCell(o.layerSet, clock, o.exchange ?? 'direct'));
   const env = harness.cell.env;
   let last: PropertyCounterexample | null = null;
   let n = 0;

@@ -3,7 +3,7 @@
 // and as a scenario the runner can execute. Its name encodes it (`prop-sa0f-y1-ca0h`), so a shrunk
 // counterexample replays from one string.
 import fc from 'fast-check';
-import { INVARIANT_IDS, type InvariantId } from '../../harness/check/index.ts';
+import { INVARIANT_IDS, type InvariantId } from '../../bot/invariants/index.ts';
 import { HarnessError } from '../../harness/errors/index.ts';
 import { addActor, closeActor, defineScenario, signalActor, syncActor, type Scenario } from '../scenarios/index.ts';
 

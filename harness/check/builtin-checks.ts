@@ -1,6 +1,6 @@
 // The checks every generic scenario gets (unless it picks others): no unexpected error, no
 // deadlock, no hang, no unfinished actor. They read how each actor ended and how the run ended.
-import type { Violation } from '../../bot/invariants/invariants.ts';
+import type { Violation } from './violation.ts';
 
 export const BUILTIN_CHECK_IDS = ['no-unexpected-error', 'no-deadlock', 'no-hang', 'no-unfinished-actor'] as const;
 

@@ -17,7 +17,7 @@ export async function runQueueWorker(options: CliOptions, server: StartedPostgre
     strategyOptions: strategyOptionsOf(options),
     hangTimeoutMs: options.hangTimeoutMs,
     reconnectTimeoutMs: options.reconnectTimeoutMs,
-    ...(options.exchange ? { exchange: options.exchange } : {}),
+    ...(options.exchange ? { pluginOptions: { bot: { exchange: options.exchange } } } : {}),
     replayCommand,
     ...(oddsOptionsOf(options) ? { odds: oddsOptionsOf(options) } : {}),
   };

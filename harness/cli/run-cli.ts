@@ -107,7 +107,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       server,
       hangTimeoutMs: options.hangTimeoutMs,
       reconnectTimeoutMs: options.reconnectTimeoutMs,
-      ...(options.exchange ? { exchange: options.exchange } : {}),
+      ...(options.exchange ? { pluginOptions: { bot: { exchange: options.exchange } } } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
       history: await previousTimes(options.out),
       ...(processes && io.spawnSelf ? { lanes: workerProcessLanes(io.spawnSelf, workerArgs(options, server)) } : {}),

@@ -72,7 +72,7 @@ function orderStatements(trace: readonly TraceStep[], recorded: readonly (readon
   const leftOut: { actor: number; what: string }[] = [];
   for (const t of trace) {
     if (t.kind !== 'sql') {
-      if (t.kind === 'exchange') leftOut.push({ actor: t.actor, what: `exchange call ${t.label}` });
+      if (t.kind === 'service') leftOut.push({ actor: t.actor, what: `service call ${t.label}` });
       else if (t.kind === 'sleep') leftOut.push({ actor: t.actor, what: `${t.label} (${t.detail})` });
       continue;
     }

@@ -49,9 +49,6 @@ export class SpecRunner {
       const db = await dbs.createTemplate(`spec_${spec.source.replace(/^.*\//, '').replace(/\.spec$/, '')}`, []);
       const scheduler = await Scheduler.connect({
         databaseUrl: db.url,
-        exchangeClient: () => {
-          throw new HarnessError('E_BAD_ARGUMENT', 'spec sessions run SQL only; they have no exchange');
-        },
         ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
       });
       const session = new SpecRunner(spec, dbs, db, scheduler);

@@ -130,7 +130,7 @@ function oddsSection(result: RunResult): string[] {
   );
   if (t) {
     out.push(
-      `Timing model: Sync every ${t.periodicIntervalMs} ms, other flows within ${t.arrivalWindowMs} ms, exchange ${t.exchangeLatencyMs} ms and SQL ${t.sqlLatencyMs} ms median (log-normal σ ${t.latencySpread}), settlement ${t.settlementMs} ms${result.options.oddsRuns ? `, ${countText(result.options.oddsRuns)} runs per cell` : ''}.`,
+      `Timing model: Sync every ${t.periodicIntervalMs} ms, other flows within ${t.arrivalWindowMs} ms, exchange ${t.serviceLatencyMs} ms and SQL ${t.sqlLatencyMs} ms median (log-normal σ ${t.latencySpread}), settlement ${t.settlementMs} ms${result.options.oddsRuns ? `, ${countText(result.options.oddsRuns)} runs per cell` : ''}.`,
       '',
     );
   }

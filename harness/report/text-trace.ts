@@ -1,7 +1,8 @@
 // One run as plain text, for terminals and assertion errors: each step with its SQL (or label),
 // what it returned or its error, whom it waited on, and a blocked statement's completion shown
 // where it completed; then how the actors ended, the final state and the violations.
-import type { ObservedRow, Violation } from '../check/index.ts';
+import type { Violation } from '../check/index.ts';
+import type { ObservedRow } from '../../bot/invariants/index.ts';
 import type { ReplayResult } from '../run/index.ts';
 import type { ActorOutcome, RunOutcome, TraceStep } from '../sched/index.ts';
 import type { FinalTable } from '../scenario/index.ts';

@@ -6,7 +6,6 @@ import type { Clock } from '../ports/index.ts';
 import type { Violation } from '../check/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
-import type { ExchangeTransport } from '../../bot/exchange/index.ts';
 import { ResumedStrategy, Scheduler, SimulateStrategy, formatReplayTarget, type ActorOutcome, type ActorSpec, type RunOutcome, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import { DEFAULT_TIMING_MODEL, actorEndings, endingsSummary, sqlOn, type Expectation, type PluginCell, type RunInspection, type ScenarioBase, type Variant } from '../scenario/index.ts';
 import { judgeCell } from './cell-verdict.ts';
@@ -20,8 +19,8 @@ export interface CellOptions {
   readonly hangTimeoutMs?: number;
   /** How long to wait for the server after a connection died (default 30 s). */
   readonly reconnectTimeoutMs?: number;
-  /** How actors reach the mock exchange; default `direct`, except `http` for `realtime`. */
-  readonly exchange?: ExchangeTransport;
+  /** Each plugin's options by plugin name (its flags, parsed), handed to its cells. */
+  readonly pluginOptions?: Readonly<Record<string, unknown>>;
   /** Called after every run with the count so far (for progress lines). */
   readonly onRun?: (runs: number, violating: number) => void;
   /** The command that replays a `<scenario>@<variant>:<schedule>` string (default: `npm run scenarios -- --replay`). */
@@ -36,14 +35,12 @@ export interface CellTask {
   readonly template: HarnessDatabase;
 }
 
-/** Opens a plugin's services for a cell, on the scheduler's clock and the given exchange transport. */
-export type CellOpener<C extends PluginCell> = (clock: Clock, exchange: ExchangeTransport) => Promise<C>;
+/** Opens a plugin's services for a cell, on the scheduler's clock. */
+export type CellOpener<C extends PluginCell> = (clock: Clock) => Promise<C>;
 
 export interface CellHarnessOptions {
   readonly hangTimeoutMs?: number;
   readonly reconnectTimeoutMs?: number;
-  /** How actors reach the mock exchange (the msw HTTP path is the reference); default `direct`. */
-  readonly exchange?: ExchangeTransport;
 }
 
 /** Attempts of one run (or one setup or check) after a connection fault, before the cell gives up. */
@@ -78,11 +75,11 @@ export class CellHarness<C extends PluginCell = PluginCell> {
     let cell: C | undefined;
     try {
       const clock: Clock = { now: () => scheduler?.ambientClock.now() ?? 0, sleep: (ms) => scheduler?.ambientClock.sleep(ms) ?? Promise.resolve() };
-      cell = await openCell(clock, options.exchange ?? 'direct');
+      cell = await openCell(clock);
       const services = cell;
       scheduler = await Scheduler.connect({
         databaseUrl: db.url,
-        exchangeClient: (name) => services.exchangeClient(name),
+        services: (name) => services.service?.(name),
         ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
         ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
       });
@@ -276,12 +273,11 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const strategy = STRATEGIES[strategyName].create(strategyOptions);
   // A simulation runs the variant as the timing model has it (the bot: its settlement sleep).
   const cellVariant = simulating && hooks ? hooks.simulatedVariant(variant, timing) : variant;
-  const exchange = options.exchange ?? (strategy ? 'direct' : 'http');
+  const pluginOptions = options.pluginOptions?.[plugin.name];
   const openHarness = (v: Variant) =>
-    CellHarness.open(dbs, task.template, (clock, transport) => plugin.openCell(v, clock, transport), {
+    CellHarness.open(dbs, task.template, (clock) => plugin.openCell(v, { clock, realtime: !strategy, options: pluginOptions }), {
       ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
       ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
-      exchange,
     });
   let harness: CellHarness;
   try {

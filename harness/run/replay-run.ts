@@ -1,8 +1,8 @@
 // `--replay <scenario>@<variant>:<schedule>`: one run on exactly that schedule, with its trace.
-import type { ObservedRow, Violation } from '../check/index.ts';
+import type { Violation } from '../check/index.ts';
+import type { ObservedRow } from '../../bot/invariants/index.ts';
 import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
-import type { ExchangeTransport } from '../../bot/exchange/index.ts';
 import { ReplayStrategy, type ActorSpec, type Schedule, type ScheduleRun } from '../sched/index.ts';
 import type { FinalTable, ScenarioBase } from '../scenario/index.ts';
 import { CellHarness } from './cell-runner.ts';
@@ -18,7 +18,8 @@ export interface ReplayResult {
 export interface ReplayOptions {
   /** May wrap the scenario's actors (e.g. to record their SQL); the schedule is the same. */
   readonly instrument?: (actors: readonly ActorSpec[]) => readonly ActorSpec[];
-  readonly exchange?: ExchangeTransport;
+  /** Each plugin's options by plugin name (see CellOptions.pluginOptions). */
+  readonly pluginOptions?: Readonly<Record<string, unknown>>;
   /** The configuration's schema, applied to the template first. */
   readonly baseSchema?: readonly SqlFile[];
 }
@@ -38,7 +39,7 @@ export async function runReplay(server: StartedPostgres, scenario: ScenarioBase,
       if (e instanceof HarnessError && e.code === 'E_MIGRATION' && !variant.failedSqlIsResult) throw new HarnessError('E_BAD_SCENARIO', `scenario '${scenario.name}': schema ${e.message}`, { cause: e });
       throw e;
     }
-    const harness = await CellHarness.open(dbs, template, (clock, exchange) => scenario.plugin.openCell(variant, clock, exchange), options.exchange ? { exchange: options.exchange } : {});
+    const harness = await CellHarness.open(dbs, template, (clock) => scenario.plugin.openCell(variant, { clock, realtime: false, options: options.pluginOptions?.[scenario.plugin.name] }));
     try {
       const actors = (options.instrument ?? ((a) => a))(harness.actors(scenario));
       await harness.prepare(scenario);

@@ -1,6 +1,7 @@
 // The one read-only model of a run (STYLE section 7): every report renderer reads it and
 // computes nothing of its own. Versioned: bump RESULT_SCHEMA_VERSION on any breaking change.
-import type { ObservedRow, Violation } from '../check/index.ts';
+import type { Violation } from '../check/index.ts';
+import type { ObservedRow } from '../../bot/invariants/index.ts';
 import type { ActorOutcome, RunOutcome, StrategyStats, TraceStep } from '../sched/index.ts';
 import type { FinalTable, TimingModel } from '../scenario/index.ts';
 

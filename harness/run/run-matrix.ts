@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import type { ExchangeTransport } from '../../bot/exchange/index.ts';
 import type { ScenarioBase, Variant } from '../scenario/index.ts';
 import { MAX_FAULT_RETRIES, failedCell, runCell, type CellOptions } from './cell-runner.ts';
 import { CellQueue, expectedCost, type CellHistory, type QueuedCell } from './cell-queue.ts';
@@ -52,8 +51,8 @@ export interface MatrixOptions {
   readonly server: StartedPostgres;
   readonly hangTimeoutMs?: number;
   readonly reconnectTimeoutMs?: number;
-  /** How actors reach the mock exchange (see CellOptions.exchange). */
-  readonly exchange?: ExchangeTransport;
+  /** Each plugin's options by plugin name (see CellOptions.pluginOptions). */
+  readonly pluginOptions?: Readonly<Record<string, unknown>>;
   /** Run only cells whose index ≡ k−1 (mod n), for `--shard k/n`. */
   readonly shard?: { readonly k: number; readonly n: number };
   /** Elapsed ms per cell of an earlier run: the queue runs the longest first. */
@@ -84,7 +83,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     strategyOptions: o.strategyOptions,
     ...(o.hangTimeoutMs ? { hangTimeoutMs: o.hangTimeoutMs } : {}),
     ...(o.reconnectTimeoutMs ? { reconnectTimeoutMs: o.reconnectTimeoutMs } : {}),
-    ...(o.exchange ? { exchange: o.exchange } : {}),
+    ...(o.pluginOptions ? { pluginOptions: o.pluginOptions } : {}),
     ...(o.replayCommand ? { replayCommand: o.replayCommand } : {}),
     ...(o.odds ? { odds: o.odds } : {}),
   };

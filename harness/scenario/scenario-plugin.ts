@@ -1,11 +1,10 @@
 // The port between the runner and a family of scenarios. A plugin says under which variants a
 // scenario runs (the trading bot: its layer sets), opens the services a cell needs (the bot: a
 // mock exchange), prepares each run and inspects what it left. The runner knows nothing more.
-import type { ExchangeClient } from '../../bot/flow/index.ts';
-import type { Clock } from '../ports/index.ts';
-import type { ObservedRow, Violation } from '../check/index.ts';
+import type { Clock, ServiceDefinition } from '../ports/index.ts';
+import type { Violation } from '../check/index.ts';
+import type { ObservedRow } from '../../bot/invariants/index.ts';
 import type { SqlFile, TableInfo } from '../db/index.ts';
-import type { ExchangeTransport } from '../../bot/exchange/index.ts';
 import type { ActorSpec, ScheduleRun } from '../sched/index.ts';
 import type { TimingModel } from '../../bot/plugin/timing-model.ts';
 
@@ -80,10 +79,20 @@ export interface InspectContext {
   readonly readAndReset?: <R>(text: string) => Promise<{ rows: R[] }>;
 }
 
+/** What a plugin gets to open a cell's services. */
+export interface CellContext {
+  /** The scheduler's ambient (virtual) clock: a service that waits (a latency fault) waits on it. */
+  readonly clock: Clock;
+  /** The runs are uncontrolled (`realtime`): services should be reached as in production. */
+  readonly realtime: boolean;
+  /** This plugin's options, as its own CLI flags or API options set them (undefined: its defaults). */
+  readonly options: unknown;
+}
+
 /** A plugin's services for one cell (one scenario family × one variant, one database). */
 export interface PluginCell<S extends ScenarioBase = ScenarioBase> {
-  /** What actors reach through `ports.exchange(name)`. */
-  exchangeClient(name: string): ExchangeClient;
+  /** The services actors reach through `ports.service(name)` (undefined: no such service). */
+  service?(name: string): ServiceDefinition | undefined;
   actors(scenario: S): readonly ActorSpec[];
   /** Before each run, after the harness emptied the tables: the scenario's setup. */
   prepare(scenario: S, sql: SqlFn): Promise<void>;
@@ -100,8 +109,8 @@ export interface ScenarioPlugin<S extends ScenarioBase = ScenarioBase, E = unkno
   expectation(scenario: S, variant: string): Expectation;
   /** How many actors race (more run longer): orders a run's cells before they were ever timed. */
   actorCount?(scenario: S, variant: Variant<E>): number;
-  /** The cell's services; `clock` is the scheduler's ambient (virtual) clock, `exchange` how actors reach a mock exchange. */
-  openCell(variant: Variant<E>, clock: Clock, exchange: ExchangeTransport): Promise<PluginCell<S>>;
+  /** The cell's services (see CellContext). */
+  openCell(variant: Variant<E>, context: CellContext): Promise<PluginCell<S>>;
   /** How the scenarios' actors behave in time, for `--strategy simulate` and the odds pass. */
   readonly simulation?: SimulationHooks<E>;
   /** Named variant sets whose parts `--ablation` leaves out one at a time (the bot: `recommended`, `proposed`). */

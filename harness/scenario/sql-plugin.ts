@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ExchangeClient } from '../../bot/flow/index.ts';
 import { SQL_STEPS_CHECK, checkBuiltins, type Violation } from '../check/index.ts';
 import { finalStateSql, type SqlFile } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
@@ -47,9 +46,6 @@ export const SQL_PLUGIN: ScenarioPlugin<Scenario, null> = {
 };
 
 const sqlCell: PluginCell<Scenario> = {
-  exchangeClient(name: string): ExchangeClient {
-    throw new HarnessError('E_BAD_SCENARIO', `an actor asked for exchange '${name}', but only the bot's scenarios (defineBotScenario) have a mock exchange`);
-  },
   actors(scenario) {
     const actors = typeof scenario.actors === 'function' ? scenario.actors() : scenario.actors;
     assertActors(actors, `scenario '${scenario.name}'`);

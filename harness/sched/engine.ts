@@ -2,12 +2,11 @@
 // Loop: wait until every actor is paused at a step, sleeping, blocked on another actor's lock
 // (asked of PostgreSQL, as the isolation tester does) or done; ask the strategy; release; repeat.
 import pg from 'pg';
-import type { ExchangeClient } from '../../bot/flow/index.ts';
-import type { Clock, SqlClient } from '../ports/index.ts';
-import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
+import type { Clock, ServiceDefinition, ServiceProvider, SqlClient } from '../ports/index.ts';
+import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
 import { ActorSession } from './actor-session.ts';
-import { GatedExchangeClient } from './gated-exchange-client.ts';
+import { gatedService } from './gated-service.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
@@ -15,14 +14,15 @@ import { loadSqlCatalog, loadSqlParser, SqlFootprinter, type SqlCatalog } from '
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 
-/** What an actor's code gets: the bot's ports, scheduled. */
+/** What an actor's code gets: the engine's ports, scheduled. */
 export interface ActorPorts {
   readonly actor: number;
   readonly sql: SqlClient;
   /** The same session, answering with every result as text (isolation specs need the exact answer). */
   readonly rawSql: RawSqlClient;
   readonly clock: Clock;
-  exchange(name: string): ExchangeClient;
+  /** The cell's service of that name (see ServiceDefinition), each call a step. */
+  service<T extends object = object>(name: string): T;
 }
 
 export interface ActorSpec {
@@ -37,8 +37,8 @@ export interface ActorSpec {
 
 export interface EngineOptions {
   readonly databaseUrl: string;
-  /** The real (unscheduled) exchange client of an exchange name; the engine gates it. */
-  readonly exchangeClient: (exchange: string) => ExchangeClient;
+  /** The cell's outside services by name (unscheduled); the engine gates every call. */
+  readonly services?: ServiceProvider;
   /** Wall-clock limit without progress before a run ends as `hang` (default 5000 ms). */
   readonly hangTimeoutMs?: number;
   /** Steps after which a run ends as `step-limit` (default 5000). */
@@ -156,26 +156,26 @@ export class Scheduler {
   /** Told when a lost observer session is replaced without a failed query having reported it. */
   onObserverReplaced: (error: unknown) => void = () => undefined;
 
-  /** A clock for code that runs inside an actor's exchange step (the mock exchange's latency faults). */
+  /** A clock for code that runs inside an actor's service call (a mock service's latency faults). */
   readonly ambientClock: Clock = {
     now: () => this.time,
     sleep: (ms) => {
       if (!this.controlled) return new Promise((resolve) => setTimeout(resolve, ms * this.sleepScale));
-      const rt = this.actorInExchangeStep();
+      const rt = this.actorInServiceStep();
       return rt ? this.park(rt, ms, 'latency') : Promise.resolve();
     },
   };
 
   /**
-   * The actor whose exchange request is being answered. Steps are released one at a time and each
-   * runs until every actor has settled again, so at most one actor is inside an exchange step it has
+   * The actor whose service call is being answered. Steps are released one at a time and each
+   * runs until every actor has settled again, so at most one actor is inside a service step it has
    * not parked in. (Found this way rather than with AsyncLocalStorage, whose hooks tax every promise.)
    */
-  private actorInExchangeStep(): ActorRt | undefined {
+  private actorInServiceStep(): ActorRt | undefined {
     let found: ActorRt | undefined;
     for (const a of this.actors) {
-      if (a.state !== 'running' || a.current?.kind !== 'exchange') continue;
-      if (found) throw new Error(`actors ${found.spec.name} and ${a.spec.name} are both inside an exchange request; cannot tell which one waits`);
+      if (a.state !== 'running' || a.current?.kind !== 'service') continue;
+      if (found) throw new Error(`actors ${found.spec.name} and ${a.spec.name} are both inside a service call; cannot tell which one waits`);
       found = a;
     }
     return found;
@@ -349,10 +349,11 @@ export class Scheduler {
       sql,
       rawSql: sql,
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
-      exchange: (name) =>
-        new GatedExchangeClient(this.options.exchangeClient(name), (op, detail) => this.gate(rt, 'exchange', op, detail, [`${READ_ONLY_EXCHANGE_CALLS.has(op) ? 'r:' : ''}ex:${name}`]), (r, e) =>
-          this.stepFinished(rt, r, e),
-        ),
+      service: <T extends object>(name: string): T => {
+        const definition = this.options.services?.(name);
+        if (!definition) throw new HarnessError('E_BAD_SCENARIO', `actor '${rt.spec.name}' asked for service '${name}', which this scenario does not offer`);
+        return gatedService(name, definition as unknown as ServiceDefinition<T>, (op, detail, footprint) => this.gate(rt, 'service', op, detail, footprint), (r, e) => this.stepFinished(rt, r, e));
+      },
     };
     return (async () => {
       try {
@@ -733,9 +734,6 @@ export class Scheduler {
 
 /** A server that accepts a connection but never answers counts as down (then retried within the reconnect bound). */
 const CONNECT_TIMEOUT_MS = 10_000;
-
-/** Exchange requests that change nothing on the exchange. */
-const READ_ONLY_EXCHANGE_CALLS: ReadonlySet<string> = new Set(['listPositions', 'getOrder']);
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;

@@ -12,8 +12,8 @@ export interface SimulationTiming {
   readonly periodicIntervalMs: number;
   /** The other actors arrive uniformly within this many ms of the first. */
   readonly arrivalWindowMs: number;
-  /** Median duration of one exchange request, log-normal. */
-  readonly exchangeLatencyMs: number;
+  /** Median duration of one service call, log-normal. */
+  readonly serviceLatencyMs: number;
   /** Median duration of one SQL statement (round trip, commit included), log-normal. */
   readonly sqlLatencyMs: number;
   /** Log-normal shape σ of both latencies: the p95 is the median × e^(1.645 σ). */
@@ -102,7 +102,7 @@ export class SimulateStrategy implements Strategy {
   private duration(v: ActorView): number {
     const m = this.model;
     if (v.kind === 'sql') return logNormal(this.rng, m.sqlLatencyMs, m.latencySpread);
-    if (v.kind === 'exchange') return logNormal(this.rng, m.exchangeLatencyMs, m.latencySpread);
+    if (v.kind === 'service') return logNormal(this.rng, m.serviceLatencyMs, m.latencySpread);
     // A sleep's length is the bot's; the engine wakes the sleeper at its due time.
     return 0;
   }

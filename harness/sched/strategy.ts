@@ -2,7 +2,7 @@
 // strategy never touches the engine. The engine records the choices made as the run's Schedule.
 import { footprintsConflict, type Footprint } from '../footprint/index.ts';
 
-export type StepKind = 'sql' | 'exchange' | 'sleep' | 'wake';
+export type StepKind = 'sql' | 'service' | 'sleep' | 'wake';
 
 /** The step an actor waits to take, as strategies see it. */
 export interface ActorView {
@@ -13,7 +13,7 @@ export interface ActorView {
   readonly label: string;
   /**
    * What the step may touch, for partial-order reduction (see footprint.ts): derived from the SQL
-   * itself, the exchange called, or the clock; never from what a scenario declares.
+   * itself, the service called, or the clock; never from what a scenario declares.
    */
   readonly footprint: Footprint;
   /** For a `wake` step: the virtual time the sleeper is due (a simulation orders by it). */

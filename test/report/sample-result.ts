@@ -27,15 +27,15 @@ export const SAMPLE_TRACE: readonly TraceStep[] = [
   step(7, 1, 'sql', 'createPosition:check', CHECK_SQL, 'rows=0'),
   step(8, 1, 'sql', 'createPosition:insert', INSERT_SQL, 'rows=1'),
   step(9, 1, 'sql', 'createPosition:COMMIT', 'COMMIT', 'ok'),
-  step(10, 0, 'exchange', 'placeMarketOrder', 'binance buy 5 RACEUSDT', 'ord-1 filled'),
+  step(10, 0, 'service', 'placeMarketOrder', 'binance buy 5 RACEUSDT', 'ord-1 filled'),
   step(11, 0, 'sql', 'updatePosition(entry_placed)', UPDATE_SQL('status = $2, exchange_order_id = $3, entry_price = $4'), 'rows=1'),
   step(12, 0, 'sleep', 'settlement sleep', '3000 ms', 'ok'),
   step(13, 0, 'wake', 'settlement sleep', 'woke at 3000 ms', 'ok', 3000),
-  step(14, 0, 'exchange', 'placeStopLoss', 'binance sell 5 RACEUSDT stop 9.8', 'ord-2 new', 3000),
+  step(14, 0, 'service', 'placeStopLoss', 'binance sell 5 RACEUSDT stop 9.8', 'ord-2 new', 3000),
   step(15, 0, 'sql', 'updatePosition(pending_sl)', UPDATE_SQL('status = $2'), 'rows=1', 3000),
   step(16, 0, 'sql', 'updatePosition(active)', UPDATE_SQL('status = $2, stop_loss_price = $3, has_stop_loss = $4'), 'ERR 23505', 3000),
-  step(17, 0, 'exchange', 'cancelOrder', 'binance RACEUSDT ord-2', 'ord-2 cancelled', 3000),
-  step(18, 0, 'exchange', 'placeMarketOrder', 'binance sell 5 RACEUSDT reduce-only', 'ord-3 filled', 3000),
+  step(17, 0, 'service', 'cancelOrder', 'binance RACEUSDT ord-2', 'ord-2 cancelled', 3000),
+  step(18, 0, 'service', 'placeMarketOrder', 'binance sell 5 RACEUSDT reduce-only', 'ord-3 filled', 3000),
   step(19, 0, 'sql', 'rollbackPosition', UPDATE_SQL('status = $2, exit_reason = $3, closed_at = NOW()'), 'rows=1', 3000),
 ];
 
@@ -142,7 +142,7 @@ export const sampleResult: RunResult = {
     seed: 42,
     workers: 2,
     database: 'embedded',
-    timing: { periodicIntervalMs: 60_000, arrivalWindowMs: 10_000, exchangeLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5, settlementMs: 3000 },
+    timing: { periodicIntervalMs: 60_000, arrivalWindowMs: 10_000, serviceLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5, settlementMs: 3000 },
     oddsRuns: 200,
   },
   scenarios: [

@@ -46,7 +46,7 @@ function verdict(c: CellResult) {
 
 describe('a session killed under a run', () => {
   it('ends the run as connection-lost with the failed step in its trace; the next run is clean', async () => {
-    const harness = await CellHarness.open(dbs, template, (clock, exchange) => openBotCell(baseline, clock, exchange));
+    const harness = await CellHarness.open(dbs, template, (clock) => openBotCell(baseline, clock));
     try {
       // The second actor terminates the first one's backend as one of its own steps: deterministic.
       const actors: ActorSpec[] = [

@@ -1,8 +1,7 @@
-// Shared pieces of the scheduler tests: actors made of plain SQL, a scheduler with no exchange,
+// Shared pieces of the scheduler tests: actors made of plain SQL, a scheduler with no services,
 // every run a strategy gives, and the baseline/recommended bot harness of a layer set.
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import type { ExchangeClient } from '../../bot/flow/index.ts';
 import { freshDatabase } from '../support/test-database.ts';
 import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
 import { resolveLayerSet, type LayerSet } from '../../bot/layers/index.ts';
@@ -11,13 +10,8 @@ import { openBotCell, type BotCell as BotPluginCell } from '../../bot/plugin/ind
 import { Scheduler, type ActorSpec, type ScheduleRun, type Strategy } from '../../harness/sched/index.ts';
 import type { ScenarioEnv } from '../../bot/scenarios/index.ts';
 
-/** For actors that never call the exchange. */
-export function noExchange(name: string): ExchangeClient {
-  throw new Error(`these tests have no exchange (asked for '${name}')`);
-}
-
 export function schedulerOn(databaseUrl: string, options: { hangTimeoutMs?: number } = {}): Promise<Scheduler> {
-  return Scheduler.connect({ databaseUrl, exchangeClient: noExchange, ...options });
+  return Scheduler.connect({ databaseUrl, ...options });
 }
 
 /**

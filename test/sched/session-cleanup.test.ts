@@ -49,7 +49,7 @@ const env = { policy: layerSet.policy, layerSet };
 beforeAll(async () => {
   dbs = await harnessDatabases();
   template = await dbs.createTemplate('cleanup', layerSet.sqlFiles);
-  harness = await CellHarness.open(dbs, template, (clock, exchange) => openBotCell(layerSet, clock, exchange), { hangTimeoutMs: 500 });
+  harness = await CellHarness.open(dbs, template, (clock) => openBotCell(layerSet, clock), { hangTimeoutMs: 500 });
 });
 afterAll(async () => {
   await harness?.close();

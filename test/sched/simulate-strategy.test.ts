@@ -7,7 +7,7 @@ import { DEFAULT_TIMING_MODEL } from '../../harness/scenario/index.ts';
 import { allRuns, sqlActor, useScheduler } from './sched-fixtures.ts';
 
 /** Every step takes exactly its median: durations are then known to the millisecond. */
-const FIXED: SimulationTiming = { ...DEFAULT_TIMING_MODEL, sqlLatencyMs: 2, exchangeLatencyMs: 50, latencySpread: 0, periodicIntervalMs: 10_000, arrivalWindowMs: 4000 };
+const FIXED: SimulationTiming = { ...DEFAULT_TIMING_MODEL, sqlLatencyMs: 2, serviceLatencyMs: 50, latencySpread: 0, periodicIntervalMs: 10_000, arrivalWindowMs: 4000 };
 
 const actors: ActorSpec[] = [
   sqlActor('signal', ['SELECT 1', 'SELECT 2', 'SELECT 3']),

@@ -2,7 +2,8 @@
 // parks, waking it is a step of its own, and the delay costs virtual time, not wall time; over
 // both exchange transports.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MockExchange, connectMockExchange, type ExchangeTransport, type MockExchangeConnection } from '../../exchange/index.ts';
+import { MockExchange, connectMockExchange, exchangeOfService, exchangeService, type ExchangeTransport, type MockExchangeConnection } from '../../exchange/index.ts';
+import type { ExchangeClient } from '../../flow/index.ts';
 import { ExhaustiveStrategy, Scheduler, type ActorSpec } from '../../../harness/sched/index.ts';
 import { botDatabase } from '../support/bot-database.ts';
 import { allRuns } from '../../../test/sched/sched-fixtures.ts';
@@ -17,7 +18,7 @@ describe.each(['http', 'direct'] as ExchangeTransport[])('exchange latency under
     db = await botDatabase();
     mock = new MockExchange({ prices: { APTUSDT: 10 }, clock: { now: () => scheduler.ambientClock.now(), sleep: (ms) => scheduler.ambientClock.sleep(ms) } });
     served = connectMockExchange(mock, transport);
-    scheduler = await Scheduler.connect({ databaseUrl: db.db.url, exchangeClient: (name) => served.client(name) });
+    scheduler = await Scheduler.connect({ databaseUrl: db.db.url, services: (name) => exchangeService(served.client(exchangeOfService(name) ?? name)) });
   });
   afterAll(async () => {
     await scheduler?.close();
@@ -27,8 +28,8 @@ describe.each(['http', 'direct'] as ExchangeTransport[])('exchange latency under
 
   const buyer: ActorSpec = {
     name: 'buyer',
-    run: async ({ exchange, clock }) => {
-      const order = await exchange('binance').placeMarketOrder({ symbol: 'APTUSDT', side: 'buy', quantity: 1 });
+    run: async ({ service, clock }) => {
+      const order = await service<ExchangeClient>('exchange:binance').placeMarketOrder({ symbol: 'APTUSDT', side: 'buy', quantity: 1 });
       return { status: order.status, at: clock.now() };
     },
   };
@@ -67,7 +68,7 @@ describe.each(['http', 'direct'] as ExchangeTransport[])('exchange latency under
       // Each actor's trace: its request, then its own wake, 60 s after its request; it resumes then.
       for (const actor of [0, 1]) {
         const [request, wake] = run.trace.filter((s) => s.actor === actor);
-        expect([request?.kind, wake?.kind]).toEqual(['exchange', 'wake']);
+        expect([request?.kind, wake?.kind]).toEqual(['service', 'wake']);
         expect(wake?.at).toBe((request?.at ?? Number.NaN) + 60_000);
         expect(run.actors[actor]).toEqual({ status: 'ok', value: { status: 'filled', at: wake?.at } });
       }

@@ -71,9 +71,8 @@ describe('exchange transports: direct in-process calls are equivalent to msw ove
 
       beforeAll(async () => {
         const template = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-        const open = (clock: Parameters<typeof openBotCell>[1], exchange: ExchangeTransport) => openBotCell(layerSet, clock, exchange);
-        harness.direct = await CellHarness.open(dbs, template, open, { exchange: 'direct' });
-        harness.http = await CellHarness.open(dbs, template, open, { exchange: 'http' });
+        harness.direct = await CellHarness.open(dbs, template, (clock) => openBotCell(layerSet, clock, 'direct'));
+        harness.http = await CellHarness.open(dbs, template, (clock) => openBotCell(layerSet, clock, 'http'));
         close = async () => {
           await harness.direct.close();
           await harness.http.close();

@@ -50,7 +50,7 @@ describe('wilsonInterval', () => {
 describe('parseTimingModel', () => {
   it('gives the documented defaults without flags', () => {
     expect(parseTimingModel({})).toEqual(DEFAULT_TIMING_MODEL);
-    expect(DEFAULT_TIMING_MODEL).toEqual({ periodicIntervalMs: 60_000, arrivalWindowMs: 10_000, exchangeLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5, settlementMs: 3000 });
+    expect(DEFAULT_TIMING_MODEL).toEqual({ periodicIntervalMs: 60_000, arrivalWindowMs: 10_000, serviceLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5, settlementMs: 3000 });
   });
 
   it.each(TIMING_PARAMETERS.map((p) => [p.flag, p] as const))('--%s accepts its bounds and refuses values outside them', (_flag, p) => {

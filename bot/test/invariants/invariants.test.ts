@@ -2,17 +2,7 @@
 // flags (naming the rows at fault), including a transient duplicate only the history still shows.
 import { describe, expect, it } from 'vitest';
 import type { ExchangePosition, Order, PositionStatus } from '../../flow/index.ts';
-import {
-  INVARIANTS,
-  INVARIANT_IDS,
-  checkInvariants,
-  isOpen,
-  type ActorEnd,
-  type HistoryEntry,
-  type InvariantId,
-  type ObservedRow,
-  type ObservedState,
-} from '../../../harness/check/index.ts';
+import { INVARIANTS, INVARIANT_IDS, checkInvariants, isOpen, type ActorEnd, type HistoryEntry, type InvariantId, type ObservedRow, type ObservedState } from '../../../bot/invariants/index.ts';
 
 function row(id: number, status: PositionStatus, over: Partial<ObservedRow> = {}): ObservedRow {
   return { id, symbol: 'APTUSDT', exchange: 'binance', side: 'long', quantity: 5, status, hasStopLoss: status === 'active', exitReason: null, ...over };
