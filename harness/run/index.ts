@@ -1,6 +1,11 @@
 // Public face of harness/run: scenarios × layer sets × strategy → one RunResult.
-export { CellHarness, MAX_FAULT_RETRIES, cellStrategy, failedCell, runCell, replayCommand } from './cell-runner.ts';
-export type { CellHarnessOptions, CellOpener, CellOptions, CellTask } from './cell-runner.ts';
+export { CellHarness } from './cell-harness.ts';
+export type { CellHarnessOptions, CellOpener } from './cell-harness.ts';
+export { cellStrategy } from './cell-strategy.ts';
+export { failedCell, runCell } from './cell-runner.ts';
+export type { CellOptions, CellTask } from './cell-runner.ts';
+export { replayCommand } from './counterexample.ts';
+export { MAX_FAULT_RETRIES } from './fault-retry.ts';
 export { matrixTasks, runMatrix } from './run-matrix.ts';
 export type { CellLane, CellWork, LaneFactory, MatrixOptions, ProgressEvent } from './run-matrix.ts';
 export { CellQueue, cellKey, expectedCost } from './cell-queue.ts';

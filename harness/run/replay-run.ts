@@ -5,7 +5,7 @@ import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/inde
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { ReplayStrategy, type ActorSpec, type Schedule, type ScheduleRun } from '../sched/index.ts';
 import type { FinalTable, ScenarioBase } from '../scenario/index.ts';
-import { CellHarness } from './cell-runner.ts';
+import { CellHarness } from './cell-harness.ts';
 
 export interface ReplayResult {
   readonly run: ScheduleRun;

@@ -5,35 +5,18 @@ import pg from 'pg';
 import { HarnessError } from '../errors/index.ts';
 import type { Clock, ServiceDefinition, ServiceProvider, SqlClient } from '../ports/index.ts';
 import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
+import { mayCloseLockCycle } from './lock-cycle.ts';
+import { ObserverSession } from './observer-session.ts';
 import { ActorSession } from './actor-session.ts';
 import { gatedService } from './gated-service.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
+import { RunEndedError, type ActorPorts, type ActorSpec } from './actor.ts';
+import type { ScheduleRun, SessionFault } from './schedule-run.ts';
 import { loadSqlCatalog, loadSqlParser, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
-
-/** What an actor's code gets: the engine's ports, scheduled. */
-export interface ActorPorts {
-  readonly actor: number;
-  readonly sql: SqlClient;
-  /** The same session, answering with every result as text (isolation specs need the exact answer). */
-  readonly rawSql: RawSqlClient;
-  readonly clock: Clock;
-  /** The cell's service of that name (see ServiceDefinition), each call a step. */
-  service<T extends object = object>(name: string): T;
-}
-
-export interface ActorSpec {
-  readonly name: string;
-  /**
-   * SQLSTATEs (`40001`) or classes (`40`) the actor may end with, e.g. a transaction that may be
-   * aborted by a serialization failure or as a deadlock victim: checks count it `aborted`, not wrong.
-   */
-  readonly allowedErrors?: readonly string[];
-  run(ports: ActorPorts): Promise<unknown>;
-}
 
 export interface EngineOptions {
   readonly databaseUrl: string;
@@ -45,28 +28,6 @@ export interface EngineOptions {
   readonly maxSteps?: number;
   /** How long to wait for the server to take connections again after a session died (default 30 s). */
   readonly reconnectTimeoutMs?: number;
-}
-
-/** The session whose connection died in a `connection-lost` run, and how. */
-export interface SessionFault {
-  /** `actor 1 (sync)` or `observer`. */
-  readonly session: string;
-  /** SQLSTATE or errno, when the error had one. */
-  readonly code: string | null;
-  readonly message: string;
-}
-
-export interface ScheduleRun {
-  readonly outcome: RunOutcome;
-  readonly schedule: Schedule;
-  readonly trace: readonly TraceStep[];
-  readonly actors: readonly ActorOutcome[];
-  /** Virtual milliseconds the run took. */
-  readonly virtualTime: number;
-  /** Steps that waited on another actor's lock. */
-  readonly blockedSteps: number;
-  /** Set when the outcome is `connection-lost`. */
-  readonly fault?: SessionFault;
 }
 
 export interface RealtimeOptions {
@@ -81,14 +42,6 @@ interface Pending {
   readonly detail: string;
   readonly release: () => void;
   readonly abandon: (e: Error) => void;
-}
-
-/** Thrown into actors of a run that ended; their code unwinds without touching the database. */
-export class RunEndedError extends Error {
-  readonly code = 'E_RUN_ENDED';
-  constructor() {
-    super('the scheduled run ended; this actor was stopped');
-  }
 }
 
 interface ActorRt {
@@ -119,7 +72,7 @@ interface ActorRt {
 
 export class Scheduler {
   private readonly sessions: ActorSession[] = [];
-  private observerClient: pg.Client | null = null;
+  private observerSession: ObserverSession | null = null;
   private catalog: SqlCatalog | null = null;
   /** Per session (by backend pid): its footprint tracker, which follows the session's transaction. */
   private readonly footprinters = new Map<ActorSession, { pid: number; footprinter: SqlFootprinter }>();
@@ -146,15 +99,6 @@ export class Scheduler {
   private readonly maxSteps: number;
   /** The first session fault of the current run: the run ends as `connection-lost`. */
   private fault: SessionFault | null = null;
-  /** The observer's connection died (an 'error' event): replace it before its next use. */
-  private observerLost = false;
-  private observerPid = 0;
-  /** What killed the observer's connection (57P01...), when pg told us: more telling than the next query's error. */
-  private observerLostWith: unknown = null;
-  /** The observer's loss is already a run's fault (a failed poll): replacing it reports nothing more. */
-  private observerLossReported = false;
-  /** Told when a lost observer session is replaced without a failed query having reported it. */
-  onObserverReplaced: (error: unknown) => void = () => undefined;
 
   /** A clock for code that runs inside an actor's service call (a mock service's latency faults). */
   readonly ambientClock: Clock = {
@@ -188,61 +132,34 @@ export class Scheduler {
 
   static async connect(options: EngineOptions): Promise<Scheduler> {
     const s = new Scheduler(options);
-    await s.connectObserver();
+    s.observerSession = await ObserverSession.open(options.databaseUrl, options.reconnectTimeoutMs);
     return s;
-  }
-
-  private async connectObserver(): Promise<void> {
-    this.observerClient = await connectWithin('observer session', async () => {
-      const observer = new pg.Client({ connectionString: this.options.databaseUrl, application_name: 'prh-observer', connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-      // A terminated backend must not crash the process; the session is replaced before its next use.
-      observer.on('error', (e) => {
-        if (this.observerClient !== observer) return;
-        this.observerLost = true;
-        this.observerLostWith ??= e;
-      });
-      try {
-        await observer.connect();
-        this.observerPid = (await observer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
-      } catch (e) {
-        await observer.end().catch(() => undefined);
-        throw e;
-      }
-      return observer;
-    }, this.options.reconnectTimeoutMs);
-    this.observerLost = false;
-    this.observerLostWith = null;
-    this.observerLossReported = false;
   }
 
   /** The observer session: blocked-detection, setup, reset and invariant checks run on it. */
   get observer(): pg.Client {
-    if (!this.observerClient) throw new Error('scheduler is closed');
-    return this.observerClient;
+    if (!this.observerSession) throw new Error('scheduler is closed');
+    return this.observerSession.client;
+  }
+
+  /** Told when a lost observer session is replaced without a failed query having reported it. */
+  set onObserverReplaced(fn: (error: unknown) => void) {
+    if (this.observerSession) this.observerSession.onReplaced = fn;
   }
 
   /**
    * Replaces the observer session if its connection died (or `force`), waiting for the server
    * within the reconnect bound. Callers retry what failed on it.
    */
-  async reconnectObserver(force = false): Promise<void> {
-    if (!this.observerClient || (!this.observerLost && !force)) return;
-    // A connection that died between uses (its 'error' event, no failed query) is a fault too.
-    if (!force && !this.observerLossReported) this.onObserverReplaced(this.observerLostWith ?? new Error('the observer session was lost'));
-    const old = this.observerClient;
-    const oldPid = this.observerPid;
-    this.observerClient = null;
-    await old.end().catch(() => undefined);
-    await this.connectObserver();
-    // A replaced observer may have been stuck in a statement whose backend lives on: end it.
-    if (force && oldPid) await this.observer.query('SELECT pg_terminate_backend($1)', [oldPid]).catch(() => undefined);
+  reconnectObserver(force = false): Promise<void> {
+    return this.observerSession?.reconnect(force) ?? Promise.resolve();
   }
 
   async close(): Promise<void> {
     await Promise.all(this.sessions.map((s) => s.close()));
     this.sessions.length = 0;
-    await this.observerClient?.end().catch(() => undefined);
-    this.observerClient = null;
+    await this.observerSession?.close();
+    this.observerSession = null;
   }
 
   /** One controlled run: the strategy picks every step. */
@@ -428,7 +345,7 @@ export class Scheduler {
 
   private release(view: ActorView): void {
     const rt = this.actors[view.actor] as ActorRt;
-    rt.session.deadlockCheck = this.mayCloseLockCycle(rt) ? 'short' : 'long';
+    rt.session.deadlockCheck = mayCloseLockCycle(this.actors, rt.index) ? 'short' : 'long';
     this.choices.push(view.actor);
     const record: TraceStep = {
       step: this.step++,
@@ -603,9 +520,7 @@ export class Scheduler {
         r = await this.observer.query<{ pid: number; blockers: number[] }>('SELECT p AS pid, pg_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p', [pids]);
       } catch (e) {
         if (!isConnectionFault(e)) throw e;
-        this.observerLost = true;
-        this.observerLossReported = true;
-        this.sessionFault('observer', this.observerLostWith ?? e);
+        this.sessionFault('observer', this.observerSession?.failed(e) ?? e);
         return 'polled';
       }
       // A step finished while the poll was out: its lock may be gone; ask again.
@@ -630,26 +545,6 @@ export class Scheduler {
       }
     }
     return 'polled';
-  }
-
-  /**
-   * Whether `rt`'s next statement can close a lock cycle: only if some blocked actor already waits
-   * on it, directly or through others. Only that statement gets the short deadlock check; a wait
-   * that closes nothing must not check early, or which session is the victim would depend on
-   * whether the cycle was closed before its check ran (the machine's speed, not the schedule).
-   */
-  private mayCloseLockCycle(rt: ActorRt): boolean {
-    const reached = new Set<number>();
-    const frontier = [rt.index];
-    for (let x = frontier.pop(); x !== undefined; x = frontier.pop()) {
-      for (const a of this.actors) {
-        if (a.state === 'blocked' && a.blockers.includes(x) && !reached.has(a.index)) {
-          reached.add(a.index);
-          frontier.push(a.index);
-        }
-      }
-    }
-    return reached.size > 0;
   }
 
   /** After any release a blocked actor may have been granted its lock: ask again. */
@@ -731,9 +626,6 @@ export class Scheduler {
     await connectWithin('actor session', () => session.restore(), this.options.reconnectTimeoutMs);
   }
 }
-
-/** A server that accepts a connection but never answers counts as down (then retried within the reconnect bound). */
-const CONNECT_TIMEOUT_MS = 10_000;
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;

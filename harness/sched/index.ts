@@ -1,6 +1,9 @@
 // Public face of harness/sched: the engine, its strategies and schedules.
-export { Scheduler, RunEndedError } from './engine.ts';
-export type { ActorPorts, ActorSpec, EngineOptions, RealtimeOptions, ScheduleRun, SessionFault } from './engine.ts';
+export { Scheduler } from './engine.ts';
+export type { EngineOptions, RealtimeOptions } from './engine.ts';
+export { RunEndedError } from './actor.ts';
+export type { ActorPorts, ActorSpec } from './actor.ts';
+export type { ScheduleRun, SessionFault } from './schedule-run.ts';
 export { ExhaustiveStrategy } from './exhaustive-strategy.ts';
 export type { ExhaustiveOptions } from './exhaustive-strategy.ts';
 export { PctStrategy } from './pct-strategy.ts';

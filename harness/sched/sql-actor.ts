@@ -4,7 +4,7 @@
 import type { SqlRow } from '../ports/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { ActorFailure } from './actor-failure.ts';
-import { RunEndedError, type ActorSpec } from './engine.ts';
+import { RunEndedError, type ActorSpec } from './actor.ts';
 import { assertSqlStatePattern, matchesSqlState } from './sql-state.ts';
 import { compactSql, sqlStateOf, type ActorOutcome, type TraceStep } from './trace.ts';
 

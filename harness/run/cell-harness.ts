@@ -1,0 +1,207 @@
+// A cell's database, scheduler and plugin services, ready for runs: a database cloned from the
+// variant's template, emptied (every table, every sequence) before each run, and the observer
+// session's work (reset, setup, checks) retried on a fresh session after a connection fault.
+import type pg from 'pg';
+import type { Clock } from '../ports/index.ts';
+import { HarnessError } from '../errors/index.ts';
+import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
+import { Scheduler, type ActorSpec, type ScheduleRun } from '../sched/index.ts';
+import { sqlOn, type PluginCell, type RunInspection, type ScenarioBase } from '../scenario/index.ts';
+import { MAX_FAULT_RETRIES } from './fault-retry.ts';
+import type { FaultRecord } from './result-model.ts';
+
+/** Opens a plugin's services for a cell, on the scheduler's clock. */
+export type CellOpener<C extends PluginCell> = (clock: Clock) => Promise<C>;
+
+export interface CellHarnessOptions {
+  readonly hangTimeoutMs?: number;
+  readonly reconnectTimeoutMs?: number;
+}
+
+/** Runs between two vacuums of a cell's tables (see CellHarness.vacuum). */
+const VACUUM_EVERY_RUNS = 200;
+
+/** A cell's database, scheduler and plugin services, ready for runs. */
+export class CellHarness<C extends PluginCell = PluginCell> {
+  /** Told of every connection fault met in setup or checks (each is retried on a new session). */
+  onFault: (phase: FaultRecord['phase'], session: string, error: unknown) => void = () => undefined;
+
+  private constructor(
+    readonly db: HarnessDatabase,
+    readonly scheduler: Scheduler,
+    /** The plugin's services (the bot: its mock exchange). */
+    readonly cell: C,
+    private readonly schema: SchemaTables,
+    private readonly dbs: HarnessDatabases,
+    private readonly hangTimeoutMs: number,
+  ) {}
+
+  /** Clones `template`, opens the plugin's services on the scheduler's clock, connects the scheduler. */
+  static async open<C extends PluginCell>(dbs: HarnessDatabases, template: HarnessDatabase, openCell: CellOpener<C>, options: CellHarnessOptions = {}): Promise<CellHarness<C>> {
+    const db = await dbs.clone(template);
+    let scheduler: Scheduler | undefined;
+    let cell: C | undefined;
+    try {
+      const clock: Clock = { now: () => scheduler?.ambientClock.now() ?? 0, sleep: (ms) => scheduler?.ambientClock.sleep(ms) ?? Promise.resolve() };
+      cell = await openCell(clock);
+      const services = cell;
+      scheduler = await Scheduler.connect({
+        databaseUrl: db.url,
+        services: (name) => services.service?.(name),
+        ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
+        ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
+      });
+      const schema = await describeSchemaTables(scheduler.observer);
+      const harness = new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? 5000);
+      scheduler.onObserverReplaced = (e) => harness.onFault('run', 'observer', e);
+      return harness;
+    } catch (e) {
+      await scheduler?.close();
+      await cell?.close();
+      await dbs.drop(db).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** The last inspection emptied the database and nothing ran since: prepare need not empty it again. */
+  private databaseEmpty = false;
+  private preparedSinceVacuum = 0;
+  /** `VACUUM` of every table of the cell's database ('' when it has none), found at the first vacuum. */
+  private vacuumSql: string | undefined;
+
+  actors(scenario: ScenarioBase): readonly ActorSpec[] {
+    return this.cell.actors(scenario);
+  }
+
+  /** Empties every table and restarts every sequence, then runs the scenario's setup. */
+  async prepare(scenario: ScenarioBase): Promise<void> {
+    await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
+      if (!this.databaseEmpty) {
+        const { sql, truncates } = this.nextReset();
+        if (sql) await observer.query(sql);
+        this.noteReset(truncates);
+      }
+      this.databaseEmpty = false;
+      // Truncated tables have no dead rows; a VACUUM would only change the planner's statistics,
+      // and with them which pages SERIALIZABLE locks.
+      if (this.lastResetTruncated) this.preparedSinceVacuum = 0;
+      else if (++this.preparedSinceVacuum >= VACUUM_EVERY_RUNS) await this.vacuum();
+      await this.cell.prepare(scenario, sqlOn(observer));
+    });
+  }
+
+  /** The first reset of the cell truncates: the template's files may hold what its migrations did. */
+  private truncated = false;
+  /** Some run of this cell ran at SERIALIZABLE: from then on every reset truncates. */
+  private serializableCell = false;
+  private lastResetTruncated = false;
+
+  /**
+   * How to empty the database: truncated before the first run, and before every run of a cell
+   * that runs at SERIALIZABLE (see Scheduler.ranSerializable), so they all start from the same
+   * physical layout — also after a run that stopped before its first SERIALIZABLE statement.
+   */
+  private nextReset(): { sql: string; truncates: boolean } {
+    if (this.scheduler.ranSerializable) this.serializableCell = true;
+    const truncates = !this.truncated || this.serializableCell;
+    return { sql: truncates ? this.schema.truncateSql : this.schema.resetSql, truncates };
+  }
+
+  /** After a reset succeeded (one a fault interrupted is done again, and decided again). */
+  private noteReset(truncates: boolean): void {
+    this.lastResetTruncated = truncates;
+    if (truncates) this.truncated = true;
+  }
+
+  /**
+   * DELETE leaves dead rows, and without vacuum new rows never reuse their space: every scan of a
+   * long cell would read more pages than the last. Emptied tables vacuum in a few milliseconds.
+   */
+  private async vacuum(): Promise<void> {
+    this.preparedSinceVacuum = 0;
+    if (this.vacuumSql === undefined) {
+      const r = await this.scheduler.observer.query<{ name: string }>(
+        "SELECT format('%I.%I', schemaname, relname) AS name FROM pg_stat_user_tables ORDER BY 1",
+      );
+      this.vacuumSql = r.rows.length === 0 ? '' : `VACUUM ${r.rows.map((t) => t.name).join(', ')}`;
+    }
+    if (this.vacuumSql !== '') await this.scheduler.observer.query(this.vacuumSql);
+  }
+
+  /**
+   * What the run broke and left, as the scenario's plugin judges it. With `reset`, a plugin may
+   * empty the database in the round trip of its last read (the next prepare then skips that step).
+   */
+  async inspect(scenario: ScenarioBase, run: ScheduleRun, actors: readonly ActorSpec[], options: { readonly reset?: boolean } = {}): Promise<RunInspection> {
+    // Reading the state again on a new session is safe: the run's effects are committed or gone.
+    return this.onObserver('check', `the checks of ${scenario.name}`, async (observer) => {
+      let emptied = false;
+      const readAndReset = async <R>(text: string): Promise<{ rows: R[] }> => {
+        const { sql, truncates } = this.nextReset();
+        const r = await queryThenReset<R>(observer, text, sql);
+        this.noteReset(truncates);
+        emptied = true;
+        return r;
+      };
+      const inspection = await this.cell.inspect(scenario, { run, actors, observer, tables: this.schema.tables, ...(options.reset ? { readAndReset } : {}) });
+      this.databaseEmpty = emptied;
+      return inspection;
+    });
+  }
+
+  /** `dropDatabase` false when the server is gone: dropping would only wait for it again. */
+  async close(dropDatabase = true): Promise<void> {
+    await this.scheduler.close();
+    await this.cell.close();
+    if (dropDatabase) await this.dbs.drop(this.db).catch(() => undefined);
+  }
+
+  /**
+   * Work on the observer session under the hang limit; a connection fault replaces the session
+   * and does the work again (it is idempotent: a reset and setup, or reading the state).
+   */
+  private async onObserver<T>(phase: FaultRecord['phase'], what: string, work: (observer: pg.Client) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      await this.scheduler.reconnectObserver();
+      try {
+        return await this.withinHangLimit(what, work(this.scheduler.observer));
+      } catch (e) {
+        if (!isConnectionFault(e)) throw e;
+        this.onFault(phase, 'observer', e);
+        if (attempt >= MAX_FAULT_RETRIES) {
+          throw new HarnessError('E_CONNECTION_LOST', `the observer session's connection died ${attempt + 1} times during ${what} (last: ${describeFault(e)}); the server or the network is unstable`, { cause: e });
+        }
+        await this.scheduler.reconnectObserver(true);
+      }
+    }
+  }
+
+  private async withinHangLimit<T>(what: string, work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<'hang'>((resolve) => {
+      timer = setTimeout(() => resolve('hang'), this.hangTimeoutMs);
+    });
+    try {
+      const r = await Promise.race([work, limit]);
+      if (r !== 'hang') return r;
+    } finally {
+      clearTimeout(timer);
+    }
+    // The session is stuck in a statement: replace it, ending its backend (and the wait) too.
+    work.catch(() => undefined);
+    await this.scheduler.reconnectObserver(true);
+    throw new HarnessError(
+      'E_HANG',
+      `${what} did not finish within the hang limit (${this.hangTimeoutMs} ms): a session outside the run holds a lock it needs, or the setup waits for something that never comes. Check the scenario's setup, or raise --hang-timeout`,
+    );
+  }
+}
+
+/** `text` then the reset in one simple-query round trip; the rows of `text`. */
+async function queryThenReset<R>(client: pg.Client, text: string, resetSql: string): Promise<{ rows: R[] }> {
+  if (!resetSql) return client.query(text) as unknown as Promise<{ rows: R[] }>;
+  const results = (await client.query(`${text};\n${resetSql}`)) as unknown as { rows: R[] }[];
+  const first = results[0];
+  if (!first) throw new Error('the state query returned no result');
+  return first;
+}

@@ -1,0 +1,43 @@
+// Runs again what a connection fault interrupted: a run from scratch, replaying the choices the
+// strategy already made, at most MAX_FAULT_RETRIES times before the cell gives up.
+import { HarnessError } from '../errors/index.ts';
+import { ResumedStrategy, type ActorSpec, type ScheduleRun, type Strategy } from '../sched/index.ts';
+import type { ScenarioBase } from '../scenario/index.ts';
+import type { CellHarness } from './cell-harness.ts';
+
+/** Attempts of one run (or one setup or check) after a connection fault, before the cell gives up. */
+export const MAX_FAULT_RETRIES = 3;
+
+/** Errors that end one cell as an `error` cell while the other cells go on. */
+export const CELL_FAULT_CODES: ReadonlySet<string> = new Set(['E_CONNECTION_LOST', 'E_FAULT_NOT_REPRODUCED', 'E_HANG']);
+
+/**
+ * One run of the strategy, run again from scratch (at most MAX_FAULT_RETRIES times) while a
+ * session's connection dies under it. The strategy sees one run: the retry replays the choices
+ * it already made and asks it only for the steps it has not answered.
+ */
+export async function runRetryingFaults(
+  harness: CellHarness,
+  scenario: ScenarioBase,
+  actors: readonly ActorSpec[],
+  strategy: Strategy | null,
+  onLost: (run: ScheduleRun) => void,
+): Promise<ScheduleRun> {
+  let answered: readonly number[] = [];
+  for (let attempt = 0; ; attempt++) {
+    await harness.prepare(scenario);
+    const run = strategy
+      ? await harness.scheduler.run(actors, answered.length > 0 ? new ResumedStrategy(strategy, answered) : strategy)
+      : await harness.scheduler.runRealtime(actors);
+    if (run.outcome !== 'connection-lost') return run;
+    onLost(run);
+    if (attempt >= MAX_FAULT_RETRIES) {
+      throw new HarnessError(
+        'E_CONNECTION_LOST',
+        `a run lost a session's connection ${attempt + 1} times in a row (last: ${run.fault?.session ?? 'a session'}, ${run.fault?.message ?? 'connection lost'}); the server or the network is unstable`,
+      );
+    }
+    // An attempt that failed earlier than the last one replays a shorter prefix: keep the longest.
+    if (run.schedule.choices.length > answered.length) answered = run.schedule.choices;
+  }
+}
