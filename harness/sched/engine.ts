@@ -188,19 +188,24 @@ export class Scheduler {
       // Declared keys once decided which steps commute, and a wrong guess was a silent false proof.
       throw new HarnessError('E_BAD_ARGUMENT', `actor '${keyed.name}' declares keys: remove them; which steps commute is now derived from the SQL itself`);
     }
-    while (this.sessions.length < specs.length) {
-      const s = new ActorSession(this.options.databaseUrl, `prh-actor-${this.sessions.length}`);
-      await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
-      this.sessions.push(s);
-    }
-    // A session that died while idle (between runs) is replaced now rather than failing a step.
-    await this.reconnectObserver();
-    await Promise.all(this.sessions.map((s) => (s.tainted ? this.restoreSession(s) : undefined)));
-    this.fault = null;
-    if (this.controlled && !this.catalog) {
-      // Read once, after the scenario's first setup: footprints resolve names against it.
-      await loadSqlParser();
-      this.catalog = await loadSqlCatalog(this.observer);
+    try {
+      await this.prepareSessions(specs.length);
+    } catch (e) {
+      // A session killed before the run began (the catalog read, a restore): the run did not
+      // start, and like any run that lost a session it is the caller's to run again.
+      if (!isConnectionFault(e)) throw e;
+      this.observerSession?.failed(e);
+      for (const s of this.sessions) s.tainted = true;
+      const code = (e as { code?: unknown } | null)?.code;
+      return {
+        outcome: 'connection-lost',
+        schedule: new Schedule([]),
+        trace: [],
+        actors: specs.map(() => ({ status: 'unfinished' as const, state: 'running' })),
+        virtualTime: 0,
+        blockedSteps: 0,
+        fault: { session: 'before the run', code: typeof code === 'string' ? code : null, message: describeFault(e) },
+      };
     }
     this.epoch++;
     this.time = 0;
@@ -253,6 +258,24 @@ export class Scheduler {
   }
 
   private choices: number[] = [];
+
+  /** Every actor's session connected and clean, the observer live, the catalog read. */
+  private async prepareSessions(count: number): Promise<void> {
+    while (this.sessions.length < count) {
+      const s = new ActorSession(this.options.databaseUrl, `prh-actor-${this.sessions.length}`);
+      await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
+      this.sessions.push(s);
+    }
+    // A session that died while idle (between runs) is replaced now rather than failing a step.
+    await this.reconnectObserver();
+    await Promise.all(this.sessions.map((s) => (s.tainted ? this.restoreSession(s) : undefined)));
+    this.fault = null;
+    if (this.controlled && !this.catalog) {
+      // Read once, after the scenario's first setup: footprints resolve names against it.
+      await loadSqlParser();
+      this.catalog = await loadSqlCatalog(this.observer);
+    }
+  }
 
   private startActor(rt: ActorRt): Promise<void> {
     const sql = new GatedSqlClient(
@@ -573,6 +596,8 @@ export class Scheduler {
     // gate, 57014 from its cancelled statement) is the engine's doing, not how the actor ended.
     const stopped = live.map((a) => [a, a.state] as const);
     const inflightPids = live.filter((a) => a.session.busy).map((a) => a.session.pid);
+    // A blocked-poll may still be out on the observer: one query at a time on a session.
+    await this.poll?.catch(() => undefined);
     // A statement left waiting on a lock must be cancelled from a live observer, or its backend
     // would hold its locks into the next run.
     if (inflightPids.length > 0) await this.reconnectObserver();
