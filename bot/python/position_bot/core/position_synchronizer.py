@@ -29,7 +29,7 @@ class PositionSynchronizer:
         closed: list[int] = []
         positions = await exchange.fetch_positions()
         for p in positions:
-            # Problem #6: get_open_position checks WHERE status = 'active' (baseline).
+            # Problem #6 (plan lines 141-163): get_open_position checks WHERE status = 'active' (baseline).
             db_position = await self.repository.get_open_position(p['symbol'], exchange_name)
             if db_position:
                 continue  # Restore from DB

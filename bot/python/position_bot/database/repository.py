@@ -133,7 +133,7 @@ class PositionRepository:
         return new_id, True
 
     async def update_position(self, position_id: int, **kwargs: Any) -> bool:
-        """update_position (repository.py:545-589); how it writes is the policy's update_mode.
+        """update_position (repository.py:545-589; plan lines 77-96); how it writes is the policy's update_mode.
 
         Baseline (Problem #3): "NO LOCK", "Autocommit (no explicit transaction)".
         """
@@ -153,7 +153,7 @@ class PositionRepository:
                     query, values = _update_query(position_id, kwargs)
                     return await conn.execute(query, *values) != 'UPDATE 0'
             if mode == 'optimistic':
-                # Option 6 as the plan writes it: read the version, then UPDATE ... AND version = $n.
+                # Option 6 as the plan writes it (lines 450-475): read the version, then UPDATE ... AND version = $n.
                 current = await conn.fetchrow('SELECT version FROM monitoring.positions WHERE id = $1', position_id)
                 if current is None:
                     return False  # like the autocommit UPDATE, an id that does not exist changes nothing
@@ -164,7 +164,8 @@ class PositionRepository:
             raise ValueError(f'update_mode {mode!r} is not implemented')
 
     async def get_open_position(self, symbol: str, exchange: str, statuses: tuple[str, ...] | None = None) -> asyncpg.Record | None:
-        """get_open_position: the statuses it sees are the policy's (baseline: 'active' only, Problem #6)."""
+        """get_open_position: the statuses it sees are the policy's (baseline: 'active' only, Problem #6,
+        plan lines 141-163; check-open-statuses: README "What to ship" change 1)."""
         statuses = self.policy.open_lookup_statuses if statuses is None else statuses
         async with self.pool.acquire() as conn:
             return await conn.fetchrow(f"""
