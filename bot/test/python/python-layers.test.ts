@@ -3,8 +3,9 @@
 // errors), and its command line keeps the contract's exit codes for bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAYERS, NAMED_SETS, layerNames, resolveLayerSet } from '../../layers/index.ts';
-import { schemaFiles } from '../../flow/index.ts';
-import { PythonRunners, endingOf, pythonUnavailable, runPythonProcess, type ProcessResult } from './python-actors.ts';
+import { spawnSync } from 'node:child_process';
+import { flowLockId, positionLockId, schemaFiles } from '../../flow/index.ts';
+import { PACKAGE_DIR, PYTHON, PythonRunners, endingOf, pythonUnavailable, runPythonProcess, type ProcessResult } from './python-actors.ts';
 
 /** Layers whose flows the Python bot does not have (bot/python/position_bot/layers.py NOT_IMPLEMENTED). */
 const NOT_IMPLEMENTED = ['quantity-delta', 'serializable', 'select-for-update'];
@@ -106,6 +107,17 @@ describe.skipIf(unavailable !== null)('the Python bot’s layer sets', () => {
     expect(badArgv.exitCode).toBe(2);
     expect(badArgv.stderr.trim().split('\n')).toHaveLength(1);
     expect(endingOf(badArgv)).toMatchObject({ code: 'E_USAGE', message: expect.stringContaining('--symbol') as unknown });
+  });
+
+  it('takes the advisory-lock keys the TypeScript port takes (position and flow locks)', () => {
+    const keys = [['APTUSDT', 'binance'], ['LINKUSDT', 'bybit'], ['ÄÖ-Ü', 'x']] as const;
+    const script = `import json, sys
+from position_bot.database import PositionRepository
+r = PositionRepository(None, None)
+print(json.dumps([[str(r._get_position_lock_id(s, e)), str(r._get_flow_lock_id(s, e))] for s, e in json.loads(sys.argv[1])]))`;
+    const r = spawnSync(PYTHON, ['-c', script, JSON.stringify(keys)], { cwd: PACKAGE_DIR, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(keys.map(([s, e]) => [positionLockId(s, e), flowLockId(s, e)]));
   });
 
   it('ends with exit 1 and the error on one line when the database cannot be reached', async () => {
