@@ -2,14 +2,23 @@
 // quoted identifiers and comments becomes the value it was bound to.
 import type { WireValue } from './wire-values.ts';
 
-/** A value as an SQL literal (for reading, not for sending). */
+/** Longer text and byte values are cut in traces (the step keeps them whole). */
+const SHOWN_CHARS = 200;
+const SHOWN_BYTES = 64;
+
+/** A value as an SQL literal (for reading, not for sending); long values are shortened with `…`. */
 export function sqlLiteral(v: WireValue): string {
   if (v === null) return 'NULL';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (Buffer.isBuffer(v)) return `'\\x${v.toString('hex')}'`;
+  if (Buffer.isBuffer(v)) {
+    const cut = v.length > SHOWN_BYTES;
+    return `'\\x${v.subarray(0, SHOWN_BYTES).toString('hex')}${cut ? `…' /* ${v.length} bytes */` : "'"}`;
+  }
   if (Array.isArray(v)) return `ARRAY[${v.map(sqlLiteral).join(', ')}]`;
-  return `'${String(v).replace(/'/g, "''")}'`;
+  const s = String(v);
+  const cut = s.length > SHOWN_CHARS;
+  return `'${s.slice(0, SHOWN_CHARS).replace(/'/g, "''")}${cut ? `…' /* ${s.length} characters */` : "'"}`;
 }
 
 const IDENT = /[A-Za-z0-9_$\u0080-\uffff]/;

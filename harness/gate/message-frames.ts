@@ -17,17 +17,34 @@ const MAX_FRAME = 1 << 30;
  */
 export class FrameReader {
   private buffer: Buffer = Buffer.alloc(0);
+  /** Chunks behind `buffer`, joined only once a whole frame is there (a large row arrives in many). */
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
 
   push(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    if (this.buffer.length === 0 && this.pending.length === 0) this.buffer = chunk;
+    else {
+      this.pending.push(chunk);
+      this.pendingLength += chunk.length;
+    }
+  }
+
+  /** Makes `buffer` hold at least `n` bytes if they have arrived; false if not yet. */
+  private have(n: number): boolean {
+    if (this.buffer.length >= n) return true;
+    if (this.buffer.length + this.pendingLength < n) return false;
+    this.buffer = Buffer.concat([this.buffer, ...this.pending]);
+    this.pending = [];
+    this.pendingLength = 0;
+    return true;
   }
 
   /** The next typed frame, or null until more bytes arrive. Throws on a length no peer would send. */
   next(): Frame | null {
-    if (this.buffer.length < 5) return null;
+    if (!this.have(5)) return null;
     const length = this.buffer.readInt32BE(1);
     if (length < 4 || length > MAX_FRAME) throw new Error(`invalid message length ${length}`);
-    if (this.buffer.length < length + 1) return null;
+    if (!this.have(length + 1)) return null;
     const raw = this.buffer.subarray(0, length + 1);
     this.buffer = this.buffer.subarray(length + 1);
     return { type: raw[0]!, body: raw.subarray(5), raw };
@@ -35,10 +52,10 @@ export class FrameReader {
 
   /** The next untyped frame's body (after its length), or null until more bytes arrive. */
   nextUntyped(): Buffer | null {
-    if (this.buffer.length < 4) return null;
+    if (!this.have(4)) return null;
     const length = this.buffer.readInt32BE(0);
     if (length < 8 || length > 10_000) throw new Error(`invalid startup packet length ${length}`);
-    if (this.buffer.length < length) return null;
+    if (!this.have(length)) return null;
     const body = this.buffer.subarray(4, length);
     this.buffer = this.buffer.subarray(length);
     return body;
@@ -46,8 +63,10 @@ export class FrameReader {
 
   /** Bytes received but not yet framed. */
   rest(): Buffer {
-    const rest = this.buffer;
+    const rest = Buffer.concat([this.buffer, ...this.pending]);
     this.buffer = Buffer.alloc(0);
+    this.pending = [];
+    this.pendingLength = 0;
     return rest;
   }
 }

@@ -16,7 +16,9 @@ describe('inlineParameters', () => {
     expect(inlineParameters(sql, ['v'])).toBe(`SELECT '$1', E'\\'$1', "$1", a$1, $$ $1 $$, $fn$ $1 $fn$ -- $1\n, /* $1 /* $1 */ */ 'v'`);
   });
 
-  it('sqlLiteral quotes text and keeps numbers', () => {
+  it('sqlLiteral quotes text, keeps numbers and shortens long values', () => {
     expect([sqlLiteral('a'), sqlLiteral(1.5), sqlLiteral(false)]).toEqual(["'a'", '1.5', 'false']);
+    expect(sqlLiteral('y'.repeat(1000))).toBe(`'${'y'.repeat(200)}…' /* 1000 characters */`);
+    expect(sqlLiteral(Buffer.alloc(100))).toBe(`'\\x${'00'.repeat(64)}…' /* 100 bytes */`);
   });
 });

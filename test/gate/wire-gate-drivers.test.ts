@@ -94,6 +94,18 @@ describe('drivers through the wire gate', () => {
     expect(seq.finished.find((f) => f.step.prepares.some((p) => p.name === '_pg3_0'))?.step.executes).toBe(false);
   });
 
+  it.skipIf(pythonMissing('psycopg'))(named('psycopg 3 pipeline mode: each batch up to a Sync is one step, offered after the one before ended', pythonMissing('psycopg')), async () => {
+    const exit = await runPython('psycopg3_pipeline.py', gate.address);
+    expect(exit.code, exit.stderrTail).toBe(0);
+    expect(printed(exit)).toEqual({ n: 42 });
+    expect(seq.finished.map((f) => f.step.statements.map((s) => s.sql))).toEqual([
+      ['SELECT pg_advisory_lock($1)', 'SELECT pg_advisory_unlock($1)'],
+      ['SELECT $1::int + 1 AS n'],
+    ]);
+    expect(seq.finished[0]!.step.statements.map((s) => s.params)).toEqual([[11], [11]]);
+    expect(seq.log).toEqual(['request a/0/0', 'finished a/0/0', 'request a/0/1', 'finished a/0/1']);
+  });
+
   it.skipIf(pythonMissing('psycopg2'))(named('psycopg2: the simple protocol with the implicit transaction', pythonMissing('psycopg2')), async () => {
     const exit = await runPython('psycopg2_client.py', gate.address);
     expect(exit.code, exit.stderrTail).toBe(0);

@@ -113,6 +113,19 @@ describe('steps in a chosen order', () => {
     await client.end();
   });
 
+  it('large values cross the gate both ways', async () => {
+    const seq = new StepSequencer(true);
+    const gate = await gateFor(seq, 'a');
+    const client = new pg.Client({ connectionString: gate.clientUrl });
+    await client.connect();
+    const blob = Buffer.alloc(3_000_000, 7);
+    const r = await client.query<{ n: number; text: string }>("SELECT length($1::bytea) AS n, repeat('x', 5000000) AS text", [blob]);
+    await client.end();
+    expect([r.rows[0]!.n, r.rows[0]!.text.length]).toEqual([3_000_000, 5_000_000]);
+    // pg sends a Buffer in binary format with no declared type: the step keeps its bytes.
+    expect(blob.equals(seq.finished[0]!.step.statements[0]!.params[0] as Buffer)).toBe(true);
+  });
+
   it('a pipelined batch after an unsynced Flush waits for its turn; no client deadlocks', async () => {
     // pg's extended query with `rows` executes up to a row count and flushes without Sync.
     const seq = new StepSequencer(true);

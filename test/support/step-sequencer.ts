@@ -42,6 +42,8 @@ export class StepSequencer {
   readonly connects: { gate: string; conn: WireConnectionView }[] = [];
   readonly unsupported: { gate: string; conn: number | null; what: string }[] = [];
   readonly sent: { gate: string; conn: number; step: number }[] = [];
+  /** `request a/0/1`, `finished a/0/1`, ...: what the gates reported, in order. */
+  readonly log: string[] = [];
   private readonly held: HeldStep[] = [];
   private readonly waiters: { match: (h: HeldStep) => boolean; resolve: (h: HeldStep) => void }[] = [];
   private readonly outcomes = new Map<string, Deferred<StepOutcome>>();
@@ -69,6 +71,7 @@ export class StepSequencer {
         this.connects.push({ gate, conn });
       },
       onRequest: (conn, step) => {
+        this.log.push(`request ${gate}/${conn.id}/${step.index}`);
         const decision = deferred<void>();
         const outcome = this.outcomeOf(`${gate}/${conn.id}/${step.index}`).promise;
         const held: HeldStep = {
@@ -87,6 +90,7 @@ export class StepSequencer {
         this.sent.push({ gate, conn: conn.id, step: step.index });
       },
       onFinished: (conn, step, outcome) => {
+        this.log.push(`finished ${gate}/${conn.id}/${step.index}`);
         this.finished.push({ gate, conn: conn.id, step, outcome });
         this.outcomeOf(`${gate}/${conn.id}/${step.index}`).resolve(outcome);
       },
