@@ -33,6 +33,8 @@ interface CurrentStep {
   readonly planned: PlannedStep;
   readonly bytes: Buffer;
   responses: StepResponses | null;
+  /** onSent was called (it always comes before onFinished of a released step). */
+  sent: boolean;
 }
 
 const EXTENDED = new Set(['parse', 'bind', 'describe', 'execute', 'close', 'flush', 'sync']);
@@ -275,7 +277,7 @@ export class WireConnection implements WireConnectionView {
 
   private offer(batch: FrontendMessage[]): void {
     const planned = describeBatch(this.stepIndex++, batch, this.cache);
-    const current: CurrentStep = { planned, bytes: batch.length === 1 ? batch[0]!.raw : Buffer.concat(batch.map((m) => m.raw)), responses: null };
+    const current: CurrentStep = { planned, bytes: batch.length === 1 ? batch[0]!.raw : Buffer.concat(batch.map((m) => m.raw)), responses: null, sent: false };
     this.current = current;
     this.phase = 'held';
     let decision: Promise<void>;
@@ -298,10 +300,15 @@ export class WireConnection implements WireConnectionView {
     this.phase = 'in-flight';
     const { step, expectations } = current.planned;
     current.responses = new StepResponses(step.end, expectations, this.cache, this.sink, this.ctx.captureRows);
-    this.upstream.write(current.bytes, () => {
-      if (this.current === current) this.ctx.hooks.onSent(this, step);
-    });
+    this.upstream.write(current.bytes, () => this.sent(current));
     if (current.responses.done) this.finish(current.responses.outcome());
+  }
+
+  /** Reports the step as sent, once; the answer may arrive before the write callback runs. */
+  private sent(current: CurrentStep): void {
+    if (current.sent || !current.responses || this.phase === 'closed') return;
+    current.sent = true;
+    this.ctx.hooks.onSent(this, current.planned.step);
   }
 
   /** Answers a held step without the server (refused, or cancelled before it was released). */
@@ -317,6 +324,7 @@ export class WireConnection implements WireConnectionView {
     const current = this.current;
     if (!current) return;
     if (outcome.txStatus) this.txStatus = outcome.txStatus;
+    this.sent(current);
     this.current = null;
     this.phase = 'idle';
     this.ctx.hooks.onFinished(this, current.planned.step, outcome);
@@ -330,17 +338,18 @@ export class WireConnection implements WireConnectionView {
     this.client.cork();
     try {
       for (let frame = this.fromServer.next(); frame; frame = this.fromServer.next()) {
+        if (frame.type === E) {
+          // A FATAL (the backend terminated, the server shutting down) precedes the server's hang-up.
+          const error = serverErrorOf(decodeBackend(frame));
+          if (isFatal(error)) this.serverFatal = error;
+        }
         const responses = this.current?.responses;
         if (this.phase === 'in-flight' && responses) {
           responses.read(frame);
           if (responses.done) this.finish(responses.outcome());
           continue;
         }
-        // Between steps: notices, notifications, parameter changes, or a FATAL before the server hangs up.
-        if (frame.type === E) {
-          const error = serverErrorOf(decodeBackend(frame));
-          if (isFatal(error)) this.serverFatal = error;
-        }
+        // Between steps: notices, notifications (LISTEN is carried), parameter changes, or that FATAL.
         if (frame.type !== Z) this.toClient(frame.raw);
       }
     } catch (e) {

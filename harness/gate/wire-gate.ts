@@ -1,5 +1,13 @@
 // A per-actor PostgreSQL listener on loopback: clients connect to it as to a server, and every
 // request they make becomes a step the hooks hold and release before it reaches the real server.
+//
+// Built on pg-protocol (installed with pg): its Parser decodes what the server sends, its
+// serialize builds what the gate itself sends upstream; SCRAM is pg's own code. The client side
+// (startup packet, frontend framing) is ours, about 150 lines. pg-gateway would parse that side
+// and run server-side auth, but it is not installed, is a 0.x library built to answer from a
+// local database (PGlite) through callbacks, and the gate needs the opposite: hold raw messages,
+// forward them byte for byte, and follow each answer to the statement cache; a dependency for
+// the smaller half of the work did not pay.
 import net from 'node:net';
 import { HarnessError } from '../errors/index.ts';
 import type { ClientAuth } from './client-auth.ts';

@@ -240,6 +240,29 @@ describe('cancel, COPY and vanished clients', () => {
     expect((await admin.query('SELECT count(*)::int AS n FROM gate_accounts')).rows).toEqual([{ n: 2 }]);
   });
 
+  it.skipIf(pythonMissing('psycopg2'))(named("the function-call protocol (psycopg2's large objects) is refused by name; the session goes on", pythonMissing('psycopg2')), async () => {
+    const seq = new StepSequencer(true);
+    const gate = await gateFor(seq, 'a');
+    const exit = await runPython('psycopg2_large_object.py', gate.address);
+    expect(exit.code, exit.stderrTail).toBe(0);
+    const out = printed<{ error: string; after: number }>(exit);
+    expect(out.error).toMatch(/function-call protocol \(PQfn, large objects\) is not supported through the harness's wire gate/);
+    expect(out.after).toBe(5);
+    expect(seq.unsupported).toEqual([{ gate: 'a', conn: 0, what: 'function call' }]);
+  });
+
+  it('LISTEN is carried: a notification reaches the client between its steps', async () => {
+    const seq = new StepSequencer(true);
+    const gate = await gateFor(seq, 'a');
+    const client = new pg.Client({ connectionString: gate.clientUrl });
+    await client.connect();
+    const heard = new Promise<pg.Notification>((resolve) => client.on('notification', resolve));
+    await client.query('LISTEN gate_channel');
+    await admin.query("NOTIFY gate_channel, 'ping'");
+    expect(await heard).toMatchObject({ channel: 'gate_channel', payload: 'ping' });
+    await client.end();
+  });
+
   it('COPY TO STDOUT is refused the same way, and the session goes on', async () => {
     const seq = new StepSequencer(true);
     const gate = await gateFor(seq, 'a');
