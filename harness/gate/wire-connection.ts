@@ -3,15 +3,16 @@
 // server when the hooks say so, relays the answer and reports how the step ended.
 import type net from 'node:net';
 import { serialize } from 'pg-protocol';
-import { decodeBackend, errorResponse, negotiateProtocolVersion, NOT_SUPPORTED_BYTE, readyForQuery, serverErrorOf, authenticationOk, type TxStatus } from './backend-messages.ts';
+import { authenticationOk, decodeBackend, errorResponse, NOT_SUPPORTED_BYTE, readyForQuery, serverErrorOf, type TxStatus } from './backend-messages.ts';
 import { answers, challengeFor, type Challenge, type ClientAuth } from './client-auth.ts';
+import { protocolNegotiation, startupRefusal, unsupportedProtocol, upstreamParameters } from './client-startup.ts';
 import { parseFrontendMessage, parseStartupPacket, type FrontendMessage } from './frontend-messages.ts';
 import { FrameReader, type Frame } from './message-frames.ts';
 import { StatementCache } from './statement-cache.ts';
 import { StepResponses, unsupportedError, type StepError, type StepOutcome } from './step-responses.ts';
 import { forwardCancel, openUpstream, UpstreamRefused, type UpstreamTarget } from './upstream-session.ts';
 import { refusalError, type CloseReason, type WireConnectionView, type WireGateHooks } from './wire-hooks.ts';
-import { describeBatch, type PlannedStep } from './wire-step.ts';
+import { describeBatch, takeBatch, type PlannedStep } from './wire-step.ts';
 
 /** What a connection needs from its gate. */
 export interface ConnectionContext {
@@ -37,7 +38,6 @@ interface CurrentStep {
   sent: boolean;
 }
 
-const EXTENDED = new Set(['parse', 'bind', 'describe', 'execute', 'close', 'flush', 'sync']);
 const Z = 'Z'.charCodeAt(0);
 const E = 'E'.charCodeAt(0);
 
@@ -155,22 +155,21 @@ export class WireConnection implements WireConnectionView {
         this.end({ kind: 'terminate' });
         return;
       case 'unsupported':
-        this.fatal({ severity: 'FATAL', sqlState: '0A000', message: `unsupported frontend protocol ${p.code >> 16}.${p.code & 0xffff}: the harness's wire gate speaks protocol 3.0` }, { kind: 'protocol-error', message: 'unsupported protocol version' });
+        this.fatal(unsupportedProtocol(p.code), { kind: 'protocol-error', message: 'unsupported protocol version' });
         return;
       case 'startup':
         break;
     }
     this.clientUser = p.parameters.get('user') ?? '';
     this.startupParameters = p.parameters;
-    const replication = p.parameters.get('replication');
-    if (replication !== undefined && !['false', 'off', 'no', '0'].includes(replication.toLowerCase())) {
-      const error = unsupportedError('a replication connection', 'the gate schedules SQL sessions only; connect without replication=' + replication);
+    const refusal = startupRefusal(p);
+    if (refusal) {
       this.ctx.hooks.onUnsupported?.('replication', null);
-      this.fatal({ ...error, severity: 'FATAL' }, { kind: 'refused', error });
+      this.fatal(refusal, { kind: 'refused', error: refusal });
       return;
     }
-    const extensions = [...p.parameters.keys()].filter((k) => k.startsWith('_pq_.'));
-    if (p.minor > 0 || extensions.length > 0) this.toClient(negotiateProtocolVersion(0, extensions));
+    const negotiation = protocolNegotiation(p);
+    if (negotiation) this.toClient(negotiation);
     this.challenge = challengeFor(this.ctx.auth, this.clientUser);
     if (this.challenge) {
       this.phase = 'auth';
@@ -201,10 +200,9 @@ export class WireConnection implements WireConnectionView {
       return;
     }
     if (this.phase !== 'connecting') return;
-    const forwarded = new Map([...this.startupParameters].filter(([k]) => !['user', 'database', 'replication'].includes(k) && !k.startsWith('_pq_.')));
     let session;
     try {
-      session = await openUpstream(this.ctx.target, forwarded);
+      session = await openUpstream(this.ctx.target, upstreamParameters(this.startupParameters));
     } catch (e) {
       const error: StepError = e instanceof UpstreamRefused ? { ...e.error, severity: 'FATAL' } : { severity: 'FATAL', sqlState: '08006', message: `the harness's wire gate could not reach the server: ${e instanceof Error ? e.message : String(e)}` };
       this.fatal(error, { kind: 'refused', error });
@@ -264,11 +262,8 @@ export class WireConnection implements WireConnectionView {
           this.protocolError(`unexpected message '${String.fromCharCode(head.raw[0] ?? 63)}' from the client`);
           return;
         default: {
-          if (!EXTENDED.has(head.type)) return;
-          // A batch runs up to its Sync, or up to a Flush: a client that flushes waits for the answer.
-          const last = this.queue.findIndex((m) => m.type === 'sync' || m.type === 'flush');
-          if (last < 0) return;
-          this.offer(this.queue.splice(0, last + 1));
+          const batch = takeBatch(this.queue);
+          if (batch) this.offer(batch);
           return;
         }
       }

@@ -67,6 +67,20 @@ const MESSAGE_NAMES: Record<string, string> = {
   sync: 'Sync',
 };
 
+const EXTENDED = new Set<FrontendMessage['type']>(['parse', 'bind', 'describe', 'execute', 'close', 'flush', 'sync']);
+
+/**
+ * Takes the extended-protocol batch at the head of `queue`: up to its Sync, or up to a Flush (a
+ * client that flushes waits for the answer before it sends more, so holding on for a Sync would
+ * deadlock it). Null while the batch is incomplete. Splitting at every Flush, never at whatever
+ * happened to arrive, keeps the steps the same from run to run.
+ */
+export function takeBatch(queue: FrontendMessage[]): FrontendMessage[] | null {
+  if (!queue[0] || !EXTENDED.has(queue[0].type)) return null;
+  const last = queue.findIndex((m) => m.type === 'sync' || m.type === 'flush');
+  return last < 0 ? null : queue.splice(0, last + 1);
+}
+
 /** Describes one batch of messages the client sent, reading statements from `lookup`. */
 export function describeBatch(index: number, batch: readonly FrontendMessage[], lookup: StatementLookup): PlannedStep {
   const view = new BatchLookup(lookup);
