@@ -13,7 +13,7 @@ export interface ActorEndpoints {
   readonly clockUrl?: string;
 }
 
-/** `exchange` → `RACE_SERVICE_EXCHANGE_URL`; `price-feed` → `RACE_SERVICE_PRICE_FEED_URL`. */
+/** `payments` → `RACE_SERVICE_PAYMENTS_URL`; `price-feed` → `RACE_SERVICE_PRICE_FEED_URL`. */
 export function serviceEnvName(name: string): string {
   return `RACE_SERVICE_${name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}_URL`;
 }

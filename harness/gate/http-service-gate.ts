@@ -13,7 +13,7 @@ export interface ServiceStep {
   /** 0, 1, 2... in the order requests arrived at this gate. */
   readonly index: number;
   readonly method: string;
-  /** Path and query, e.g. `/orders?symbol=X`. */
+  /** Path and query, e.g. `/items?page=2`. */
   readonly path: string;
   readonly body: string;
   /** `POST /orders {"qty":1}`, for traces. */

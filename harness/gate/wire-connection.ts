@@ -393,7 +393,8 @@ export class WireConnection implements WireConnectionView {
         upstream.destroy();
       }
     }
-    if (!this.client.destroyed) this.client.end();
+    // Flush what the client is owed (a FATAL error), then drop the socket even if it never closes its side.
+    if (!this.client.destroyed) this.client.end(() => this.client.destroy());
     this.ctx.ended(this);
     if (this.id >= 0) this.ctx.hooks.onClose(this, reason);
   }

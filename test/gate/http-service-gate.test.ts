@@ -6,7 +6,7 @@ import { startServiceGate, type ServiceAnswer, type ServiceStep, type StartedSer
 import { named, printed, pythonMissing, runPython } from '../support/client-programs.ts';
 
 const routes = [
-  http.get('*/prices/:symbol', ({ params }) => HttpResponse.json({ symbol: params['symbol'], price: 100 })),
+  http.get('*/prices/:item', ({ params }) => HttpResponse.json({ item: params['item'], price: 100 })),
   http.post('*/orders', async ({ request }) => HttpResponse.json({ accepted: ((await request.json()) as { qty: number }).qty }, { status: 201 })),
 ];
 
@@ -48,7 +48,7 @@ describe('HTTP service gate', () => {
     gate = await startServiceGate({ name: 'price-feed', handler, hooks: h.hooks });
     const run = runPython('service_client.py', undefined, {}, { services: { 'price-feed': gate.url } });
     const first = await h.next();
-    expect(first.step).toMatchObject({ service: 'price-feed', index: 0, method: 'GET', path: '/prices/BTC', detail: 'GET /prices/BTC' });
+    expect(first.step).toMatchObject({ service: 'price-feed', index: 0, method: 'GET', path: '/prices/tea', detail: 'GET /prices/tea' });
     expect(h.answers).toEqual([]);
     first.release();
     const second = await h.next();
@@ -56,7 +56,7 @@ describe('HTTP service gate', () => {
     second.release();
     const exit = await run;
     expect(exit.code, exit.stderrTail).toBe(0);
-    expect(printed(exit)).toEqual({ price: { symbol: 'BTC', price: 100 }, order: { status: 201, body: { accepted: 2 } } });
+    expect(printed(exit)).toEqual({ price: { item: 'tea', price: 100 }, order: { status: 201, body: { accepted: 2 } } });
     expect(h.answers).toEqual([
       [0, { status: 200 }],
       [1, { status: 201 }],
@@ -66,7 +66,7 @@ describe('HTTP service gate', () => {
   it('fetch: a refused request gets 503 with the reason, a failing handler 502', async () => {
     const h = holdingHooks();
     gate = await startServiceGate({ name: 'price-feed', handler, hooks: h.hooks });
-    const refused = fetch(`${gate.url}/prices/ETH`);
+    const refused = fetch(`${gate.url}/prices/coffee`);
     (await h.next()).refuse(new Error('the run is over'));
     const r = await refused;
     expect([r.status, await r.text()]).toEqual([503, 'the harness refused this request to price-feed: the run is over']);

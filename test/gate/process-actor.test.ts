@@ -71,7 +71,7 @@ describe('actorEnv', () => {
       RACE_CLOCK_URL: 'http://127.0.0.1:7001',
       APP_MODE: 'race',
     });
-    expect(serviceEnvName('exchange')).toBe('RACE_SERVICE_EXCHANGE_URL');
+    expect(serviceEnvName('payments')).toBe('RACE_SERVICE_PAYMENTS_URL');
   });
 });
 

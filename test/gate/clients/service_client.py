@@ -6,7 +6,7 @@ import urllib.request
 
 base = os.environ['RACE_SERVICE_PRICE_FEED_URL']
 out = {}
-with urllib.request.urlopen(base + '/prices/BTC') as res:
+with urllib.request.urlopen(base + '/prices/tea') as res:
     out['price'] = json.loads(res.read())
 req = urllib.request.Request(base + '/orders', data=json.dumps({'qty': 2}).encode(), method='POST', headers={'content-type': 'application/json'})
 try:
