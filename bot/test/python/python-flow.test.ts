@@ -2,8 +2,7 @@
 // actors run one after another (no gate yet; a "held" step parks a Signal in its settlement sleep
 // on the virtual clock while other actors run). Each story runs once with the Python actors and
 // once with the TypeScript bot on the same schema, layer set and story, and the two must end alike:
-// rows, status history, exchange state, actor endings and clock sleeps — up to the differences
-// between the plan and the TypeScript port listed in PLAN_VS_PORT, which are findings, not noise.
+// rows, status history, exchange state, actor endings and clock sleeps, exactly.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgSqlClient, RESET_SQL, createPositionBot, type BotPolicy, type ExchangeClient, type NewPosition } from '../../flow/index.ts';
@@ -30,7 +29,7 @@ interface Story {
   readonly name: string;
   readonly steps: readonly Step[];
   /** What this story must show at a layer set, beyond the two ports agreeing. */
-  readonly check?: (o: Observation, set: LayerSet, differences: ReadonlySet<PlanVsPort>) => void;
+  readonly check?: (o: Observation, set: LayerSet) => void;
   /** Also run on the sets beyond the brief's (EXTRA_SETS). */
   readonly everySet?: true;
   /** At the baseline its Python actors run as one process each (`python3 -m position_bot`, the harness's contract). */
@@ -57,9 +56,10 @@ const STORIES: readonly Story[] = [
     everySet: true,
     asProcesses: true,
     steps: [{ actor: signal('APTUSDT') }],
-    check: (o, { policy: p }, differences) => {
+    check: (o, { policy: p }) => {
       expect(o.endings).toEqual([{ status: 'ok', value: { positionId: 1, entryOrderId: 'binance-1', stopLossOrderId: 'binance-2' } }]);
-      expect(differences.has('option5EntryPrice')).toBe(p.flowTransaction === 'single');
+      // Option 5's entry UPDATE (plan lines 400-404) records the order id, not the entry price.
+      expect(o.rows[0]?.['entry_price']).toBe(p.flowTransaction === 'single' ? 0 : 10);
       expect(o.rows).toMatchObject([{ id: 1, status: 'active', quantity: 5, has_stop_loss: true, stop_loss_price: 9.8 }]);
       expect(o.exchange['binance']?.positions).toEqual([{ symbol: 'APTUSDT', side: 'long', quantity: 5, entryPrice: 10 }]);
       expect(o.exchange['binance']?.orders.filter((x) => x.type === 'stop_market' && x.status === 'new')).toHaveLength(1);
@@ -143,7 +143,7 @@ const STORIES: readonly Story[] = [
     everySet: true,
     asProcesses: true,
     steps: [{ actor: signal('APTUSDT'), heldAt: SETTLEMENT, during: [{ actor: sync() }] }],
-    check: (o, { policy: p, schema }, differences) => {
+    check: (o, { policy: p, schema }) => {
       if (p.settlement.kind !== 'sleep') return;
       if (seesOpenStatuses(p) || p.symbolLock === 'session' || p.flowTransaction === 'single') {
         expect(o.rows.filter((r) => r['status'] !== 'rolled_back')).toHaveLength(1);
@@ -154,9 +154,9 @@ const STORIES: readonly Story[] = [
         // Options 1 and 2 move the error: Sync's import now hits the index the Signal's row holds.
         expect(o.endings[1]).toMatchObject({ status: 'error', code: '23505', sqlState: '23505' });
       } else {
-        // Option 4 sees Sync's active row and rolls the Signal back (what the plan's reason words differently).
+        // Option 4 sees Sync's active row and rolls the Signal back with the plan's reason (line 759).
         expect(o.endings[0]).toMatchObject({ status: 'error', code: 'E_ATOMIC_POSITION', sqlState: null });
-        expect(differences.has('option4ExitReason')).toBe(true);
+        expect(o.rows.find((r) => r['status'] === 'rolled_back')?.['exit_reason']).toBe('rollback: duplicate active position detected');
       }
     },
   },
@@ -192,22 +192,6 @@ const STORIES: readonly Story[] = [
   },
 ];
 
-/**
- * Where the Python bot follows the plan's own code and the TypeScript port does not (see
- * bot/python/README.md, "Where the plan and the TypeScript port differ"). Each is reconciled only
- * where it shows exactly as documented, and the stories that must show it check that it did.
- */
-const PLAN_VS_PORT = {
-  /** Option 5's entry UPDATE in the plan sets exchange_order_id only; the port also writes entry_price. */
-  option5EntryPrice: (py: Record<string, unknown>, ts: Record<string, unknown>, p: BotPolicy) =>
-    p.flowTransaction === 'single' && py['entry_price'] === 0 && typeof ts['entry_price'] === 'number' && ts['entry_price'] > 0 ? { entry_price: ts['entry_price'] } : null,
-  /** Option 4's rollback: the plan passes "duplicate active position detected"; the port records its RuntimeError. */
-  option4ExitReason: (py: Record<string, unknown>, ts: Record<string, unknown>, p: BotPolicy) =>
-    p.activation === 'safe' && py['exit_reason'] === 'rollback: duplicate active position detected' && String(ts['exit_reason']).startsWith('rollback: Duplicate position prevented: ')
-      ? { exit_reason: ts['exit_reason'] }
-      : null,
-} as const;
-type PlanVsPort = keyof typeof PLAN_VS_PORT;
 
 /** Every story runs on the baseline, Options 2–5 and both named sets of README "What to ship". */
 const SETS = ['baseline', 'open-status-index', 'check-open-statuses', 'safe-activation', 'single-transaction', 'recommended', 'proposed'] as const;
@@ -254,9 +238,9 @@ describe.skipIf(unavailable !== null)('the Python bot against the TypeScript bot
       const asProcesses = set === 'baseline' && story.asProcesses === true;
       const py = await runStory(story, db.client, db.db.url, pythonActors(set, asProcesses ? runPythonProcess : (a, e) => runners.run(a, e)));
       const ts = await runStory(story, db.client, db.db.url, typescriptActors(layerSet.policy));
-      const differences = new Set<PlanVsPort>();
-      expect(reconcile(py, ts, layerSet.policy, differences)).toEqual(ts);
-      story.check?.(ts, layerSet, differences);
+      // The two ports agree exactly (where they did not, the TypeScript port was wrong and was fixed).
+      expect(py).toEqual(ts);
+      story.check?.(ts, layerSet);
     });
   });
 });
@@ -414,20 +398,3 @@ function runTypescript(bot: ReturnType<typeof createPositionBot>, actor: Actor, 
   }
 }
 
-/** `py` with each documented plan-vs-port difference replaced by the port's value, where it shows exactly so. */
-function reconcile(py: Observation, ts: Observation, policy: BotPolicy, seen: Set<PlanVsPort>): Observation {
-  const rows = py.rows.map((row, i) => {
-    const other = ts.rows[i];
-    if (!other || other['id'] !== row['id']) return row;
-    let out = row;
-    for (const [id, difference] of Object.entries(PLAN_VS_PORT) as [PlanVsPort, (typeof PLAN_VS_PORT)[PlanVsPort]][]) {
-      const fix = difference(out, other, policy);
-      if (fix) {
-        seen.add(id);
-        out = { ...out, ...fix };
-      }
-    }
-    return out;
-  });
-  return { ...py, rows };
-}
