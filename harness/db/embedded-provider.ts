@@ -40,14 +40,25 @@ export const WATCHDOG_FILE = 'watchdog.pid';
 /** The options initdb runs with; part of the cache key (the pgdata and pwfile are not). */
 const INITDB_ARGS = ['--username=postgres', '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync', '--wal-segsize=1'] as const;
 
-async function stopPostmaster(pid: number): Promise<void> {
+/** Fast shutdown (SIGINT), SIGKILL after 5 s; false if it is not ours to signal (another user's). */
+async function stopPostmaster(pid: number): Promise<boolean> {
   try {
-    process.kill(pid, 'SIGINT'); // PostgreSQL's fast shutdown
+    process.kill(pid, 'SIGINT');
   } catch {
-    return;
+    return false;
   }
   for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
   if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+  return true;
+}
+
+/** Whether `pid` is still a postgres started on `dir` (not a process that reused its pid); true where /proc cannot tell. */
+function runsOn(pid: number, dir: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ENOENT' || process.platform !== 'linux';
+  }
 }
 
 /**
@@ -77,11 +88,11 @@ async function reapOrphans(base: string, notice: (line: string) => void): Promis
     } catch {
       // the server never started, or stopped: only the directory is left
     }
-    if (Number.isInteger(pmPid) && pmPid > 0 && pidAlive(pmPid)) {
-      await stopPostmaster(pmPid);
+    if (Number.isInteger(pmPid) && pmPid > 0 && pidAlive(pmPid) && runsOn(pmPid, dir)) {
+      if (!(await stopPostmaster(pmPid))) continue; // another user's: leave it to them
       notice(`stopped an embedded PostgreSQL (pid ${pmPid}) left running by a run that died (pid ${owner.pid})`);
     }
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

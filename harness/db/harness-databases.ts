@@ -63,7 +63,12 @@ export class HarnessDatabases {
     } catch (e) {
       throw new HarnessError('E_DB_UNREACHABLE', `cannot connect to the ${server.kind} PostgreSQL: ${(e as Error).message}`, { cause: e });
     }
-    await dbs.reclaim();
+    try {
+      await dbs.reclaim();
+    } catch (e) {
+      await dbs.admin.end().catch(() => undefined);
+      throw e;
+    }
     dbs.unregister = registerCleanup(() => dbs.close(), () => undefined);
     dbs.renewal = setInterval(() => void dbs.renewLeases(), RENEW_EVERY_MS);
     dbs.renewal.unref();
