@@ -67,6 +67,9 @@ describe('the cluster cache', () => {
     expect(second).toEqual({ id: first.id, notices: [] });
     expect(spares(cache)).not.toContain(spare);
     expect(await eventually(() => settled(cache) && readySpares(cache).length === 1)).toBe(true);
+    // Two starts at once with one spare: one takes it, the other copies the entry; the same cluster.
+    expect(await Promise.all([startOnce(cache), startOnce(cache)])).toEqual([second, second]);
+    expect(await eventually(() => settled(cache))).toBe(true);
     // Without a spare: a copy of the cache entry, the same cluster.
     for (const name of spares(cache)) rmSync(join(cache, 'spares', name), { recursive: true, force: true });
     expect((await startOnce(cache)).id).toBe(first.id);
