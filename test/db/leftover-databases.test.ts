@@ -15,10 +15,12 @@ import {
   clusterCacheDir,
   ownerComment,
   parseOwner,
-  schemaFiles,
   thisProcess,
   type StartedPostgres,
 } from '../../harness/db/index.ts';
+import { TEST_SCHEMA } from '../support/test-database.ts';
+
+const schemaFiles = () => [TEST_SCHEMA];
 import { harnessChild } from '../support/harness-child.ts';
 
 let server: StartedPostgres;
