@@ -31,7 +31,7 @@ export interface ScenarioSqlCapture {
   readonly setup: readonly string[];
   /** Every statement the actors sent, in the order the schedule released them. */
   readonly statements: readonly CapturedStatement[];
-  /** Steps that are not SQL (exchange calls, sleeps), per actor, in order. */
+  /** Steps that are not SQL (service calls, sleeps), per actor, in order. */
   readonly leftOut: readonly { readonly actor: number; readonly what: string }[];
   readonly violations: readonly Violation[];
 }

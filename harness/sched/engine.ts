@@ -399,6 +399,21 @@ export class Scheduler {
         ext.lostWith ??= error;
         if (rt.live) this.sessionFault(`actor ${rt.index} (${rt.name})`, error);
       },
+      closed: () => {
+        ext.busy = false;
+        ext.pid = 0;
+        ext.txStatus = 'I';
+        if (rt.pending) {
+          rt.pending.abandon(new RunEndedError());
+          rt.pending = null;
+        }
+        if (rt.current) {
+          rt.current.result = 'closed';
+          rt.current = null;
+        }
+        if (rt.state !== 'done' && rt.state !== 'sleeping') rt.state = 'idle';
+        this.notify();
+      },
     };
   }
 
@@ -743,7 +758,7 @@ export class Scheduler {
     }
     // A program is stopped by its driver (its process group killed, its gates closed).
     for (const g of this.groups) g.ended.abort(ended);
-    // Actors unwind within a few ticks; one stuck in an exchange call that never answers is left behind.
+    // Actors unwind within a few ticks; one stuck in a service call that never answers is left behind.
     if (live.length > 0) await this.withHangLimit(Promise.all(actors.map((a) => a.promise)));
     for (const [a, state] of stopped) {
       // What a stopped actor had done survives its unwinding (an ActorFailure carries it).

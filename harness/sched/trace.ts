@@ -51,7 +51,7 @@ export type RunOutcome =
   | 'completed'
   /** PostgreSQL reported a deadlock (40P01), or a lock cycle was never broken. */
   | 'deadlock'
-  /** No progress within the hang limit: an exchange call that never answers, a stuck wait. */
+  /** No progress within the hang limit: a service call that never answers, a stuck wait. */
   | 'hang'
   /** The strategy abandoned the run: it only repeated interleavings already covered. */
   | 'abandoned'
