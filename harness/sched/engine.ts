@@ -17,6 +17,7 @@ import type { ScheduleRun, SessionFault } from './schedule-run.ts';
 import { loadSqlCatalog, loadSqlParser, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
+import { traceValues } from './sql-parameters.ts';
 
 export interface EngineOptions {
   readonly databaseUrl: string;
@@ -40,6 +41,7 @@ type ActorState = 'running' | 'paused' | 'inflight' | 'blocked' | 'sleeping' | '
 interface Pending {
   readonly view: ActorView;
   readonly detail: string;
+  readonly values: readonly string[] | undefined;
   readonly release: () => void;
   readonly abandon: (e: Error) => void;
 }
@@ -257,7 +259,7 @@ export class Scheduler {
   private startActor(rt: ActorRt): Promise<void> {
     const sql = new GatedSqlClient(
       rt.session,
-      (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
+      (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined, traceValues(values)),
       (r, e, rows) => this.stepFinished(rt, r, e, rows),
       () => this.sent(rt),
     );
@@ -353,6 +355,7 @@ export class Scheduler {
       kind: view.kind,
       label: view.label,
       detail: view.kind === 'wake' ? `t=${rt.wakeAt}` : (rt.pending?.detail ?? ''),
+      ...(view.kind !== 'wake' && rt.pending?.values ? { values: rt.pending.values } : {}),
       result: view.kind === 'wake' || view.kind === 'sleep' ? 'ok' : 'pending',
       at: view.kind === 'wake' ? Math.max(this.time, rt.wakeAt) : this.time,
       waitedOn: [],
@@ -377,18 +380,18 @@ export class Scheduler {
 
   // ---- what the gated ports call ----
 
-  private gate(rt: ActorRt, kind: StepKind, label: string, detail: string, footprint?: readonly string[]): Promise<void> {
+  private gate(rt: ActorRt, kind: StepKind, label: string, detail: string, footprint?: readonly string[], values?: readonly string[]): Promise<void> {
     if (!rt.live) return Promise.reject(new RunEndedError());
     if (!this.controlled) {
       // A sleep has no result to wait for; other steps are completed by stepFinished.
-      const record: TraceStep = { step: this.step++, actor: rt.index, kind, label, detail, result: kind === 'sleep' ? 'ok' : 'pending', at: this.time, waitedOn: [] };
+      const record: TraceStep = { step: this.step++, actor: rt.index, kind, label, detail, ...(values ? { values } : {}), result: kind === 'sleep' ? 'ok' : 'pending', at: this.time, waitedOn: [] };
       this.trace.push(record);
       rt.current = kind === 'sleep' ? null : record;
       return Promise.resolve();
     }
     const fp = footprint ?? ['clock'];
     return new Promise<void>((release, abandon) => {
-      rt.pending = { view: { actor: rt.index, name: rt.spec.name, kind, label, footprint: fp }, detail, release, abandon };
+      rt.pending = { view: { actor: rt.index, name: rt.spec.name, kind, label, footprint: fp }, detail, values, release, abandon };
       rt.state = 'paused';
       this.notify();
     });

@@ -24,7 +24,6 @@ describe('the text trace of a run', () => {
       trace: run.trace,
       actors: run.actors.map((outcome, i) => ({ name: ['alice', 'bob'][i] ?? '', outcome })),
       violations: [],
-      finalRows: [],
       finalTables: [{ name: 'public.trace_t', rows: [{ id: 1, v: 11 }], truncated: false }],
     });
     const lines = text.split('\n');

@@ -15,7 +15,7 @@ describe('mergeRunResults', () => {
     const a = shard(sampleResult, (i) => i % 2 === 0);
     const b = shard(sampleResult, (i) => i % 2 === 1);
     const merged = mergeRunResults([b, a]);
-    expect(merged.cells.map((c) => `${c.scenario}@${c.layers}`)).toEqual(sampleResult.cells.map((c) => `${c.scenario}@${c.layers}`));
+    expect(merged.cells.map((c) => `${c.scenario}@${c.variant}`)).toEqual(sampleResult.cells.map((c) => `${c.scenario}@${c.variant}`));
     expect(merged.totals.cells).toBe(sampleResult.cells.length);
     expect(merged.totals.schedules).toBe(sampleResult.cells.reduce((n, c) => n + c.schedules, 0));
     expect(merged.totals.disagreements).toBe(sampleResult.cells.filter((c) => !c.agrees).length);
