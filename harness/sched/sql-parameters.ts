@@ -29,51 +29,75 @@ export function traceValues(values: readonly unknown[] | undefined): readonly st
   });
 }
 
+const IDENT = /[A-Za-z0-9_$\u0080-\uffff]/;
+
 /**
- * `$n` placeholders replaced by SQL literals (outside quoted strings, identifiers and comments),
- * so a parameterized statement can stand alone in a spec step. `values` may be literals already
- * (`literal`: a trace step's values).
+ * `$n` placeholders replaced by SQL literals (outside strings, E'' strings, quoted identifiers,
+ * dollar-quoted bodies and comments), so a parameterized statement can stand alone in a spec step
+ * or a trace; a reference past the end of `values` is kept. `literal` writes one value (default:
+ * as pg would send it; a trace step's values are literals already: pass `String`).
  */
-export function inlineParameters(text: string, values: readonly unknown[] | undefined, literal: (v: unknown) => string = sqlLiteral): string {
-  if (!values || values.length === 0) return text;
+export function inlineParameters<V>(sql: string, values: readonly V[] | undefined, literal: (v: V) => string = sqlLiteral): string {
+  if (!values || values.length === 0 || !sql.includes('$')) return sql;
   let out = '';
   let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i] as string;
+    const next = sql[i + 1];
     if (c === "'" || c === '"') {
-      const end = closingQuote(text, i, c);
-      out += text.slice(i, end);
-      i = end;
-    } else if (c === '-' && text[i + 1] === '-') {
-      const end = text.indexOf('\n', i);
-      const stop = end < 0 ? text.length : end;
-      out += text.slice(i, stop);
-      i = stop;
-    } else if (c === '$' && /[0-9]/.test(text[i + 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
+      // E'...' strings escape quotes with a backslash as well.
+      const backslash = c === "'" && i > 0 && /[eE]/.test(sql[i - 1] as string) && (i < 2 || !IDENT.test(sql[i - 2] as string));
       let j = i + 1;
-      while (/[0-9]/.test(text[j] ?? '')) j++;
-      const n = Number(text.slice(i + 1, j));
-      out += n >= 1 && n <= values.length ? literal(values[n - 1]) : text.slice(i, j);
+      while (j < n) {
+        if (backslash && sql[j] === '\\') j += 2;
+        else if (sql[j] === c && sql[j + 1] === c) j += 2;
+        else if (sql[j] === c) break;
+        else j++;
+      }
+      out += sql.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      const j = end < 0 ? n : end;
+      out += sql.slice(i, j);
       i = j;
+    } else if (c === '/' && next === '*') {
+      let depth = 1;
+      let j = i + 2;
+      while (j < n && depth > 0) {
+        if (sql[j] === '/' && sql[j + 1] === '*') {
+          depth++;
+          j += 2;
+        } else if (sql[j] === '*' && sql[j + 1] === '/') {
+          depth--;
+          j += 2;
+        } else j++;
+      }
+      out += sql.slice(i, j);
+      i = j;
+    } else if (c === '$' && (i === 0 || !IDENT.test(sql[i - 1] as string))) {
+      const param = /^\$(\d+)/.exec(sql.slice(i, i + 12));
+      if (param) {
+        const index = Number(param[1]) - 1;
+        out += index < values.length ? literal(values[index] as V) : param[0];
+        i += param[0].length;
+        continue;
+      }
+      const tag = /^\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64));
+      if (tag) {
+        const end = sql.indexOf(tag[0], i + tag[0].length);
+        const j = end < 0 ? n : end + tag[0].length;
+        out += sql.slice(i, j);
+        i = j;
+        continue;
+      }
+      out += c;
+      i++;
     } else {
       out += c;
       i++;
     }
   }
   return out;
-}
-
-function closingQuote(text: string, start: number, q: string): number {
-  let j = start + 1;
-  while (j < text.length) {
-    if (text[j] === q) {
-      if (text[j + 1] === q) {
-        j += 2;
-        continue;
-      }
-      return j + 1;
-    }
-    j++;
-  }
-  return text.length;
 }
