@@ -73,6 +73,7 @@ async function recordStatements(cell: BenchCell, client: pg.Client): Promise<Sta
   for (const [actor, spec] of cell.scenario.actors(env).entries()) {
     await spec.run({
       actor,
+      databaseUrl: '',
       sql,
       rawSql: NO_RAW_SQL,
       clock: noWait,

@@ -19,3 +19,6 @@ export { startClockEndpoint } from './clock-endpoint.ts';
 export type { ClockHooks, StartedClockEndpoint } from './clock-endpoint.ts';
 export { startServiceGate } from './http-service-gate.ts';
 export type { ServiceAnswer, ServiceGateHooks, ServiceGateOptions, ServiceHandler, ServiceStep, StartedServiceGate } from './http-service-gate.ts';
+export { programActor, programOf } from './program-actor.ts';
+export type { ProgramActorDefinition } from './program-actor.ts';
+export { CAN_PROBE, processTreeQuiet } from './process-tree.ts';

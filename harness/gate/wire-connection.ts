@@ -220,6 +220,7 @@ export class WireConnection implements WireConnectionView {
     session.socket.on('close', () => this.onServerGone());
     this.toClient(Buffer.concat([authenticationOk(), ...session.greeting]));
     this.phase = 'idle';
+    this.ctx.hooks.onReady?.(this);
     if (session.leftover.length > 0) this.onServerData(session.leftover);
     this.pump();
   }

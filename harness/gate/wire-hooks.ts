@@ -27,6 +27,8 @@ export type CloseReason =
 export interface WireGateHooks {
   /** A client finished its startup; resolve to admit it, reject (with a WireRefusal) to turn it away. */
   onConnect(conn: WireConnectionView): Promise<void>;
+  /** The admitted client got its greeting (the upstream session is open): it may send its first request. */
+  onReady?(conn: WireConnectionView): void;
   /** A step is held; resolve to release it to the server, reject to answer the client with that error. */
   onRequest(conn: WireConnectionView, step: WireStep): Promise<void>;
   /** The released step's bytes were handed to the server socket: a lock wait can start from here. */

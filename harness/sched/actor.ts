@@ -6,6 +6,8 @@ import type { RawSqlClient } from './raw-query.ts';
 /** What an actor's code gets: the engine's ports, scheduled. */
 export interface ActorPorts {
   readonly actor: number;
+  /** The cell's database (a program's wire gate forwards to it). */
+  readonly databaseUrl: string;
   readonly sql: SqlClient;
   /** The same session, answering with every result as text (isolation specs need the exact answer). */
   readonly rawSql: RawSqlClient;
@@ -33,7 +35,8 @@ export type QuiescenceProbe = () => boolean | Promise<boolean>;
 
 /** A SQL statement of an external step, with the values bound to it. */
 export interface LaneStatement {
-  readonly text: string;
+  /** Null when the driver never saw its text (a statement prepared before it watched): it may touch anything. */
+  readonly text: string | null;
   readonly values: readonly unknown[];
 }
 

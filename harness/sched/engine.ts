@@ -15,9 +15,9 @@ import { Schedule } from './schedule.ts';
 import { RunEndedError, type ActorPorts, type ActorSpec, type LanePort, type LaneStep, type QuiescenceProbe } from './actor.ts';
 import { ExternalLaneSession, type LaneSession } from './lane-session.ts';
 import type { LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
-import { loadSqlCatalog, loadSqlParser, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
+import { loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
-import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
+import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 import { traceValues } from './sql-parameters.ts';
 
 export interface EngineOptions {
@@ -343,6 +343,7 @@ export class Scheduler {
       : programSql(rt.spec.name);
     const ports: ActorPorts = {
       actor: rt.index,
+      databaseUrl: this.options.databaseUrl,
       sql,
       rawSql: sql,
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
@@ -365,7 +366,7 @@ export class Scheduler {
     return (async () => {
       try {
         const value = await rt.spec.run(ports);
-        group.outcome = { status: 'ok', value };
+        group.outcome = value instanceof ProgramResult ? { status: 'ok', value: value.value, output: value.output } : { status: 'ok', value };
       } catch (e) {
         group.outcome = actorError(e);
         if (rt.live && isConnectionFault(e)) this.sessionFault(`actor ${rt.index} (${rt.name})`, rt.session.lostWith ?? e);
@@ -410,7 +411,7 @@ export class Scheduler {
     // Parse and Describe take relation locks only DDL conflicts with (and DDL writes db:*).
     if (step.statements.length === 0) return ['r:db:l:*', `act:${rt.index}`];
     const keys = new Set<string>();
-    for (const st of step.statements) for (const k of this.sqlFootprint(rt, st.text, st.values)) keys.add(k);
+    for (const st of step.statements) for (const k of st.text === null ? SQL_ANYTHING : this.sqlFootprint(rt, st.text, st.values)) keys.add(k);
     return [...keys];
   }
 
@@ -752,7 +753,8 @@ export class Scheduler {
       const g = a.group;
       if (g.lanes[0] !== a && stopped.some(([s]) => s === g.lanes[0])) continue;
       const partial = g.outcome && g.outcome.status !== 'ok' ? g.outcome.partial : undefined;
-      g.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }) };
+      const output = g.outcome?.output;
+      g.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }), ...(output ? { output } : {}) };
     }
     for (const a of actors) {
       if (a.state !== 'done' && a.own) a.own.tainted = true;
