@@ -8,7 +8,7 @@ export function progressPrinter(stream: NodeJS.WriteStream): (e: ProgressEvent) 
   return (e) => {
     if (e.kind === 'cell-done') {
       const c = e.cell;
-      const line = `[${e.index + 1}/${e.total}] ${c.scenario} @ ${c.layers}: ${c.error ? `ERROR ${c.error}` : c.verdict === 'violated' ? `VIOLATED ${c.violating}/${c.schedules}` : c.verdict} — ${coverageText(c)} (${(c.elapsedMs / 1000).toFixed(1)} s)${c.agrees ? '' : ` [expected ${c.expectation}]`}`;
+      const line = `[${e.index + 1}/${e.total}] ${c.scenario} @ ${c.variant}: ${c.error ? `ERROR ${c.error}` : c.verdict === 'violated' ? `VIOLATED ${c.violating}/${c.schedules}` : c.verdict} — ${coverageText(c)} (${(c.elapsedMs / 1000).toFixed(1)} s)${c.agrees ? '' : ` [expected ${c.expectation}]`}`;
       stream.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
     } else if (e.kind === 'cell-progress' && tty) {
       // Redraw at most every 64 runs: the status line must not cost the run its speed.

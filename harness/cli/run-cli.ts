@@ -66,7 +66,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   if (options.merge.length > 0) {
     try {
       const parts = await Promise.all(options.merge.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunResult));
-      return await finish(mergeRunResults(parts), options, formats, io, catalog);
+      return await finish(mergeRunResults(parts, options.merge), options, formats, io, catalog);
     } catch (e) {
       if (e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
         return reportError(new HarnessError('E_BAD_ARGUMENT', `--merge: ${(e as Error).message}`), io, debug);
@@ -139,13 +139,13 @@ async function finish(run: RunResult, options: CliOptions, formats: readonly Rep
     ablationError = e;
   }
   io.out.write(`\n${renderMatrixTable(result)}\n`);
-  if (result.ablation) io.out.write(`\n${renderAblationTable(result.ablation)}\n`);
+  if (result.ablation) io.out.write(`\n${renderAblationTable(result.ablation, result)}\n`);
   const written = await writeReports(result, formats, options.out);
   io.out.write(`\nReports: ${written.join(', ')}\n`);
   const incomplete = result.cells.filter((c) => c.incomplete !== undefined);
   // A cell that did not finish contradicts nothing: it is counted apart.
   // An ablation's reduced sets have no expectations worth gating: its verdict is the table.
-  const gated = options.ablation ? result.cells.filter((c) => c.layers === options.ablation?.full) : result.cells;
+  const gated = options.ablation ? result.cells.filter((c) => c.variant === options.ablation?.full) : result.cells;
   if (options.ablation && contradictedCount(gated) < contradictedCount(result.cells)) {
     io.out.write(`(the reduced sets' contradictions above are not gated: an ablation expects nothing of them)\n`);
   }
@@ -163,11 +163,11 @@ async function finish(run: RunResult, options: CliOptions, formats: readonly Rep
   }
   if (incomplete.length > 0) {
     io.err.write(`${incomplete.length} of ${result.cells.length} cells did not finish (marked in the reports):\n`);
-    for (const c of incomplete) io.err.write(`  ${c.scenario} @ ${c.layers}: ${c.error ?? c.incomplete}\n`);
+    for (const c of incomplete) io.err.write(`  ${c.scenario} @ ${c.variant}: ${c.error ?? c.incomplete}\n`);
   }
   const differs = options.ablation ? result.ablation?.rows.some((r) => !r.necessary) === true : await expectedOutcomes(result, options, io, catalog);
   // A scenario whose own setup or check threw: reported against it; the other cells still ran.
-  for (const c of result.cells) if (c.error !== undefined && c.incomplete === undefined) io.err.write(`error in ${c.scenario} @ ${c.layers}: ${c.error}\n`);
+  for (const c of result.cells) if (c.error !== undefined && c.incomplete === undefined) io.err.write(`error in ${c.scenario} @ ${c.variant}: ${c.error}\n`);
   if (failure?.code === 'E_INTERNAL') return 3;
   if (failure || incomplete.length > 0) return 4;
   if (ablationError !== undefined) return reportError(ablationError, io, options.debug);
@@ -247,7 +247,7 @@ function workerArgs(options: CliOptions, server: StartedPostgres): string[] {
 async function previousTimes(out: string): Promise<CellHistory | undefined> {
   try {
     const last = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Partial<RunResult>;
-    return new Map((last.cells ?? []).filter((c) => c.incomplete === undefined).map((c) => [cellKey(c.scenario, c.layers), c.elapsedMs]));
+    return new Map((last.cells ?? []).filter((c) => c.incomplete === undefined).map((c) => [cellKey(c.scenario, c.variant), c.elapsedMs]));
   } catch {
     return undefined;
   }

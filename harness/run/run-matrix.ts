@@ -6,12 +6,14 @@
 import { createHash } from 'node:crypto';
 import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import type { ScenarioBase, Variant } from '../scenario/index.ts';
+import { reportWords, type ReportWords, type ScenarioBase, type Variant } from '../scenario/index.ts';
 import { failedCell, runCell, type CellOptions } from './cell-runner.ts';
 import { MAX_FAULT_RETRIES } from './fault-retry.ts';
 import { CellQueue, expectedCost, type CellHistory, type QueuedCell } from './cell-queue.ts';
 import { withOddsAgainstBaseline, type OddsOptions } from './odds.ts';
-import { RESULT_SCHEMA_VERSION, type CellResult, type LayerInfo, type RunFailure, type RunResult } from './result-model.ts';
+import { projectTitle } from './project-title.ts';
+import { RESULT_SCHEMA_VERSION, type CellResult, type RunFailure, type RunResult, type VariantInfo } from './result-model.ts';
+import { timingDescription } from './timing-description.ts';
 import type { StrategyName, StrategyOptions } from './strategy-registry.ts';
 
 export type ProgressEvent =
@@ -41,6 +43,8 @@ export interface CellLane {
 export type LaneFactory = (lane: number) => Promise<CellLane>;
 
 export interface MatrixOptions {
+  /** What the reports are titled after (a configuration's `title`; default: the package name of the working directory). */
+  readonly title?: string;
   readonly scenarios: readonly ScenarioBase[];
   /** Variant ids to run (`--layers`); undefined: each plugin's default (the bot: its default layer sets). */
   readonly layers?: readonly string[];
@@ -182,8 +186,11 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     }
     const cells = withOddsAgainstBaseline(mine.map((t) => finished.get(t.index) as CellResult));
     const finishedAt = new Date();
+    const timing = o.odds?.timing ?? (o.strategy === 'simulate' ? o.strategyOptions.timing : undefined);
+    const described = timing ? timingDescription(o.scenarios, cells, timing) : undefined;
     return {
       schemaVersion: RESULT_SCHEMA_VERSION,
+      title: o.title ?? projectTitle(process.cwd()),
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       options: {
@@ -193,10 +200,12 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
         workers: o.workers,
         database: o.server.kind,
         ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
-        ...(o.odds ? { timing: o.odds.timing, oddsRuns: o.odds.runs } : o.strategy === 'simulate' && o.strategyOptions.timing ? { timing: o.strategyOptions.timing } : {}),
+        ...(described ? { timing: described } : {}),
+        ...(o.odds ? { oddsRuns: o.odds.runs } : {}),
       },
-      scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, plan: s.plan ?? '' })),
-      layerSets: layerInfos(all.map((t) => t.variant)),
+      words: pluginWords(o.scenarios),
+      scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, description: s.description ?? '', plugin: s.plugin.name })),
+      variants: variantInfos(all),
       cells,
       totals: {
         cells: cells.length,
@@ -221,10 +230,17 @@ function incompleteCell(q: Pick<QueuedCell, 'scenario' | 'variant'>, incomplete:
 }
 
 /** The variants of a run, each once, in order of first appearance. */
-function layerInfos(variants: readonly Variant[]): LayerInfo[] {
-  const seen = new Map<string, LayerInfo>();
-  for (const v of variants) if (!seen.has(v.id)) seen.set(v.id, { id: v.id, seedOption: v.seedOption, title: v.title, claimedEffectiveness: v.claimedEffectiveness });
+function variantInfos(tasks: readonly { scenario: ScenarioBase; variant: Variant }[]): VariantInfo[] {
+  const seen = new Map<string, VariantInfo>();
+  for (const { scenario, variant: v } of tasks) {
+    if (!seen.has(v.id)) seen.set(v.id, { id: v.id, plugin: scenario.plugin.name, origin: v.origin, title: v.title, claimed: v.claimed });
+  }
   return [...seen.values()];
+}
+
+/** Each plugin's words, the defaults filled in. */
+function pluginWords(scenarios: readonly ScenarioBase[]): Record<string, ReportWords> {
+  return Object.fromEntries(scenarios.map((s) => [s.plugin.name, reportWords(s.plugin.words)]));
 }
 
 /** Same SQL, same template. */

@@ -18,6 +18,7 @@ import type { LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
 import { loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
+import { traceValues } from './sql-parameters.ts';
 
 export interface EngineOptions {
   readonly databaseUrl: string;
@@ -55,6 +56,7 @@ interface ActorGroup {
 interface Pending {
   readonly view: ActorView;
   readonly detail: string;
+  readonly values: readonly string[] | undefined;
   readonly release: () => void;
   readonly abandon: (e: Error) => void;
 }
@@ -334,7 +336,7 @@ export class Scheduler {
     const sql: SqlClient & RawSqlClient = own
       ? new GatedSqlClient(
           own,
-          (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
+          (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined, traceValues(values)),
           (r, e, rows) => this.stepFinished(rt, r, e, rows),
           () => this.sent(rt),
         )
@@ -496,6 +498,7 @@ export class Scheduler {
       kind: view.kind,
       label: view.label,
       detail: view.kind === 'wake' ? `t=${rt.wakeAt}` : (rt.pending?.detail ?? ''),
+      ...(view.kind !== 'wake' && rt.pending?.values ? { values: rt.pending.values } : {}),
       result: view.kind === 'wake' || view.kind === 'sleep' ? 'ok' : 'pending',
       at: view.kind === 'wake' ? Math.max(this.time, rt.wakeAt) : this.time,
       waitedOn: [],
@@ -521,18 +524,18 @@ export class Scheduler {
 
   // ---- what the gated ports call ----
 
-  private gate(rt: ActorRt, kind: StepKind, label: string, detail: string, footprint?: readonly string[]): Promise<void> {
+  private gate(rt: ActorRt, kind: StepKind, label: string, detail: string, footprint?: readonly string[], values?: readonly string[]): Promise<void> {
     if (!rt.live) return Promise.reject(new RunEndedError());
     if (!this.controlled) {
       // A sleep has no result to wait for; other steps are completed by stepFinished.
-      const record: TraceStep = { step: this.step++, actor: rt.index, kind, label, detail, result: kind === 'sleep' ? 'ok' : 'pending', at: this.time, waitedOn: [] };
+      const record: TraceStep = { step: this.step++, actor: rt.index, kind, label, detail, ...(values ? { values } : {}), result: kind === 'sleep' ? 'ok' : 'pending', at: this.time, waitedOn: [] };
       this.trace.push(record);
       rt.current = kind === 'sleep' ? null : record;
       return Promise.resolve();
     }
     const fp = footprint ?? ['clock'];
     return new Promise<void>((release, abandon) => {
-      rt.pending = { view: { actor: rt.index, name: rt.name, kind, label, footprint: fp }, detail, release, abandon };
+      rt.pending = { view: { actor: rt.index, name: rt.name, kind, label, footprint: fp }, detail, values, release, abandon };
       rt.state = 'paused';
       this.notify();
     });

@@ -11,6 +11,8 @@ export interface TraceStep {
   readonly label: string;
   /** SQL text, request or sleep duration. */
   readonly detail: string;
+  /** A SQL step's bound parameters `$1`, `$2`, … as SQL literals (shortened; dates as `<time>`). */
+  readonly values?: readonly string[];
   /** `ok`, `rows=N`, or `ERR <SQLSTATE|code>`; `pending` if the run ended first. */
   result: string;
   /** What a statement returned, shortened (e.g. `[{"v":11}]`). */
