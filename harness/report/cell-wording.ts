@@ -2,7 +2,7 @@
 // durations), so the Markdown, JUnit and HTML reports say the same thing the same way.
 import type { CellResult, Counterexample, Odds, Verdict } from '../run/index.ts';
 import type { ReportWords } from '../scenario/index.ts';
-import type { ActorOutcome, StrategyStats } from '../sched/index.ts';
+import type { ActorOutcome, ProgramOutput, StrategyStats } from '../sched/index.ts';
 
 type PctBound = NonNullable<StrategyStats['pctBound']>;
 
@@ -96,6 +96,10 @@ export function counterexampleAnchor(cell: { readonly scenario: string; readonly
 
 /** `ok → 2`, `error 23505: duplicate key …`, `unfinished (blocked)`: one actor's end. */
 export function actorOutcomeText(outcome: ActorOutcome, maxValue = 80): string {
+  return `${endingText(outcome, maxValue)}${outcome.output ? ` [program: ${outputText(outcome.output, maxValue)}]` : ''}`;
+}
+
+function endingText(outcome: ActorOutcome, maxValue: number): string {
   if (outcome.status === 'ok') {
     const value = JSON.stringify(outcome.value ?? null) ?? 'undefined';
     return `ok → ${truncate(value, maxValue)}`;
@@ -107,6 +111,13 @@ export function actorOutcomeText(outcome: ActorOutcome, maxValue = 80): string {
   return `unfinished (${outcome.state})`;
 }
 
+/** A program's end: its exit, and the last line of its stderr (else of its stdout). */
+export function outputText(output: ProgramOutput, max = 80): string {
+  const last = (s: string) => s.trim().split('\n').at(-1)?.trim() ?? '';
+  const tail = last(output.stderr) || last(output.stdout);
+  return tail ? `${output.exit}; ${truncate(tail, max)}` : output.exit;
+}
+
 /** The short tag of an actor's end for lane labels: `ok`, `ERR 23505`, `unfinished`. */
 export function actorOutcomeTag(outcome: ActorOutcome): string {
   if (outcome.status === 'ok') return 'ok';
@@ -114,9 +125,14 @@ export function actorOutcomeTag(outcome: ActorOutcome): string {
   return 'unfinished';
 }
 
-/** An actor's name from the counterexample, or `actor-N` for an index it does not list. */
-export function actorName(ce: Counterexample, actor: number): string {
-  return ce.actors[actor]?.name ?? `actor-${actor}`;
+/** The name of a trace's actor (a lane of a program: `signal/db0`), or `actor-N` for an index it does not list. */
+export function actorName(ce: Pick<Counterexample, 'actors' | 'lanes'>, actor: number): string {
+  return ce.lanes?.[actor]?.name ?? ce.actors[actor]?.name ?? `actor-${actor}`;
+}
+
+/** How the actor a trace lane belongs to ended. */
+export function laneOutcome(ce: Pick<Counterexample, 'actors' | 'lanes'>, lane: number): ActorOutcome | undefined {
+  return ce.actors[ce.lanes?.[lane]?.actor ?? lane]?.outcome;
 }
 
 /** True for a step result that is an error (`ERR <SQLSTATE|code>`). */

@@ -257,7 +257,7 @@ function counterexampleSection(cell: CellResult, ce: Counterexample, index: numb
   return `<section class="card counterexample" id="${attr(counterexampleAnchor(cell))}">
 <h3>Counterexample: <code>${text(cellName(cell))}</code>${badges}</h3>
 <p class="meta">Found at run ${countText(ce.foundAtRun + 1)} of ${countText(cell.schedules)} · schedule <code>${text(ce.schedule)}</code> · ${plural(ce.trace.length, 'step')} · ${text(ce.actors.map((a) => `${a.name}: ${actorOutcomeText(a.outcome, 40)}`).join(' · '))}</p>
-<div class="timeline-scroll">${renderSwimlane(ce, String(index))}</div>
+${programOutputs(ce)}<div class="timeline-scroll">${renderSwimlane(ce, String(index))}</div>
 <div class="legend">
 <span><span class="swatch sql"></span>SQL statement</span>
 <span><span class="swatch service"></span>service call</span>
@@ -309,4 +309,16 @@ function traceTable(ce: Counterexample): string {
     )
     .join('');
   return `<table class="data"><thead><tr><th>#</th><th>t (ms)</th><th>actor</th><th>kind</th><th>step</th><th>SQL / request</th><th>result</th><th>waited on</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** What each program of the counterexample wrote last (its exit, and the tails of stdout and stderr). */
+function programOutputs(ce: Counterexample): string {
+  return ce.actors
+    .map((a) => {
+      const o = a.outcome.output;
+      if (!o) return '';
+      const tails = [o.stdout.trim() ? `<h5>stdout</h5><pre>${text(o.stdout.trimEnd())}</pre>` : '', o.stderr.trim() ? `<h5>stderr</h5><pre>${text(o.stderr.trimEnd())}</pre>` : ''].join('');
+      return `<details class="program-output"><summary>${text(a.name)}: ${text(o.exit)}</summary>${tails || '<p class="hint">It wrote nothing.</p>'}</details>`;
+    })
+    .join('');
 }

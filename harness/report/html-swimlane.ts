@@ -2,7 +2,7 @@
 // page needs no script to show it: one lane per actor, one box per step in step order, lock waits as arrows.
 import type { Counterexample } from '../run/index.ts';
 import type { TraceStep } from '../sched/index.ts';
-import { actorName, actorOutcomeTag, isErrorResult, truncate } from './cell-wording.ts';
+import { actorName, actorOutcomeTag, isErrorResult, laneOutcome, truncate } from './cell-wording.ts';
 import { escapeAttr, escapeText } from './markup-escape.ts';
 import { paramsText } from './text-trace.ts';
 
@@ -20,7 +20,7 @@ const PAD_BOTTOM = 8;
 
 /** Renders `<svg class="timeline">`; `uid` keeps element ids unique when a page holds several. */
 export function renderSwimlane(ce: Counterexample, uid: string): string {
-  const laneCount = ce.trace.reduce((n, s) => Math.max(n, s.actor + 1), ce.actors.length);
+  const laneCount = ce.trace.reduce((n, s) => Math.max(n, s.actor + 1), ce.lanes?.length ?? ce.actors.length);
   const width = GUTTER + Math.max(1, ce.trace.length) * COL + PAD_RIGHT;
   const height = AXIS_H + laneCount * LANE_H + PAD_BOTTOM;
   const arrowId = `wait-arrow-${uid}`;
@@ -52,7 +52,7 @@ function colLeft(i: number): number {
 function laneGroup(ce: Counterexample, lane: number, width: number): string {
   const y = laneTop(lane);
   const name = actorName(ce, lane);
-  const outcome = ce.actors[lane]?.outcome;
+  const outcome = laneOutcome(ce, lane);
   const tag = outcome ? actorOutcomeTag(outcome) : '';
   const tagClass = outcome ? `lane-outcome outcome-${outcome.status}` : 'lane-outcome';
   return (

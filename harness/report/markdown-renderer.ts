@@ -186,6 +186,14 @@ function counterexampleSection(cell: CellResult, ce: Counterexample): string[] {
   out.push(...codeBlock('sh', ce.command), '');
   out.push('**Actors**', '');
   ce.actors.forEach((a, i) => out.push(`- ${inline(a.name)} (${i}): ${text(actorOutcomeText(a.outcome))}`));
+  // A program's own words: the tails of what it wrote.
+  for (const a of ce.actors) {
+    const o = a.outcome.output;
+    if (!o) continue;
+    for (const [stream, tail] of [['stdout', o.stdout], ['stderr', o.stderr]] as const) {
+      if (tail.trim()) out.push('', `${inline(a.name)} ${stream} (${o.exit}, last lines):`, '', ...codeBlock('', lastLines(tail)));
+    }
+  }
   out.push('', `**Trace** (${plural(ce.trace.length, 'step')})`, '');
   out.push(tableRow(['#', 't (ms)', 'actor', 'step', 'result', 'waited on', 'detail']));
   out.push(tableRow(['--:', '--:', '---', '---', '---', '---', '---']));
@@ -246,4 +254,9 @@ function codeBlock(lang: string, body: string): string[] {
   const longest = Math.max(0, ...(body.match(/`+/g) ?? []).map((m) => m.length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return [`${fence}${lang}`, body, fence];
+}
+
+/** The last lines of a program's output, as much as a report shows. */
+function lastLines(tail: string, lines = 12): string {
+  return tail.trimEnd().split('\n').slice(-lines).join('\n');
 }

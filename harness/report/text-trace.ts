@@ -4,7 +4,7 @@
 // the violations.
 import type { Violation } from '../check/index.ts';
 import type { ReplayResult } from '../run/index.ts';
-import { inlineParameters, type ActorOutcome, type RunOutcome, type TraceStep } from '../sched/index.ts';
+import { inlineParameters, type ActorOutcome, type LaneInfo, type RunOutcome, type TraceStep } from '../sched/index.ts';
 import type { FinalTable } from '../scenario/index.ts';
 import { actorOutcomeText } from './cell-wording.ts';
 
@@ -15,6 +15,8 @@ export interface TraceView {
   readonly virtualTime?: number;
   readonly trace: readonly TraceStep[];
   readonly actors: readonly { readonly name: string; readonly outcome: ActorOutcome }[];
+  /** The lanes, when an actor is a program (see Counterexample.lanes). */
+  readonly lanes?: readonly LaneInfo[];
   readonly violations: readonly Violation[];
   readonly finalTables: readonly FinalTable[];
 }
@@ -23,8 +25,8 @@ const LABEL_WIDTH = 60;
 
 export function renderTraceText(v: TraceView): string {
   const lines: string[] = [];
-  const name = (i: number) => v.actors[i]?.name ?? String(i);
-  const who = Math.max(5, ...v.actors.map((a) => a.name.length));
+  const name = (i: number) => v.lanes?.[i]?.name ?? v.actors[i]?.name ?? String(i);
+  const who = Math.max(5, ...(v.lanes ?? v.actors).map((a) => a.name.length));
   const width = Math.min(LABEL_WIDTH, Math.max(4, ...v.trace.map((s) => stepText(s).label.length + 2)));
   lines.push(`outcome: ${v.outcome}; schedule ${v.schedule}${v.virtualTime === undefined ? '' : `; virtual time ${v.virtualTime} ms`}`);
   lines.push(`step  t(ms)  ${'actor'.padEnd(who)}  ${'step'.padEnd(width)}  result`);
@@ -43,7 +45,11 @@ export function renderTraceText(v: TraceView): string {
     }
   }
   lines.push('', 'actors:');
-  for (const a of v.actors) lines.push(`  ${a.name}: ${actorOutcomeText(a.outcome, 100)}`);
+  for (const a of v.actors) {
+    lines.push(`  ${a.name}: ${actorOutcomeText(a.outcome, 100)}`);
+    const o = a.outcome.output;
+    if (o?.stderr.trim()) lines.push(...o.stderr.trimEnd().split('\n').slice(-8).map((l) => `    stderr| ${l}`));
+  }
   for (const t of v.finalTables) {
     const flagged = new Set(t.flagged ?? []);
     lines.push('', `${t.name} after the run:${t.rows.length === 0 ? ' (empty)' : ''}`);
@@ -63,6 +69,7 @@ export function renderReplayText(r: ReplayResult): string {
     virtualTime: r.run.virtualTime,
     trace: r.run.trace,
     actors: r.run.actors.map((outcome, i) => ({ name: r.actorNames[i] ?? String(i), outcome })),
+    ...(r.run.lanes ? { lanes: r.run.lanes } : {}),
     violations: r.violations,
     finalTables: r.finalTables,
   });

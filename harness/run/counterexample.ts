@@ -46,6 +46,7 @@ export function toCounterexample(
     violations,
     actors: run.actors.map((outcome, i) => ({ name: names[i] ?? `actor-${i}`, outcome: compactOutcome(outcome) })),
     trace: run.trace,
+    ...(run.lanes ? { lanes: run.lanes } : {}),
     finalTables: inspection.finalTables,
   };
 }

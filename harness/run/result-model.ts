@@ -2,7 +2,7 @@
 // computes nothing of its own. Versioned: bump RESULT_SCHEMA_VERSION on any breaking change.
 // Its words are generic (variant, check, claim); a plugin's own words travel in `RunResult.words`.
 import type { Violation } from '../check/index.ts';
-import type { ActorOutcome, RunOutcome, StrategyStats, TraceStep } from '../sched/index.ts';
+import type { ActorOutcome, LaneInfo, RunOutcome, StrategyStats, TraceStep } from '../sched/index.ts';
 import type { FinalTable, ReportWords, TimingDescription } from '../scenario/index.ts';
 
 /** 3: generic words (`variant`, `variants`, `cleanShare`, `claimed`, `words`, `title`), final tables only. */
@@ -30,6 +30,11 @@ export interface Counterexample {
   readonly outcome: RunOutcome;
   readonly violations: readonly Violation[];
   readonly actors: readonly { readonly name: string; readonly outcome: ActorOutcome }[];
+  /**
+   * Present when an actor is a program with lanes: the trace's `actor` is then a lane index, and
+   * this names each lane (`signal/db0`) and the actor it belongs to.
+   */
+  readonly lanes?: readonly LaneInfo[];
   readonly trace: readonly TraceStep[];
   /** The tables the scenario's plugin shows after the run (rows capped; rows a violation names flagged). */
   readonly finalTables: readonly FinalTable[];

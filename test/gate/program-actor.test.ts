@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { programActor } from '../../harness/gate/index.ts';
+import { renderHtml, renderMarkdown } from '../../harness/report/index.ts';
 import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { runMatrix, runReplay, type CellResult } from '../../harness/run/index.ts';
 import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
@@ -91,6 +92,12 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { t
     expect(ending?.status === 'error' ? ending.output?.stderr : '').toMatch(/UniqueViolationError/);
     expect(allowed?.verdict).toBe('proven');
     expect(allowed?.distinctOutcomes?.[0]?.actors).toBe('crasher: aborted 23505');
+    // Reports name the program's lanes and show what it wrote.
+    const md = renderMarkdown(result);
+    expect(md).toContain('crasher/db0');
+    expect(md).toMatch(/crasher` stderr \(exit 1, last lines\)/);
+    expect(md).toContain('UniqueViolationError');
+    expect(renderHtml(result)).toContain('crasher/db0');
   });
 
   it('one connection more than declared is refused (53300) and the program fails naming it', async () => {
