@@ -172,7 +172,7 @@ ${rows}
 function timingLine(result: RunResult): string {
   const t = result.options.timing;
   if (!t) return '';
-  return `<p class="hint">Timing model of the odds: Sync every ${countText(t.periodicIntervalMs / 1000)} s, other flows within ${countText(t.arrivalWindowMs / 1000)} s, exchange ${t.serviceLatencyMs} ms and SQL ${t.sqlLatencyMs} ms median (log-normal σ ${t.latencySpread}), settlement ${countText(t.settlementMs)} ms${result.options.oddsRuns ? `; ${countText(result.options.oddsRuns)} runs a cell` : ''}, seed ${result.options.seed}.</p>`;
+  return `<p class="hint">Timing model of the odds: Sync every ${countText(t.periodicIntervalMs / 1000)} s, other flows within ${countText(t.arrivalWindowMs / 1000)} s, exchange ${t.serviceLatencyMs} ms and SQL ${t.sqlLatencyMs} ms median (log-normal σ ${t.latencySpread}), settlement ${countText(t.settlementMs ?? 0)} ms${result.options.oddsRuns ? `; ${countText(result.options.oddsRuns)} runs a cell` : ''}, seed ${result.options.seed}.</p>`;
 }
 
 function scenarioHeader(s: ScenarioInfo): string {

@@ -2,8 +2,8 @@
 // computes nothing of its own. Versioned: bump RESULT_SCHEMA_VERSION on any breaking change.
 import type { Violation } from '../check/index.ts';
 import type { ObservedRow } from '../../bot/invariants/index.ts';
-import type { ActorOutcome, RunOutcome, StrategyStats, TraceStep } from '../sched/index.ts';
-import type { FinalTable, TimingModel } from '../scenario/index.ts';
+import type { ActorOutcome, RunOutcome, SimulationTiming, StrategyStats, TraceStep } from '../sched/index.ts';
+import type { FinalTable } from '../scenario/index.ts';
 
 export const RESULT_SCHEMA_VERSION = 2;
 
@@ -170,8 +170,8 @@ export interface RunResult {
     readonly workers: number;
     readonly database: string;
     readonly shard?: string;
-    /** The timing model of the odds (simulate) runs, when there were any. */
-    readonly timing?: TimingModel;
+    /** The timing of the odds (simulate) runs, when there were any, with the plugin's own parameters. */
+    readonly timing?: SimulationTiming & Readonly<Record<string, number>>;
     readonly oddsRuns?: number;
   };
   readonly scenarios: readonly ScenarioInfo[];

@@ -180,35 +180,61 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     for (const q of [...queue.drain(), ...mine.filter((t) => !finished.has(t.index)).map((t) => ({ ...t, cost: 0, deaths: 0 }))]) {
       if (!finished.has(q.index)) finished.set(q.index, incompleteCell(q, 'not-run', `not run: ${why}`));
     }
-    const cells = withOddsAgainstBaseline(mine.map((t) => finished.get(t.index) as CellResult));
-    const finishedAt = new Date();
-    return {
-      schemaVersion: RESULT_SCHEMA_VERSION,
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      options: {
-        strategy: o.strategy,
-        budget: o.strategyOptions.budget,
-        seed: o.strategyOptions.seed,
-        workers: o.workers,
-        database: o.server.kind,
-        ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
-        ...(o.odds ? { timing: o.odds.timing, oddsRuns: o.odds.runs } : o.strategy === 'simulate' && o.strategyOptions.timing ? { timing: o.strategyOptions.timing } : {}),
-      },
-      scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, plan: s.plan ?? '' })),
-      layerSets: layerInfos(all.map((t) => t.variant)),
-      cells,
-      totals: {
-        cells: cells.length,
-        schedules: cells.reduce((n, c) => n + c.schedules, 0),
-        disagreements: cells.filter((c) => !c.agrees).length,
-        elapsedMs: finishedAt.getTime() - startedAt.getTime(),
-      },
-      ...(failure ? { failure: { code: failure.code, message: failure.message, ...(failure.stack ? { stack: failure.stack } : {}) } } : {}),
-    };
+    return matrixResult(o, mine.map((t) => finished.get(t.index) as CellResult), startedAt, failure);
   } finally {
     await dbs.close();
   }
+}
+
+/**
+ * The result of a run stopped from outside (Ctrl-C, SIGTERM) before it returned: the cells that
+ * finished (`finished`, as the progress events gave them), the others marked as not run.
+ */
+export function interruptedResult(o: MatrixOptions, finished: readonly CellResult[], startedAt: Date, why: string): RunResult {
+  const all = matrixTasks(o.scenarios, o.layers);
+  const mine = all.filter((_, i) => !o.shard || i % o.shard.n === o.shard.k - 1);
+  const done = new Map(finished.map((c) => [`${c.scenario}@${c.layers}`, c]));
+  const cells = mine.map((t) => done.get(`${t.scenario.name}@${t.variant.id}`) ?? incompleteCell(t, 'not-run', `not run: ${why}`));
+  return matrixResult(o, cells, startedAt, { code: 'E_INTERRUPTED', message: why, stopsRun: true });
+}
+
+/** The one RunResult of a matrix run, from its cells in matrix order. */
+function matrixResult(o: MatrixOptions, matrixCells: readonly CellResult[], startedAt: Date, failure: RunFailure | undefined): RunResult {
+  const cells = withOddsAgainstBaseline(matrixCells);
+  const finishedAt = new Date();
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    options: {
+      strategy: o.strategy,
+      budget: o.strategyOptions.budget,
+      seed: o.strategyOptions.seed,
+      workers: o.workers,
+      database: o.server.kind,
+      ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
+      ...simulationOf(o),
+    },
+    scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, plan: s.plan ?? '' })),
+    layerSets: layerInfos(matrixTasks(o.scenarios, o.layers).map((t) => t.variant)),
+    cells,
+    totals: {
+      cells: cells.length,
+      schedules: cells.reduce((n, c) => n + c.schedules, 0),
+      disagreements: cells.filter((c) => !c.agrees).length,
+      elapsedMs: finishedAt.getTime() - startedAt.getTime(),
+    },
+    ...(failure ? { failure: { code: failure.code, message: failure.message, ...(failure.stack ? { stack: failure.stack } : {}) } } : {}),
+  };
+}
+
+/** The timing of the run's simulated runs (the first simulating plugin's, from its options) and the odds runs per cell. */
+function simulationOf(o: MatrixOptions): Pick<RunResult['options'], 'timing' | 'oddsRuns'> {
+  if (!o.odds && o.strategy !== 'simulate') return {};
+  const plugin = o.scenarios.map((s) => s.plugin).find((p) => p.simulation);
+  // The plugin's own parameters (the bot: its settlement) travel with the engine's into the reports.
+  const timing = plugin?.simulation?.timing(o.pluginOptions?.[plugin.name]) as RunResult['options']['timing'];
+  return { ...(timing ? { timing } : {}), ...(o.odds ? { oddsRuns: o.odds.runs } : {}) };
 }
 
 function codeOf(e: unknown): string {

@@ -5,8 +5,8 @@ import type { Clock, ServiceDefinition } from '../ports/index.ts';
 import type { Violation } from '../check/index.ts';
 import type { ObservedRow } from '../../bot/invariants/index.ts';
 import type { SqlFile, TableInfo } from '../db/index.ts';
-import type { ActorSpec, ScheduleRun } from '../sched/index.ts';
-import type { TimingModel } from '../../bot/plugin/timing-model.ts';
+import type { ActorSpec, ScheduleRun, SimulationTiming } from '../sched/index.ts';
+import type { PluginCli } from './plugin-cli.ts';
 
 export type Expectation = 'holds' | 'violates';
 
@@ -115,6 +115,8 @@ export interface ScenarioPlugin<S extends ScenarioBase = ScenarioBase, E = unkno
   readonly simulation?: SimulationHooks<E>;
   /** Named variant sets whose parts `--ablation` leaves out one at a time (the bot: `recommended`, `proposed`). */
   readonly ablation?: AblationSource;
+  /** Its flags, options, `--list` lines and command (see PluginCli). */
+  readonly cli?: PluginCli;
 }
 
 /** What the simulation (production odds) needs to know of a plugin's actors and variants. */
@@ -123,8 +125,10 @@ export interface SimulationHooks<E = unknown> {
   periodicActor(actorName: string): boolean;
   /** Actors the odds count per run (the bot's Signals): the odds are per run of that many. */
   countedActor(actorName: string): boolean;
-  /** The variant as the simulation runs it (the bot: its settlement sleep from the timing model); the same object when nothing changes. */
-  simulatedVariant(variant: Variant<E>, timing: TimingModel): Variant<E>;
+  /** The engine's timing of simulated runs, from the plugin's options (CellContext.options; undefined: its defaults). */
+  timing(options: unknown): SimulationTiming;
+  /** The variant as the simulation runs it under those options (the bot: its settlement sleep); the same object when nothing changes. */
+  simulatedVariant(variant: Variant<E>, options: unknown): Variant<E>;
 }
 
 /** The variant ids an ablation of a named set runs: the set, then the set without each of its parts. */
@@ -139,6 +143,12 @@ export interface AblationSource {
   sets(): readonly string[];
   /** The plan for `set`, or undefined when it is not one of `sets()`. */
   plan(set: string): AblationPlan | undefined;
+}
+
+/** True for a plugin object (what `plugins` in race.config.ts lists). */
+export function isScenarioPlugin(x: unknown): x is ScenarioPlugin {
+  const p = x as Partial<ScenarioPlugin> | null;
+  return typeof p === 'object' && p !== null && typeof p.name === 'string' && typeof p.variants === 'function' && typeof p.openCell === 'function';
 }
 
 /** True for anything made by defineScenario or a plugin's definer. */
