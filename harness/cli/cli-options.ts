@@ -126,7 +126,8 @@ export async function parseCliOptions(argv: readonly string[], env: Readonly<Rec
     if (!found) throw unknownName('E_UNKNOWN_SCENARIO', 'scenario', name, byName.keys());
     return found;
   };
-  const defaults = !given.has('all') && !replay && !command ? checkedDefaultRun(context, byName) : {};
+  // The configuration's default run names its own scenarios: not those `--scenarios` loads instead.
+  const defaults = !given.has('all') && !given.has('scenarios') && !replay && !command ? checkedDefaultRun(context, byName) : {};
   const scenarioNames = replay ? [replay.scenario] : (list('scenario') ?? defaults.scenarios ?? [...byName.keys()]);
   const chosen = await Promise.all(scenarioNames.map(lookUp));
   const expectOverrides = await Promise.all(
