@@ -8,10 +8,11 @@ import { groupFlags, helpLines, referenceLines, wrap } from './flag-table.ts';
 
 const ABOUT = 'Races concurrent database code against a real PostgreSQL one statement at a time, and says of each race: violated (with a replayable counterexample), proven, or inconclusive.';
 
-/** The flags of a plugin, its name for --variant first. */
+/** The flags of a plugin under its title, its name for --variant first. */
 function pluginFlags(plugin: ScenarioPlugin): FlagDef[] {
   const v = variantFlagOf(plugin);
-  return [...(v ? [v] : []), ...(plugin.cli?.flags ?? [])];
+  const title = plugin.cli?.title ?? plugin.name;
+  return [...(v ? [v] : []), ...(plugin.cli?.flags ?? [])].map((f) => ({ ...f, group: title }));
 }
 
 /** `race --help` with these plugins loaded: only the flags that apply. */
