@@ -71,7 +71,20 @@ async function recordStatements(cell: BenchCell, client: pg.Client): Promise<Sta
   await cell.scenario.setup?.({ ...env, exchange: mock, sql: (text, values) => client.query(text, values ? [...values] : undefined) });
   const sql = new RecordingSqlClient(client);
   for (const [actor, spec] of cell.scenario.actors(env).entries()) {
-    await spec.run({ actor, sql, rawSql: NO_RAW_SQL, clock: noWait, service: <T extends object>(name: string) => exchange.client(exchangeOfService(name) ?? name) as unknown as T });
+    await spec.run({
+      actor,
+      databaseUrl: '',
+      sql,
+      rawSql: NO_RAW_SQL,
+      clock: noWait,
+      service: <T extends object>(name: string) => exchange.client(exchangeOfService(name) ?? name) as unknown as T,
+      serviceDefinition: () => undefined,
+      lane: () => {
+        throw new Error('the SQL floor runs in-process actors only');
+      },
+      quiescence: () => undefined,
+      ended: new AbortController().signal,
+    });
   }
   return sql.statements;
 }

@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { EmbeddedPostgresProvider, HarnessDatabases, registerCleanup } from '../../harness/db/index.ts';
+import { chooseProvider, HarnessDatabases, registerCleanup } from '../../harness/db/index.ts';
 import { resolveLayerSet } from '../layers/index.ts';
 import { DEFAULT_BUDGET, STRATEGIES, type StrategyName, type StrategyOptions } from '../../harness/run/index.ts';
 import type { Strategy } from '../../harness/sched/index.ts';
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     async () => rmSync(dir, { recursive: true, force: true }),
     () => rmSync(dir, { recursive: true, force: true }),
   );
-  const server = await new EmbeddedPostgresProvider().start();
+  const server = await chooseProvider({ db: 'embedded' }).start();
   const dbs = await HarnessDatabases.open(server);
   try {
     const template = await dbs.createTemplate('bench', layerSet.sqlFiles);

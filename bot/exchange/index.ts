@@ -1,5 +1,5 @@
-// Public face of the mock futures exchange: its state, its fault rules and its two transports
-// (msw over HTTP, and direct in-process calls).
+// Public face of the mock futures exchange: its state, its fault rules, its two transports (msw
+// over HTTP, and direct in-process calls) and a real local HTTP server for process actors.
 
 export { ExchangeRejection } from './exchange-rejection.ts';
 export {
@@ -18,6 +18,7 @@ export {
   serveMockExchange,
   type ServedMockExchange,
 } from './mock-exchange-server.ts';
+export { startHttpExchangeServer, type HttpExchangeServer } from './http-exchange-server.ts';
 export { DirectExchangeClient, type DirectExchangeClientOptions } from './direct-exchange-client.ts';
 export {
   EXCHANGE_TRANSPORTS,

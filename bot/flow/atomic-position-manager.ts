@@ -152,11 +152,8 @@ export class AtomicPositionManager {
     const entry = await this.exchange.placeMarketOrder({ symbol: signal.symbol, side: entrySide(signal.side), quantity: signal.quantity });
     state.entry = entry;
     state.reached = 'entry_placed';
-    await tx.query(
-      'UPDATE monitoring.positions SET exchange_order_id = $1, entry_price = $2, updated_at = NOW() WHERE id = $3',
-      [entry.orderId, entry.avgPrice ?? 0, positionId],
-      'updatePosition(entry order)',
-    );
+    // Option 5's UPDATE (plan lines 400-404) records the order id only.
+    await tx.query('UPDATE monitoring.positions SET exchange_order_id = $1, updated_at = NOW() WHERE id = $2', [entry.orderId, positionId], 'updatePosition(entry order)');
     await this.awaitSettlement(signal.symbol, entry);
     const stopPrice = stopLossPrice(signal, entry);
     state.stopLoss = await this.exchange.placeStopLoss({ symbol: signal.symbol, side: closingSide(signal.side), quantity: signal.quantity, stopPrice });
@@ -205,8 +202,9 @@ export class AtomicPositionManager {
       return;
     }
     if (!(await this.safeActivatePosition(positionId, symbol, fields))) {
-      // The plan's open_position_atomic: rollback, then RuntimeError("Duplicate position prevented").
-      throw new Error(`Duplicate position prevented: ${symbol} on ${this.exchange.exchange}`);
+      // The plan's open_position_atomic (lines 750-761): rollback with "duplicate active position
+      // detected", then RuntimeError("Duplicate position prevented").
+      throw new DuplicateActivationError(symbol, this.exchange.exchange);
     }
   }
 
@@ -248,7 +246,7 @@ export class AtomicPositionManager {
     }
     if (state.positionId !== null && this.policy.flowTransaction === 'per-step') {
       await this.repository
-        .updatePosition(state.positionId, { status: 'rolled_back', exit_reason: `rollback: ${describe(error)}`.slice(0, 500), closed_at: 'now' }, 'rollbackPosition')
+        .updatePosition(state.positionId, { status: 'rolled_back', exit_reason: `rollback: ${rollbackReason(error)}`.slice(0, 500), closed_at: 'now' }, 'rollbackPosition')
         .catch(() => undefined);
     }
   }
@@ -258,6 +256,19 @@ function stopLossPrice(signal: Signal, entry: Order): number {
   const price = entry.avgPrice ?? 0;
   const factor = signal.side === 'long' ? 1 - signal.stopLossPercent : 1 + signal.stopLossPercent;
   return Math.round(price * factor * 1e8) / 1e8;
+}
+
+/** Option 4's refusal to activate a second 'active' row; the plan rolls back with a reason of its own. */
+class DuplicateActivationError extends Error {
+  readonly rollbackReason = 'duplicate active position detected';
+  constructor(symbol: string, exchange: string) {
+    super(`Duplicate position prevented: ${symbol} on ${exchange}`);
+  }
+}
+
+/** The reason `_rollback_position` records: the plan's own words where it gives them, else the error. */
+function rollbackReason(error: unknown): string {
+  return error instanceof DuplicateActivationError ? error.rollbackReason : describe(error);
 }
 
 function describe(error: unknown): string {

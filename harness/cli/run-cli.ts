@@ -118,7 +118,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   }
   let server: StartedPostgres | undefined;
   try {
-    server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl }).start();
+    server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl, env, notice: (line) => io.err.write(`${line}\n`) }).start();
     if (options.queueWorker) {
       if (!io.parent) throw new HarnessError('E_BAD_ARGUMENT', `${QUEUE_WORKER_FLAG} is for worker processes started by the harness itself`);
       const { runQueueWorker } = await import('./queue-worker.ts');

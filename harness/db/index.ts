@@ -1,7 +1,7 @@
 // Public face of harness/db: providers, the harness's own databases, schema files.
 export { chooseProvider, PROVIDER_NAMES } from './choose-provider.ts';
 export type { ProviderChoice } from './choose-provider.ts';
-export { EmbeddedPostgresProvider } from './embedded-provider.ts';
+export { EmbeddedPostgresProvider, WATCHDOG_FILE } from './embedded-provider.ts';
 export type { EmbeddedOptions } from './embedded-provider.ts';
 export { BIN_CACHE_PREFIX, copyOnce, runnableBy } from './reachable-binaries.ts';
 export type { ServerBinaries, ServerUser } from './reachable-binaries.ts';
@@ -9,7 +9,12 @@ export { UrlPostgresProvider } from './url-provider.ts';
 export { TestcontainersPostgresProvider } from './testcontainers-provider.ts';
 export { THROWAWAY_SERVER_SETTINGS } from './postgres-provider.ts';
 export type { PostgresProvider, ProviderKind, StartedPostgres } from './postgres-provider.ts';
-export { HarnessDatabases, DB_MARKER, DB_PREFIX } from './harness-databases.ts';
+export { HarnessDatabases, DB_PREFIX } from './harness-databases.ts';
+export { DB_MARKER, LEASE_SECONDS, isMarked, ownerComment, parseOwner } from './database-owner.ts';
+export type { DatabaseOwner } from './database-owner.ts';
+export { thisProcess } from './process-identity.ts';
+export type { ProcessIdentity } from './process-identity.ts';
+export { clusterCacheDir } from './cluster-cache.ts';
 export type { HarnessDatabase } from './harness-databases.ts';
 export type { SqlFile } from './sql-file.ts';
 export { connectWithin, describeFault, isConnectionFault, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection-fault.ts';

@@ -11,6 +11,8 @@ export interface StartedPostgres {
   readonly maintenanceDatabase: string;
   /** Stops what the provider started (nothing for `url`); safe to call twice. */
   stop(): Promise<void>;
+  /** Where one-line notices go (leftovers of dead runs reclaimed); none when absent. */
+  readonly notice?: (line: string) => void;
 }
 
 export interface PostgresProvider {

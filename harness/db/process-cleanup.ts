@@ -1,16 +1,18 @@
 // Every started resource registers its stop here, so Ctrl-C, SIGTERM or a crash still stops
 // PostgreSQL and removes its directory (STYLE section 8: one owner stops what was started).
 
-type Stopper = { readonly async: () => Promise<void>; readonly sync: () => void };
+type Stopper = { readonly async: () => Promise<void>; readonly sync: () => void; readonly last: boolean };
 
 const stoppers = new Set<Stopper>();
 let installed = false;
 let exiting = false;
 
+/** Users of a server first (they drop their databases through it), then the servers. */
 async function stopAll(): Promise<void> {
   const all = [...stoppers];
   stoppers.clear();
-  await Promise.allSettled(all.map((s) => s.async()));
+  await Promise.allSettled(all.filter((s) => !s.last).map((s) => s.async()));
+  await Promise.allSettled(all.filter((s) => s.last).map((s) => s.async()));
 }
 
 function install(): void {
@@ -32,11 +34,13 @@ function install(): void {
 
 /**
  * Registers a resource's stop. `async` is the orderly stop; `sync` is the last resort on
- * process exit. Returns a function that unregisters it (call it after an orderly stop).
+ * process exit. A server registers with `stopsLast`: it is stopped after every other resource,
+ * so what they created on it can still be dropped. Returns a function that unregisters it (call
+ * it after an orderly stop).
  */
-export function registerCleanup(async: () => Promise<void>, sync: () => void): () => void {
+export function registerCleanup(async: () => Promise<void>, sync: () => void, options: { readonly stopsLast?: boolean } = {}): () => void {
   install();
-  const s: Stopper = { async, sync };
+  const s: Stopper = { async, sync, last: options.stopsLast ?? false };
   stoppers.add(s);
   return () => stoppers.delete(s);
 }

@@ -30,7 +30,7 @@ export class TestcontainersPostgresProvider implements PostgresProvider {
       unregister();
       await started.stop();
     };
-    const unregister = registerCleanup(stop, () => undefined);
+    const unregister = registerCleanup(stop, () => undefined, { stopsLast: true });
     const base = started.getConnectionUri();
     const urlFor = (db: string) => {
       const u = new URL(base);

@@ -3,6 +3,7 @@
 export type HarnessErrorCode =
   | 'E_DB_NOT_OURS'
   | 'E_DB_UNREACHABLE'
+  | 'E_DB_PERMISSION'
   | 'E_DB_START'
   | 'E_NO_CONTAINER_RUNTIME'
   | 'E_UNKNOWN_PROVIDER'
@@ -29,6 +30,8 @@ export type HarnessErrorCode =
 export const INPUT_ERROR_CODES: ReadonlySet<HarnessErrorCode> = new Set([
   'E_DB_NOT_OURS',
   'E_DB_UNREACHABLE',
+  // A --database-url whose role may not create databases.
+  'E_DB_PERMISSION',
   'E_NO_CONTAINER_RUNTIME',
   'E_UNKNOWN_PROVIDER',
   'E_UNKNOWN_LAYER',

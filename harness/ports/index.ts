@@ -3,4 +3,4 @@
 export type { Clock } from './clock.ts';
 export { isSqlStateError, runInTransaction } from './sql-client.ts';
 export type { SqlClient, SqlResult, SqlRow, SqlSession, SqlStateError } from './sql-client.ts';
-export type { ServiceAccess, ServiceDefinition, ServiceProvider } from './service.ts';
+export type { HttpServiceFace, ServiceAccess, ServiceDefinition, ServiceProvider } from './service.ts';

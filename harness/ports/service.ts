@@ -21,6 +21,15 @@ export interface ServiceDefinition<T extends object = object> {
   describe?(operation: string, args: readonly unknown[]): string;
   /** Its result as a trace shows it (default: `ok`). */
   result?(operation: string, value: unknown): string;
+  /** The same service over HTTP, for programs raced as process actors (each request a step). */
+  readonly http?: HttpServiceFace;
+}
+
+/** A service's HTTP face: how a request is answered, and what it reads and writes. */
+export interface HttpServiceFace {
+  handle(request: Request): Promise<Response>;
+  /** Default: GET and HEAD read the whole service, anything else writes it. */
+  access?(method: string, path: string): ServiceAccess;
 }
 
 /** The services of one cell, by name; an unknown name is an error naming the known ones. */

@@ -8,7 +8,7 @@ import { CellHarness } from './cell-harness.ts';
 import { cellStrategy } from './cell-strategy.ts';
 import { judgeCell } from './cell-verdict.ts';
 import { compareOutcomes, distinctOutcome, replayCommand, toCounterexample } from './counterexample.ts';
-import { CELL_FAULT_CODES, runRetryingFaults } from './fault-retry.ts';
+import { CELL_FAULT_CODES, openRetryingFaults, runRetryingFaults } from './fault-retry.ts';
 import { countedActors, oddsOf, type OddsOptions } from './odds.ts';
 import { estimateOdds } from './odds-pass.ts';
 import type { CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord, Odds } from './result-model.ts';
@@ -61,8 +61,10 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     });
   let harness: CellHarness;
   try {
-    harness = await openHarness(cellVariant);
+    harness = await openRetryingFaults(() => openHarness(cellVariant));
   } catch (e) {
+    // A session killed while the cell opened is a fault of the infrastructure, not of the scenario.
+    if (e instanceof HarnessError && CELL_FAULT_CODES.has(e.code)) return { ...failedCell(task, `${e.code}: ${e.message}`, started), incomplete: 'fault' };
     if (e instanceof HarnessError && e.code !== 'E_MIGRATION') throw e;
     return failedCell(task, (e as Error).message, started);
   }
@@ -158,14 +160,16 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const declaredPartial =
     (options.strategy === 'exhaustive' && scenario.sample !== undefined) ||
     (scenario.preemptionBound !== undefined && strategyOptions.preemptionBound === scenario.preemptionBound);
-  const error = cellFault ?? codeError;
+  // A fault after a violation stops the search but not the verdict: the counterexample stands.
+  const incomplete = cellFault !== undefined && violating === 0;
+  const error = incomplete ? cellFault : codeError;
   return {
     scenario: scenario.name,
     layers: variant.id,
     expectation,
     measured,
     // A cell stopped by a fault, or whose own code threw, proves nothing either way.
-    ...judgeCell({ expectation, violating, schedules, coverage, declaredPartial, ...(error === undefined ? {} : { error }) }),
+    ...judgeCell({ expectation, violating, schedules, coverage, declaredPartial, ...(codeError === undefined ? {} : { error: codeError }), ...(cellFault === undefined ? {} : { stoppedBy: cellFault }) }),
     schedules,
     violating,
     outcomes,
@@ -177,7 +181,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     elapsedMs: Date.now() - started,
     ...(faults.length > 0 ? { faults } : {}),
     ...(error === undefined ? {} : { error }),
-    ...(cellFault === undefined ? {} : { incomplete: 'fault' as const }),
+    ...(incomplete ? { incomplete: 'fault' as const } : {}),
     distinctOutcomes: [...distinct.values()].sort(compareOutcomes),
     ...(odds ? { odds } : {}),
   };

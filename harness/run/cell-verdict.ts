@@ -10,6 +10,8 @@ export interface VerdictInput {
   /** The scenario itself declares that it is sampled or preemption-bounded. */
   readonly declaredPartial: boolean;
   readonly error?: string;
+  /** The search stopped early on an infrastructure fault (after what it found). */
+  readonly stoppedBy?: string;
 }
 
 export interface CellVerdict {
@@ -18,12 +20,18 @@ export interface CellVerdict {
   readonly agrees: boolean;
 }
 
-/** Judges a cell: proven only for a finished, unbounded, reduced-soundly exhaustive search. */
+/**
+ * Judges a cell: proven only for a finished, unbounded, reduced-soundly exhaustive search. A
+ * violation found is a stored, replayable counterexample: `violated`, whatever stopped the search after it.
+ */
 export function judgeCell(c: VerdictInput): CellVerdict {
-  if (c.error !== undefined) return { verdict: 'inconclusive', verdictReason: `could not run: ${c.error}`, agrees: false };
   if (c.violating > 0) {
-    return { verdict: 'violated', verdictReason: `${c.violating} of ${c.schedules} schedules violate`, agrees: c.expectation === 'violates' };
+    const after = c.stoppedBy ?? c.error;
+    const note = after === undefined ? '' : `; the search then stopped (${after})`;
+    return { verdict: 'violated', verdictReason: `${c.violating} of ${c.schedules} schedules violate${note}`, agrees: c.expectation === 'violates' };
   }
+  const failed = c.error ?? c.stoppedBy;
+  if (failed !== undefined) return { verdict: 'inconclusive', verdictReason: `could not run: ${failed}`, agrees: false };
   const { coverage } = c;
   const reduction = coverage.stats.reduction === 'dpor' ? 'with partial-order reduction' : 'without reduction';
   if (coverage.kind === 'exhaustive' && coverage.complete && coverage.preemptionBound === undefined) {

@@ -1,5 +1,6 @@
 // Runs again what a connection fault interrupted: a run from scratch, replaying the choices the
 // strategy already made, at most MAX_FAULT_RETRIES times before the cell gives up.
+import { describeFault, isConnectionFault } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { ResumedStrategy, type ActorSpec, type ScheduleRun, type Strategy } from '../sched/index.ts';
 import type { ScenarioBase } from '../scenario/index.ts';
@@ -39,5 +40,22 @@ export async function runRetryingFaults(
     }
     // An attempt that failed earlier than the last one replays a shorter prefix: keep the longest.
     if (run.schedule.choices.length > answered.length) answered = run.schedule.choices;
+  }
+}
+
+/**
+ * Opens something over fresh sessions (a cell's database clone, its observer, its catalog),
+ * again while a connection dies under it; E_CONNECTION_LOST once the retries run out.
+ */
+export async function openRetryingFaults<T>(open: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await open();
+    } catch (e) {
+      if (!isConnectionFault(e)) throw e;
+      if (attempt >= MAX_FAULT_RETRIES) {
+        throw new HarnessError('E_CONNECTION_LOST', `opening a cell lost a session's connection ${attempt + 1} times (last: ${describeFault(e)}); the server or the network is unstable`, { cause: e });
+      }
+    }
   }
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SQL_STEPS_CHECK, checkBuiltins, type Violation } from '../check/index.ts';
-import { finalStateSql, type SqlFile } from '../db/index.ts';
+import { finalStateSql, isConnectionFault, type SqlFile } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { isSqlActor, sqlStepMismatches } from '../sched/index.ts';
 import { actorEndings } from './actor-endings.ts';
@@ -128,6 +128,8 @@ async function userCode(scenario: Scenario, hook: string, fn: () => unknown, fai
     value = await fn();
   } catch (e) {
     if (failures && isAssertionError(e)) return [{ message: (e as Error).message }];
+    // A session killed under the hook is the infrastructure's fault: retried like any other.
+    if (isConnectionFault(e)) throw e;
     throw new HarnessError('E_SCENARIO_CODE', `the ${hook} of scenario '${scenario.name}' threw: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   return failures ? checkFailures(value as CheckResult, scenario, hook) : value;

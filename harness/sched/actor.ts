@@ -1,17 +1,75 @@
 // What an actor is to the engine: a name, the errors it may end with, and code over the ports it
 // gets (each statement, service call and sleep a scheduled step).
-import type { Clock, SqlClient } from '../ports/index.ts';
+import type { Clock, ServiceDefinition, SqlClient } from '../ports/index.ts';
 import type { RawSqlClient } from './raw-query.ts';
 
 /** What an actor's code gets: the engine's ports, scheduled. */
 export interface ActorPorts {
   readonly actor: number;
+  /** The cell's database (a program's wire gate forwards to it). */
+  readonly databaseUrl: string;
   readonly sql: SqlClient;
   /** The same session, answering with every result as text (isolation specs need the exact answer). */
   readonly rawSql: RawSqlClient;
   readonly clock: Clock;
   /** The cell's service of that name (see ServiceDefinition), each call a step. */
   service<T extends object = object>(name: string): T;
+  /**
+   * For an actor that declares `lanes` (a program behind gates, see harness/gate): the port of
+   * its lane `i`, through which its driver reports the program's steps.
+   */
+  lane(i: number): LanePort;
+  /** For an actor with lanes: how the engine learns whether the program is still computing. */
+  quiescence(probe: QuiescenceProbe): void;
+  /** The cell's service of that name, as its definition gives it (for a driver that serves it to a program). */
+  serviceDefinition(name: string): ServiceDefinition | undefined;
+  /** Aborted when the run ends: a driver stops its program. */
+  readonly ended: AbortSignal;
+}
+
+/**
+ * True when the program has nothing running (every thread waits) and every byte it sent has
+ * reached the gates: what it asks for next is already held at a gate, or never comes by itself.
+ */
+export type QuiescenceProbe = () => boolean | Promise<boolean>;
+
+/** A SQL statement of an external step, with the values bound to it. */
+export interface LaneStatement {
+  /** Null when the driver never saw its text (a statement prepared before it watched): it may touch anything. */
+  readonly text: string | null;
+  readonly values: readonly unknown[];
+}
+
+/** A step of a program, as its driver describes it. */
+export type LaneStep =
+  | {
+      readonly kind: 'sql';
+      readonly label: string;
+      /** For traces: the SQL with its values written in. */
+      readonly detail: string;
+      /** What it executes; empty for a step that only prepares, describes or syncs. */
+      readonly statements: readonly LaneStatement[];
+    }
+  | { readonly kind: 'service'; readonly label: string; readonly detail: string; readonly footprint: readonly string[] }
+  | { readonly kind: 'connect'; readonly label: string; readonly detail: string };
+
+/**
+ * One lane of an actor with lanes: a sequence of steps the driver holds (`step`), reports sent
+ * and finished, and the database session the lane runs on (for blocked detection).
+ */
+export interface LanePort {
+  /** Holds the step until the engine releases it; rejects with RunEndedError when the run ended. */
+  step(step: LaneStep): Promise<void>;
+  /** The released step reached the server: from here it can wait on a lock. */
+  sent(): void;
+  /** The step ended; `error` keeps its SQLSTATE in `code`. */
+  finished(result: string, error?: unknown, rows?: string): void;
+  /** A sleep on the virtual clock: a step, then parked until the engine wakes it. */
+  sleep(ms: number, label: string): Promise<void>;
+  /** The lane's database session: its backend pid and transaction status (I, T, E). */
+  session(pid: number | null, txStatus: 'I' | 'T' | 'E'): void;
+  /** The lane's session died under it (the server terminated it): the run lost a session. */
+  fault(error: unknown): void;
 }
 
 export interface ActorSpec {
@@ -21,6 +79,12 @@ export interface ActorSpec {
    * aborted by a serialization failure or as a deadlock victim: checks count it `aborted`, not wrong.
    */
   readonly allowedErrors?: readonly string[];
+  /**
+   * Lanes of an actor whose steps come from outside (a program and its connections, see
+   * harness/gate): each is a thread of the schedule, named in traces `<actor>/<lane>`. Without
+   * lanes the actor's code is its one lane.
+   */
+  readonly lanes?: readonly string[];
   run(ports: ActorPorts): Promise<unknown>;
 }
 

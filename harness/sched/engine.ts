@@ -12,11 +12,12 @@ import { gatedService } from './gated-service.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
-import { RunEndedError, type ActorPorts, type ActorSpec } from './actor.ts';
-import type { ScheduleRun, SessionFault } from './schedule-run.ts';
-import { loadSqlCatalog, loadSqlParser, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
+import { RunEndedError, type ActorPorts, type ActorSpec, type LanePort, type LaneStep, type QuiescenceProbe } from './actor.ts';
+import { ExternalLaneSession, type LaneSession } from './lane-session.ts';
+import type { LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
+import { loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
-import { actorError, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
+import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 
 /** Wall-clock limit without progress before a run is a hang, unless told otherwise (`--hang-timeout`). */
 export const DEFAULT_HANG_TIMEOUT_MS = 5000;
@@ -38,7 +39,21 @@ export interface RealtimeOptions {
   readonly sleepScale?: number;
 }
 
-type ActorState = 'running' | 'paused' | 'inflight' | 'blocked' | 'sleeping' | 'done';
+/**
+ * `idle`: a lane of a program (an actor with lanes) with no step held and nothing on the wire; it
+ * counts as settled only once the program is quiescent (nothing of it still computing).
+ */
+type ActorState = 'running' | 'paused' | 'inflight' | 'blocked' | 'sleeping' | 'idle' | 'done';
+
+/** What the lanes of one actor share: its outcome, and for a program, how to tell it is quiescent. */
+interface ActorGroup {
+  readonly index: number;
+  readonly spec: ActorSpec;
+  readonly lanes: ActorRt[];
+  probe: QuiescenceProbe | null;
+  outcome: ActorOutcome | null;
+  readonly ended: AbortController;
+}
 
 interface Pending {
   readonly view: ActorView;
@@ -48,9 +63,17 @@ interface Pending {
 }
 
 interface ActorRt {
+  /** The lane's index: what schedules record and traces show as `actor`. */
   readonly index: number;
   readonly spec: ActorSpec;
-  readonly session: ActorSession;
+  readonly group: ActorGroup;
+  /** `<actor>` for an actor's only lane, `<actor>/<lane>` for a lane of a program. */
+  readonly name: string;
+  readonly session: LaneSession;
+  /** The engine's own session of an in-process lane (null for a program's lane). */
+  readonly own: ActorSession | null;
+  /** The driver-reported session of a program's lane (null for an in-process lane). */
+  readonly external: ExternalLaneSession | null;
   state: ActorState;
   pending: Pending | null;
   wakeAt: number;
@@ -74,12 +97,16 @@ interface ActorRt {
 }
 
 export class Scheduler {
+  /** The engine's sessions by lane index (in-process lanes only): reused across runs. */
   private readonly sessions: ActorSession[] = [];
+  /** The server's deadlock_timeout, the bound of a program's lock waits (read once, when a program first runs). */
+  private serverDeadlockMs: number | null = null;
   private observerSession: ObserverSession | null = null;
   private catalog: SqlCatalog | null = null;
   /** Per session (by backend pid): its footprint tracker, which follows the session's transaction. */
-  private readonly footprinters = new Map<ActorSession, { pid: number; footprinter: SqlFootprinter }>();
+  private readonly footprinters = new Map<LaneSession, { pid: number; footprinter: SqlFootprinter }>();
   private actors: ActorRt[] = [];
+  private groups: ActorGroup[] = [];
   private epoch = 0;
   private controlled = true;
   private sleepScale = 0.001;
@@ -122,7 +149,7 @@ export class Scheduler {
     let found: ActorRt | undefined;
     for (const a of this.actors) {
       if (a.state !== 'running' || a.current?.kind !== 'service') continue;
-      if (found) throw new Error(`actors ${found.spec.name} and ${a.spec.name} are both inside a service call; cannot tell which one waits`);
+      if (found) throw new Error(`actors ${found.name} and ${a.name} are both inside a service call; cannot tell which one waits`);
       found = a;
     }
     return found;
@@ -159,7 +186,7 @@ export class Scheduler {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.sessions.map((s) => s.close()));
+    await Promise.all(this.sessions.map((s) => s?.close()));
     this.sessions.length = 0;
     await this.observerSession?.close();
     this.observerSession = null;
@@ -191,19 +218,25 @@ export class Scheduler {
       // Declared keys once decided which steps commute, and a wrong guess was a silent false proof.
       throw new HarnessError('E_BAD_ARGUMENT', `actor '${keyed.name}' declares keys: remove them; which steps commute is now derived from the SQL itself`);
     }
-    while (this.sessions.length < specs.length) {
-      const s = new ActorSession(this.options.databaseUrl, `prh-actor-${this.sessions.length}`);
-      await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
-      this.sessions.push(s);
-    }
-    // A session that died while idle (between runs) is replaced now rather than failing a step.
-    await this.reconnectObserver();
-    await Promise.all(this.sessions.map((s) => (s.tainted ? this.restoreSession(s) : undefined)));
-    this.fault = null;
-    if (this.controlled && !this.catalog) {
-      // Read once, after the scenario's first setup: footprints resolve names against it.
-      await loadSqlParser();
-      this.catalog = await loadSqlCatalog(this.observer);
+    const plan = lanePlan(specs);
+    try {
+      await this.prepareSessions(plan);
+    } catch (e) {
+      // A session killed before the run began (the catalog read, a restore): the run did not
+      // start, and like any run that lost a session it is the caller's to run again.
+      if (!isConnectionFault(e)) throw e;
+      this.observerSession?.failed(e);
+      for (const s of this.sessions) if (s) s.tainted = true;
+      const code = (e as { code?: unknown } | null)?.code;
+      return {
+        outcome: 'connection-lost',
+        schedule: new Schedule([]),
+        trace: [],
+        actors: specs.map(() => ({ status: 'unfinished' as const, state: 'running' })),
+        virtualTime: 0,
+        blockedSteps: 0,
+        fault: { session: 'before the run', code: typeof code === 'string' ? code : null, message: describeFault(e) },
+      };
     }
     this.epoch++;
     this.time = 0;
@@ -211,11 +244,20 @@ export class Scheduler {
     this.trace = [];
     this.blockedSteps = 0;
     this.resetChange();
-    this.actors = specs.map((spec, index) => ({
+    this.groups = specs.map((spec, index) => ({ index, spec, lanes: [], probe: null, outcome: null, ended: new AbortController() }));
+    this.actors = plan.map((lane, index) => {
+      const group = this.groups[lane.owner] as ActorGroup;
+      const own = lane.name === null ? (this.sessions[index] as ActorSession) : null;
+      const external = lane.name === null ? null : new ExternalLaneSession(this.serverDeadlockMs ?? DEFAULT_DEADLOCK_MS);
+      const rt: ActorRt = {
       index,
-      spec,
-      session: this.sessions[index] as ActorSession,
-      state: 'running' as ActorState,
+      spec: group.spec,
+      group,
+      name: lane.name === null ? group.spec.name : `${group.spec.name}/${lane.name}`,
+      session: (own ?? external) as LaneSession,
+      own,
+      external,
+      state: lane.name === null ? 'running' : 'idle',
       pending: null,
       wakeAt: 0,
       blockers: [],
@@ -227,17 +269,24 @@ export class Scheduler {
       promise: null,
       live: true,
       pollReady: false,
-    }));
+      };
+      group.lanes.push(rt);
+      return rt;
+    });
     const choices: number[] = [];
     this.choices = choices;
-    for (const rt of this.actors) rt.promise = this.startActor(rt);
+    for (const group of this.groups) {
+      const first = group.lanes[0] as ActorRt;
+      first.promise = this.startActor(first);
+    }
     let outcome: RunOutcome;
     try {
       outcome = await body();
     } finally {
       await this.endRun();
     }
-    const actors = this.actors.map((a) => a.outcome ?? { status: 'unfinished' as const, state: a.state });
+    const actors = this.groups.map((g) => g.outcome ?? { status: 'unfinished' as const, state: (g.lanes[0] as ActorRt).state });
+    const lanes: LaneInfo[] | null = plan.some((l) => l.name !== null) ? this.actors.map((a) => ({ name: a.name, actor: a.group.index })) : null;
     if (outcome === 'completed' && actors.some((a) => a.status === 'error' && a.sqlState === '40P01')) outcome = 'deadlock';
     // Whatever else happened, a run in which a session died says nothing about the code under test.
     const fault = this.fault;
@@ -250,22 +299,52 @@ export class Scheduler {
       virtualTime: this.time,
       blockedSteps: this.blockedSteps,
       ...(fault ? { fault } : {}),
+      ...(lanes ? { lanes } : {}),
     };
     this.actors = [];
+    this.groups = [];
     return result;
   }
 
   private choices: number[] = [];
 
+  /** Every in-process lane's session connected and clean, the observer live, the catalog read. */
+  private async prepareSessions(plan: readonly PlannedLane[]): Promise<void> {
+    for (const [index, lane] of plan.entries()) {
+      if (lane.name !== null || this.sessions[index]) continue;
+      const s = new ActorSession(this.options.databaseUrl, `prh-actor-${index}`);
+      await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
+      this.sessions[index] = s;
+    }
+    // A session that died while idle (between runs) is replaced now rather than failing a step.
+    await this.reconnectObserver();
+    await Promise.all(this.sessions.map((s) => (s?.tainted ? this.restoreSession(s) : undefined)));
+    if (this.serverDeadlockMs === null && plan.some((l) => l.name !== null)) {
+      const r = await this.observer.query<{ ms: number }>("SELECT setting::int AS ms FROM pg_settings WHERE name = 'deadlock_timeout'");
+      this.serverDeadlockMs = r.rows[0]?.ms ?? DEFAULT_DEADLOCK_MS;
+    }
+    this.fault = null;
+    if (this.controlled && !this.catalog) {
+      // Read once, after the scenario's first setup: footprints resolve names against it.
+      await loadSqlParser();
+      this.catalog = await loadSqlCatalog(this.observer);
+    }
+  }
+
   private startActor(rt: ActorRt): Promise<void> {
-    const sql = new GatedSqlClient(
-      rt.session,
-      (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
-      (r, e, rows) => this.stepFinished(rt, r, e, rows),
-      () => this.sent(rt),
-    );
+    const group = rt.group;
+    const own = rt.own;
+    const sql: SqlClient & RawSqlClient = own
+      ? new GatedSqlClient(
+          own,
+          (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
+          (r, e, rows) => this.stepFinished(rt, r, e, rows),
+          () => this.sent(rt),
+        )
+      : programSql(rt.spec.name);
     const ports: ActorPorts = {
       actor: rt.index,
+      databaseUrl: this.options.databaseUrl,
       sql,
       rawSql: sql,
       clock: { now: () => this.time, sleep: (ms, label) => this.sleepStep(rt, ms, label ?? 'sleep') },
@@ -274,18 +353,67 @@ export class Scheduler {
         if (!definition) throw new HarnessError('E_BAD_SCENARIO', `actor '${rt.spec.name}' asked for service '${name}', which this scenario does not offer`);
         return gatedService(name, definition as unknown as ServiceDefinition<T>, (op, detail, footprint) => this.gate(rt, 'service', op, detail, footprint), (r, e) => this.stepFinished(rt, r, e));
       },
+      serviceDefinition: (name) => this.options.services?.(name),
+      lane: (i) => {
+        const lane = rt.external ? group.lanes[i] : undefined;
+        if (!lane) throw new HarnessError('E_BAD_SCENARIO', `actor '${rt.spec.name}' has no lane ${i} (it declares ${rt.spec.lanes?.length ?? 0})`);
+        return this.lanePort(lane);
+      },
+      quiescence: (probe) => {
+        group.probe = probe;
+      },
+      ended: group.ended.signal,
     };
     return (async () => {
       try {
         const value = await rt.spec.run(ports);
-        rt.outcome = { status: 'ok', value };
+        group.outcome = value instanceof ProgramResult ? { status: 'ok', value: value.value, output: value.output } : { status: 'ok', value };
       } catch (e) {
-        rt.outcome = actorError(e);
-        if (rt.live && isConnectionFault(e)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? e);
+        group.outcome = actorError(e);
+        if (rt.live && isConnectionFault(e)) this.sessionFault(`actor ${rt.index} (${rt.name})`, rt.session.lostWith ?? e);
       }
-      rt.state = 'done';
+      for (const lane of group.lanes) lane.state = 'done';
       this.notify();
     })();
+  }
+
+  /** The port through which a program's driver reports the steps of one of its lanes. */
+  private lanePort(rt: ActorRt): LanePort {
+    const ext = rt.external as ExternalLaneSession;
+    return {
+      step: (step: LaneStep) => this.gate(rt, step.kind, step.label, step.detail, this.controlled ? this.laneFootprint(rt, step) : undefined),
+      sent: () => {
+        ext.busy = true;
+        this.sent(rt);
+      },
+      finished: (result, error, rows) => {
+        ext.busy = false;
+        this.stepFinished(rt, result, error, rows);
+      },
+      sleep: async (ms, label) => {
+        await this.sleepStep(rt, ms, label);
+        if (rt.state === 'running') rt.state = 'idle';
+      },
+      session: (pid, txStatus) => {
+        ext.pid = pid ?? 0;
+        ext.txStatus = txStatus;
+      },
+      fault: (error) => {
+        ext.lostWith ??= error;
+        if (rt.live) this.sessionFault(`actor ${rt.index} (${rt.name})`, error);
+      },
+    };
+  }
+
+  /** A program's step: its statements' footprints, or the weak locks a step that only prepares takes. */
+  private laneFootprint(rt: ActorRt, step: LaneStep): readonly string[] {
+    if (step.kind === 'service') return step.footprint;
+    if (step.kind === 'connect') return [`act:${rt.index}`];
+    // Parse and Describe take relation locks only DDL conflicts with (and DDL writes db:*).
+    if (step.statements.length === 0) return ['r:db:l:*', `act:${rt.index}`];
+    const keys = new Set<string>();
+    for (const st of step.statements) for (const k of st.text === null ? SQL_ANYTHING : this.sqlFootprint(rt, st.text, st.values)) keys.add(k);
+    return [...keys];
   }
 
   /** Records the run's first session fault; the loop ends the run as `connection-lost`. */
@@ -340,7 +468,7 @@ export class Scheduler {
     for (const a of this.actors) {
       if (a.state === 'paused' && a.pending) views.push(a.pending.view);
       else if (a.state === 'sleeping' && a.wakeAt === earliest) {
-        views.push({ actor: a.index, name: a.spec.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: ['clock'], wakeAt: a.wakeAt });
+        views.push({ actor: a.index, name: a.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: ['clock'], wakeAt: a.wakeAt });
       }
     }
     return views;
@@ -367,7 +495,8 @@ export class Scheduler {
       const wake = rt.wake;
       rt.wake = null;
       rt.wakeAbort = null;
-      rt.state = 'running';
+      // A program's lane goes back to waiting for its program; the engine's own actor runs on.
+      rt.state = rt.external ? 'idle' : 'running';
       wake?.();
       return;
     }
@@ -391,7 +520,7 @@ export class Scheduler {
     }
     const fp = footprint ?? ['clock'];
     return new Promise<void>((release, abandon) => {
-      rt.pending = { view: { actor: rt.index, name: rt.spec.name, kind, label, footprint: fp }, detail, release, abandon };
+      rt.pending = { view: { actor: rt.index, name: rt.name, kind, label, footprint: fp }, detail, release, abandon };
       rt.state = 'paused';
       this.notify();
     });
@@ -439,8 +568,10 @@ export class Scheduler {
       if (this.controlled && this.step > cur.step + 1) cur.completedAfter = this.step - 1;
       rt.current = null;
     }
-    if (error !== undefined && rt.live && isConnectionFault(error)) this.sessionFault(`actor ${rt.index} (${rt.spec.name})`, rt.session.lostWith ?? error);
-    if (rt.state === 'inflight' || rt.state === 'blocked') rt.state = 'running';
+    if (error !== undefined && rt.live && isConnectionFault(error)) this.sessionFault(`actor ${rt.index} (${rt.name})`, rt.session.lostWith ?? error);
+    if (rt.external) {
+      if (rt.state !== 'done') rt.state = 'idle';
+    } else if (rt.state === 'inflight' || rt.state === 'blocked') rt.state = 'running';
     this.notify();
   }
 
@@ -481,12 +612,28 @@ export class Scheduler {
   }
 
   private isSettled(a: ActorRt): boolean {
-    return a.state === 'paused' || a.state === 'sleeping' || a.state === 'done' || a.state === 'blocked';
+    return a.state === 'paused' || a.state === 'sleeping' || a.state === 'done' || a.state === 'blocked' || a.state === 'idle';
+  }
+
+  /** Every lane settled, and every program with a lane waiting on it quiescent (asked of the program). */
+  private async allSettled(): Promise<boolean> {
+    if (!this.actors.every((a) => this.isSettled(a))) return false;
+    for (const g of this.groups) {
+      if (!g.probe || g.lanes.every((l) => l.state === 'done')) continue;
+      const progress = this.progress;
+      if (!(await g.probe())) return false;
+      // Let sockets be read: a request the program sent before it went quiet is held by now.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (progress !== this.progress || !this.actors.every((a) => this.isSettled(a))) return false;
+    }
+    return true;
   }
 
   /** Waits until every actor is paused, sleeping, blocked or done; 'hang' after the limit. */
   private async settle(): Promise<'settled' | 'hang'> {
-    if (this.fault || this.actors.every((a) => this.isSettled(a))) return 'settled';
+    const programs = this.groups.some((g) => g.probe);
+    if (this.fault || (!programs && this.actors.every((a) => this.isSettled(a)))) return 'settled';
     // One step's worth of waiting is bounded by the hang limit (wall time: a safety net only,
     // never what decides an interleaving).
     let timedOut = false;
@@ -497,16 +644,22 @@ export class Scheduler {
         resolve('timeout');
       }, this.hangTimeoutMs);
     });
+    let retryMs: number = QUIESCENCE_RETRY_MS.first;
     try {
       for (;;) {
         // After a fault nothing is waited for: blocked detection may be gone with the observer.
-        if (this.fault || this.actors.every((a) => this.isSettled(a))) return 'settled';
+        if (this.fault) return 'settled';
+        const lanesSettled = this.actors.every((a) => this.isSettled(a));
+        if (lanesSettled && (!programs || (await this.allSettled()))) return 'settled';
         if (timedOut) return 'hang';
         const waiting = this.actors.filter((a) => a.state === 'inflight' && a.pollReady);
         // At most one poll in flight; a poll still out from an earlier wait is awaited, not repeated.
         if (waiting.length > 0 && !this.poll) this.poll = this.pollBlocked(waiting).finally(() => (this.poll = null));
+        // A program still computing says nothing when it is done: ask it again soon.
+        const again = lanesSettled ? new Promise<'again'>((resolve) => setTimeout(() => resolve('again'), retryMs)) : null;
+        if (again) retryMs = Math.min(retryMs * 2, QUIESCENCE_RETRY_MS.most);
         // Never race a promise that never settles: every race would leave a reaction on it.
-        await Promise.race(this.poll ? [this.changePromise, this.poll, limit] : [this.changePromise, limit]);
+        await Promise.race([this.changePromise, limit, ...(this.poll ? [this.poll] : []), ...(again ? [again] : [])]);
       }
     } finally {
       clearTimeout(timer);
@@ -576,6 +729,8 @@ export class Scheduler {
     // gate, 57014 from its cancelled statement) is the engine's doing, not how the actor ended.
     const stopped = live.map((a) => [a, a.state] as const);
     const inflightPids = live.filter((a) => a.session.busy).map((a) => a.session.pid);
+    // A blocked-poll may still be out on the observer: one query at a time on a session.
+    await this.poll?.catch(() => undefined);
     // A statement left waiting on a lock must be cancelled from a live observer, or its backend
     // would hold its locks into the next run.
     if (inflightPids.length > 0) await this.reconnectObserver();
@@ -589,27 +744,36 @@ export class Scheduler {
       a.pending?.abandon(ended);
       a.wakeAbort?.(ended);
     }
+    // A program is stopped by its driver (its process group killed, its gates closed).
+    for (const g of this.groups) g.ended.abort(ended);
     // Actors unwind within a few ticks; one stuck in an exchange call that never answers is left behind.
     if (live.length > 0) await this.withHangLimit(Promise.all(actors.map((a) => a.promise)));
     for (const [a, state] of stopped) {
       // What a stopped actor had done survives its unwinding (an ActorFailure carries it).
-      const partial = a.outcome && a.outcome.status !== 'ok' ? a.outcome.partial : undefined;
-      a.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }) };
+      const g = a.group;
+      if (g.lanes[0] !== a && stopped.some(([s]) => s === g.lanes[0])) continue;
+      const partial = g.outcome && g.outcome.status !== 'ok' ? g.outcome.partial : undefined;
+      const output = g.outcome?.output;
+      g.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }), ...(output ? { output } : {}) };
     }
     for (const a of actors) {
-      if (a.state !== 'done') a.session.tainted = true;
+      if (a.state !== 'done' && a.own) a.own.tainted = true;
     }
     // A session-level lock (pg_advisory_lock) outlives the run: a stopped actor never reached its
-    // unlock, and a finished one may have skipped it. Either would block the next run.
+    // unlock, and a finished one may have skipped it. Either would block the next run. (A
+    // program's sessions end with its connections.)
     this.ranSerializable = false;
     for (const a of actors) {
       const footprinter = this.footprinters.get(a.session)?.footprinter;
-      if (footprinter?.takeSessionLocks() || stopped.some(([s]) => s === a)) a.session.releaseSessionLocks = true;
+      if (a.own && (footprinter?.takeSessionLocks() || stopped.some(([s]) => s === a))) a.own.releaseSessionLocks = true;
       if (footprinter?.takeSerializable()) this.ranSerializable = true;
     }
-    await Promise.all(actors.map((a) => this.restoreSession(a.session)));
+    await Promise.all(actors.map((a) => (a.own ? this.restoreSession(a.own) : undefined)));
     // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
-    for (const a of actors) this.footprinters.get(a.session)?.footprinter.reset();
+    for (const a of actors) {
+      if (a.own) this.footprinters.get(a.session)?.footprinter.reset();
+      else this.footprinters.delete(a.session);
+    }
     await this.reconnectObserver();
   }
 
@@ -632,6 +796,10 @@ export class Scheduler {
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;
+/** PostgreSQL's default deadlock_timeout, until the server's own is read. */
+const DEFAULT_DEADLOCK_MS = 1000;
+/** First and longest pause before asking a program again whether it is quiescent. */
+const QUIESCENCE_RETRY_MS = { first: 1, most: 16 } as const;
 /** How long after the server's deadlock check a wait that nothing breaks counts as a hang. */
 const DEADLOCK_MARGIN_MS = 1000;
 /** The same wait when only a session-level lock (rare: pg_advisory_lock outside a transaction) could block it. */
@@ -650,4 +818,21 @@ function errorCode(e: unknown): string {
   if (sqlState) return sqlState;
   if (typeof err?.exchangeCode === 'string') return err.exchangeCode;
   return typeof err?.code === 'string' ? err.code : 'ERROR';
+}
+
+/** One lane of a run: its actor, and its name within the actor (null: the actor's code is its only lane). */
+interface PlannedLane {
+  readonly owner: number;
+  readonly name: string | null;
+}
+
+/** The run's lanes, in the actors' order: each actor's code is one lane, a program has the lanes it declares. */
+function lanePlan(specs: readonly ActorSpec[]): PlannedLane[] {
+  return specs.flatMap((spec, owner): PlannedLane[] => (spec.lanes && spec.lanes.length > 0 ? spec.lanes.map((name) => ({ owner, name })) : [{ owner, name: null }]));
+}
+
+/** The SQL port of a program's actor: its statements go through its lanes, never through this. */
+function programSql(actor: string): SqlClient & RawSqlClient {
+  const refuse = (): Promise<never> => Promise.reject(new HarnessError('E_BAD_SCENARIO', `actor '${actor}' is a program: its SQL reaches the server through its wire gate, not through ports.sql`));
+  return { query: refuse, queryRaw: refuse, transaction: refuse };
 }

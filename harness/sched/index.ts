@@ -2,8 +2,8 @@
 export { DEFAULT_HANG_TIMEOUT_MS, Scheduler } from './engine.ts';
 export type { EngineOptions, RealtimeOptions } from './engine.ts';
 export { RunEndedError } from './actor.ts';
-export type { ActorPorts, ActorSpec } from './actor.ts';
-export type { ScheduleRun, SessionFault } from './schedule-run.ts';
+export type { ActorPorts, ActorSpec, LanePort, LaneStatement, LaneStep, QuiescenceProbe } from './actor.ts';
+export type { LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
 export { ExhaustiveStrategy } from './exhaustive-strategy.ts';
 export type { ExhaustiveOptions } from './exhaustive-strategy.ts';
 export { PctStrategy } from './pct-strategy.ts';
@@ -22,5 +22,6 @@ export { ActorFailure } from './actor-failure.ts';
 export { SQL_ACTOR_ROW_CAP, isSqlActor, sqlActor, sqlActorRecords, sqlStepMismatches } from './sql-actor.ts';
 export type { SqlActorOptions, SqlActorResult, SqlActorSpec, SqlStep, SqlStepRecord } from './sql-actor.ts';
 export { SQLSTATE_CLASSES, assertSqlStatePattern, matchesSqlState } from './sql-state.ts';
-export type { ActorOutcome, RunOutcome, TraceStep } from './trace.ts';
+export { ProgramResult } from './trace.ts';
+export type { ActorOutcome, ProgramOutput, RunOutcome, TraceStep } from './trace.ts';
 export type { RawNotice, RawNotification, RawQueryResult, RawResult, RawSqlClient, RawSqlError } from './raw-query.ts';

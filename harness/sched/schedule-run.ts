@@ -12,11 +12,25 @@ export interface SessionFault {
   readonly message: string;
 }
 
+/** A lane of the run (a thread of the schedule): its name in traces and the actor it belongs to. */
+export interface LaneInfo {
+  /** `<actor>` or `<actor>/<lane>`. */
+  readonly name: string;
+  /** Index of its actor in the scenario. */
+  readonly actor: number;
+}
+
 export interface ScheduleRun {
   readonly outcome: RunOutcome;
   readonly schedule: Schedule;
   readonly trace: readonly TraceStep[];
+  /** How each actor ended (one per actor, whatever its lanes). */
   readonly actors: readonly ActorOutcome[];
+  /**
+   * Present when an actor has lanes (a program): the lanes by index, which is what the schedule
+   * records and each trace step's `actor` is. Otherwise lanes and actors are the same.
+   */
+  readonly lanes?: readonly LaneInfo[];
   /** Virtual milliseconds the run took. */
   readonly virtualTime: number;
   /** Steps that waited on another actor's lock. */

@@ -2,7 +2,7 @@
 // strategy never touches the engine. The engine records the choices made as the run's Schedule.
 import { footprintsConflict, type Footprint } from '../footprint/index.ts';
 
-export type StepKind = 'sql' | 'service' | 'sleep' | 'wake';
+export type StepKind = 'sql' | 'service' | 'sleep' | 'wake' | 'connect';
 
 /** The step an actor waits to take, as strategies see it. */
 export interface ActorView {

@@ -28,11 +28,23 @@ export interface TraceStep {
   waitedOn: number[];
 }
 
-/** `partial`: what an actor that ended with an ActorFailure had done before (absent otherwise). */
+/** How a program (a process actor) ended, for traces and reports. */
+export interface ProgramOutput {
+  /** `exit 0`, `exit 1`, `signal SIGKILL`, or why it did not start. */
+  readonly exit: string;
+  /** The last few KB it wrote. */
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `partial`: what an actor that ended with an ActorFailure had done before (absent otherwise);
+ * `output`: how a program ended (process actors only).
+ */
 export type ActorOutcome =
-  | { readonly status: 'ok'; readonly value: unknown }
-  | { readonly status: 'error'; readonly code: string | null; readonly sqlState: string | null; readonly message: string; readonly partial?: unknown }
-  | { readonly status: 'unfinished'; readonly state: string; readonly partial?: unknown };
+  | { readonly status: 'ok'; readonly value: unknown; readonly output?: ProgramOutput }
+  | { readonly status: 'error'; readonly code: string | null; readonly sqlState: string | null; readonly message: string; readonly partial?: unknown; readonly output?: ProgramOutput }
+  | { readonly status: 'unfinished'; readonly state: string; readonly partial?: unknown; readonly output?: ProgramOutput };
 
 export type RunOutcome =
   /** Every actor finished (some may have failed; see `actors`). */
@@ -89,11 +101,21 @@ export function sqlStateOf(e: unknown): string | null {
 export function actorError(e: unknown): ActorOutcome {
   const err = e instanceof ActorFailure ? e.cause : e;
   const code = (err as { code?: unknown } | null)?.code;
+  const output = (err as { output?: ProgramOutput } | null)?.output;
   return {
     status: 'error',
     code: typeof code === 'string' ? code : null,
     sqlState: sqlStateOf(err),
     message: err instanceof Error ? err.message : String(err),
     ...(e instanceof ActorFailure && e.partial !== undefined ? { partial: e.partial } : {}),
+    ...(output ? { output } : {}),
   };
+}
+
+/** What a program's actor returns: its result, and how the program ended (kept in the outcome). */
+export class ProgramResult {
+  constructor(
+    readonly value: unknown,
+    readonly output: ProgramOutput,
+  ) {}
 }

@@ -17,6 +17,15 @@ const exhaustive = (complete: boolean, preemptionBound?: number): Coverage => ({
 describe('judgeCell', () => {
   const base = { expectation: 'holds' as const, violating: 0, schedules: 10, declaredPartial: false };
 
+  it('a violation found before a fault or an error stays violated: its counterexample stands', () => {
+    const stopped = judgeCell({ ...base, expectation: 'violates', violating: 18, schedules: 21, coverage: exhaustive(false), stoppedBy: 'E_CONNECTION_LOST: a run lost its session 4 times' });
+    expect(stopped).toMatchObject({ verdict: 'violated', agrees: true });
+    expect(stopped.verdictReason).toMatch(/18 of 21 schedules violate; the search then stopped \(E_CONNECTION_LOST/);
+    expect(judgeCell({ ...base, violating: 1, coverage: exhaustive(false), error: 'the check threw' })).toMatchObject({ verdict: 'violated' });
+    // Without a violation, a stopped search proves nothing either way.
+    expect(judgeCell({ ...base, coverage: exhaustive(false), stoppedBy: 'E_CONNECTION_LOST: x' })).toMatchObject({ verdict: 'inconclusive', agrees: false });
+  });
+
   it('a finished unbounded search is proven', () => {
     expect(judgeCell({ ...base, coverage: exhaustive(true) })).toMatchObject({ verdict: 'proven', agrees: true });
   });

@@ -1,0 +1,121 @@
+// Process actors: a bad command is caught before anything starts; a process gets the gate's
+// environment, reports its exit and output tail, and its whole process group dies with it.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { actorEnv, checkCommand, serviceEnvName, startProcessActor } from '../../harness/gate/index.ts';
+import { harnessErrorOf } from '../support/harness-error-of.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'prh-process-actor-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function script(name: string, body: string, mode = 0o755): string {
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, mode);
+  return path;
+}
+
+/** Running (a zombie waiting for its reaper counts as dead). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('checkCommand', () => {
+  it('finds a program on PATH or by its path, relative to the working directory', () => {
+    expect(checkCommand(['sh', '-c', 'true'], dir, process.env['PATH'])).toMatch(/\/sh$/);
+    script('ok.sh', 'exit 0');
+    expect(checkCommand(['./ok.sh'], dir, '')).toBe(join(dir, 'ok.sh'));
+  });
+
+  it('refuses a missing or non-executable command with a message that says what to do', () => {
+    const missing = harnessErrorOf(() => checkCommand(['no-such-program-xyz'], dir, '/usr/bin:/bin'));
+    expect(missing.code).toBe('E_BAD_ARGUMENT');
+    expect(missing.message).toBe("actor command 'no-such-program-xyz' was not found on PATH (/usr/bin:/bin); install it or give its path");
+    expect(harnessErrorOf(() => checkCommand(['./absent.py'], dir, '')).message).toMatch(/^actor command '\.\/absent\.py' does not exist \(looked for .*absent\.py\)$/);
+    script('plain.py', 'exit 0', 0o644);
+    expect(harnessErrorOf(() => checkCommand(['./plain.py'], dir, '')).message).toMatch(/is not an executable file; chmod \+x it, or run it through its interpreter/);
+    expect(harnessErrorOf(() => checkCommand([], dir, '')).code).toBe('E_BAD_ARGUMENT');
+    expect(harnessErrorOf(() => checkCommand(['sh'], join(dir, 'nowhere'), '/bin')).message).toMatch(/working directory .* does not exist/);
+  });
+});
+
+describe('actorEnv', () => {
+  it("points DATABASE_URL and libpq's variables at the gate, names services and the clock, and drops the harness's PG variables", () => {
+    const env = actorEnv(
+      { PATH: '/bin', PGSERVICE: 'prod', PGOPTIONS: '-c x=1', DATABASE_URL: 'postgresql://elsewhere/db', HOME: '/root' },
+      { database: { host: '127.0.0.1', port: 5999, user: 'postgres', password: 'pw', database: 'prh_x' }, services: { 'price-feed': 'http://127.0.0.1:7000' }, clockUrl: 'http://127.0.0.1:7001' },
+      { APP_MODE: 'race' },
+    );
+    expect(env).toEqual({
+      PATH: '/bin',
+      HOME: '/root',
+      DATABASE_URL: 'postgresql://postgres:pw@127.0.0.1:5999/prh_x?sslmode=disable',
+      PGHOST: '127.0.0.1',
+      PGPORT: '5999',
+      PGUSER: 'postgres',
+      PGPASSWORD: 'pw',
+      PGDATABASE: 'prh_x',
+      PGSSLMODE: 'disable',
+      RACE_SERVICE_PRICE_FEED_URL: 'http://127.0.0.1:7000',
+      RACE_CLOCK_URL: 'http://127.0.0.1:7001',
+      APP_MODE: 'race',
+    });
+    expect(serviceEnvName('payments')).toBe('RACE_SERVICE_PAYMENTS_URL');
+  });
+});
+
+describe('startProcessActor', () => {
+  it('reports the exit code and the tail of stdout and stderr', async () => {
+    const exit = await startProcessActor({ argv: ['sh', '-c', 'echo "$GREETING"; head -c 20000 /dev/zero | tr "\\0" x; echo; echo oops >&2; exit 3'], env: { PATH: process.env['PATH'] ?? '', GREETING: 'hi' } }, { tailBytes: 100 }).exited;
+    expect(exit).toMatchObject({ code: 3, signal: null, stderrTail: 'oops\n', stopped: false });
+    expect(exit.stdoutTail).toBe(`${'x'.repeat(99)}\n`);
+  });
+
+  it('says why a process could not start', async () => {
+    const exit = await startProcessActor({ argv: [join(dir, 'vanished')], env: {} }).exited;
+    expect(exit.code).toBeNull();
+    expect(exit.spawnError).toMatch(/ENOENT/);
+  });
+
+  it('stop() kills the whole process group, children included (SIGTERM, then SIGKILL)', async () => {
+    const pidFile = join(dir, 'child.pid');
+    // The child ignores SIGTERM: only the SIGKILL after the grace period ends it.
+    const parent = script('parent.sh', `sh -c 'trap "" TERM; echo $$ > ${pidFile}; while true; do sleep 1; done' &\nwait`);
+    const actor = startProcessActor({ argv: [parent], env: { PATH: process.env['PATH'] ?? '' } }, { killGraceMs: 100 });
+    let child = 0;
+    while (child === 0) {
+      try {
+        child = Number(readFileSync(pidFile, 'utf8')) || 0;
+      } catch {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    expect(alive(child)).toBe(true);
+    const exit = await actor.stop();
+    expect(exit.stopped).toBe(true);
+    expect(exit.signal).toBe('SIGTERM');
+    // The group's SIGKILL has been sent by now; the kernel reaps the orphan shortly after.
+    for (let i = 0; i < 500 && alive(child); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(alive(child)).toBe(false);
+  });
+
+  it('a program that exits leaves no process of its group behind', async () => {
+    const pidFile = join(dir, 'orphan.pid');
+    const exit = await startProcessActor({ argv: ['sh', '-c', `sleep 30 & echo $! > ${pidFile}; exit 0`], env: { PATH: process.env['PATH'] ?? '' } }).exited;
+    expect(exit.code).toBe(0);
+    const orphan = Number(readFileSync(pidFile, 'utf8'));
+    for (let i = 0; i < 500 && alive(orphan); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(alive(orphan)).toBe(false);
+  });
+});
