@@ -75,12 +75,6 @@ describe('--version, --help and --list answer without a database', () => {
     expect(list.stdout).not.toMatch(BOT_WORDS);
     expect(list.stderr).toBe('');
   });
-
-  it('in this repository, whose configuration names the bot plugin, --help shows its flags too', () => {
-    const r = race(['--help'], REPO);
-    expect(r.status, r.stderr).toBe(0);
-    for (const flag of ['--layers <a+b+c>', '--exchange', '--settlement', '--property', '--ablation', '--odds-runs']) expect(r.stdout).toContain(flag);
-  });
 });
 
 describe('race.config.ts is looked for upward, as vitest does', () => {

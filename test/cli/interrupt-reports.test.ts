@@ -16,10 +16,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Six quick cells, one at a time; `signal` once the first has finished. */
+/** The worked examples' eleven quick cells, one at a time; `signal` once the first has finished. */
 async function interrupted(signal: NodeJS.Signals, out: string): Promise<{ code: number | null; stderr: string }> {
-  const cells = ['--scenario', 'lost-update', '--scenario', 'close-reopen', '--layers', 'baseline', '--layers', 'recommended', '--layers', 'proposed'];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', ...cells, '--workers', '1', '--no-odds', '--format', 'json,md', '--out', out], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'harness/cli/main.ts', '--config', 'examples/race.config.ts', '--workers', '1', '--format', 'json,md', '--out', out], {
     env: { ...process.env, DATABASE_URL: inject('pgAdminUrl'), NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -43,7 +42,7 @@ describe('an interrupted run', () => {
     expect(r.code, r.stderr).toBe(exitCode);
     expect(r.stderr).toMatch(new RegExp(`interrupted \\(${signal}\\): the \\d+ cells that finished are in .*results\\.json`));
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
-    expect(result.cells).toHaveLength(6);
+    expect(result.cells).toHaveLength(11);
     const done = result.cells.filter((c) => c.incomplete === undefined);
     const notRun = result.cells.filter((c) => c.incomplete !== undefined);
     expect(done.length).toBeGreaterThanOrEqual(1);
@@ -51,7 +50,7 @@ describe('an interrupted run', () => {
     for (const c of done) expect(c.schedules, `${c.scenario}@${c.layers}`).toBeGreaterThan(0);
     for (const c of notRun) {
       expect(c.incomplete).toBe('not-run');
-      expect(c.error).toContain(`not run: interrupted by ${signal} after ${done.length} of 6 cells`);
+      expect(c.error).toContain(`not run: interrupted by ${signal} after ${done.length} of 11 cells`);
     }
     expect(result.failure?.code).toBe('E_INTERRUPTED');
     expect(await readFile(join(out, 'summary.md'), 'utf8')).toContain(done[0]?.scenario ?? '?');

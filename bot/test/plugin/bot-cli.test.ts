@@ -1,6 +1,7 @@
 // The bot's part of the command line: its reference page is what its flag table generates, its
 // options come from its flags (the exchange transport, the timing model), and its scenarios'
 // simulation reads the timing model from those options.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pluginReference } from '../../../harness/cli/help-text.ts';
@@ -8,6 +9,14 @@ import { BOT_CLI, BOT_PLUGIN, DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, type BotO
 import { harnessErrorOf } from '../../../test/support/harness-error-of.ts';
 
 const simulated = { strategy: 'exhaustive', simulated: true, ci: false, replay: false };
+
+describe('race --help in this repository', () => {
+  it('shows the bot flags, and the core flags that apply with its simulation and named sets, because race.config.ts names the plugin', () => {
+    const r = spawnSync(process.execPath, ['bin/race.mjs', '--help'], { encoding: 'utf8', env: { ...process.env, DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/none' } });
+    expect(r.status, r.stderr).toBe(0);
+    for (const flag of ['--layers <a+b+c>', '--exchange', '--settlement', '--property', '--ablation', '--odds-runs']) expect(r.stdout).toContain(flag);
+  });
+});
 
 describe('docs/reference/bot-plugin-cli.md', () => {
   it('is what the bot flag table generates (npm run docs writes it)', () => {
