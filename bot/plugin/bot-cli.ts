@@ -1,7 +1,7 @@
 // The bot's part of the command line: `--layers` (its name for `--variant`), how actors reach the
 // mock exchange, the timing model of simulated runs, and property-based runs (`--property`).
 import { HarnessError, unknownName } from '../../harness/errors/index.ts';
-import type { FlagDef, FlagValues, PluginCli, PluginRunFacts } from '../../harness/scenario/index.ts';
+import type { FlagDef, FlagValues, PluginCli, PluginRunFacts, ScenarioBase } from '../../harness/scenario/index.ts';
 import { EXCHANGE_TRANSPORTS, type ExchangeTransport } from '../exchange/index.ts';
 import { LAYERS, NAMED_SETS, layerNames, resolveLayerSet, type FixLayer } from '../layers/index.ts';
 import { TIMING_PARAMETERS, timingModelOf, type TimingModel } from './timing-model.ts';
@@ -29,7 +29,7 @@ export const BOT_FLAGS: readonly FlagDef[] = [
   { name: 'runs', type: 'integer', min: 1, value: '<n>', group: GROUP, default: DEFAULT_PROPERTY_RUNS, description: 'property runs per layer set' },
 ];
 
-export const BOT_CLI: PluginCli = {
+export const BOT_CLI: PluginCli<ScenarioBase> = {
   title: GROUP,
   flags: BOT_FLAGS,
   variantFlag: { name: 'layers', value: '<a+b+c>', description: 'the bot\'s name for --variant: a layer set (layers joined by +, or a named set; see --list)' },

@@ -1,7 +1,6 @@
 // What a plugin adds to the command line: flags in the core's own table type, how their values
 // become the plugin's options, its lines of `--list`, and at most one command of its own.
 import type { StartedPostgres } from '../db/index.ts';
-import type { ScenarioBase } from './scenario-plugin.ts';
 
 /** How a flag's value is read: numbers are checked against their range before anyone sees them. */
 export type FlagType = 'boolean' | 'string' | 'integer' | 'number';
@@ -81,8 +80,8 @@ export interface PluginCommand {
   run(context: PluginCommandContext): Promise<number>;
 }
 
-/** A plugin's part of the command line. */
-export interface PluginCli {
+/** A plugin's part of the command line; `S` is what a scenario is (ScenarioBase on the plugin port). */
+export interface PluginCli<S = unknown> {
   /** Heading of its flags in `--help` and of its sections in `--list`. */
   readonly title: string;
   readonly flags: readonly FlagDef[];
@@ -96,7 +95,7 @@ export interface PluginCli {
    */
   options(values: FlagValues, facts: PluginRunFacts): unknown;
   /** A scenario by a name no file defines (the bot: a property counterexample's workload), else undefined. */
-  scenario?(name: string): Promise<ScenarioBase | undefined>;
+  scenario?(name: string): Promise<S | undefined>;
   /** Its sections of `--list`. */
   list?(): readonly ListSection[];
   readonly command?: PluginCommand;

@@ -116,7 +116,7 @@ export interface ScenarioPlugin<S extends ScenarioBase = ScenarioBase, E = unkno
   /** Named variant sets whose parts `--ablation` leaves out one at a time (the bot: `recommended`, `proposed`). */
   readonly ablation?: AblationSource;
   /** Its flags, options, `--list` lines and command (see PluginCli). */
-  readonly cli?: PluginCli;
+  readonly cli?: PluginCli<ScenarioBase>;
 }
 
 /** What the simulation (production odds) needs to know of a plugin's actors and variants. */
