@@ -6,7 +6,9 @@ export type {
   CheckContext,
   CheckFailure,
   CheckResult,
+  FinalTable,
   RaceConfig,
+  ReportWords,
   Scenario,
   ScenarioBase,
   ScenarioDefinition,
@@ -20,7 +22,7 @@ export type { ActorEnding, BuiltinCheckId, Violation } from './check/index.ts';
 export { BUILTIN_CHECK_IDS } from './check/index.ts';
 export type { Clock, SqlClient, SqlResult, SqlRow, SqlSession } from './ports/index.ts';
 export { runMatrix, runReplay, verdictOf, STRATEGIES, RESULT_SCHEMA_VERSION } from './run/index.ts';
-export type { CellResult, Counterexample, DistinctOutcome, MatrixOptions, ReplayResult, RunResult, StrategyName, Verdict } from './run/index.ts';
+export type { CellResult, Counterexample, DistinctOutcome, MatrixOptions, ReplayResult, RunResult, ScenarioInfo, StrategyName, VariantInfo, Verdict } from './run/index.ts';
 export { chooseProvider } from './db/index.ts';
 export type { StartedPostgres } from './db/index.ts';
 export { HarnessError } from './errors/index.ts';

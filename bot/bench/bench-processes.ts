@@ -98,7 +98,7 @@ export async function defaultMatrix(workers: number, dir: string, withOdds: bool
     wallSeconds: round(wallSeconds, 1),
     cells: result.totals.cells,
     schedules: result.totals.schedules,
-    stoppedByBudget: result.cells.filter((c) => c.coverage.kind === 'exhaustive' && !c.coverage.complete).map((c) => `${c.scenario}@${c.layers}`),
+    stoppedByBudget: result.cells.filter((c) => c.coverage.kind === 'exhaustive' && !c.coverage.complete).map((c) => `${c.scenario}@${c.variant}`),
     cpuSeconds: round(cpuSince(cpu).children / 1000, 1),
   };
 }

@@ -33,7 +33,6 @@ export const BOT_CLI: PluginCli<ScenarioBase> = {
   title: GROUP,
   flags: BOT_FLAGS,
   variantFlag: { name: 'layers', value: '<a+b+c>', description: 'the bot\'s name for --variant: a layer set (layers joined by +, or a named set; see --list)' },
-  variantWord: 'layer set',
   options(values: FlagValues, facts: PluginRunFacts): BotOptions {
     const exchange = values['exchange'];
     if (typeof exchange === 'string' && !Object.hasOwn(EXCHANGE_TRANSPORTS, exchange)) throw unknownName('E_BAD_ARGUMENT', 'exchange transport', exchange, Object.keys(EXCHANGE_TRANSPORTS));

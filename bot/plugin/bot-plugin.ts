@@ -4,6 +4,7 @@
 import type { Clock } from '../../harness/ports/index.ts';
 import { type Violation } from '../../harness/check/index.ts';
 import { checkInvariants, observeState, type ActorEnd, type ObservedState } from '../../bot/invariants/index.ts';
+import { BOT_WORDS, botTiming, positionsTable } from './bot-words.ts';
 import { MockExchange, connectMockExchange, exchangeOfService, exchangeService, type ExchangeTransport } from '../exchange/index.ts';
 import { LAYERS, NAMED_SETS, resolveLayerSet, type FixLayer, type LayerSet, type NamedSetId } from '../layers/index.ts';
 import type { ActorOutcome } from '../../harness/sched/index.ts';
@@ -33,9 +34,9 @@ export function botVariant(layerSet: LayerSet): Variant<LayerSet> {
     // A layer whose migration fails on the plan's data is a finding, not bad input.
     failedSqlIsResult: true,
     env: layerSet,
-    seedOption: layerSet.layers.map((x) => x.seedOption).join(' + ') || '—',
+    origin: layerSet.layers.map((x) => x.seedOption).join(' + '),
     title: layerSet.layers.map((x) => x.title).join('; '),
-    claimedEffectiveness: layerSet.claimedEffectiveness,
+    claimed: layerSet.claimedEffectiveness,
   };
 }
 
@@ -47,6 +48,7 @@ export interface BotCell extends PluginCell<BotScenario> {
 
 export const BOT_PLUGIN: ScenarioPlugin<BotScenario, LayerSet> = {
   name: 'bot',
+  words: BOT_WORDS,
   variants(_scenario, selection) {
     return (selection ?? defaultLayerSetIds()).map((id) => botVariant(resolveLayerSet(id)));
   },
@@ -73,6 +75,7 @@ export const BOT_PLUGIN: ScenarioPlugin<BotScenario, LayerSet> = {
       if (policy.settlement.kind !== 'sleep' || policy.settlement.ms === timing.settlementMs) return variant;
       return { ...variant, env: { ...variant.env, policy: { ...policy, settlement: { kind: 'sleep', ms: timing.settlementMs } } } };
     },
+    describeTiming: (options) => botTiming(timingOf(options)),
   },
   ablation: {
     sets: () => Object.keys(NAMED_SETS),
@@ -124,7 +127,7 @@ export async function openBotCell(layerSet: LayerSet, clock: Clock, transport: E
       if (run.outcome === 'hang' || run.outcome === 'step-limit') {
         violations.push({ invariant: 'scenario:liveness', message: `run ended as ${run.outcome}`, rows: [] });
       }
-      return { violations, finalRows: state.rows, finalTables: [], signature: botSignature(state) };
+      return { violations, finalTables: [positionsTable(state.rows, violations)], signature: botSignature(state) };
     },
     close() {
       served.close();

@@ -48,7 +48,8 @@ export interface BotScenario extends BotScenarioDefinition, ScenarioBase {
 /** Validates and freezes a bot scenario. */
 export function defineBotScenario(s: BotScenarioDefinition): BotScenario {
   assertScenarioName(s.name);
-  return Object.freeze({ ...s, plugin: BOT_PLUGIN });
+  // The plan's section is what reports show of a scenario's description.
+  return Object.freeze({ ...s, description: s.plan, plugin: BOT_PLUGIN });
 }
 
 /** The expectation a scenario declares for `layerSetId`. */

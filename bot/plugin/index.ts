@@ -7,3 +7,4 @@ export { BOT_CLI, BOT_FLAGS, PROPERTY_DEFAULT_LAYER_SETS } from './bot-cli.ts';
 export type { BotOptions } from './bot-cli.ts';
 export { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, parseTimingModel, timingModelOf } from './timing-model.ts';
 export type { TimingModel, TimingParameter } from './timing-model.ts';
+export { BOT_WORDS, botTiming, positionsTable } from './bot-words.ts';

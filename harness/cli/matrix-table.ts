@@ -1,7 +1,9 @@
-// The terminal matrix: one row per layer set, one column per scenario, each column as wide as its
+// The terminal matrix: one row per variant, one column per scenario, each column as wide as its
 // widest entry plus a gap (figures never run together), then a line per disagreement, the replay
-// command of every counterexample and, after an ablation, its table.
+// command of every counterexample and, after an ablation, its table; in the run's words.
+import { resultGrid } from '../report/index.ts';
 import type { Ablation, CellResult, RunResult } from '../run/index.ts';
+import { DEFAULT_REPORT_WORDS } from '../scenario/index.ts';
 
 const GAP = '  ';
 
@@ -27,13 +29,13 @@ export function alignColumns(rows: readonly (readonly string[])[]): string[] {
 }
 
 export function renderMatrixTable(r: RunResult): string {
+  const grid = resultGrid(r);
   const scen = r.scenarios.map((s) => s.name);
-  const layers = r.layerSets.map((l) => l.id);
-  const by = new Map(r.cells.map((c) => [`${c.scenario}|${c.layers}`, c]));
+  const variants = r.variants.map((v) => v.id);
   const lines: string[] = [];
   lines.push(scen.map((s, i) => `  S${i + 1} = ${s}`).join('\n'));
   lines.push('');
-  const table = [['layer set', ...scen.map((_, i) => `S${i + 1}`)], ...layers.map((l) => [l, ...scen.map((s) => cellText(by.get(`${s}|${l}`)))])];
+  const table = [[grid.words.variant, ...scen.map((_, i) => `S${i + 1}`)], ...variants.map((v) => [v, ...scen.map((s) => cellText(grid.cell(s, v)))])];
   lines.push(...alignColumns(table));
   lines.push(
     '',
@@ -44,25 +46,26 @@ export function renderMatrixTable(r: RunResult): string {
   const bad = r.cells.filter((c) => !c.agrees);
   if (bad.length > 0) {
     lines.push('', 'Contradicted expectations:');
-    for (const c of bad) lines.push(`  ${c.scenario} @ ${c.layers}: expected ${c.expectation}, verdict ${c.verdict} (${c.error ?? c.verdictReason})`);
+    for (const c of bad) lines.push(`  ${c.scenario} @ ${c.variant}: expected ${c.expectation}, verdict ${c.verdict} (${c.error ?? c.verdictReason})`);
   }
   const cx = r.cells.filter((c) => c.counterexample);
   if (cx.length > 0) {
     lines.push('', 'Counterexamples (replay any of them):');
     for (const c of cx) {
       const inv = Object.keys(c.violationsByInvariant).join(', ');
-      lines.push(`  ${c.scenario} @ ${c.layers} [${inv}]: ${c.counterexample?.command}`);
+      lines.push(`  ${c.scenario} @ ${c.variant} [${inv}]: ${c.counterexample?.command}`);
     }
   }
   return lines.join('\n');
 }
 
-/** The ablation as text: per layer left out, whether it is needed and where the set breaks without it. */
-export function renderAblationTable(a: Ablation): string {
-  const lines = [`Ablation of ${a.set} (${a.layers.join(' + ')}): the full set holds on ${a.fullHolds} of ${a.scenarios} scenarios.`, ''];
-  const rows = [['layer left out', 'set that ran', 'necessary', 'violates without it']];
+/** The ablation as text: per part left out (in the words of `result`'s plugin), whether it is needed and where the set breaks without it. */
+export function renderAblationTable(a: Ablation, result?: RunResult): string {
+  const words = result ? resultGrid(result).words : DEFAULT_REPORT_WORDS;
+  const lines = [`Ablation of ${a.set} (${a.parts.join(' + ')}): the full set holds on ${a.fullHolds} of ${a.scenarios} scenarios.`, ''];
+  const rows = [[`${words.part} left out`, 'set that ran', 'necessary', 'violates without it']];
   for (const row of a.rows) {
-    rows.push([row.removed, row.layerSet, row.necessity === 'necessary' ? 'yes' : row.necessity === 'not-needed' ? 'NO' : 'unknown', row.breaks.map((b) => `${b.scenario} ${b.violating}/${b.schedules}`).join(', ') || '-']);
+    rows.push([row.removed, row.variant, row.necessity === 'necessary' ? 'yes' : row.necessity === 'not-needed' ? 'NO' : 'unknown', row.breaks.map((b) => `${b.scenario} ${b.violating}/${b.schedules}`).join(', ') || '-']);
   }
   lines.push(...alignColumns(rows));
   for (const row of a.rows) {

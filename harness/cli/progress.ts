@@ -13,10 +13,10 @@ export function progressPrinter(stream: NodeJS.WriteStream, options: { readonly 
     if (e.kind === 'cell-done') {
       const c = e.cell;
       options.onCell?.(e);
-      options.estimate?.done(c.scenario, c.layers, c.elapsedMs);
+      options.estimate?.done(c.scenario, c.variant, c.elapsedMs);
       const left = options.estimate?.remainingMs();
       const eta = left !== undefined && e.index + 1 < e.total ? p.dim(`; ${durationText(left)} left`) : '';
-      const line = `[${e.index + 1}/${e.total}] ${c.scenario} @ ${c.layers}: ${verdictText(c, p)} — ${coverageText(c)} (${(c.elapsedMs / 1000).toFixed(1)} s${eta})${c.agrees ? '' : p.red(` [expected ${c.expectation}]`)}`;
+      const line = `[${e.index + 1}/${e.total}] ${c.scenario} @ ${c.variant}: ${verdictText(c, p)} — ${coverageText(c)} (${(c.elapsedMs / 1000).toFixed(1)} s${eta})${c.agrees ? '' : p.red(` [expected ${c.expectation}]`)}`;
       stream.write(tty ? `\r\x1b[K${line}\n` : `${line}\n`);
     } else if (e.kind === 'cell-progress' && tty) {
       // Redraw at most every 64 runs: the status line must not cost the run its speed.

@@ -26,7 +26,7 @@ import {
   type MatrixOptions,
   type RunResult,
 } from '../run/index.ts';
-import { DEFAULT_SCENARIO_GLOB, loadRaceConfig, loadScenarioCatalog, shownPath, type LoadedConfig, type ScenarioBase, type ScenarioCatalog } from '../scenario/index.ts';
+import { DEFAULT_REPORT_WORDS, DEFAULT_SCENARIO_GLOB, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type LoadedConfig, type ScenarioBase, type ScenarioCatalog } from '../scenario/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';
 import { oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import { pluginsInUse } from './cli-plugins.ts';
@@ -111,7 +111,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   }
   if (options.merge.length > 0) {
     try {
-      return await finish(mergeRunResults(await readMergeFiles(options.merge)), options, formats, io, catalog, env);
+      return await finish(mergeRunResults(await readMergeFiles(options.merge), options.merge), options, formats, io, catalog, env);
     } catch (e) {
       return reportError(e, io, debug);
     }
@@ -216,13 +216,13 @@ async function finish(run: RunResult, options: CliOptions, formats: readonly Rep
     ablationError = e;
   }
   io.out.write(`\n${renderMatrixTable(result)}\n`);
-  if (result.ablation) io.out.write(`\n${renderAblationTable(result.ablation)}\n`);
+  if (result.ablation) io.out.write(`\n${renderAblationTable(result.ablation, result)}\n`);
   const written = await writeReports(result, formats, options.out);
   io.out.write(`\nReports: ${written.join(', ')}\n`);
   const incomplete = result.cells.filter((c) => c.incomplete !== undefined);
   // A cell that did not finish contradicts nothing: it is counted apart.
   // An ablation's reduced sets have no expectations worth gating: its verdict is the table.
-  const gated = options.ablation ? result.cells.filter((c) => c.layers === options.ablation?.full) : result.cells;
+  const gated = options.ablation ? result.cells.filter((c) => c.variant === options.ablation?.full) : result.cells;
   if (options.ablation && contradictedCount(gated) < contradictedCount(result.cells)) {
     io.out.write(`(the reduced sets' contradictions above are not gated: an ablation expects nothing of them)\n`);
   }
@@ -240,11 +240,11 @@ async function finish(run: RunResult, options: CliOptions, formats: readonly Rep
   }
   if (incomplete.length > 0) {
     io.err.write(`${incomplete.length} of ${result.cells.length} cells did not finish (marked in the reports):\n`);
-    for (const c of incomplete) io.err.write(`  ${c.scenario} @ ${c.layers}: ${c.error ?? c.incomplete}\n`);
+    for (const c of incomplete) io.err.write(`  ${c.scenario} @ ${c.variant}: ${c.error ?? c.incomplete}\n`);
   }
   const differs = options.ablation ? result.ablation?.rows.some((r) => !r.necessary) === true : await expectedOutcomes(result, options, io, catalog);
   // A scenario whose own setup or check threw: reported against it; the other cells still ran.
-  for (const c of result.cells) if (c.error !== undefined && c.incomplete === undefined) io.err.write(`error in ${c.scenario} @ ${c.layers}: ${c.error}\n`);
+  for (const c of result.cells) if (c.error !== undefined && c.incomplete === undefined) io.err.write(`error in ${c.scenario} @ ${c.variant}: ${c.error}\n`);
   if (failure?.code === 'E_INTERNAL') return 3;
   if (failure || incomplete.length > 0) return 4;
   if (ablationError !== undefined) return reportError(ablationError, io, options.debug);
@@ -263,9 +263,10 @@ function countText(options: CliOptions, catalog: ScenarioCatalog): string {
   const n = options.scenarios.length;
   const perScenario = n > 0 ? cells / n : 0;
   const same = options.scenarios.every((s) => s.plugin.variants(s, options.variants).length === perScenario);
-  const words = new Set(options.scenarios.map((s) => s.plugin.cli?.variantWord ?? 'variant'));
-  const word = words.size === 1 ? [...words][0] ?? 'variant' : 'variant';
-  const variants = same ? `${perScenario} ${word}${perScenario === 1 ? '' : 's'}` : 'their variants';
+  // The plugin's words for its variants (the bot: layer sets) when every scenario has the same plugin.
+  const plugins = new Set(options.scenarios.map((s) => s.plugin));
+  const words = plugins.size === 1 ? reportWords([...plugins][0]?.words) : DEFAULT_REPORT_WORDS;
+  const variants = same ? `${perScenario} ${perScenario === 1 ? words.variant : words.variants}` : 'their variants';
   let text = `${n} scenario${n === 1 ? '' : 's'} × ${variants} = ${cells} cell${cells === 1 ? '' : 's'}`;
   if (options.defaultRun) {
     const all = matrixTasks(catalog.scenarios.map((l) => l.scenario), undefined).length;
@@ -369,7 +370,7 @@ function workerArgs(options: CliOptions, server: StartedPostgres): string[] {
 async function previousTimes(out: string): Promise<CellHistory | undefined> {
   try {
     const last = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Partial<RunResult>;
-    return new Map((last.cells ?? []).filter((c) => c.incomplete === undefined).map((c) => [cellKey(c.scenario, c.layers), c.elapsedMs]));
+    return new Map((last.cells ?? []).filter((c) => c.incomplete === undefined).map((c) => [cellKey(c.scenario, c.variant), c.elapsedMs]));
   } catch {
     return undefined;
   }

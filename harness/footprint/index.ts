@@ -5,3 +5,4 @@ export type { Footprint } from './footprint.ts';
 export { loadSqlCatalog } from './sql-catalog.ts';
 export type { CatalogQuerier, SqlCatalog } from './sql-catalog.ts';
 export { SqlFootprinter, loadSqlParser } from './sql-footprint.ts';
+export { tablesNamed } from './tables-named.ts';

@@ -71,27 +71,36 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
   const unsupported: string[] = [];
   const gates: { close(): Promise<void> }[] = [];
   try {
+    // A connection takes the lowest lane no open connection holds: in the order the program opens
+    // and closes them, so the same run numbers them the same way.
+    const laneOf = new Map<number, number>();
+    const laneFor = (connId: number): LanePort | undefined => {
+      const i = laneOf.get(connId);
+      return i === undefined ? undefined : db[i];
+    };
     const wire: StartedWireGate = await startWireGate({
       serverUrl: ports.databaseUrl,
       hooks: {
         onConnect: async (conn) => {
-          const lane = db[conn.id];
-          if (!lane) throw new WireRefusal('53300', `actor '${d.name}' may hold ${connections} database connection${connections === 1 ? '' : 's'} (connections: ${connections}); it opened one more`);
-          await lane.step({ kind: 'connect', label: 'connect', detail: `connection ${conn.id}` });
+          const taken = new Set(laneOf.values());
+          const free = db.findIndex((_, i) => !taken.has(i));
+          if (free < 0) throw new WireRefusal('53300', `actor '${d.name}' may hold ${connections} database connection${connections === 1 ? '' : 's'} at once (connections: ${connections}); it opened one more`);
+          laneOf.set(conn.id, free);
+          await (db[free] as LanePort).step({ kind: 'connect', label: 'connect', detail: `connection ${conn.id}` });
         },
         onReady: (conn) => {
-          const lane = db[conn.id];
+          const lane = laneFor(conn.id);
           lane?.session(conn.backendPid, 'I');
           lane?.finished('ok');
         },
         onRequest: async (conn, step) => {
-          const lane = db[conn.id];
-          if (!lane) throw new WireRefusal('53300', 'no such lane');
+          const lane = laneFor(conn.id);
+          if (!lane) throw new WireRefusal('53300', 'no lane holds this connection');
           await lane.step({ kind: 'sql', label: stepLabel(step), detail: step.detail, statements: laneStatements(step) });
         },
-        onSent: (conn) => db[conn.id]?.sent(),
+        onSent: (conn) => laneFor(conn.id)?.sent(),
         onFinished: (conn, _step, outcome) => {
-          const lane = db[conn.id];
+          const lane = laneFor(conn.id);
           if (!lane) return;
           if (outcome.txStatus) lane.session(conn.backendPid, outcome.txStatus);
           if (outcome.error) lastSqlState = outcome.error.sqlState;
@@ -99,8 +108,11 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
           finishSql(lane, outcome);
         },
         onClose: (conn, reason) => {
-          const lane = db[conn.id];
-          if (lane && reason.kind === 'server-closed') lane.fault(Object.assign(new Error(reason.error.message), { code: reason.error.sqlState }));
+          const lane = laneFor(conn.id);
+          laneOf.delete(conn.id);
+          if (!lane) return;
+          if (reason.kind === 'server-closed') lane.fault(Object.assign(new Error(reason.error.message), { code: reason.error.sqlState }));
+          lane.closed();
         },
         onUnsupported: (what) => unsupported.push(what),
       },

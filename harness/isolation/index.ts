@@ -24,6 +24,7 @@ export type { ExportFormat, ExportedCounterexample } from './spec-export.ts';
 export { exportSpecOutcome } from './outcome-export.ts';
 export { exportScenarioCounterexample } from './scenario-export.ts';
 export type { ScenarioExport } from './scenario-export.ts';
-export { captureScenarioSql, inlineParameters, sqlLiteral } from './scenario-sql-capture.ts';
+export { captureScenarioSql } from './scenario-sql-capture.ts';
+export { inlineParameters, sqlLiteral } from '../sched/index.ts';
 export type { CapturedStatement, ScenarioSqlCapture } from './scenario-sql-capture.ts';
 export { captureToSpec } from './counterexample-spec.ts';

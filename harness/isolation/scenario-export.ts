@@ -60,7 +60,7 @@ export async function exportScenarioCounterexample(
     }
   }
   if (mismatches.length > 0) {
-    throw new HarnessError('E_SPEC_UNSUPPORTED', `the SQL of ${capture.replay} does not reproduce on its own (without the exchange calls and sleeps): ${mismatches.join('; ')}`);
+    throw new HarnessError('E_SPEC_UNSUPPORTED', `the SQL of ${capture.replay} does not reproduce on its own (without the service calls and sleeps): ${mismatches.join('; ')}`);
   }
   const files = await writeCounterexample({ name, spec, output, mustContain, title: `${capture.replay} (its SQL)` }, formats, outDir);
   return { replay: capture.replay, files, reproduced, statements: capture.statements.length };

@@ -2,13 +2,12 @@
 // client (and the scenario's setup) recorded, parameters included, so each statement can be
 // written out as plain SQL in the order the trace released it. Exchange calls and sleeps are not
 // SQL: they are listed, to be named in the exported spec's header.
-import pg from 'pg';
 import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../ports/index.ts';
 import type { Violation } from '../check/index.ts';
 import type { SqlFile, StartedPostgres } from '../db/index.ts';
 import type { LayerSet } from '../../bot/layers/index.ts';
 import { replayCommand, runReplay } from '../run/index.ts';
-import { formatReplayTarget, type Schedule, type TraceStep } from '../sched/index.ts';
+import { formatReplayTarget, inlineParameters, type Schedule, type TraceStep } from '../sched/index.ts';
 import type { Scenario } from '../../bot/scenarios/index.ts';
 
 /** One SQL statement an actor sent, parameters inlined. */
@@ -31,7 +30,7 @@ export interface ScenarioSqlCapture {
   readonly setup: readonly string[];
   /** Every statement the actors sent, in the order the schedule released them. */
   readonly statements: readonly CapturedStatement[];
-  /** Steps that are not SQL (exchange calls, sleeps), per actor, in order. */
+  /** Steps that are not SQL (service calls, sleeps), per actor, in order. */
   readonly leftOut: readonly { readonly actor: number; readonly what: string }[];
   readonly violations: readonly Violation[];
 }
@@ -97,64 +96,4 @@ function recordingClient(inner: SqlClient, into: { text: string; values: readonl
     },
   };
   return client;
-}
-
-/**
- * `$n` placeholders replaced by SQL literals (outside quoted strings, identifiers and comments),
- * so a parameterized statement can stand alone in a spec step.
- */
-export function inlineParameters(text: string, values: readonly unknown[] | undefined): string {
-  if (!values || values.length === 0) return text;
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i] as string;
-    if (c === "'" || c === '"') {
-      const end = closingQuote(text, i, c);
-      out += text.slice(i, end);
-      i = end;
-    } else if (c === '-' && text[i + 1] === '-') {
-      const end = text.indexOf('\n', i);
-      const stop = end < 0 ? text.length : end;
-      out += text.slice(i, stop);
-      i = stop;
-    } else if (c === '$' && /[0-9]/.test(text[i + 1] ?? '') && !/[A-Za-z0-9_]/.test(text[i - 1] ?? '')) {
-      let j = i + 1;
-      while (/[0-9]/.test(text[j] ?? '')) j++;
-      const n = Number(text.slice(i + 1, j));
-      out += n >= 1 && n <= values.length ? sqlLiteral(values[n - 1]) : text.slice(i, j);
-      i = j;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out;
-}
-
-function closingQuote(text: string, start: number, q: string): number {
-  let j = start + 1;
-  while (j < text.length) {
-    if (text[j] === q) {
-      if (text[j + 1] === q) {
-        j += 2;
-        continue;
-      }
-      return j + 1;
-    }
-    j++;
-  }
-  return text.length;
-}
-
-/** A value as PostgreSQL would receive it from pg, written as a literal. */
-export function sqlLiteral(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) return pg.escapeLiteral(v.toISOString());
-  // ARRAY[...] rather than a '{...}' literal: a spec block cannot hold a closing brace.
-  if (Array.isArray(v)) return v.length === 0 ? 'ARRAY[]::text[]' : `ARRAY[${v.map(sqlLiteral).join(', ')}]`;
-  if (typeof v === 'object') return pg.escapeLiteral(JSON.stringify(v));
-  return pg.escapeLiteral(String(v));
 }

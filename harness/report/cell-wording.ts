@@ -1,6 +1,7 @@
-// The phrases all renderers use for a cell's figures (coverage, PCT bound, effectiveness,
+// The phrases all renderers use for a cell's figures (coverage, PCT bound, odds, claims,
 // durations), so the Markdown, JUnit and HTML reports say the same thing the same way.
-import type { CellResult, Counterexample, Measured, Odds, Verdict } from '../run/index.ts';
+import type { CellResult, Counterexample, Odds, Verdict } from '../run/index.ts';
+import type { ReportWords } from '../scenario/index.ts';
 import type { ActorOutcome, StrategyStats } from '../sched/index.ts';
 
 type PctBound = NonNullable<StrategyStats['pctBound']>;
@@ -51,14 +52,18 @@ export function coverageText(cell: CellResult): string {
   return bound ? `${countText(n)} sampled (pct bound ${pctBoundText(bound)})` : `${countText(n)} sampled (${coverage.stats.strategy})`;
 }
 
-/** `17.7 %`, or `—` when no schedule ran. */
-export function effectivenessText(percent: number | null): string {
+/** `17.7 %`, or `—` when there is no figure. */
+export function shareText(percent: number | null): string {
   return percent === null ? '—' : `${percent} %`;
 }
 
-/** `plan: 95 %`, or `plan: no figure` for a layer set the plan gives no number for. */
-export function planClaimText(claimed: number | null): string {
-  return claimed === null ? 'plan: no figure' : `plan: ${claimed} %`;
+/**
+ * `plan: 95 %`, or `plan: no figure` for a variant that claims none, in the words of its plugin;
+ * '' when the plugin's variants claim nothing.
+ */
+export function claimText(words: ReportWords, claimed: number | null): string {
+  if (!words.claim) return '';
+  return claimed === null ? `${words.claim.name}: no figure` : `${words.claim.name}: ${claimed} %`;
 }
 
 /** `proven` / `VIOLATED` / `inconclusive`: the verdict word every report uses. */
@@ -79,14 +84,14 @@ export function durationText(ms: number): string {
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
-/** `plan-test-2 @ baseline`: how every report names a cell. */
-export function cellName(cell: { readonly scenario: string; readonly layers: string }): string {
-  return `${cell.scenario} @ ${cell.layers}`;
+/** `wallet @ default`: how every report names a cell. */
+export function cellName(cell: { readonly scenario: string; readonly variant: string }): string {
+  return `${cell.scenario} @ ${cell.variant}`;
 }
 
-/** An element id / anchor for a cell's counterexample: `ce-plan-test-2--baseline`. */
-export function counterexampleAnchor(cell: { readonly scenario: string; readonly layers: string }): string {
-  return `ce-${cell.scenario}--${cell.layers}`.replace(/[^A-Za-z0-9_-]/g, '_');
+/** An element id / anchor for a cell's counterexample: `ce-wallet--default`. */
+export function counterexampleAnchor(cell: { readonly scenario: string; readonly variant: string }): string {
+  return `ce-${cell.scenario}--${cell.variant}`.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
 /** `ok → 2`, `error 23505: duplicate key …`, `unfinished (blocked)`: one actor's end. */
@@ -143,19 +148,19 @@ export function oddsText(odds: Odds): string {
   return `${percentText(odds.p)} [${percentText(odds.low).replace(' %', '')}–${percentText(odds.high)}]`;
 }
 
-/** `per Signal` or `per run of 2 Signals`: what one simulated run stands for. */
-export function oddsUnitText(odds: Odds): string {
-  return odds.signals === 1 ? 'per Signal' : odds.signals === 0 ? 'per run' : `per run of ${odds.signals} Signals`;
+/** `per actor`, `per run of 2 actors` (the bot: `per Signal`): what one simulated run stands for. */
+export function oddsUnitText(odds: Odds, words: ReportWords): string {
+  return odds.counted === 1 ? `per ${words.counted.one}` : odds.counted === 0 ? 'per run' : `per run of ${odds.counted} ${words.counted.many}`;
 }
 
-/** `95.9 % effective (95 % CI 94.7–96.8)`: 1 − odds, the measured counterpart of the plan's figure. */
-export function oddsEffectivenessText(odds: Odds): string {
-  return `${percentText(1 - odds.p)} effective (95 % CI ${percentText(1 - odds.high).replace(' %', '')}–${percentText(1 - odds.low)})`;
+/** `95.9 % clean (95 % CI 94.7–96.8)` (the bot: `effective`): 1 − odds, the counterpart of a claimed figure. */
+export function oddsComplementText(odds: Odds, words: ReportWords): string {
+  return `${percentText(1 - odds.p)} ${words.oddsComplement} (95 % CI ${percentText(1 - odds.high).replace(' %', '')}–${percentText(1 - odds.low)})`;
 }
 
 /** `clean interleavings 17.2 %`: the share of explored schedules without a violation — not a probability. */
 export function cleanShareText(cell: CellResult): string {
-  return `clean interleavings ${effectivenessText(cell.measuredEffectiveness)}`;
+  return `clean interleavings ${shareText(cell.cleanShare)}`;
 }
 
 /** One glyph per cell for the verdict overview: proven, holds unproven, violated, not run. */

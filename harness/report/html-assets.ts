@@ -7,7 +7,7 @@ export const REPORT_CSS = `
   --bg: #f5f6f8; --card: #fff; --ink: #1f2328; --muted: #59636e; --line: #d8dee4; --soft: #eef1f4;
   --holds: #1a7f37; --holds-bg: #e7f5ec; --violates: #c2241d; --violates-bg: #fdecea;
   --warn: #9a6700; --warn-bg: #fff5cc; --accent: #0b62c4;
-  --sql: #2f6fd0; --sql-bg: #eaf1fc; --exchange: #7a45d6; --exchange-bg: #f2ecfd;
+  --sql: #2f6fd0; --sql-bg: #eaf1fc; --service: #7a45d6; --service-bg: #f2ecfd;
   --sleep: #b07800; --sleep-bg: #fff6df; --wait: #e0690b;
 }
 * { box-sizing: border-box; }
@@ -66,7 +66,7 @@ td.unnec { color: #c0362c; font-weight: 600; }
 .ls-meta { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }
 .seed { font-size: 11.5px; background: var(--soft); color: var(--muted); border-radius: 999px; padding: 1px 8px; font-weight: 500; }
 .claim { font-size: 11.5px; background: #e9effa; color: #23468a; border-radius: 999px; padding: 1px 8px; font-weight: 600; }
-td.cell { vertical-align: top; border-radius: 10px; padding: 10px 12px; min-width: 200px; border: 1px solid transparent; position: relative; }
+td.cell { vertical-align: top; border-radius: 10px; padding: 10px 12px; min-width: 200px; border: 1px solid transparent; }
 td.cell.holds { background: var(--holds-bg); border-color: #b7e1c4; }
 td.cell.violates { background: var(--violates-bg); border-color: #f5c2bd; }
 td.cell.error { background: #f3f0f7; border-color: #d9cfe6; }
@@ -97,7 +97,7 @@ td.cell.inconclusive { background: #fdf6e3; border-color: #ecd9a0; }
 .swatch.violates { background: var(--violates-bg); border-color: #eea49c; }
 .swatch.disagree { outline: 2px dashed #d4a000; outline-offset: -2px; }
 .swatch.sql { background: var(--sql-bg); border-color: var(--sql); }
-.swatch.exchange { background: var(--exchange-bg); border-color: var(--exchange); }
+.swatch.service { background: var(--service-bg); border-color: var(--service); }
 .swatch.sleep { background: var(--sleep-bg); border-color: var(--sleep); }
 .swatch.err { background: #fff; border: 2px solid var(--violates); }
 .swatch.wait { background: none; border: none; border-top: 2px dashed var(--wait); height: 0; border-radius: 0; width: 22px; vertical-align: 3px; }
@@ -128,8 +128,8 @@ svg.timeline .time-tick { stroke: #9db3da; stroke-width: 1; stroke-dasharray: 3 
 svg.timeline .step-box { stroke-width: 1.3; }
 svg.timeline .kind-sql .step-box { fill: var(--sql-bg); stroke: var(--sql); }
 svg.timeline .kind-sql .step-band { fill: var(--sql); }
-svg.timeline .kind-exchange .step-box { fill: var(--exchange-bg); stroke: var(--exchange); }
-svg.timeline .kind-exchange .step-band { fill: var(--exchange); }
+svg.timeline .kind-service .step-box { fill: var(--service-bg); stroke: var(--service); }
+svg.timeline .kind-service .step-band { fill: var(--service); }
 svg.timeline .kind-sleep .step-box, svg.timeline .kind-wake .step-box { fill: var(--sleep-bg); stroke: var(--sleep); }
 svg.timeline .kind-sleep .step-band, svg.timeline .kind-wake .step-band { fill: var(--sleep); }
 svg.timeline .step.err .step-box { fill: #fff1f0; stroke: var(--violates); stroke-width: 2.4; }
@@ -150,17 +150,13 @@ ul.violations { list-style: none; margin: 0; padding: 0; }
 ul.violations li { border-left: 3px solid var(--violates); background: var(--violates-bg); border-radius: 0 6px 6px 0; padding: 6px 10px; margin-bottom: 6px; }
 .inv { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; font-weight: 700; color: var(--violates); margin-right: 6px; }
 .rows-ref { color: var(--muted); font-size: 12px; margin-left: 4px; }
+.params { color: var(--muted); font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11.5px; margin-top: 2px; }
 table.data { width: 100%; font-size: 12.5px; }
 table.data th { text-align: left; color: var(--muted); font-weight: 600; border-bottom: 1px solid var(--line); padding: 4px 8px; white-space: nowrap; }
 table.data td { border-bottom: 1px solid var(--soft); padding: 4px 8px; vertical-align: top; }
 table.data td.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.data tr.flagged td { background: #fff8f7; }
 table.data tr.flagged td:first-child { box-shadow: inset 3px 0 0 var(--violates); }
-.status { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 11.5px; border-radius: 4px; padding: 0 6px; background: var(--soft); }
-.status-active { background: var(--holds-bg); color: var(--holds); }
-.status-pending_entry, .status-entry_placed, .status-pending_sl { background: var(--warn-bg); color: var(--warn); }
-.status-rolled_back { background: #f3f0f7; color: #6e5494; }
-.status-closed { background: var(--soft); color: var(--muted); }
 .replay { display: flex; align-items: stretch; margin-top: 16px; border: 1px solid #2b3648; border-radius: 8px; overflow: hidden; background: #0f1726; }
 .replay .prompt { color: #7f8ea3; padding: 9px 0 9px 12px; font-family: ui-monospace, "DejaVu Sans Mono", monospace; user-select: none; }
 .replay code { flex: 1; color: #e6edf7; padding: 9px 12px; overflow-x: auto; white-space: pre; }

@@ -1,26 +1,27 @@
 // The HTML report: one self-contained page (inline CSS, inline SVG, one tiny inline script, no
-// network) with the measured effectiveness matrix and a swimlane timeline of every counterexample.
-import type { Ablation, CellResult, Counterexample, LayerInfo, RunResult, ScenarioInfo } from '../run/index.ts';
+// network) with the measured matrix and a swimlane timeline of every counterexample, in the words
+// of the scenarios' plugin (the run's title heads a page of generic scenarios).
+import type { Ablation, CellResult, Counterexample, RunResult, ScenarioInfo, VariantInfo } from '../run/index.ts';
+import type { FinalTable, ReportWords } from '../scenario/index.ts';
 import {
   actorName,
   actorOutcomeText,
   brokenInvariants,
   cellName,
+  claimText,
   cleanShareText,
   countText,
   counterexampleAnchor,
   coverageText,
   durationText,
-  effectivenessText,
   isErrorResult,
   isProven,
-  oddsEffectivenessText,
+  oddsComplementText,
   oddsText,
   oddsUnitText,
   outcomesText,
   pctBoundText,
   pctParamsText,
-  planClaimText,
   plural,
   verdictGlyph,
   verdictText,
@@ -30,7 +31,7 @@ import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.ts';
 import { renderSwimlane } from './html-swimlane.ts';
 import { escapeAttr as attr, escapeText as text } from './markup-escape.ts';
 import { overviewOrder, resultGrid, type ResultGrid } from './result-grid.ts';
-import { resultText } from './text-trace.ts';
+import { finalTableColumns, paramsText, resultText, tableValueText } from './text-trace.ts';
 
 // No request of any kind leaves the page: everything it shows is inline.
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
@@ -46,14 +47,14 @@ export function renderHtml(result: RunResult): string {
     '<meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${CSP}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>Position race report — ${text(result.startedAt)}</title>`,
+    `<title>${text(result.title)} race report — ${text(result.startedAt)}</title>`,
     `<style>${REPORT_CSS}</style>`,
     '</head>',
     '<body>',
-    header(result),
+    header(result, grid.words),
     '<main class="wrap">',
     overviewSection(grid),
-    ...(result.ablation ? [ablationSection(result.ablation)] : []),
+    ...(result.ablation ? [ablationSection(result.ablation, grid.words)] : []),
     matrixSection(grid, result),
     disagreementsSection(result),
     ...withCounterexample.map((c, i) => counterexampleSection(c, c.counterexample, i)),
@@ -66,7 +67,7 @@ export function renderHtml(result: RunResult): string {
   ].join('\n');
 }
 
-function header(result: RunResult): string {
+function header(result: RunResult, words: ReportWords): string {
   const t = result.totals;
   const o = result.options;
   const options: [string, string][] = [
@@ -80,11 +81,11 @@ function header(result: RunResult): string {
     ['finished', result.finishedAt],
   ];
   return `<header class="top"><div class="wrap">
-<div class="brand">Position race harness</div>
-<h1>Which fix layers stop the duplicate-position race?</h1>
-<p class="lede">Measured, not guessed: every cell counts the schedules that broke an invariant among the interleavings explored against a real PostgreSQL, next to the effectiveness the fix plan claims. Every failure comes with a replayable counterexample.</p>
+<div class="brand">${text(words.question ? result.title : 'Race report')}</div>
+<h1>${text(words.question ?? result.title)}</h1>
+<p class="lede">${text(words.lede)}</p>
 <div class="stats">
-${stat(countText(t.cells), 'cells (scenario × layer set)')}
+${stat(countText(t.cells), `cells (scenario × ${words.variant})`)}
 ${stat(countText(t.schedules), 'schedules run')}
 ${stat(countText(t.disagreements), t.disagreements === 1 ? 'disagreement with expectations' : 'disagreements with expectations', t.disagreements > 0 ? 'bad' : 'good')}
 ${stat(durationText(t.elapsedMs), 'elapsed')}
@@ -97,17 +98,17 @@ function stat(value: string, label: string, tone = ''): string {
   return `<div class="stat${tone ? ` ${tone}` : ''}"><span class="num">${text(value)}</span><span class="lbl">${text(label)}</span></div>`;
 }
 
-/** Layer sets × scenarios, one glyph a cell, the set to ship first: the answer on one screen. */
+/** Variants × scenarios, one glyph a cell, the plugin's first variants first: the answer on one screen. */
 function overviewSection(grid: ResultGrid): string {
   const head = grid.scenarios.map((s, i) => `<th scope="col" title="${attr(`${s.name}: ${s.title}`)}">S${i + 1}</th>`).join('');
-  const rows = overviewOrder(grid.layerSets)
+  const rows = overviewOrder(grid.variants, grid.words)
     .map((set) => {
       const cells = grid.scenarios
         .map((s) => {
           const cell = grid.cell(s.name, set.id);
           const g = verdictGlyph(cell);
           const off = cell && !cell.agrees ? ' disagree' : '';
-          const odds = cell?.odds ? `; odds ${oddsText(cell.odds)} ${oddsUnitText(cell.odds)}` : '';
+          const odds = cell?.odds ? `; odds ${oddsText(cell.odds)} ${oddsUnitText(cell.odds, grid.scenarioWords(s.name))}` : '';
           return `<td class="g ${attr(g.tone)}${off}" title="${attr(`${s.name} @ ${set.id}: ${g.title}${odds}${cell && !cell.agrees ? `; expected ${cell.expectation}` : ''}`)}">${text(g.glyph)}</td>`;
         })
         .join('');
@@ -118,7 +119,7 @@ function overviewSection(grid: ResultGrid): string {
   return `<section class="card" id="overview">
 <h2>Verdicts at a glance</h2>
 <div class="overview-wrap"><table id="overview-table">
-<thead><tr><th class="corner">layer set</th>${head}</tr></thead>
+<thead><tr><th class="corner">${text(grid.words.variant)}</th>${head}</tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -128,34 +129,39 @@ ${rows}
 </section>`;
 }
 
-/** Why each layer of a named set is needed: the scenario that breaks without it, with its counterexample. */
-function ablationSection(a: Ablation): string {
+/** Why each part of a named set is needed: the scenario that breaks without it, with its counterexample. */
+function ablationSection(a: Ablation, words: ReportWords): string {
   const rows = a.rows
     .map((r) => {
       const breaks = r.breaks.length === 0 ? '<span class="hint">none: the set holds without it</span>' : r.breaks.map((b) => `<code>${text(b.scenario)}</code> ${countText(b.violating)}/${countText(b.schedules)}`).join(', ');
       const first = r.breaks.find((b) => b.command);
-      return `<tr><th scope="row"><code>${text(r.removed)}</code></th><td><code>${text(r.layerSet)}</code></td><td class="${r.necessary ? 'nec' : 'unnec'}">${r.necessity === 'necessary' ? 'necessary' : r.necessity === 'not-needed' ? 'NOT needed' : 'unknown (a search without it did not finish)'}</td><td>${breaks}</td><td>${first?.command ? `<code>${text(first.command)}</code>` : ''}</td></tr>`;
+      return `<tr><th scope="row"><code>${text(r.removed)}</code></th><td><code>${text(r.variant)}</code></td><td class="${r.necessary ? 'nec' : 'unnec'}">${r.necessity === 'necessary' ? 'necessary' : r.necessity === 'not-needed' ? 'NOT needed' : 'unknown (a search without it did not finish)'}</td><td>${breaks}</td><td>${first?.command ? `<code>${text(first.command)}</code>` : ''}</td></tr>`;
     })
     .join('\n');
   return `<section class="card" id="ablation">
 <h2>Ablation of <code>${text(a.set)}</code></h2>
-<p class="hint">The set holds on ${countText(a.fullHolds)} of ${plural(a.scenarios, 'scenario')}. Each row leaves one layer out and runs every scenario again: a layer is necessary when some scenario the full set holds on then violates.</p>
-<table class="data"><thead><tr><th>layer left out</th><th>set that ran</th><th>verdict</th><th>violates without it</th><th>counterexample</th></tr></thead><tbody>
+<p class="hint">The set holds on ${countText(a.fullHolds)} of ${plural(a.scenarios, 'scenario')}. Each row leaves one ${text(words.part)} out and runs every scenario again: a ${text(words.part)} is necessary when some scenario the full set holds on then violates.</p>
+<table class="data"><thead><tr><th>${text(words.part)} left out</th><th>set that ran</th><th>verdict</th><th>violates without it</th><th>counterexample</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 </section>`;
 }
 
 function matrixSection(grid: ResultGrid, result: RunResult): string {
+  const words = grid.words;
   const head = grid.scenarios.map(scenarioHeader).join('');
-  const rows = grid.layerSets
-    .map((set) => `<tr>${layerHeader(set)}${grid.scenarios.map((s) => matrixCell(grid.cell(s.name, set.id))).join('')}</tr>`)
+  const rows = grid.variants
+    .map((v) => `<tr>${variantHeader(v, grid.variantWords(v))}${grid.scenarios.map((s) => matrixCell(grid.cell(s.name, v.id), grid.scenarioWords(s.name))).join('')}</tr>`)
     .join('\n');
+  const withOdds = result.cells.some((c) => c.odds);
+  const odds = withOdds
+    ? `the production odds of a violation (simulated runs over the timing model, with a 95 % interval${words.claim ? `; 1 − odds is the counterpart of ${words.claim.description}` : ''}), `
+    : '';
   return `<section class="card" id="matrix-section">
-<h2>Effectiveness matrix</h2>
-<p class="hint">Rows: layer sets, with the plan option they come from and the effectiveness the plan claims. Columns: scenarios. Each cell: the production odds of a violation (simulated runs over the timing model, with a 95 % interval; 1 − odds is the counterpart of the plan's figure), violating / schedules explored, and how far the search reaches. “Clean interleavings” is the share of explored schedules without a violation: a property of the search, not a probability.</p>${timingLine(result)}
+<h2>${text(words.matrix)}</h2>
+<p class="hint">Rows: ${text(words.rows)}. Columns: scenarios. Each cell: ${text(odds)}violating / schedules explored, and how far the search reaches. “Clean interleavings” is the share of explored schedules without a violation: a property of the search, not a probability.</p>${withOdds ? timingLine(result) : ''}
 <div class="scroll"><table id="matrix">
-<thead><tr><th class="corner">layer set ↓ · scenario →</th>${head}</tr></thead>
+<thead><tr><th class="corner">${text(words.variant)} ↓ · scenario →</th>${head}</tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -169,24 +175,27 @@ ${rows}
 </section>`;
 }
 
+/** The timing model the odds ran on, in the plugin's words (only where odds were computed). */
 function timingLine(result: RunResult): string {
   const t = result.options.timing;
   if (!t) return '';
-  return `<p class="hint">Timing model of the odds: Sync every ${countText(t.periodicIntervalMs / 1000)} s, other flows within ${countText(t.arrivalWindowMs / 1000)} s, exchange ${t.serviceLatencyMs} ms and SQL ${t.sqlLatencyMs} ms median (log-normal σ ${t.latencySpread}), settlement ${countText(t.settlementMs ?? 0)} ms${result.options.oddsRuns ? `; ${countText(result.options.oddsRuns)} runs a cell` : ''}, seed ${result.options.seed}.</p>`;
+  return `<p class="hint">Timing model of the odds: ${text(t.text)}${result.options.oddsRuns ? `; ${countText(result.options.oddsRuns)} runs a cell` : ''}, seed ${result.options.seed}.</p>`;
 }
 
 function scenarioHeader(s: ScenarioInfo): string {
-  return `<th scope="col"><div class="sc-name">${text(s.name)}</div><div class="sc-title">${text(s.title)}</div>${s.plan ? `<div class="sc-plan">${text(s.plan)}</div>` : ''}</th>`;
+  return `<th scope="col"><div class="sc-name">${text(s.name)}</div><div class="sc-title">${text(s.title)}</div>${s.description ? `<div class="sc-plan">${text(s.description)}</div>` : ''}</th>`;
 }
 
-function layerHeader(set: LayerInfo): string {
-  const seed = set.seedOption && set.seedOption !== '—' ? `<span class="seed">${text(set.seedOption)}</span>` : '';
-  return `<th scope="row"><div class="ls-id">${text(set.id)}</div><div class="ls-title">${text(set.title)}</div><div class="ls-meta">${seed}<span class="claim">${text(planClaimText(set.claimedEffectiveness))}</span></div></th>`;
+function variantHeader(v: VariantInfo, words: ReportWords): string {
+  const origin = v.origin && v.origin !== '—' ? `<span class="seed">${text(v.origin)}</span>` : '';
+  const claim = claimText(words, v.claimed);
+  const meta = origin || claim ? `<div class="ls-meta">${origin}${claim ? `<span class="claim">${text(claim)}</span>` : ''}</div>` : '';
+  return `<th scope="row"><div class="ls-id">${text(v.id)}</div><div class="ls-title">${text(v.title)}</div>${meta}</th>`;
 }
 
-function matrixCell(cell: CellResult | undefined): string {
+function matrixCell(cell: CellResult | undefined, words: ReportWords): string {
   if (!cell) return '<td class="cell empty">not run</td>';
-  const data = `data-scenario="${attr(cell.scenario)}" data-layers="${attr(cell.layers)}" data-measured="${attr(cell.measured)}" data-verdict="${attr(cell.verdict)}" data-expectation="${attr(cell.expectation)}"`;
+  const data = `data-scenario="${attr(cell.scenario)}" data-variant="${attr(cell.variant)}" data-measured="${attr(cell.measured)}" data-verdict="${attr(cell.verdict)}" data-expectation="${attr(cell.expectation)}"`;
   if (cell.error !== undefined) {
     return `<td class="cell error${cell.agrees ? '' : ' disagree'}" ${data} title="${attr(cell.error)}"><div class="cell-top"><span class="eff">—</span><span class="verdict">error</span></div><div class="cov">could not run: ${text(cell.error)}</div>${expectationLine(cell)}</td>`;
   }
@@ -206,7 +215,7 @@ function matrixCell(cell: CellResult | undefined): string {
   const title = `${cellName(cell)}: ${cell.verdict}; ${coverageText(cell)}; outcomes ${outcomesText(cell)}`;
   return (
     `<td class="${classes}" ${data} title="${attr(title)}">` +
-    `<div class="cell-top"><span class="eff" title="${attr(cell.odds ? `production odds of a violation ${oddsUnitText(cell.odds)}, ${countText(cell.odds.runs)} simulated runs; ${oddsEffectivenessText(cell.odds)}` : 'no odds pass in this run')}">${text(cell.odds ? `p ${oddsText(cell.odds)}` : '—')}</span><span class="verdict">${text(verdictText(cell.verdict))}</span></div>` +
+    `<div class="cell-top"><span class="eff" title="${attr(cell.odds ? `production odds of a violation ${oddsUnitText(cell.odds, words)}, ${countText(cell.odds.runs)} simulated runs; ${oddsComplementText(cell.odds, words)}` : 'no odds pass in this run')}">${text(cell.odds ? `p ${oddsText(cell.odds)}` : '—')}</span><span class="verdict">${text(verdictText(cell.verdict))}</span></div>` +
     (cell.odds && vsBaselineText(cell.odds) ? `<div class="vs">${text(vsBaselineText(cell.odds))}</div>` : '') +
     `<div class="ratio">${countText(cell.violating)} / ${countText(cell.schedules)} violating · ${text(cleanShareText(cell))}</div>` +
     coverage +
@@ -240,7 +249,6 @@ function disagreementLine(cell: CellResult): string {
 }
 
 function counterexampleSection(cell: CellResult, ce: Counterexample, index: number): string {
-  const flagged = new Set(ce.violations.flatMap((v) => v.rows));
   const badges = [
     `<span class="badge ${attr(cell.measured)}">${text(cell.measured)}</span>`,
     cell.agrees ? '' : `<span class="badge disagree">expected ${text(cell.expectation)}</span>`,
@@ -252,7 +260,7 @@ function counterexampleSection(cell: CellResult, ce: Counterexample, index: numb
 <div class="timeline-scroll">${renderSwimlane(ce, String(index))}</div>
 <div class="legend">
 <span><span class="swatch sql"></span>SQL statement</span>
-<span><span class="swatch exchange"></span>exchange request</span>
+<span><span class="swatch service"></span>service call</span>
 <span><span class="swatch sleep"></span>sleep / wake-up</span>
 <span><span class="swatch err"></span>error result (ERR SQLSTATE)</span>
 <span><span class="swatch wait"></span>waited on the lock of another actor</span>
@@ -265,7 +273,7 @@ function counterexampleSection(cell: CellResult, ce: Counterexample, index: numb
         `<li><span class="inv">${text(v.invariant)}</span>${text(v.message)}${v.rows.length > 0 ? `<span class="rows-ref">rows ${text(v.rows.map((r) => `#${r}`).join(', '))}</span>` : ''}</li>`,
     )
     .join('')}</ul></div>
-<div>${ce.finalTables && ce.finalTables.length > 0 ? finalTablesHtml(ce.finalTables) : `<h4>Final positions</h4>${finalRowsTable(ce, flagged)}`}</div>
+<div>${finalTablesHtml(ce.finalTables)}</div>
 </div>
 <h4>Replay</h4>
 <div class="replay"><span class="prompt">$</span><code>${text(ce.command)}</code><button type="button" class="copy" data-copy="${attr(ce.command)}" title="Copy the replay command">copy</button></div>
@@ -273,24 +281,22 @@ function counterexampleSection(cell: CellResult, ce: Counterexample, index: numb
 </section>`;
 }
 
-function finalRowsTable(ce: Counterexample, flagged: ReadonlySet<number>): string {
-  if (ce.finalRows.length === 0) return '<p class="hint">The positions table is empty.</p>';
-  const rows = ce.finalRows
-    .map(
-      (r) =>
-        `<tr class="${flagged.has(r.id) ? 'flagged' : ''}"><td class="num">#${r.id}</td><td>${text(r.symbol)}</td><td>${text(r.exchange)}</td><td>${text(r.side)}</td>` +
-        `<td class="num">${text(String(r.quantity))}</td><td><span class="status status-${attr(r.status)}">${text(r.status)}</span></td>` +
-        `<td>${r.hasStopLoss ? 'yes' : 'no'}</td><td>${text(r.exitReason ?? '')}</td></tr>`,
-    )
-    .join('');
-  return `<table class="data rows"><thead><tr><th>id</th><th>symbol</th><th>exchange</th><th>side</th><th>qty</th><th>status</th><th>stop-loss</th><th>exit reason</th></tr></thead><tbody>${rows}</tbody></table>`;
+/** The tables the scenario's plugin shows after the run: one table each, rows a violation names highlighted. */
+function finalTablesHtml(tables: readonly FinalTable[]): string {
+  if (tables.length === 0) return '<h4>Tables after the run</h4><p class="hint">none shown: the run touched no table</p>';
+  return tables.map(finalTableHtml).join('');
 }
 
-/** A generic scenario's tables after the run, one row per line. */
-function finalTablesHtml(tables: NonNullable<Counterexample['finalTables']>): string {
-  return tables
-    .map((t) => `<h4>${text(t.name)} after the run</h4>${t.rows.length === 0 ? '<p class="hint">empty</p>' : `<ul>${t.rows.map((r) => `<li><code>${text(JSON.stringify(r))}</code></li>`).join('')}${t.truncated ? '<li>…</li>' : ''}</ul>`}`)
+function finalTableHtml(t: FinalTable): string {
+  const head = `<h4>${text(t.name)} after the run</h4>`;
+  if (t.rows.length === 0) return `${head}<p class="hint">empty</p>`;
+  const columns = finalTableColumns(t);
+  const flagged = new Set(t.flagged ?? []);
+  const rows = t.rows
+    .map((r, i) => `<tr${flagged.has(i) ? ' class="flagged"' : ''}>${columns.map((c) => `<td>${text(tableValueText(r[c]))}</td>`).join('')}</tr>`)
     .join('');
+  const more = t.truncated ? `<tr><td colspan="${columns.length}">…</td></tr>` : '';
+  return `${head}<table class="data rows"><thead><tr>${columns.map((c) => `<th>${text(c)}</th>`).join('')}</tr></thead><tbody>${rows}${more}</tbody></table>`;
 }
 
 function traceTable(ce: Counterexample): string {
@@ -298,7 +304,7 @@ function traceTable(ce: Counterexample): string {
     .map(
       (s) =>
         `<tr><td class="num">${s.step}</td><td class="num">${s.at}</td><td>${text(actorName(ce, s.actor))}</td><td>${text(s.kind)}</td><td>${text(s.label)}</td>` +
-        `<td><code>${text(s.detail)}</code></td><td class="${isErrorResult(s.result) ? 'err' : ''}">${text(resultText(s))}${s.completedAfter === undefined ? '' : ` (completed after step ${s.completedAfter})`}</td>` +
+        `<td><code>${text(s.detail)}</code>${s.values ? `<div class="params">${text(paramsText(s.values))}</div>` : ''}</td><td class="${isErrorResult(s.result) ? 'err' : ''}">${text(resultText(s))}${s.completedAfter === undefined ? '' : ` (completed after step ${s.completedAfter})`}</td>` +
         `<td>${text(s.waitedOn.map((a) => actorName(ce, a)).join(', '))}</td></tr>`,
     )
     .join('');

@@ -4,6 +4,7 @@ import type { Counterexample } from '../run/index.ts';
 import type { TraceStep } from '../sched/index.ts';
 import { actorName, actorOutcomeTag, isErrorResult, truncate } from './cell-wording.ts';
 import { escapeAttr, escapeText } from './markup-escape.ts';
+import { paramsText } from './text-trace.ts';
 
 const GUTTER = 176;
 const COL = 132;
@@ -139,7 +140,7 @@ function splitLabel(label: string, kind: string): [string, string] {
 }
 
 function tooltip(ce: Counterexample, step: TraceStep): string {
-  const lines = [`#${step.step} ${actorName(ce, step.actor)} · ${step.label}`, `t=${step.at}ms · ${step.kind}`, step.detail, `→ ${step.result}`];
+  const lines = [`#${step.step} ${actorName(ce, step.actor)} · ${step.label}`, `t=${step.at}ms · ${step.kind}`, step.detail, ...(step.values ? [paramsText(step.values)] : []), `→ ${step.result}`];
   if (step.waitedOn.length > 0) lines.push(`waited on: ${step.waitedOn.map((a) => actorName(ce, a)).join(', ')}`);
   return lines.join('\n');
 }

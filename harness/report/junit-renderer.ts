@@ -1,23 +1,23 @@
-// The JUnit XML report for CI test tabs: one <testsuite> per scenario, one <testcase> per layer
-// set; a cell that contradicts its expectation is a <failure>, a cell that could not run an <error>.
+// The JUnit XML report for CI test tabs: one <testsuite> per scenario, one <testcase> per variant;
+// a cell that contradicts its expectation is a <failure>, a cell that could not run an <error>.
 import type { CellResult, RunResult } from '../run/index.ts';
 import {
   brokenInvariants,
   cellName,
+  claimText,
   countText,
   coverageText,
-  effectivenessText,
-  oddsEffectivenessText,
+  oddsComplementText,
   oddsText,
   oddsUnitText,
   outcomesText,
   pctBoundText,
   pctParamsText,
-  planClaimText,
+  shareText,
   verdictText,
 } from './cell-wording.ts';
 import { escapeAttr, escapeText } from './markup-escape.ts';
-import { resultGrid } from './result-grid.ts';
+import { resultGrid, type ResultGrid } from './result-grid.ts';
 
 /** Renders the run as JUnit XML (the Jenkins / Surefire dialect CI servers read). */
 export function renderJunit(result: RunResult): string {
@@ -27,7 +27,7 @@ export function renderJunit(result: RunResult): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
     `<testsuites ${attrs({
-      name: 'position-race-harness',
+      name: result.title,
       tests: all.length,
       failures: all.filter(isFailure).length,
       errors: all.filter(isError).length,
@@ -46,21 +46,21 @@ export function renderJunit(result: RunResult): string {
         time: seconds(suite.cells.reduce((sum, c) => sum + c.elapsedMs, 0)),
       })}>`,
     );
-    for (const cell of suite.cells) out.push(...testcase(cell));
+    for (const cell of suite.cells) out.push(...testcase(cell, grid));
     out.push('  </testsuite>');
   }
   out.push('</testsuites>');
   return `${out.join('\n')}\n`;
 }
 
-function testcase(cell: CellResult): string[] {
+function testcase(cell: CellResult, grid: ResultGrid): string[] {
   const out = [`    <testcase ${attrs({ name: cellName(cell), classname: `scenarios.${cell.scenario}`, time: seconds(cell.elapsedMs) })}>`];
   if (isError(cell)) {
     out.push(`      <error ${attrs({ message: cell.error ?? '', type: 'CellError' })}>${escapeText(errorBody(cell))}</error>`);
   } else if (isFailure(cell)) {
     out.push(`      <failure ${attrs({ message: failureMessage(cell), type: 'ExpectationMismatch' })}>${escapeText(failureBody(cell))}</failure>`);
   }
-  out.push(`      <system-out>${escapeText(systemOut(cell))}</system-out>`);
+  out.push(`      <system-out>${escapeText(systemOut(cell, grid))}</system-out>`);
   out.push('    </testcase>');
   return out;
 }
@@ -96,13 +96,18 @@ function errorBody(cell: CellResult): string {
   return `${cellName(cell)} could not run (expected ${cell.expectation}):\n${cell.error ?? ''}`;
 }
 
-function systemOut(cell: CellResult): string {
+function systemOut(cell: CellResult, grid: ResultGrid): string {
   const stats = cell.coverage.stats;
+  const words = grid.scenarioWords(cell.scenario);
+  const variant = grid.variant(cell.variant);
+  // The figure the variant claims, where its plugin's variants claim one.
+  const claim = variant ? claimText(grid.variantWords(variant), variant.claimed) : '';
+  const claimed = claim ? ` (${claim})` : '';
   const lines = [
     `expectation: ${cell.expectation}; verdict: ${verdictText(cell.verdict)} (${cell.verdictReason})`,
     `schedules: ${coverageText(cell)}; violating: ${countText(cell.violating)}`,
-    ...(cell.odds ? [`production odds: ${oddsText(cell.odds)} ${oddsUnitText(cell.odds)}; ${oddsEffectivenessText(cell.odds)} (${planClaimText(cell.claimedEffectiveness)})`] : []),
-    `clean interleavings (share of explored schedules without a violation, not a probability): ${effectivenessText(cell.measuredEffectiveness)} (${planClaimText(cell.claimedEffectiveness)})`,
+    ...(cell.odds ? [`production odds: ${oddsText(cell.odds)} ${oddsUnitText(cell.odds, words)}; ${oddsComplementText(cell.odds, words)}${claimed}`] : []),
+    `clean interleavings (share of explored schedules without a violation, not a probability): ${shareText(cell.cleanShare)}${claimed}`,
     `coverage: ${cell.coverage.kind}${cell.coverage.complete ? ', complete' : ''}; strategy ${stats.strategy}, ${countText(stats.runs)} runs` +
       (stats.pruned !== undefined ? `, ${countText(stats.pruned)} pruned` : '') +
       (stats.abandoned !== undefined ? `, ${countText(stats.abandoned)} abandoned` : '') +

@@ -1,6 +1,9 @@
 // The Markdown summary (for PR comments and CI job summaries): the matrix, the cells that
-// disagree with their expectation, and one section per counterexample with its replay command.
+// disagree with their expectation, and one section per counterexample with its replay command,
+// in the words of the scenarios' plugin.
 import type { Ablation, CellResult, Counterexample, RunResult } from '../run/index.ts';
+import { inlineParameters } from '../sched/index.ts';
+import type { FinalTable, ReportWords } from '../scenario/index.ts';
 import {
   actorName,
   actorOutcomeText,
@@ -10,23 +13,25 @@ import {
   countText,
   coverageText,
   durationText,
-  effectivenessText,
   oddsText,
+  shareText,
   vsBaselineText,
   outcomesText,
   plural,
   truncate,
   verdictText,
 } from './cell-wording.ts';
-import { resultGrid } from './result-grid.ts';
-import { resultText } from './text-trace.ts';
+import { resultGrid, type ResultGrid } from './result-grid.ts';
+import { finalTableColumns, resultText, stepText, tableValueText } from './text-trace.ts';
 
 /** Renders the run as a Markdown summary. */
 export function renderMarkdown(result: RunResult): string {
   const grid = resultGrid(result);
+  const words = grid.words;
   const out: string[] = [];
   const o = result.options;
-  out.push('# Position race report', '');
+  out.push(`# Race report: ${text(result.title)}`, '');
+  if (words.question) out.push(`**${text(words.question)}**`, '');
   out.push(
     `Run ${inline(result.startedAt)} → ${inline(result.finishedAt)} (${durationText(result.totals.elapsedMs)}) · strategy ${inline(o.strategy)}, ` +
       `budget ${countText(o.budget)}, seed ${o.seed}, ${plural(o.workers, 'worker')}, database ${inline(o.database)}${o.shard ? `, shard ${inline(o.shard)}` : ''}`,
@@ -37,23 +42,23 @@ export function renderMarkdown(result: RunResult): string {
     '',
   );
 
-  if (result.ablation) out.push(...ablationSection(result.ablation));
-  if (result.cells.some((c) => c.odds)) out.push(...oddsSection(result));
+  if (result.ablation) out.push(...ablationSection(result.ablation, words));
+  if (result.cells.some((c) => c.odds)) out.push(...oddsSection(result, grid));
 
-  out.push('## Matrix', '');
+  out.push("## Matrix", "");
   out.push(
-    'Rows: layer sets, with the effectiveness the plan claims. Columns: scenarios. Each cell: the measured outcome, violating schedules, the production odds when they were estimated, how far the search reaches, and the share of explored interleavings without a violation (a property of the search, not a probability).',
+    `Rows: ${text(words.rows)}. Columns: scenarios. Each cell: the measured outcome, violating schedules, ${result.cells.some((c) => c.odds) ? 'the production odds, ' : ''}how far the search reaches, and the share of explored interleavings without a violation (a property of the search, not a probability).`,
     '',
   );
-  out.push(tableRow(['layer set', 'plan', ...grid.scenarios.map((s) => inline(s.name))]));
-  out.push(tableRow(['---', '---', ...grid.scenarios.map(() => '---')]));
-  for (const set of grid.layerSets) {
+  out.push(tableRow([text(words.variant), ...claimHeader(words), ...grid.scenarios.map((s) => inline(s.name))]));
+  out.push(tableRow(['---', ...claimHeader(words).map(() => '---'), ...grid.scenarios.map(() => '---')]));
+  for (const v of grid.variants) {
     const cells = grid.scenarios.map((s) => {
-      const cell = grid.cell(s.name, set.id);
+      const cell = grid.cell(s.name, v.id);
       return cell ? matrixCell(cell) : '—';
     });
-    const seed = set.seedOption && set.seedOption !== '—' ? ` (${text(set.seedOption)})` : '';
-    out.push(tableRow([`${inline(set.id)}${seed}`, effectivenessText(set.claimedEffectiveness), ...cells]));
+    const origin = v.origin && v.origin !== '—' ? ` (${text(v.origin)})` : '';
+    out.push(tableRow([`${inline(v.id)}${origin}`, ...claimColumn(words, v.claimed), ...cells]));
   }
   out.push('');
 
@@ -99,17 +104,26 @@ function matrixCell(cell: CellResult): string {
   return parts.join(' · ');
 }
 
-function ablationSection(a: Ablation): string[] {
+/** The claimed figure's column, when the run's plugin has one. */
+function claimHeader(words: ReportWords): string[] {
+  return words.claim ? [text(words.claim.name)] : [];
+}
+
+function claimColumn(words: ReportWords, claimed: number | null): string[] {
+  return words.claim ? [shareText(claimed)] : [];
+}
+
+function ablationSection(a: Ablation, words: ReportWords): string[] {
   const out = ['## Ablation of ' + inline(a.set), ''];
-  out.push(`The set (${a.layers.map(inline).join(' + ')}) holds on ${a.fullHolds} of ${plural(a.scenarios, 'scenario')}. Each row leaves one layer out and runs every scenario again.`, '');
-  out.push(tableRow(['layer left out', 'set that ran', 'necessary', 'violates without it', 'counterexample']));
+  out.push(`The set (${a.parts.map(inline).join(' + ')}) holds on ${a.fullHolds} of ${plural(a.scenarios, 'scenario')}. Each row leaves one ${text(words.part)} out and runs every scenario again.`, '');
+  out.push(tableRow([`${text(words.part)} left out`, 'set that ran', 'necessary', 'violates without it', 'counterexample']));
   out.push(tableRow(['---', '---', '---', '---', '---']));
   for (const r of a.rows) {
     const first = r.breaks.find((b) => b.replay);
     out.push(
       tableRow([
         inline(r.removed),
-        inline(r.layerSet),
+        inline(r.variant),
         r.necessity === 'necessary' ? 'yes' : r.necessity === 'not-needed' ? '**no**' : '**unknown** (a search without it did not finish)',
         r.breaks.map((b) => `${inline(b.scenario)} ${countText(b.violating)}/${countText(b.schedules)}`).join(', ') || '—',
         first?.replay ? inline(`--replay '${first.replay}'`) : '—',
@@ -120,30 +134,28 @@ function ablationSection(a: Ablation): string[] {
   return out;
 }
 
-function oddsSection(result: RunResult): string[] {
-  const grid = resultGrid(result);
+function oddsSection(result: RunResult, grid: ResultGrid): string[] {
+  const words = grid.words;
   const t = result.options.timing;
   const out = ['## Production odds', ''];
+  const per = `; with one ${text(words.counted.one)} in the scenario, that is per ${text(words.counted.one)}`;
+  const compared = result.cells.some((c) => c.odds?.vsBaseline !== undefined) || words.claim !== undefined;
+  const counterpart = words.claim ? `: that is the counterpart of ${text(words.claim.description)} (second column)` : '';
   out.push(
-    'Probability that a run ends in a violation, estimated by the `simulate` strategy (a discrete-event simulation over the timing model, seeded), with its 95 % Wilson interval; with one Signal in the scenario, that is per Signal. Where the baseline violates, the share of its violations the set removes follows: that is the counterpart of the effectiveness the plan claims (second column).',
+    `Probability that a run ends in a violation, estimated by the \`simulate\` strategy (a discrete-event simulation over the timing model, seeded), with its 95 % Wilson interval${per}.${compared ? ` Where the baseline violates, the share of its violations the ${text(words.variant)} removes follows${counterpart}.` : ''}`,
     '',
   );
-  if (t) {
-    out.push(
-      `Timing model: Sync every ${t.periodicIntervalMs} ms, other flows within ${t.arrivalWindowMs} ms, exchange ${t.serviceLatencyMs} ms and SQL ${t.sqlLatencyMs} ms median (log-normal σ ${t.latencySpread}), settlement ${t.settlementMs} ms${result.options.oddsRuns ? `, ${countText(result.options.oddsRuns)} runs per cell` : ''}.`,
-      '',
-    );
-  }
-  out.push(tableRow(['layer set', 'plan', ...grid.scenarios.map((s) => inline(s.name))]));
-  out.push(tableRow(['---', '---', ...grid.scenarios.map(() => '---')]));
-  for (const set of grid.layerSets) {
+  if (t) out.push(`Timing model: ${text(t.text)}${result.options.oddsRuns ? `, ${countText(result.options.oddsRuns)} runs per cell` : ''}.`, '');
+  out.push(tableRow([text(words.variant), ...claimHeader(words), ...grid.scenarios.map((s) => inline(s.name))]));
+  out.push(tableRow(['---', ...claimHeader(words).map(() => '---'), ...grid.scenarios.map(() => '---')]));
+  for (const v of grid.variants) {
     const cells = grid.scenarios.map((s) => {
-      const odds = grid.cell(s.name, set.id)?.odds;
+      const odds = grid.cell(s.name, v.id)?.odds;
       if (!odds) return '—';
       const vs = vsBaselineText(odds);
       return vs ? `${oddsText(odds)}; ${vs}` : oddsText(odds);
     });
-    out.push(tableRow([inline(set.id), effectivenessText(set.claimedEffectiveness), ...cells]));
+    out.push(tableRow([inline(v.id), ...claimColumn(words, v.claimed), ...cells]));
   }
   out.push('');
   return out;
@@ -183,44 +195,30 @@ function counterexampleSection(cell: CellResult, ce: Counterexample): string[] {
         String(s.step),
         String(s.at),
         text(actorName(ce, s.actor)),
-        text(s.label),
+        text(stepText(s).label),
         s.result.startsWith('ERR') ? `**${text(truncate(resultText(s), 90))}**` : text(truncate(resultText(s), 90)) + (s.completedAfter === undefined ? '' : ` (completed after step ${s.completedAfter})`),
         text(s.waitedOn.map((a) => actorName(ce, a)).join(', ')),
-        text(truncate(s.detail, 72)),
+        text(truncate(s.values ? inlineParameters(s.detail, s.values, String) : s.detail, 72)),
       ]),
     );
   }
-  for (const t of ce.finalTables ?? []) {
-    out.push('', `**${text(t.name)} after the run**`, '');
-    out.push(...(t.rows.length === 0 ? ['(no rows)'] : t.rows.map((r) => `- ${inline(JSON.stringify(r))}`)));
-    if (t.truncated) out.push('- …');
-  }
-  if (ce.finalTables && ce.finalTables.length > 0) {
-    out.push('');
-    return out;
-  }
-  out.push('', '**Final positions**', '');
-  if (ce.finalRows.length === 0) {
-    out.push('(no rows)');
-  } else {
-    out.push(tableRow(['id', 'symbol', 'exchange', 'side', 'quantity', 'status', 'stop-loss', 'exit reason']));
-    out.push(tableRow(['--:', '---', '---', '---', '--:', '---', '---', '---']));
-    for (const r of ce.finalRows) {
-      out.push(
-        tableRow([
-          String(r.id),
-          text(r.symbol),
-          text(r.exchange),
-          text(r.side),
-          String(r.quantity),
-          text(r.status),
-          r.hasStopLoss ? 'yes' : 'no',
-          text(truncate(r.exitReason ?? '', 60)),
-        ]),
-      );
-    }
-  }
+  for (const t of ce.finalTables) out.push('', ...finalTable(t));
   out.push('');
+  return out;
+}
+
+/** A table after the run, its rows a violation names in bold. */
+function finalTable(t: FinalTable): string[] {
+  const out = [`**${text(t.name)} after the run**`, ''];
+  if (t.rows.length === 0) return [...out, '(no rows)'];
+  const columns = finalTableColumns(t);
+  const flagged = new Set(t.flagged ?? []);
+  out.push(tableRow(columns.map(text)), tableRow(columns.map(() => '---')));
+  t.rows.forEach((r, i) => {
+    const cells = columns.map((c) => text(truncate(tableValueText(r[c]), 60)));
+    out.push(tableRow(flagged.has(i) ? cells.map((c) => (c ? `**${c}**` : c)) : cells));
+  });
+  if (t.truncated) out.push(tableRow(columns.map(() => '…')));
   return out;
 }
 

@@ -28,7 +28,7 @@ export function ablationPlan(scenarios: readonly ScenarioBase[], set: string): A
 
 /** The ablation table of `plan` from a run that holds its cells (E_BAD_ARGUMENT if they are missing). */
 export function computeAblation(result: RunResult, plan: AblationPlan): Ablation {
-  const cellsOf = (variant: string) => result.cells.filter((c) => c.layers === variant);
+  const cellsOf = (variant: string) => result.cells.filter((c) => c.variant === variant);
   const full = cellsOf(plan.full);
   if (full.length === 0) throw new HarnessError('E_BAD_ARGUMENT', `the run has no cells of '${plan.set}' to ablate`);
   // Where the full set found no violation; a break there is a counterexample, whatever else the
@@ -40,10 +40,10 @@ export function computeAblation(result: RunResult, plan: AblationPlan): Ablation
     const breaks = cells
       .filter((c) => c.violating > 0)
       .map((c) => ({ scenario: c.scenario, violating: c.violating, schedules: c.schedules, replay: c.counterexample?.replay ?? null, command: c.counterexample?.command ?? null }));
-    // Not needed only where the proofs say so: every scenario, with and without the layer, proven.
+    // Not needed only where the proofs say so: every scenario, with and without the part, proven.
     const provenWithout = holdsFull.size > 0 && cells.every((c) => c.verdict === 'proven') && cells.length === holdsFull.size && [...holdsFull].every((s) => provenFull.has(s));
     const necessity = breaks.length > 0 ? 'necessary' : provenWithout ? 'not-needed' : 'unknown';
-    return { removed, layerSet: variant, necessary: breaks.length > 0, necessity, breaks };
+    return { removed, variant, necessary: breaks.length > 0, necessity, breaks };
   });
-  return { set: plan.set, layers: plan.without.map((w) => w.removed), scenarios: full.length, fullHolds: holdsFull.size, rows };
+  return { set: plan.set, parts: plan.without.map((w) => w.removed), scenarios: full.length, fullHolds: holdsFull.size, rows };
 }

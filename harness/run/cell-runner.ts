@@ -165,7 +165,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const error = incomplete ? cellFault : codeError;
   return {
     scenario: scenario.name,
-    layers: variant.id,
+    variant: variant.id,
     expectation,
     measured,
     // A cell stopped by a fault, or whose own code threw, proves nothing either way.
@@ -175,8 +175,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     outcomes,
     violationsByInvariant: byInvariant,
     coverage,
-    claimedEffectiveness: variant.claimedEffectiveness,
-    measuredEffectiveness: schedules > 0 ? Math.round(1000 * (1 - violating / schedules)) / 10 : null,
+    cleanShare: schedules > 0 ? Math.round(1000 * (1 - violating / schedules)) / 10 : null,
     counterexample,
     elapsedMs: Date.now() - started,
     ...(faults.length > 0 ? { faults } : {}),
@@ -194,7 +193,7 @@ export function failedCell(task: Pick<CellTask, 'scenario' | 'variant'>, error: 
   const expectation = task.scenario.plugin.expectation(task.scenario, task.variant.id);
   return {
     scenario: task.scenario.name,
-    layers: task.variant.id,
+    variant: task.variant.id,
     expectation,
     measured: 'violates',
     ...judgeCell({ expectation, violating: 0, schedules: 0, coverage: NOT_RUN, declaredPartial: false, error }),
@@ -203,8 +202,7 @@ export function failedCell(task: Pick<CellTask, 'scenario' | 'variant'>, error: 
     outcomes: {},
     violationsByInvariant: {},
     coverage: NOT_RUN,
-    claimedEffectiveness: task.variant.claimedEffectiveness,
-    measuredEffectiveness: null,
+    cleanShare: null,
     counterexample: null,
     elapsedMs: Date.now() - started,
     error,

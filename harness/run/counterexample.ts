@@ -46,8 +46,7 @@ export function toCounterexample(
     violations,
     actors: run.actors.map((outcome, i) => ({ name: names[i] ?? `actor-${i}`, outcome: compactOutcome(outcome) })),
     trace: run.trace,
-    finalRows: inspection.finalRows,
-    ...(inspection.finalTables.length > 0 ? { finalTables: inspection.finalTables } : {}),
+    finalTables: inspection.finalTables,
   };
 }
 

@@ -76,7 +76,7 @@ export async function compareExpected(result: RunResult, files: ReadonlyMap<stri
   const out: Comparison[] = [];
   const cache = new Map<string, ExpectedFile | null>();
   for (const cell of result.cells) {
-    const { scenario, layers: variant } = cell;
+    const { scenario, variant } = cell;
     const source = files.get(scenario);
     if (!source) {
       out.push({ scenario, variant, status: 'not-compared', reason: 'not defined in a scenario file' });
@@ -112,7 +112,7 @@ export async function updateExpected(result: RunResult, files: ReadonlyMap<strin
     const path = expectedPath(files.get(scenario) as string, scenario);
     const old = await readExpected(path);
     const variants: Record<string, ExpectedVariant> = { ...(old?.variants ?? {}) };
-    for (const cell of cells) variants[cell.layers] = expectedVariant(cell, result.options);
+    for (const cell of cells) variants[cell.variant] = expectedVariant(cell, result.options);
     const file: ExpectedFile = { about: ABOUT, scenario, variants };
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, `${JSON.stringify(file, null, 2)}\n`);

@@ -1,4 +1,4 @@
-// Public face of harness/run: scenarios × layer sets × strategy → one RunResult.
+// Public face of harness/run: scenarios × variants × strategy → one RunResult.
 export { CellHarness } from './cell-harness.ts';
 export type { CellHarnessOptions, CellOpener } from './cell-harness.ts';
 export { cellStrategy } from './cell-strategy.ts';
@@ -11,10 +11,11 @@ export type { CellLane, CellWork, LaneFactory, MatrixOptions, ProgressEvent } fr
 export { CellQueue, cellKey, expectedCost } from './cell-queue.ts';
 export type { CellHistory, QueuedCell } from './cell-queue.ts';
 export { mergeRunResults } from './merge-results.ts';
+export { projectTitle } from './project-title.ts';
 export { runReplay } from './replay-run.ts';
 export type { ReplayResult } from './replay-run.ts';
 export { RESULT_SCHEMA_VERSION } from './result-model.ts';
-export type { Ablation, AblationRow, CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord, LayerInfo, RunFailure, Measured, Odds, RunResult, ScenarioInfo, Verdict } from './result-model.ts';
+export type { Ablation, AblationRow, CellResult, Counterexample, Coverage, DistinctOutcome, FaultRecord, Measured, Odds, RunFailure, RunResult, ScenarioInfo, VariantInfo, Verdict } from './result-model.ts';
 export { ablationPlan, ablationSetNames, computeAblation } from './ablation.ts';
 export { BASELINE_VARIANT, countedActors, oddsOf, wilsonInterval, withOddsAgainstBaseline } from './odds.ts';
 export type { OddsOptions } from './odds.ts';

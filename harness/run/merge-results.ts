@@ -3,37 +3,46 @@ import { HarnessError } from '../errors/index.ts';
 import { withOddsAgainstBaseline } from './odds.ts';
 import { RESULT_SCHEMA_VERSION, type CellResult, type RunResult } from './result-model.ts';
 
-export function mergeRunResults(parts: readonly RunResult[]): RunResult {
+/** `sources`: where each part came from (its file), for the messages. */
+export function mergeRunResults(parts: readonly RunResult[], sources: readonly string[] = []): RunResult {
   const [first] = parts;
   if (!first) throw new HarnessError('E_BAD_ARGUMENT', 'nothing to merge: give at least one results.json');
-  for (const p of parts) {
-    if (p.schemaVersion !== RESULT_SCHEMA_VERSION) {
-      throw new HarnessError('E_BAD_ARGUMENT', `cannot merge results of schema version ${String(p.schemaVersion)}; this harness reads version ${RESULT_SCHEMA_VERSION}`);
-    }
-  }
+  parts.forEach((p, i) => {
+    const version = (p as { schemaVersion?: unknown }).schemaVersion;
+    if (version === RESULT_SCHEMA_VERSION) return;
+    const what = sources[i] ?? `results #${i + 1}`;
+    throw new HarnessError(
+      'E_BAD_ARGUMENT',
+      `cannot merge ${what}: it holds results of schema version ${version === undefined ? '(none given)' : String(version)}, and this harness reads version ${RESULT_SCHEMA_VERSION}; run that shard again with this version`,
+    );
+  });
   const scenarios = unique(parts.flatMap((p) => p.scenarios), (s) => s.name);
-  const layerSets = unique(parts.flatMap((p) => p.layerSets), (l) => l.id);
+  const variants = unique(parts.flatMap((p) => p.variants), (l) => l.id);
   const order = (name: string, list: readonly { name?: string; id?: string }[]) => list.findIndex((x) => (x.name ?? x.id) === name);
   const seen = new Set<string>();
   const cells = withOddsAgainstBaseline(parts.flatMap((p) => p.cells.map(withoutComparison)))
     .filter((c) => {
-      const key = `${c.scenario}@${c.layers}`;
+      const key = `${c.scenario}@${c.variant}`;
       if (seen.has(key)) throw new HarnessError('E_BAD_ARGUMENT', `cell ${key} appears in two of the merged results; merge disjoint shards`);
       seen.add(key);
       return true;
     })
-    .sort((a, b) => order(a.scenario, scenarios) - order(b.scenario, scenarios) || order(a.layers, layerSets) - order(b.layers, layerSets));
+    .sort((a, b) => order(a.scenario, scenarios) - order(b.scenario, scenarios) || order(a.variant, variants) - order(b.variant, variants));
   const startedAt = parts.map((p) => p.startedAt).sort()[0] ?? first.startedAt;
   const finishedAt = parts.map((p) => p.finishedAt).sort().at(-1) ?? first.finishedAt;
   const { shard: _shard, ...options } = first.options;
   const failure = parts.find((p) => p.failure)?.failure;
+  const timing = parts.find((p) => p.options.timing)?.options.timing;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
+    title: first.title,
     startedAt,
     finishedAt,
-    options: { ...options, workers: parts.reduce((n, p) => n + p.options.workers, 0) },
+    // A shard whose cells got no odds has no timing line; another shard's applies to the whole.
+    options: { ...options, ...(timing ? { timing } : {}), workers: parts.reduce((n, p) => n + p.options.workers, 0) },
+    words: Object.assign({}, ...parts.map((p) => p.words)) as RunResult['words'],
     scenarios,
-    layerSets,
+    variants,
     cells,
     totals: {
       cells: cells.length,

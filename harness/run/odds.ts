@@ -21,9 +21,9 @@ export function wilsonInterval(k: number, n: number, z = 1.96): { low: number; h
 }
 
 /** The odds from counted runs. */
-export function oddsOf(violating: number, runs: number, signals: number, seed: number): Odds {
+export function oddsOf(violating: number, runs: number, counted: number, seed: number): Odds {
   const { low, high } = wilsonInterval(violating, runs);
-  return { runs, violating, signals, p: runs > 0 ? violating / runs : 0, low, high, seed };
+  return { runs, violating, counted, p: runs > 0 ? violating / runs : 0, low, high, seed };
 }
 
 /** The actors the scenario's plugin counts per run (the bot: its Signals); every actor without a say. */
@@ -37,10 +37,10 @@ export const BASELINE_VARIANT = 'baseline';
 
 /** Cells with `odds.vsBaseline` set wherever the same scenario's baseline cell has odds above 0. */
 export function withOddsAgainstBaseline(cells: readonly CellResult[]): CellResult[] {
-  const baseline = new Map(cells.filter((c) => c.layers === BASELINE_VARIANT && c.odds).map((c) => [c.scenario, c.odds as Odds]));
+  const baseline = new Map(cells.filter((c) => c.variant === BASELINE_VARIANT && c.odds).map((c) => [c.scenario, c.odds as Odds]));
   return cells.map((c) => {
     const base = baseline.get(c.scenario);
-    if (!c.odds || !base || base.p === 0 || c.layers === BASELINE_VARIANT) return c;
+    if (!c.odds || !base || base.p === 0 || c.variant === BASELINE_VARIANT) return c;
     return { ...c, odds: { ...c.odds, vsBaseline: 1 - c.odds.p / base.p } };
   });
 }

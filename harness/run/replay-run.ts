@@ -1,6 +1,5 @@
 // `--replay <scenario>@<variant>:<schedule>`: one run on exactly that schedule, with its trace.
 import type { Violation } from '../check/index.ts';
-import type { ObservedRow } from '../../bot/invariants/index.ts';
 import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { ReplayStrategy, type ActorSpec, type Schedule, type ScheduleRun } from '../sched/index.ts';
@@ -11,7 +10,6 @@ export interface ReplayResult {
   readonly run: ScheduleRun;
   readonly actorNames: readonly string[];
   readonly violations: readonly Violation[];
-  readonly finalRows: readonly ObservedRow[];
   readonly finalTables: readonly FinalTable[];
 }
 
@@ -46,8 +44,8 @@ export async function runReplay(server: StartedPostgres, scenario: ScenarioBase,
       const strategy = new ReplayStrategy(schedule);
       strategy.beginRun();
       const run = await harness.scheduler.run(actors, strategy);
-      const { violations, finalRows, finalTables } = await harness.inspect(scenario, run, actors);
-      return { run, actorNames: actors.map((a) => a.name), violations, finalRows, finalTables };
+      const { violations, finalTables } = await harness.inspect(scenario, run, actors);
+      return { run, actorNames: actors.map((a) => a.name), violations, finalTables };
     } finally {
       await harness.close();
     }

@@ -1,11 +1,12 @@
 // The one read-only model of a run (STYLE section 7): every report renderer reads it and
 // computes nothing of its own. Versioned: bump RESULT_SCHEMA_VERSION on any breaking change.
+// Its words are generic (variant, check, claim); a plugin's own words travel in `RunResult.words`.
 import type { Violation } from '../check/index.ts';
-import type { ObservedRow } from '../../bot/invariants/index.ts';
-import type { ActorOutcome, RunOutcome, SimulationTiming, StrategyStats, TraceStep } from '../sched/index.ts';
-import type { FinalTable } from '../scenario/index.ts';
+import type { ActorOutcome, RunOutcome, StrategyStats, TraceStep } from '../sched/index.ts';
+import type { FinalTable, ReportWords, TimingDescription } from '../scenario/index.ts';
 
-export const RESULT_SCHEMA_VERSION = 2;
+/** 3: generic words (`variant`, `variants`, `cleanShare`, `claimed`, `words`, `title`), final tables only. */
+export const RESULT_SCHEMA_VERSION = 3;
 
 export type Measured = 'holds' | 'violates';
 
@@ -19,7 +20,7 @@ export type Measured = 'holds' | 'violates';
 export type Verdict = 'violated' | 'proven' | 'inconclusive';
 
 export interface Counterexample {
-  /** `<scenario>@<layers>:<schedule>`. */
+  /** `<scenario>@<variant>:<schedule>`. */
   readonly replay: string;
   /** The command that reproduces it. */
   readonly command: string;
@@ -30,10 +31,8 @@ export interface Counterexample {
   readonly violations: readonly Violation[];
   readonly actors: readonly { readonly name: string; readonly outcome: ActorOutcome }[];
   readonly trace: readonly TraceStep[];
-  /** The positions table after the run. */
-  readonly finalRows: readonly ObservedRow[];
-  /** A generic scenario's tables after the run (rows capped). */
-  readonly finalTables?: readonly FinalTable[];
+  /** The tables the scenario's plugin shows after the run (rows capped; rows a violation names flagged). */
+  readonly finalTables: readonly FinalTable[];
 }
 
 /**
@@ -74,7 +73,8 @@ export interface FaultRecord {
 
 export interface CellResult {
   readonly scenario: string;
-  readonly layers: string;
+  /** The variant's id (see RunResult.variants). */
+  readonly variant: string;
   readonly expectation: Measured;
   /** Whether any schedule violated a check (`verdict` says how far a `holds` reaches). */
   readonly measured: Measured;
@@ -92,10 +92,11 @@ export interface CellResult {
   readonly outcomes: Readonly<Partial<Record<RunOutcome, number>>>;
   readonly violationsByInvariant: Readonly<Record<string, number>>;
   readonly coverage: Coverage;
-  /** The plan's guessed effectiveness for this layer set (percent), if any. */
-  readonly claimedEffectiveness: number | null;
-  /** 100 × (1 − violating / schedules): the measured counterpart of the plan's figure. */
-  readonly measuredEffectiveness: number | null;
+  /**
+   * 100 × (1 − violating / schedules): the share (percent) of explored schedules without a
+   * violation — a property of the search, not a probability. Null when no schedule ran.
+   */
+  readonly cleanShare: number | null;
   readonly counterexample: Counterexample | null;
   readonly elapsedMs: number;
   /** Set when the cell could not run at all (e.g. a migration failed), was stopped by a fault, or its setup or check threw. */
@@ -115,38 +116,47 @@ export interface CellResult {
 
 /**
  * The share of simulated runs (discrete-event simulation over the timing model, seeded) that
- * ended in a violation, with a 95 % Wilson interval. With one Signal in the scenario it is the
- * probability that a Signal arriving at a random moment of the Sync cycle ends in a violation.
+ * ended in a violation, with a 95 % Wilson interval. With one counted actor in the scenario it is
+ * the probability that one such actor, arriving at a random moment of the periodic actors' cycle,
+ * ends in a violation.
  */
 export interface Odds {
   readonly runs: number;
   readonly violating: number;
-  /** Signal flows in the scenario: the odds are per run of that many. */
-  readonly signals: number;
+  /** The actors the scenario's plugin counts (the bot: its Signals): the odds are per run of that many. */
+  readonly counted: number;
   readonly p: number;
   readonly low: number;
   readonly high: number;
   readonly seed: number;
   /**
    * 1 − p / p(baseline) for the same scenario, when the baseline ran and violated: the share of
-   * the baseline's violations this layer set removes — the counterpart of the plan's
-   * "effectiveness". Both cells draw the same arrivals and latencies (same seed), so they compare
+   * the baseline's violations this variant removes (the measured counterpart of a figure a
+   * variant claims). Both cells draw the same arrivals and latencies (same seed), so they compare
    * run for run.
    */
   readonly vsBaseline?: number;
 }
 
-export interface LayerInfo {
+/** One variant a run ran (the bot: a layer set). */
+export interface VariantInfo {
   readonly id: string;
-  readonly seedOption: string;
+  /** The plugin whose variant it is: its words are `RunResult.words[plugin]`. */
+  readonly plugin: string;
+  /** Where it comes from, shown beside its id (the bot: the plan's option); '' for nothing. */
+  readonly origin: string;
   readonly title: string;
-  readonly claimedEffectiveness: number | null;
+  /** A figure (percent) claimed for it, named by its plugin's `words.claim`; null: none. */
+  readonly claimed: number | null;
 }
 
 export interface ScenarioInfo {
   readonly name: string;
   readonly title: string;
-  readonly plan: string;
+  /** What the race is, or where it is described (the bot: the plan's section); '' for nothing. */
+  readonly description: string;
+  /** The plugin that runs it: its words are `RunResult.words[plugin]`. */
+  readonly plugin: string;
 }
 
 /** Why a run stopped early or had an internal error (the cells say which did not finish). */
@@ -161,6 +171,8 @@ export interface RunFailure {
 
 export interface RunResult {
   readonly schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  /** The project the run is of (a configuration's `title`, or its package name): reports are titled after it. */
+  readonly title: string;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly options: {
@@ -170,12 +182,14 @@ export interface RunResult {
     readonly workers: number;
     readonly database: string;
     readonly shard?: string;
-    /** The timing of the odds (simulate) runs, when there were any, with the plugin's own parameters. */
-    readonly timing?: SimulationTiming & Readonly<Record<string, number>>;
+    /** The timing model of the simulated runs, in the words of the scenarios' plugin: only when some cell has odds. */
+    readonly timing?: TimingDescription;
     readonly oddsRuns?: number;
   };
+  /** How reports speak of each plugin's scenarios, by plugin name (defaults filled in). */
+  readonly words: Readonly<Record<string, ReportWords>>;
   readonly scenarios: readonly ScenarioInfo[];
-  readonly layerSets: readonly LayerInfo[];
+  readonly variants: readonly VariantInfo[];
   readonly cells: readonly CellResult[];
   readonly totals: {
     readonly cells: number;
@@ -185,14 +199,15 @@ export interface RunResult {
   };
   /** Set when the run stopped early or met an internal error; its cells are marked `incomplete`. */
   readonly failure?: RunFailure;
-  /** `--ablation <set>`: why each layer of the set is needed. */
+  /** `--ablation <set>`: why each part of the set is needed. */
   readonly ablation?: Ablation;
 }
 
-/** The ablation of a named set: the set, and the set without each of its layers, over the same scenarios. */
+/** The ablation of a named set: the set, and the set without each of its parts, over the same scenarios. */
 export interface Ablation {
   readonly set: string;
-  readonly layers: readonly string[];
+  /** The parts of the set (the bot: its layers). */
+  readonly parts: readonly string[];
   /** Scenarios run, and how many of them the full set holds on. */
   readonly scenarios: number;
   readonly fullHolds: number;
@@ -200,11 +215,11 @@ export interface Ablation {
 }
 
 export interface AblationRow {
-  /** The layer left out. */
+  /** The part left out. */
   readonly removed: string;
-  /** The layer set that ran without it (`a+b`, or `baseline`). */
-  readonly layerSet: string;
-  /** Some scenario the full set holds on violates without this layer. */
+  /** The variant that ran without it (the bot: `a+b`, or `baseline`). */
+  readonly variant: string;
+  /** Some scenario the full set holds on violates without this part. */
   readonly necessary: boolean;
   /**
    * `necessary` (a break shows it), `not-needed` (every scenario the full set is proven on was also

@@ -6,12 +6,14 @@
 import { createHash } from 'node:crypto';
 import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import type { ScenarioBase, Variant } from '../scenario/index.ts';
+import { reportWords, type ReportWords, type ScenarioBase, type Variant } from '../scenario/index.ts';
 import { failedCell, runCell, type CellOptions } from './cell-runner.ts';
 import { MAX_FAULT_RETRIES } from './fault-retry.ts';
 import { CellQueue, expectedCost, type CellHistory, type QueuedCell } from './cell-queue.ts';
 import { withOddsAgainstBaseline, type OddsOptions } from './odds.ts';
-import { RESULT_SCHEMA_VERSION, type CellResult, type LayerInfo, type RunFailure, type RunResult } from './result-model.ts';
+import { projectTitle } from './project-title.ts';
+import { RESULT_SCHEMA_VERSION, type CellResult, type RunFailure, type RunResult, type VariantInfo } from './result-model.ts';
+import { timingDescription } from './timing-description.ts';
 import type { StrategyName, StrategyOptions } from './strategy-registry.ts';
 
 export type ProgressEvent =
@@ -41,6 +43,8 @@ export interface CellLane {
 export type LaneFactory = (lane: number) => Promise<CellLane>;
 
 export interface MatrixOptions {
+  /** What the reports are titled after (a configuration's `title`; default: the package name of the working directory). */
+  readonly title?: string;
   readonly scenarios: readonly ScenarioBase[];
   /** Variant ids to run (`--layers`); undefined: each plugin's default (the bot: its default layer sets). */
   readonly layers?: readonly string[];
@@ -193,7 +197,7 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
 export function interruptedResult(o: MatrixOptions, finished: readonly CellResult[], startedAt: Date, why: string): RunResult {
   const all = matrixTasks(o.scenarios, o.layers);
   const mine = all.filter((_, i) => !o.shard || i % o.shard.n === o.shard.k - 1);
-  const done = new Map(finished.map((c) => [`${c.scenario}@${c.layers}`, c]));
+  const done = new Map(finished.map((c) => [`${c.scenario}@${c.variant}`, c]));
   const cells = mine.map((t) => done.get(`${t.scenario.name}@${t.variant.id}`) ?? incompleteCell(t, 'not-run', `not run: ${why}`));
   return matrixResult(o, cells, startedAt, { code: 'E_INTERRUPTED', message: why, stopsRun: true });
 }
@@ -202,8 +206,10 @@ export function interruptedResult(o: MatrixOptions, finished: readonly CellResul
 function matrixResult(o: MatrixOptions, matrixCells: readonly CellResult[], startedAt: Date, failure: RunFailure | undefined): RunResult {
   const cells = withOddsAgainstBaseline(matrixCells);
   const finishedAt = new Date();
+  const described = o.odds || o.strategy === 'simulate' ? timingDescription(o.scenarios, cells, o.pluginOptions ?? {}) : undefined;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
+    title: o.title ?? projectTitle(process.cwd()),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     options: {
@@ -213,10 +219,12 @@ function matrixResult(o: MatrixOptions, matrixCells: readonly CellResult[], star
       workers: o.workers,
       database: o.server.kind,
       ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
-      ...simulationOf(o),
+      ...(described ? { timing: described } : {}),
+      ...(o.odds ? { oddsRuns: o.odds.runs } : {}),
     },
-    scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, plan: s.plan ?? '' })),
-    layerSets: layerInfos(matrixTasks(o.scenarios, o.layers).map((t) => t.variant)),
+    words: pluginWords(o.scenarios),
+    scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, description: s.description ?? '', plugin: s.plugin.name })),
+    variants: variantInfos(matrixTasks(o.scenarios, o.layers)),
     cells,
     totals: {
       cells: cells.length,
@@ -226,15 +234,6 @@ function matrixResult(o: MatrixOptions, matrixCells: readonly CellResult[], star
     },
     ...(failure ? { failure: { code: failure.code, message: failure.message, ...(failure.stack ? { stack: failure.stack } : {}) } } : {}),
   };
-}
-
-/** The timing of the run's simulated runs (the first simulating plugin's, from its options) and the odds runs per cell. */
-function simulationOf(o: MatrixOptions): Pick<RunResult['options'], 'timing' | 'oddsRuns'> {
-  if (!o.odds && o.strategy !== 'simulate') return {};
-  const plugin = o.scenarios.map((s) => s.plugin).find((p) => p.simulation);
-  // The plugin's own parameters (the bot: its settlement) travel with the engine's into the reports.
-  const timing = plugin?.simulation?.timing(o.pluginOptions?.[plugin.name]) as RunResult['options']['timing'];
-  return { ...(timing ? { timing } : {}), ...(o.odds ? { oddsRuns: o.odds.runs } : {}) };
 }
 
 function codeOf(e: unknown): string {
@@ -247,10 +246,17 @@ function incompleteCell(q: Pick<QueuedCell, 'scenario' | 'variant'>, incomplete:
 }
 
 /** The variants of a run, each once, in order of first appearance. */
-function layerInfos(variants: readonly Variant[]): LayerInfo[] {
-  const seen = new Map<string, LayerInfo>();
-  for (const v of variants) if (!seen.has(v.id)) seen.set(v.id, { id: v.id, seedOption: v.seedOption, title: v.title, claimedEffectiveness: v.claimedEffectiveness });
+function variantInfos(tasks: readonly { scenario: ScenarioBase; variant: Variant }[]): VariantInfo[] {
+  const seen = new Map<string, VariantInfo>();
+  for (const { scenario, variant: v } of tasks) {
+    if (!seen.has(v.id)) seen.set(v.id, { id: v.id, plugin: scenario.plugin.name, origin: v.origin, title: v.title, claimed: v.claimed });
+  }
   return [...seen.values()];
+}
+
+/** Each plugin's words, the defaults filled in. */
+function pluginWords(scenarios: readonly ScenarioBase[]): Record<string, ReportWords> {
+  return Object.fromEntries(scenarios.map((s) => [s.plugin.name, reportWords(s.plugin.words)]));
 }
 
 /** Same SQL, same template. */

@@ -55,6 +55,11 @@ export interface ScenarioDefinition {
   readonly checks?: readonly BuiltinCheckId[];
   /** The final state that tells outcomes apart (default: every table's rows, date/time columns left out). */
   state?(ctx: SetupContext): unknown;
+  /**
+   * The tables reports show after a run (`account` or `public.account`); default: those the
+   * scenario's setup and actors read or write (every table when a statement calls a function of yours).
+   */
+  readonly tables?: readonly string[];
   /** What the checks should do: `holds` (default) or `violates` (a known bug). */
   readonly expect?: Expectation;
   readonly preemptionBound?: number;
@@ -71,6 +76,7 @@ export interface Scenario extends ScenarioBase {
   check?(ctx: CheckContext): CheckResult | Promise<CheckResult>;
   readonly checks: readonly BuiltinCheckId[];
   state?(ctx: SetupContext): unknown;
+  readonly tables?: readonly string[];
   readonly expect: Expectation;
   readonly plugin: ScenarioPlugin<Scenario>;
 }
@@ -89,10 +95,10 @@ export function defineScenario(d: ScenarioDefinition): Scenario {
   for (const s of schema) if (typeof s !== 'string' && !(s instanceof URL)) throw bad('schema must be SQL text or the URL of a .sql file');
   if (d.expect !== undefined && d.expect !== 'holds' && d.expect !== 'violates') throw bad(`expect must be 'holds' or 'violates', got '${String(d.expect)}'`);
   if (d.sample && !['pct', 'random'].includes(d.sample.strategy)) throw bad(`sample.strategy must be pct or random`);
+  if (d.tables !== undefined && (!Array.isArray(d.tables) || d.tables.some((t) => typeof t !== 'string' || t === ''))) throw bad('tables must be a list of table names');
   return Object.freeze({
     ...d,
     title: d.title ?? d.name,
-    plan: d.description ?? '',
     description: d.description ?? '',
     schema,
     checks: d.checks ?? BUILTIN_CHECK_IDS,

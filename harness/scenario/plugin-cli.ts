@@ -87,8 +87,6 @@ export interface PluginCli<S = unknown> {
   readonly flags: readonly FlagDef[];
   /** Its own name for the core's `--variant` (the bot: `--layers`); the values go to `--variant`. */
   readonly variantFlag?: Pick<FlagDef, 'name' | 'value' | 'description'>;
-  /** What it calls a variant, in messages (the bot: `layer set`). */
-  readonly variantWord?: string;
   /**
    * Its options from its flags' values as given (undefined when left out: it applies its own
    * defaults); a HarnessError on bad input. Each of its cells gets them (CellContext.options).

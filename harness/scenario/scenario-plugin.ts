@@ -3,10 +3,10 @@
 // mock exchange), prepares each run and inspects what it left. The runner knows nothing more.
 import type { Clock, ServiceDefinition } from '../ports/index.ts';
 import type { Violation } from '../check/index.ts';
-import type { ObservedRow } from '../../bot/invariants/index.ts';
 import type { SqlFile, TableInfo } from '../db/index.ts';
 import type { ActorSpec, ScheduleRun, SimulationTiming } from '../sched/index.ts';
 import type { PluginCli } from './plugin-cli.ts';
+import type { ReportWords } from './report-words.ts';
 
 export type Expectation = 'holds' | 'violates';
 
@@ -21,8 +21,8 @@ export interface ScenarioBase {
   /** kebab-case, used in `--scenario` and replay strings. */
   readonly name: string;
   readonly title: string;
-  /** Where the race is described (the bot: the plan's section). */
-  readonly plan?: string;
+  /** What the race is, or where it is described (the bot: the plan's section). */
+  readonly description?: string;
   /** Exhaustive search of this scenario stops at this many preemptions per run (CHESS-style). */
   readonly preemptionBound?: number;
   /** Too many interleavings for exhaustive search: sample with this strategy instead. */
@@ -38,9 +38,11 @@ export interface Variant<E = unknown> {
   /** True when a file that fails is a measured result of the variant (a layer's migration), not bad input. */
   readonly failedSqlIsResult?: boolean;
   readonly env: E;
-  readonly seedOption: string;
+  /** Where the variant comes from, shown beside its id (the bot: the plan's option); '' for nothing. */
+  readonly origin: string;
   readonly title: string;
-  readonly claimedEffectiveness: number | null;
+  /** A figure (percent) claimed for the variant, named by the plugin's words (`ReportWords.claim`); null: none. */
+  readonly claimed: number | null;
 }
 
 /** A table as a run left it, for reports (rows capped). */
@@ -49,13 +51,14 @@ export interface FinalTable {
   readonly rows: readonly Row[];
   /** More rows than shown. */
   readonly truncated: boolean;
+  /** Indexes into `rows` of the rows a violation names: reports highlight them. */
+  readonly flagged?: readonly number[];
 }
 
 /** What a run broke and what it left. */
 export interface RunInspection {
   readonly violations: readonly Violation[];
-  /** The bot's positions table; empty for other scenarios. */
-  readonly finalRows: readonly ObservedRow[];
+  /** The tables reports show after the run: those the scenario touched, or declared. */
   readonly finalTables: readonly FinalTable[];
   /** Canonical text of the final state: two runs with the same signature left the same state. */
   readonly signature: string;
@@ -103,6 +106,8 @@ export interface PluginCell<S extends ScenarioBase = ScenarioBase> {
 
 export interface ScenarioPlugin<S extends ScenarioBase = ScenarioBase, E = unknown> {
   readonly name: string;
+  /** How reports speak of its scenarios, where that differs from the defaults (DEFAULT_REPORT_WORDS). */
+  readonly words?: Partial<ReportWords>;
   /** The variants to run; `selection`: the ids asked for (`--layers`), undefined for the default. */
   variants(scenario: S, selection: readonly string[] | undefined): readonly Variant<E>[];
   /** What the scenario declares for a variant. */
@@ -129,6 +134,19 @@ export interface SimulationHooks<E = unknown> {
   timing(options: unknown): SimulationTiming;
   /** The variant as the simulation runs it under those options (the bot: its settlement sleep); the same object when nothing changes. */
   simulatedVariant(variant: Variant<E>, options: unknown): Variant<E>;
+  /**
+   * The timing of those options in the plugin's words, for reports: the figures it used, by name, and one line
+   * about them (the bot: Sync every 60 s, …, settlement 3,000 ms). Absent: the engine's figures and line.
+   */
+  describeTiming?(options: unknown): TimingDescription;
+}
+
+/** The timing model of simulated runs as a report shows it. */
+export interface TimingDescription {
+  /** The figures, by name (durations in ms). */
+  readonly figures: Readonly<Record<string, number>>;
+  /** One line of words about them, without a final full stop. */
+  readonly text: string;
 }
 
 /** The variant ids an ablation of a named set runs: the set, then the set without each of its parts. */

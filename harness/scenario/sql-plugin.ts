@@ -1,13 +1,15 @@
 // The plugin of generic scenarios: one variant (`default`) whose template is the scenario's own
 // schema, no services, and after every run the built-in checks, the SQL steps' declarations, the
-// scenario's async check on read-only SQL, and the final state of every table.
+// scenario's async check on read-only SQL, and the final state (reports show the tables the
+// scenario's setup and actors touched, or those it declares).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SQL_STEPS_CHECK, checkBuiltins, type Violation } from '../check/index.ts';
-import { finalStateSql, isConnectionFault, type SqlFile } from '../db/index.ts';
+import { finalStateSql, isConnectionFault, type SqlFile, type TableInfo } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import { isSqlActor, sqlStepMismatches } from '../sched/index.ts';
+import { loadSqlCatalog, tablesNamed, type SqlCatalog } from '../footprint/index.ts';
+import { isSqlActor, sqlStepMismatches, type TraceStep } from '../sched/index.ts';
 import { actorEndings } from './actor-endings.ts';
 import { shownPath } from './scenario-files.ts';
 import { assertActors, type CheckFailure, type CheckResult, type Scenario, type SchemaSource } from './define-scenario.ts';
@@ -28,9 +30,9 @@ export const SQL_PLUGIN: ScenarioPlugin<Scenario, null> = {
         id: DEFAULT_VARIANT,
         sqlFiles: scenario.schema.map((s, i) => schemaFile(scenario.name, s, i)),
         env: null,
-        seedOption: '—',
+        origin: '',
         title: 'the scenario as written',
-        claimedEffectiveness: null,
+        claimed: null,
       } satisfies Variant<null>,
     ];
   },
@@ -41,46 +43,72 @@ export const SQL_PLUGIN: ScenarioPlugin<Scenario, null> = {
     return Array.isArray(scenario.actors) ? scenario.actors.length : 0;
   },
   openCell() {
-    return Promise.resolve(sqlCell);
+    return Promise.resolve(sqlCell());
   },
 };
 
-const sqlCell: PluginCell<Scenario> = {
-  actors(scenario) {
-    const actors = typeof scenario.actors === 'function' ? scenario.actors() : scenario.actors;
-    assertActors(actors, `scenario '${scenario.name}'`);
-    return actors;
-  },
-  async prepare(scenario, sql) {
-    if (scenario.setup) await userCode(scenario, 'setup', () => scenario.setup?.({ sql }));
-  },
-  async inspect(scenario, ctx) {
-    const { run, actors, observer } = ctx;
-    const endings = actorEndings(actors, run.actors);
-    const violations: Violation[] = checkBuiltins(scenario.checks, run.outcome, endings);
-    actors.forEach((spec, i) => {
-      const outcome = run.actors[i];
-      if (!isSqlActor(spec) || !outcome) return;
-      for (const message of sqlStepMismatches(spec, i, outcome, run.trace)) violations.push({ invariant: SQL_STEPS_CHECK, message, rows: [] });
-    });
-    if (scenario.check) {
-      const check = scenario.check.bind(scenario);
-      const results = Object.fromEntries(endings.map((e) => [e.name, e.status === 'ok' ? e.value : e.partial]));
-      const byName = Object.fromEntries(endings.map((e) => [e.name, e]));
-      const found = await readOnly(observer, (sql) =>
-        userCode(scenario, 'check', () => check({ sql, results, actors: byName, trace: run.trace, outcome: run.outcome }), true),
-      );
-      violations.push(...found.map((f) => ({ invariant: `scenario:${f.check ?? scenario.name}` as const, message: f.message, rows: [] })));
+/** A cell of generic scenarios: it notes the SQL of the scenario's setup, to know the tables it touched. */
+function sqlCell(): PluginCell<Scenario> {
+  const setupSql = new Set<string>();
+  let catalog: Promise<SqlCatalog> | undefined;
+  // The same few statements run every run: each is read once.
+  const namedBy = new Map<string, ReadonlySet<string> | null>();
+  const tablesOf = (texts: Iterable<string>, c: SqlCatalog): Set<string> | null => {
+    const out = new Set<string>();
+    for (const text of texts) {
+      let named = namedBy.get(text);
+      if (named === undefined) namedBy.set(text, (named = tablesNamed(c, [text])));
+      if (named === null) return null;
+      for (const t of named) out.add(t);
     }
-    const state = await readFinalState(observer, ctx);
-    const signature = scenario.state ? JSON.stringify((await readOnly(observer, (sql) => userCode(scenario, 'state', () => scenario.state?.({ sql })))) ?? null) : JSON.stringify(state);
-    if (scenario.teardown) await userCode(scenario, 'teardown', () => scenario.teardown?.({ sql: sqlOn(observer) }));
-    return { violations, finalRows: [], finalTables: shownTables(state), signature: compactSignature(signature) };
-  },
-  close() {
-    return Promise.resolve();
-  },
-};
+    return out;
+  };
+  return {
+    actors(scenario) {
+      const actors = typeof scenario.actors === 'function' ? scenario.actors() : scenario.actors;
+      assertActors(actors, `scenario '${scenario.name}'`);
+      return actors;
+    },
+    async prepare(scenario, sql) {
+      const noted: SqlFn = <R extends Row = Row>(text: string, values?: readonly unknown[]) => {
+        setupSql.add(text);
+        return sql<R>(text, values);
+      };
+      if (scenario.setup) await userCode(scenario, 'setup', () => scenario.setup?.({ sql: noted }));
+    },
+    async inspect(scenario, ctx) {
+      const { run, actors, observer } = ctx;
+      const endings = actorEndings(actors, run.actors);
+      const violations: Violation[] = checkBuiltins(scenario.checks, run.outcome, endings);
+      actors.forEach((spec, i) => {
+        const outcome = run.actors[i];
+        if (!isSqlActor(spec) || !outcome) return;
+        for (const message of sqlStepMismatches(spec, i, outcome, run.trace)) violations.push({ invariant: SQL_STEPS_CHECK, message, rows: [] });
+      });
+      if (scenario.check) {
+        const check = scenario.check.bind(scenario);
+        const results = Object.fromEntries(endings.map((e) => [e.name, e.status === 'ok' ? e.value : e.partial]));
+        const byName = Object.fromEntries(endings.map((e) => [e.name, e]));
+        const found = await readOnly(observer, (sql) =>
+          userCode(scenario, 'check', () => check({ sql, results, actors: byName, trace: run.trace, outcome: run.outcome }), true),
+        );
+        violations.push(...found.map((f) => ({ invariant: `scenario:${f.check ?? scenario.name}` as const, message: f.message, rows: [] })));
+      }
+      const state = await readFinalState(observer, ctx);
+      const signature = scenario.state ? JSON.stringify((await readOnly(observer, (sql) => userCode(scenario, 'state', () => scenario.state?.({ sql })))) ?? null) : JSON.stringify(state);
+      if (scenario.teardown) await userCode(scenario, 'teardown', () => scenario.teardown?.({ sql: sqlOn(observer) }));
+      let shown: ReadonlySet<string> | null = null;
+      if (!scenario.tables) {
+        catalog ??= loadSqlCatalog(observer);
+        shown = tablesOf([...setupSql, ...sqlTexts(run.trace)], await catalog);
+      }
+      return { violations, finalTables: shownTables(state, ctx.tables, scenario.tables ?? shown), signature: compactSignature(signature) };
+    },
+    close() {
+      return Promise.resolve();
+    },
+  };
+}
 
 /** A scenario's SQL as a file of the template: text as is, a URL read from disk. */
 function schemaFile(scenario: string, source: SchemaSource, index: number): SqlFile {
@@ -158,8 +186,34 @@ async function readFinalState(observer: Queryable, ctx: InspectContext): Promise
   return r.rows[0]?.state ?? {};
 }
 
-function shownTables(state: FinalState): FinalTable[] {
-  return Object.entries(state).map(([name, rows]) => ({ name, rows: rows.slice(0, FINAL_ROWS_SHOWN), truncated: rows.length > FINAL_ROWS_SHOWN }));
+/**
+ * The tables a report shows: `shown` names them (`schema.table`, or a bare table name for a
+ * declared one); null shows every table (some statement may have touched any).
+ */
+function shownTables(state: FinalState, tables: readonly TableInfo[], shown: Iterable<string> | null): FinalTable[] {
+  const wanted = shown === null ? null : new Set(shown);
+  const keep = new Set(
+    tables
+      .filter((t) => {
+        if (wanted === null) return true;
+        const qualified = unquoted(t.name);
+        return wanted.has(qualified) || wanted.has(qualified.slice(qualified.indexOf('.') + 1));
+      })
+      .map((t) => t.name),
+  );
+  return Object.entries(state)
+    .filter(([name]) => keep.has(name))
+    .map(([name, rows]) => ({ name, rows: rows.slice(0, FINAL_ROWS_SHOWN), truncated: rows.length > FINAL_ROWS_SHOWN }));
+}
+
+/** The SQL the actors sent in a run. */
+function sqlTexts(trace: readonly TraceStep[]): string[] {
+  return trace.filter((s) => s.kind === 'sql').map((s) => s.detail);
+}
+
+/** `"My Schema".t` → `My Schema.t`: a TableInfo name (quoted where needed) as the catalog writes it. */
+function unquoted(name: string): string {
+  return name.replace(/"((?:[^"]|"")*)"/g, (_, inner: string) => inner.replace(/""/g, '"'));
 }
 
 function compactSignature(text: string): string {

@@ -70,6 +70,8 @@ export interface LanePort {
   session(pid: number | null, txStatus: 'I' | 'T' | 'E'): void;
   /** The lane's session died under it (the server terminated it): the run lost a session. */
   fault(error: unknown): void;
+  /** The lane's connection closed: a step it held is withdrawn, one in flight ends with it. */
+  closed(): void;
 }
 
 export interface ActorSpec {

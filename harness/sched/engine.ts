@@ -18,6 +18,7 @@ import type { LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
 import { loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
+import { traceValues } from './sql-parameters.ts';
 
 /** Wall-clock limit without progress before a run is a hang, unless told otherwise (`--hang-timeout`). */
 export const DEFAULT_HANG_TIMEOUT_MS = 5000;
@@ -58,6 +59,7 @@ interface ActorGroup {
 interface Pending {
   readonly view: ActorView;
   readonly detail: string;
+  readonly values: readonly string[] | undefined;
   readonly release: () => void;
   readonly abandon: (e: Error) => void;
 }
@@ -337,7 +339,7 @@ export class Scheduler {
     const sql: SqlClient & RawSqlClient = own
       ? new GatedSqlClient(
           own,
-          (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined),
+          (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined, traceValues(values)),
           (r, e, rows) => this.stepFinished(rt, r, e, rows),
           () => this.sent(rt),
         )
@@ -401,6 +403,21 @@ export class Scheduler {
       fault: (error) => {
         ext.lostWith ??= error;
         if (rt.live) this.sessionFault(`actor ${rt.index} (${rt.name})`, error);
+      },
+      closed: () => {
+        ext.busy = false;
+        ext.pid = 0;
+        ext.txStatus = 'I';
+        if (rt.pending) {
+          rt.pending.abandon(new RunEndedError());
+          rt.pending = null;
+        }
+        if (rt.current) {
+          rt.current.result = 'closed';
+          rt.current = null;
+        }
+        if (rt.state !== 'done' && rt.state !== 'sleeping') rt.state = 'idle';
+        this.notify();
       },
     };
   }
@@ -484,6 +501,7 @@ export class Scheduler {
       kind: view.kind,
       label: view.label,
       detail: view.kind === 'wake' ? `t=${rt.wakeAt}` : (rt.pending?.detail ?? ''),
+      ...(view.kind !== 'wake' && rt.pending?.values ? { values: rt.pending.values } : {}),
       result: view.kind === 'wake' || view.kind === 'sleep' ? 'ok' : 'pending',
       at: view.kind === 'wake' ? Math.max(this.time, rt.wakeAt) : this.time,
       waitedOn: [],
@@ -509,18 +527,18 @@ export class Scheduler {
 
   // ---- what the gated ports call ----
 
-  private gate(rt: ActorRt, kind: StepKind, label: string, detail: string, footprint?: readonly string[]): Promise<void> {
+  private gate(rt: ActorRt, kind: StepKind, label: string, detail: string, footprint?: readonly string[], values?: readonly string[]): Promise<void> {
     if (!rt.live) return Promise.reject(new RunEndedError());
     if (!this.controlled) {
       // A sleep has no result to wait for; other steps are completed by stepFinished.
-      const record: TraceStep = { step: this.step++, actor: rt.index, kind, label, detail, result: kind === 'sleep' ? 'ok' : 'pending', at: this.time, waitedOn: [] };
+      const record: TraceStep = { step: this.step++, actor: rt.index, kind, label, detail, ...(values ? { values } : {}), result: kind === 'sleep' ? 'ok' : 'pending', at: this.time, waitedOn: [] };
       this.trace.push(record);
       rt.current = kind === 'sleep' ? null : record;
       return Promise.resolve();
     }
     const fp = footprint ?? ['clock'];
     return new Promise<void>((release, abandon) => {
-      rt.pending = { view: { actor: rt.index, name: rt.name, kind, label, footprint: fp }, detail, release, abandon };
+      rt.pending = { view: { actor: rt.index, name: rt.name, kind, label, footprint: fp }, detail, values, release, abandon };
       rt.state = 'paused';
       this.notify();
     });
@@ -746,7 +764,7 @@ export class Scheduler {
     }
     // A program is stopped by its driver (its process group killed, its gates closed).
     for (const g of this.groups) g.ended.abort(ended);
-    // Actors unwind within a few ticks; one stuck in an exchange call that never answers is left behind.
+    // Actors unwind within a few ticks; one stuck in a service call that never answers is left behind.
     if (live.length > 0) await this.withHangLimit(Promise.all(actors.map((a) => a.promise)));
     for (const [a, state] of stopped) {
       // What a stopped actor had done survives its unwinding (an ActorFailure carries it).

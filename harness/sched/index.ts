@@ -18,6 +18,7 @@ export type { PeriodicActor, SimulationTiming } from './simulate-strategy.ts';
 export { ABANDON, WAIT, independent } from './strategy.ts';
 export type { ActorView, StepKind, Strategy, StrategyStats } from './strategy.ts';
 export { actorError, compactSql, rowsPreview, sqlStateOf } from './trace.ts';
+export { inlineParameters, sqlLiteral, traceValues } from './sql-parameters.ts';
 export { ActorFailure } from './actor-failure.ts';
 export { SQL_ACTOR_ROW_CAP, isSqlActor, sqlActor, sqlActorRecords, sqlStepMismatches } from './sql-actor.ts';
 export type { SqlActorOptions, SqlActorResult, SqlActorSpec, SqlStep, SqlStepRecord } from './sql-actor.ts';

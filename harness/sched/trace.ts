@@ -11,6 +11,8 @@ export interface TraceStep {
   readonly label: string;
   /** SQL text, request or sleep duration. */
   readonly detail: string;
+  /** A SQL step's bound parameters `$1`, `$2`, … as SQL literals (shortened; dates as `<time>`). */
+  readonly values?: readonly string[];
   /** `ok`, `rows=N`, or `ERR <SQLSTATE|code>`; `pending` if the run ended first. */
   result: string;
   /** What a statement returned, shortened (e.g. `[{"v":11}]`). */
@@ -51,7 +53,7 @@ export type RunOutcome =
   | 'completed'
   /** PostgreSQL reported a deadlock (40P01), or a lock cycle was never broken. */
   | 'deadlock'
-  /** No progress within the hang limit: an exchange call that never answers, a stuck wait. */
+  /** No progress within the hang limit: a service call that never answers, a stuck wait. */
   | 'hang'
   /** The strategy abandoned the run: it only repeated interleavings already covered. */
   | 'abandoned'

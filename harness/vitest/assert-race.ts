@@ -102,7 +102,7 @@ async function replayOne(server: StartedPostgres, scenario: ScenarioBase, replay
 }
 
 function failureText(cell: CellResult, verdict: ExpectedVerdict, want: Expectation, strategy: string): string {
-  const lines = [`Race '${cell.scenario}' @ ${cell.layers}: expected it ${want === 'holds' ? 'to hold' : 'to be violated'}, got ${verdict} (${cell.violating} of ${cell.schedules} schedules violated${cell.coverage.complete ? ', every interleaving explored' : ''})`];
+  const lines = [`Race '${cell.scenario}' @ ${cell.variant}: expected it ${want === 'holds' ? 'to hold' : 'to be violated'}, got ${verdict} (${cell.violating} of ${cell.schedules} schedules violated${cell.coverage.complete ? ', every interleaving explored' : ''})`];
   if (cell.error) lines.push(`error: ${cell.error}`);
   if (verdict === 'inconclusive' && strategy === 'exhaustive') lines.push('The search did not finish within its budget, so it proves nothing: raise `budget`, or sample with `strategy: "pct"` (no violation in what ran then holds).');
   const cx = cell.counterexample;
@@ -110,7 +110,7 @@ function failureText(cell: CellResult, verdict: ExpectedVerdict, want: Expectati
     lines.push('', 'Violated checks:');
     for (const [check, n] of Object.entries(cell.violationsByInvariant)) lines.push(`  ${check} (in ${n} schedules)`);
     lines.push('', `Counterexample (found at run ${cx.foundAtRun + 1}):`, '');
-    lines.push(renderTraceText({ outcome: cx.outcome, schedule: cx.schedule, trace: cx.trace, actors: cx.actors, violations: cx.violations, finalRows: cx.finalRows, ...(cx.finalTables ? { finalTables: cx.finalTables } : {}) }).trimEnd());
+    lines.push(renderTraceText(cx).trimEnd());
     lines.push('', `Replay it: ${cx.command}`);
   }
   return lines.join('\n');

@@ -47,7 +47,7 @@ describe('an interrupted run', () => {
     const notRun = result.cells.filter((c) => c.incomplete !== undefined);
     expect(done.length).toBeGreaterThanOrEqual(1);
     expect(notRun.length).toBeGreaterThanOrEqual(1);
-    for (const c of done) expect(c.schedules, `${c.scenario}@${c.layers}`).toBeGreaterThan(0);
+    for (const c of done) expect(c.schedules, `${c.scenario}@${c.variant}`).toBeGreaterThan(0);
     for (const c of notRun) {
       expect(c.incomplete).toBe('not-run');
       expect(c.error).toContain(`not run: interrupted by ${signal} after ${done.length} of 11 cells`);

@@ -5,13 +5,13 @@ import { alignColumns, renderAblationTable, renderMatrixTable } from '../../harn
 import type { CellResult, RunResult } from '../../harness/run/index.ts';
 import { sampleAblation, sampleResult } from '../report/sample-result.ts';
 
-const wide = (scenario: string, layers: string, violating: number, schedules: number): CellResult => ({
+const wide = (scenario: string, variant: string, violating: number, schedules: number): CellResult => ({
   ...(sampleResult.cells[0] as CellResult),
   scenario,
-  layers,
+  variant,
   violating,
   schedules,
-  odds: { runs: 100, violating: 37, signals: 1, p: 0.37, low: 0.28, high: 0.47, seed: 1 },
+  odds: { runs: 100, violating: 37, counted: 1, p: 0.37, low: 0.28, high: 0.47, seed: 1 },
 });
 
 describe('renderMatrixTable', () => {
@@ -19,10 +19,10 @@ describe('renderMatrixTable', () => {
     const result: RunResult = {
       ...sampleResult,
       scenarios: [
-        { name: 'a', title: 'a', plan: '' },
-        { name: 'b', title: 'b', plan: '' },
+        { name: 'a', title: 'a', description: '', plugin: 'bot' },
+        { name: 'b', title: 'b', description: '', plugin: 'bot' },
       ],
-      layerSets: [{ id: 'locked-update', seedOption: '', title: '', claimedEffectiveness: null }],
+      variants: [{ id: 'locked-update', plugin: 'bot', origin: '', title: '', claimed: null }],
       cells: [wide('a', 'locked-update', 1987, 2007), wide('b', 'locked-update', 54, 56)],
     };
     const lines = renderMatrixTable(result).split('\n');
@@ -40,7 +40,8 @@ describe('renderMatrixTable', () => {
 
 describe('renderAblationTable', () => {
   it('lists each layer left out, whether it is needed, where the set breaks and the replay command', () => {
-    const text = renderAblationTable(sampleAblation);
+    const text = renderAblationTable(sampleAblation, sampleResult);
+    expect(text).toMatch(/^layer left out {2,}set that ran/m);
     expect(text).toContain('Ablation of proposed (check-open-statuses + single-transaction): the full set holds on 2 of 2 scenarios.');
     expect(text).toMatch(/check-open-statuses {2,}single-transaction {2,}yes {2,}plan-test-2 3211\/3876/);
     expect(text).toMatch(/single-transaction {2,}check-open-statuses {2,}NO {2,}-/);

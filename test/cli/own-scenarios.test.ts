@@ -66,7 +66,7 @@ describe('a scenario file outside the repository', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('Running 2 scenarios');
     const result = JSON.parse(await readFile(join(project, 'reports', 'results.json'), 'utf8')) as RunResult;
-    expect(result.cells.map((c) => [c.scenario, c.layers, c.measured, c.agrees, c.coverage.complete])).toEqual([
+    expect(result.cells.map((c) => [c.scenario, c.variant, c.measured, c.agrees, c.coverage.complete])).toEqual([
       ['counter-buggy', 'default', 'violates', true, true],
       ['counter-fixed', 'default', 'holds', true, true],
     ]);

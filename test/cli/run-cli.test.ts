@@ -125,13 +125,13 @@ describe('--ablation', () => {
     expect(r.code, `${r.out}\n${r.err}`).toBe(0);
     expect(r.out).toContain('Ablation of proposed (check-open-statuses + symbol-flow-lock + refuse-open-signal): the full set holds on 3 of 3 scenarios.');
     const result = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as RunResult;
-    expect(result.layerSets.map((l) => l.id)).toEqual(['proposed', 'symbol-flow-lock+refuse-open-signal', 'check-open-statuses+refuse-open-signal', 'check-open-statuses+symbol-flow-lock']);
+    expect(result.variants.map((v) => v.id)).toEqual(['proposed', 'symbol-flow-lock+refuse-open-signal', 'check-open-statuses+refuse-open-signal', 'check-open-statuses+symbol-flow-lock']);
     expect(result.ablation?.rows.map((row) => [row.removed, row.necessary, row.breaks.map((b) => b.scenario)])).toEqual([
       ['check-open-statuses', true, ['plan-test-2']],
       ['symbol-flow-lock', true, ['lost-update']],
       ['refuse-open-signal', true, ['signal-on-open']],
     ]);
-    for (const row of result.ablation?.rows ?? []) expect(row.breaks[0]?.replay).toMatch(new RegExp(`^${row.breaks[0]?.scenario}@${row.layerSet.replace(/\+/g, '\\+')}:`));
+    for (const row of result.ablation?.rows ?? []) expect(row.breaks[0]?.replay).toMatch(new RegExp(`^${row.breaks[0]?.scenario}@${row.variant.replace(/\+/g, '\\+')}:`));
     expect(await readFile(join(dir, 'summary.md'), 'utf8')).toContain('## Ablation of `proposed`');
     expect(result.cells.every((c) => c.odds === undefined)).toBe(true);
   });
@@ -149,7 +149,7 @@ describe('a small run', () => {
       expect((await stat(join(outDir, file))).size, file).toBeGreaterThan(0);
     }
     const result = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as RunResult;
-    expect(result.cells.map((c) => [c.layers, c.measured, c.agrees]).sort()).toEqual([
+    expect(result.cells.map((c) => [c.variant, c.measured, c.agrees]).sort()).toEqual([
       ['baseline', 'violates', true],
       ['recommended', 'holds', true],
     ]);
@@ -164,7 +164,7 @@ describe('a small run', () => {
     expect(r.code, `${r.out}\n${r.err}`).toBe(1);
     expect(r.out).toContain('1 contradicted expectations');
     const result = JSON.parse(await readFile(join(flippedDir, 'results.json'), 'utf8')) as RunResult;
-    const recommended = result.cells.find((c) => c.layers === 'recommended');
+    const recommended = result.cells.find((c) => c.variant === 'recommended');
     expect(recommended?.expectation).toBe('violates');
     expect(recommended?.measured).toBe('holds');
     expect(recommended?.agrees).toBe(false);
@@ -176,15 +176,16 @@ describe('a small run', () => {
     expect(r.code, r.err).toBe(1);
     expect(r.out).toContain('1 contradicted expectations');
     const result = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as RunResult;
-    expect(result.cells[0]?.odds).toMatchObject({ runs: 4, violating: 0, signals: 1, p: 0, low: 0 });
+    expect(result.cells[0]?.odds).toMatchObject({ runs: 4, violating: 0, counted: 1, p: 0, low: 0 });
     expect(result.options.oddsRuns).toBe(4);
-    expect(result.options.timing?.periodicIntervalMs).toBe(60_000);
+    expect(result.options.timing?.figures['periodicIntervalMs']).toBe(60_000);
+    expect(result.options.timing?.text).toContain('Sync every 60 s');
   });
 
   // Reads the results.json the first run of this block wrote: the pasteable string as a user gets it.
   it('--replay of the counterexample in results.json exits 0 and prints its trace with the violation', async () => {
     const result = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as RunResult;
-    const cx = result.cells.find((c) => c.layers === 'baseline')?.counterexample;
+    const cx = result.cells.find((c) => c.variant === 'baseline')?.counterexample;
     expect(cx?.replay).toMatch(/^signal-sync@baseline:/);
     const r = await cli(['--replay', cx?.replay ?? '']);
     expect(r.code, r.err).toBe(0);
@@ -197,7 +198,7 @@ describe('a small run', () => {
 
   it('--exchange http replays the counterexample over msw to the same trace as the direct default', async () => {
     const result = JSON.parse(await readFile(join(outDir, 'results.json'), 'utf8')) as RunResult;
-    const replay = result.cells.find((c) => c.layers === 'baseline')?.counterexample?.replay ?? '';
+    const replay = result.cells.find((c) => c.variant === 'baseline')?.counterexample?.replay ?? '';
     const direct = await cli(['--replay', replay]);
     const overHttp = await cli(['--replay', replay, '--exchange', 'http']);
     expect(overHttp.code, overHttp.err).toBe(0);

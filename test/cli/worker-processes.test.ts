@@ -65,9 +65,9 @@ describe('worker processes', () => {
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     expect(result.cells).toHaveLength(8);
     for (const c of result.cells) {
-      expect(c.incomplete, `${c.scenario}@${c.layers}`).toBeUndefined();
-      expect(c.coverage.complete, `${c.scenario}@${c.layers}`).toBe(true);
-      expect(c.agrees, `${c.scenario}@${c.layers}`).toBe(true);
+      expect(c.incomplete, `${c.scenario}@${c.variant}`).toBeUndefined();
+      expect(c.coverage.complete, `${c.scenario}@${c.variant}`).toBe(true);
+      expect(c.agrees, `${c.scenario}@${c.variant}`).toBe(true);
     }
   });
 
@@ -78,14 +78,14 @@ describe('worker processes', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('2 worker processes');
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
-    expect(result.cells.map((c) => `${c.scenario}@${c.layers}`)).toEqual([
+    expect(result.cells.map((c) => `${c.scenario}@${c.variant}`)).toEqual([
       'signal-sync@baseline',
       'signal-sync@recommended',
       'close-reopen@baseline',
       'close-reopen@recommended',
     ]);
     expect(result.options.workers).toBe(2);
-    expect(result.cells.find((c) => c.layers === 'baseline' && c.scenario === 'signal-sync')?.measured).toBe('violates');
+    expect(result.cells.find((c) => c.variant === 'baseline' && c.scenario === 'signal-sync')?.measured).toBe('violates');
   });
 
   it('worker processes get the odds pass and the timing model of the run (and none of it under --ci)', async () => {
@@ -94,8 +94,8 @@ describe('worker processes', () => {
     expect(r.stderr).not.toContain('error');
     expect(r.status).toBe(0);
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
-    expect(result.options.timing?.periodicIntervalMs).toBe(5000);
-    for (const c of result.cells) expect(c.odds?.runs, c.layers).toBe(3);
+    expect(result.options.timing?.figures['periodicIntervalMs']).toBe(5000);
+    for (const c of result.cells) expect(c.odds?.runs, c.variant).toBe(3);
   });
 
   it('--merge joins shards run apart, and --ci judges the merged matrix', async () => {

@@ -49,7 +49,7 @@ function only(result: { cells: readonly CellResult[] }): CellResult {
   return result.cells[0] as CellResult;
 }
 
-describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), () => {
+describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { timeout: 240_000 }, () => {
   it('find the lost update, prove SELECT ... FOR UPDATE, and the counterexample replays to the same trace', async () => {
     const lost = counterScenario('py-lost-update', increment(false), 'violates');
     const found = only(await runMatrix({ scenarios: [lost], server, ...exhaustive }));
@@ -106,6 +106,20 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), () 
     expect(ending?.status === 'error' ? ending.output?.stderr : '').toMatch(/may hold 1 database connection/);
   });
 
+  it('connections opened one after another reuse the one lane declared', async () => {
+    const scenario = defineScenario({
+      name: 'py-reconnect',
+      schema: SCHEMA,
+      setup: async ({ sql }) => {
+        await sql('INSERT INTO counter VALUES (1, 0)');
+      },
+      actors: [programActor({ name: 'reconnector', command: [PYTHON, join(CLIENTS_DIR, 'misbehave.py'), 'reconnect'] })],
+      check: async ({ sql }) => ((await sql<{ n: number }>('SELECT n FROM counter')).rows[0]?.n === 3 ? undefined : 'not three updates'),
+    });
+    const cell = only(await runMatrix({ scenarios: [scenario], server, ...exhaustive }));
+    expect(cell.verdict).toBe('proven');
+  });
+
   it('a program hanging outside every gate ends the run as a hang, and its process is killed', async () => {
     const scenario = defineScenario({
       name: 'py-hang',
@@ -156,7 +170,7 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), () 
 });
 
 const noPsql = psqlMissing();
-describe.skipIf(noPsql)(named('psql scripts', noPsql), () => {
+describe.skipIf(noPsql)(named('psql scripts', noPsql), { timeout: 240_000 }, () => {
   it('two psql scripts lose an update (\\gset then UPDATE), found by the search', async () => {
     const actors = ['a', 'b'].map((name) => programActor({ name, command: [PSQL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', join(CLIENTS_DIR, 'increment.sql')] }));
     const cell = only(await runMatrix({ scenarios: [counterScenario('psql-lost-update', actors, 'violates')], server, ...exhaustive }));

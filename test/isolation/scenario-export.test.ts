@@ -52,7 +52,7 @@ describe('the APTUSDT race (signal-sync @ baseline)', () => {
     const out = await readFile(join(dir, 'signal-sync-baseline.out'), 'utf8');
     // The header names what was left out; the SQL stands alone.
     expect(spec).toContain(`# Exported by the position race harness from ${replay}`);
-    expect(spec).toMatch(/# {3}signal: exchange call placeMarketOrder, settlement sleep \(3000 ms\)/);
+    expect(spec).toMatch(/# {3}signal: service call placeMarketOrder, settlement sleep \(3000 ms\)/);
     expect(spec).not.toMatch(/\$\d/);
     // Round trip: read back through the reader and run, the same output, the 23505 in it.
     const again = await runSpecText(spec, server, 'signal-sync-baseline.spec');

@@ -12,8 +12,8 @@ function count(haystack: string, needle: string): number {
 }
 
 /** The markup of the matrix cell of one scenario × layer set. */
-function matrixCell(page: string, scenario: string, layers: string): string {
-  const start = page.indexOf(`data-scenario="${scenario}" data-layers="${layers}"`);
+function matrixCell(page: string, scenario: string, variant: string): string {
+  const start = page.indexOf(`data-scenario="${scenario}" data-variant="${variant}"`);
   expect(start).toBeGreaterThan(0);
   return page.slice(page.lastIndexOf('<td', start), page.indexOf('</td>', start));
 }
@@ -25,7 +25,7 @@ const secondCounterexample: CellResult = {
   agrees: false,
   violating: 4,
   violationsByInvariant: { 'no-duplicate-open': 4 },
-  measuredEffectiveness: 99.2,
+  cleanShare: 99.2,
   counterexample: {
     ...SAMPLE_COUNTEREXAMPLE,
     replay: 'close-reopen@single-transaction:0-1-2',
@@ -97,7 +97,7 @@ describe('renderHtml', () => {
     expect(overview).toMatch(/<td class="g violates" title="plan-test-2 @ baseline: violated: 3211\/3876; odds 6 % \[3\.5–10\.2 %\] per Signal">✘<\/td>/);
     expect(overview).toMatch(/<td class="g holds disagree" title="plan-test-2 @ single-transaction: proven: [^"]*; expected violates">✔<\/td>/);
     expect(overview).toMatch(/<td class="g holds-open" title="close-reopen @ baseline: inconclusive: [^"]*">○<\/td>/);
-    const proposedFirst = renderHtml({ ...sampleResult, layerSets: [...sampleResult.layerSets, { id: 'proposed', seedOption: 'beyond the plan', title: 'the set to ship', claimedEffectiveness: null }] });
+    const proposedFirst = renderHtml({ ...sampleResult, variants: [...sampleResult.variants, { id: 'proposed', plugin: 'bot', origin: 'beyond the plan', title: 'the set to ship', claimed: null }] });
     const rows = [...proposedFirst.slice(proposedFirst.indexOf('id="overview-table"')).matchAll(/<tr><th scope="row" title="[^"]*">([^<]+)<\/th>/g)].map((m) => m[1]);
     expect(rows).toEqual(['proposed', 'baseline', 'single-transaction']);
   });
@@ -130,12 +130,15 @@ describe('renderHtml', () => {
     expect(html).toContain('>t=3000ms</text>');
     expect(count(html, 'class="time-tick"')).toBe(2);
     expect(html).toContain('<title>#16 signal · updatePosition(active)\nt=3000ms · sql\nUPDATE monitoring.positions SET status = $2');
+    expect(html).toContain('<title>#1 signal · createPosition:lock\nt=0ms · sql\nSELECT pg_advisory_xact_lock($1)\n$1 = 42\n→ rows=1</title>');
+    expect(html).toContain('<td><code>SELECT pg_advisory_xact_lock($1)</code><div class="params">$1 = 42</div></td>');
   });
 
-  it('lists the final positions, the violations and the replay command with a copy button', () => {
+  it('lists the tables after the run (rows a violation names flagged), the violations and the replay command with a copy button', () => {
     const section = html.slice(html.indexOf('id="ce-plan-test-2--baseline"'));
+    expect(section).toContain('<h4>monitoring.positions after the run</h4><table class="data rows"><thead><tr><th>id</th><th>symbol</th>');
     expect(count(section, '<tr class="flagged">')).toBe(2);
-    expect(section).toContain('<span class="status status-rolled_back">rolled_back</span>');
+    expect(section).toContain('<td>rolled_back</td>');
     expect(count(section, '<li><span class="inv">')).toBe(3);
     expect(section).toContain(`<code>npm run scenarios -- --replay 'plan-test-2@baseline:0x3-1x2-0x2-1x3-0x10'</code>`);
     expect(section).toContain(`<button type="button" class="copy" data-copy="npm run scenarios -- --replay &#39;plan-test-2@baseline:0x3-1x2-0x2-1x3-0x10&#39;"`);

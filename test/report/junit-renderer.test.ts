@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { renderJunit } from '../../harness/report/index.ts';
 import type { RunResult } from '../../harness/run/index.ts';
 import { findAll, parseXml, textOf, type XmlElement } from './mini-xml.ts';
-import { SAMPLE_COUNTEREXAMPLE, errorCell, sampleResult, violatingDisagreement, withCell } from './sample-result.ts';
+import { SAMPLE_COUNTEREXAMPLE, errorCell, sampleResult, userResult, violatingDisagreement, withCell } from './sample-result.ts';
 import { xmllint } from './xmllint.ts';
 
 const XSD = fileURLToPath(new URL('./junit.xsd', import.meta.url));
@@ -100,7 +100,7 @@ describe('renderJunit', () => {
   });
 
   it('is well-formed and valid against the JUnit schema for xmllint', async () => {
-    for (const result of [sampleResult, withCell(sampleResult, violatingDisagreement), withCell(sampleResult, errorCell), hostile(sampleResult)]) {
+    for (const result of [sampleResult, withCell(sampleResult, violatingDisagreement), withCell(sampleResult, errorCell), hostile(sampleResult), userResult, { ...userResult, title: '<a &amp; "b">' }]) {
       const doc = renderJunit(result);
       const wellFormed = await xmllint(doc);
       expect(wellFormed.output).toBe('');

@@ -23,11 +23,12 @@ describe('renderMarkdown', () => {
 
   it('has a production-odds table next to the plan’s claims, with the timing model it used', () => {
     const section = md.slice(md.indexOf('## Production odds'), md.indexOf('## Matrix'));
-    expect(section).toContain('Sync every 60000 ms, other flows within 10000 ms, exchange 60 ms and SQL 1 ms median (log-normal σ 0.5), settlement 3000 ms, 200 runs per cell.');
+    expect(section).toContain('Timing model: Sync every 60 s, other flows within 10 s, exchange 60 ms and SQL 1 ms median (log-normal σ 0.5), settlement 3,000 ms, 200 runs per cell.');
+    expect(section).toContain('with one Signal in the scenario, that is per Signal');
     expect(section).toContain('| layer set | plan | `plan-test-2` | `close-reopen` |');
     expect(section).toContain('| `baseline` | — | 6 % [3.5–10.2 %] | — |');
     expect(section).toContain('| `single-transaction` | 100 % | — | — |');
-    const compared = renderMarkdown(withCell(sampleResult, { ...sampleResult.cells[1]!, odds: { runs: 200, violating: 3, signals: 1, p: 0.015, low: 0.005, high: 0.043, seed: 42, vsBaseline: 0.75 } }));
+    const compared = renderMarkdown(withCell(sampleResult, { ...sampleResult.cells[1]!, odds: { runs: 200, violating: 3, counted: 1, p: 0.015, low: 0.005, high: 0.043, seed: 42, vsBaseline: 0.75 } }));
     expect(compared).toContain('| `single-transaction` | 100 % | 1.5 % [0.5–4.3 %]; 75 % fewer violations than the baseline | — |');
   });
 
@@ -60,7 +61,16 @@ describe('renderMarkdown', () => {
     expect(traceRows).toHaveLength(SAMPLE_COUNTEREXAMPLE.trace.length);
     expect(traceRows[4]).toContain('| createPosition:lock | rows=1 | signal |');
     expect(traceRows[16]).toContain('| **ERR 23505** |');
-    expect(md).toContain('| 2 | RACEUSDT | binance | long | 5 | active | no |  |');
+    expect(md).toContain('**monitoring.positions after the run**');
+    expect(md).toContain('| id | symbol | exchange | side | quantity | status | has_stop_loss | exit_reason |');
+    // The rows a violation names are in bold.
+    expect(md).toContain('| **2** | **RACEUSDT** | **binance** | **long** | **5** | **active** | **false** |  |');
+  });
+
+  it('shows a SQL step with its bound values inlined', () => {
+    const traceRows = lines.filter((l) => /^\| \d+ \| \d+ \| (signal|sync) \|/.test(l));
+    expect(traceRows[1]).toContain('| SELECT pg_advisory_xact_lock(42) |');
+    expect(traceRows[4]).toContain('| SELECT pg_advisory_xact_lock($1) |');
   });
 
   it('names the broken invariants of a violating cell that disagrees', () => {

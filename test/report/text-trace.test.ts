@@ -24,7 +24,6 @@ describe('the text trace of a run', () => {
       trace: run.trace,
       actors: run.actors.map((outcome, i) => ({ name: ['alice', 'bob'][i] ?? '', outcome })),
       violations: [],
-      finalRows: [],
       finalTables: [{ name: 'public.trace_t', rows: [{ id: 1, v: 11 }], truncated: false }],
     });
     const lines = text.split('\n');
@@ -37,5 +36,18 @@ describe('the text trace of a run', () => {
     expect(lines[done]).toMatch(/bob\s+↳ UPDATE .*rows=1 \[\{"v":11\}\] \(step 3, after its wait\)$/);
     expect(text).toMatch(/bob\s+SELECT 1 \/ 0 AS boom\s+ERR 22012 division by zero/);
     expect(text).toContain('public.trace_t after the run:\n  {"id":1,"v":11}');
+  });
+
+  it('shows a statement’s bound values: inlined where the step is named by its SQL, beside it otherwise', async () => {
+    const a = sqlActor('carol', [
+      { sql: 'UPDATE trace_t SET v = v + $1 WHERE id = $2 RETURNING v', params: [5, 1] },
+      { sql: 'SELECT $1::text AS who, $2::int[] AS ids', params: ["o'neil", [1, 2]], name: 'who' },
+    ]);
+    const [run] = await allRuns(scheduler, [a], new ReplayStrategy(Schedule.parse('0x2')));
+    if (!run) throw new Error('no run');
+    expect(run.trace.map((s) => s.values)).toEqual([['5', '1'], ["'o''neil'", 'ARRAY[1, 2]']]);
+    const text = renderTraceText({ outcome: run.outcome, schedule: run.schedule.toString(), trace: run.trace, actors: [{ name: 'carol', outcome: run.actors[0] ?? { status: 'ok', value: null } }], violations: [], finalTables: [] });
+    expect(text).toMatch(/carol\s+UPDATE trace_t SET v = v \+ 5 WHERE id = 1 RETURNING v\s+rows=1 \[\{"v":\d+\}\]\n/);
+    expect(text).toMatch(/carol\s+who\s+rows=1 .* {2}with \$1 = 'o''neil', \$2 = ARRAY\[1, 2\]\n/);
   });
 });

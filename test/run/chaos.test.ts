@@ -51,7 +51,7 @@ function run(scenarios: readonly Scenario[]): Promise<RunResult> {
 
 function verdict(c: CellResult) {
   return {
-    cell: `${c.scenario}@${c.layers}`,
+    cell: `${c.scenario}@${c.variant}`,
     measured: c.measured,
     agrees: c.agrees,
     schedules: c.schedules,
@@ -74,7 +74,7 @@ describe('chaos: sessions terminated under a real run', () => {
 
     expect(chaotic.failure).toBeUndefined();
     expect(chaotic.cells.map(verdict)).toEqual(clean.cells.map(verdict));
-    for (const c of chaotic.cells) expect(c.incomplete, `${c.scenario}@${c.layers}`).toBeUndefined();
+    for (const c of chaotic.cells) expect(c.incomplete, `${c.scenario}@${c.variant}`).toBeUndefined();
     // Every planned kill happened, of every kind.
     const planned = plans.reduce((n, p) => n + p.size, 0);
     expect(killer.killed.self + killer.killed.other + killer.killed.observer).toBe(planned);

@@ -2,7 +2,7 @@
 // in matrix order, with totals recomputed; overlapping or foreign results are refused.
 import { describe, expect, it } from 'vitest';
 import { HarnessError } from '../../harness/errors/index.ts';
-import { mergeRunResults, type RunResult } from '../../harness/run/index.ts';
+import { RESULT_SCHEMA_VERSION, mergeRunResults, type RunResult } from '../../harness/run/index.ts';
 import { sampleResult } from '../report/sample-result.ts';
 
 function shard(result: RunResult, keep: (i: number) => boolean, workers = 1): RunResult {
@@ -15,7 +15,7 @@ describe('mergeRunResults', () => {
     const a = shard(sampleResult, (i) => i % 2 === 0);
     const b = shard(sampleResult, (i) => i % 2 === 1);
     const merged = mergeRunResults([b, a]);
-    expect(merged.cells.map((c) => `${c.scenario}@${c.layers}`)).toEqual(sampleResult.cells.map((c) => `${c.scenario}@${c.layers}`));
+    expect(merged.cells.map((c) => `${c.scenario}@${c.variant}`)).toEqual(sampleResult.cells.map((c) => `${c.scenario}@${c.variant}`));
     expect(merged.totals.cells).toBe(sampleResult.cells.length);
     expect(merged.totals.schedules).toBe(sampleResult.cells.reduce((n, c) => n + c.schedules, 0));
     expect(merged.totals.disagreements).toBe(sampleResult.cells.filter((c) => !c.agrees).length);
@@ -26,9 +26,24 @@ describe('mergeRunResults', () => {
     expect(() => mergeRunResults([sampleResult, sampleResult])).toThrow(HarnessError);
   });
 
-  it('refuses results of another schema version, and an empty list', () => {
-    const old = { ...sampleResult, schemaVersion: 0 } as unknown as RunResult;
+  it('refuses results of another schema version, naming the file and both versions, and an empty list', () => {
+    const old = { ...sampleResult, schemaVersion: 2 } as unknown as RunResult;
     expect(() => mergeRunResults([old])).toThrow(/schema version/);
+    expect(() => mergeRunResults([sampleResult, old], ['shards/a.json', 'shards/b.json'])).toThrow(
+      `cannot merge shards/b.json: it holds results of schema version 2, and this harness reads version ${RESULT_SCHEMA_VERSION}`,
+    );
+    const unversioned = { ...sampleResult, schemaVersion: undefined } as unknown as RunResult;
+    expect(() => mergeRunResults([unversioned], ['old.json'])).toThrow('cannot merge old.json: it holds results of schema version (none given)');
     expect(() => mergeRunResults([])).toThrow(/nothing to merge/);
+  });
+
+  it('keeps the run’s title, its plugins’ words and the timing of whichever shard had odds', () => {
+    const { timing: _timing, ...withoutTiming } = sampleResult.options;
+    const a = { ...shard(sampleResult, (i) => i % 2 === 0), options: withoutTiming };
+    const b = shard(sampleResult, (i) => i % 2 === 1);
+    const merged = mergeRunResults([a, b]);
+    expect(merged.title).toBe(sampleResult.title);
+    expect(merged.words).toEqual(sampleResult.words);
+    expect(merged.options.timing).toEqual(sampleResult.options.timing);
   });
 });

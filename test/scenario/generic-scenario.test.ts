@@ -89,7 +89,7 @@ describe('a generic scenario with its own schema', () => {
   it('finds the lost update; its tables are emptied and its sequences restarted before every run', async () => {
     const cell = cellOf(await run([lostUpdate]), 'counter-lost-update');
     expect(cell.error).toBeUndefined();
-    expect(cell.layers).toBe('default');
+    expect(cell.variant).toBe('default');
     expect(cell.measured).toBe('violates');
     expect(cell.agrees).toBe(true);
     expect(cell.coverage.complete).toBe(true);

@@ -13,7 +13,7 @@ const scenario = SCENARIOS['signal-sync'] as Scenario;
 
 /** The fields of a step that must be identical on replay. */
 function comparable(run: ScheduleRun) {
-  return run.trace.map(({ step, actor, kind, label, detail, result, at, waitedOn }) => ({ step, actor, kind, label, detail, result, at, waitedOn: [...waitedOn] }));
+  return run.trace.map(({ step, actor, kind, label, detail, values, result, at, waitedOn }) => ({ step, actor, kind, label, detail, values, result, at, waitedOn: [...waitedOn] }));
 }
 
 describe('replaying signal-sync schedules on the baseline', () => {
@@ -35,8 +35,8 @@ describe('replaying signal-sync schedules on the baseline', () => {
     if (begin) strategy.beginRun();
     const run = await cell.harness.scheduler.run(actors, strategy);
     strategy.endRun(run.schedule.choices.length);
-    const { violations, finalRows } = await cell.harness.inspect(scenario, run, actors);
-    return { run, violations, finalRows, exchange: cell.harness.cell.exchange.positions('binance') };
+    const { violations, finalTables } = await cell.harness.inspect(scenario, run, actors);
+    return { run, violations, finalTables, exchange: cell.harness.cell.exchange.positions('binance') };
   }
 
   it('any generated choice array replays to the identical trace and final positions', async () => {
@@ -51,7 +51,7 @@ describe('replaying signal-sync schedules on the baseline', () => {
         expect(again.run.actors).toEqual(first.run.actors);
         expect(again.run.virtualTime).toBe(first.run.virtualTime);
         expect(again.run.blockedSteps).toBe(first.run.blockedSteps);
-        expect(again.finalRows).toEqual(first.finalRows);
+        expect(again.finalTables).toEqual(first.finalTables);
         expect(again.exchange).toEqual(first.exchange);
         expect(again.violations).toEqual(first.violations);
       }),
@@ -71,7 +71,7 @@ describe('replaying signal-sync schedules on the baseline', () => {
       const again = await runOnce(new ReplayStrategy(first.run.schedule));
       expect(comparable(again.run)).toEqual(comparable(first.run));
       expect(again.run.actors).toEqual(first.run.actors);
-      expect(again.finalRows).toEqual(first.finalRows);
+      expect(again.finalTables).toEqual(first.finalTables);
       expect(again.violations).toEqual(first.violations);
       if (first.run.blockedSteps > 0) blocked++;
       if (first.violations.length > 0) violating++;
@@ -86,7 +86,7 @@ describe('replaying signal-sync schedules on the baseline', () => {
     const pasted = Schedule.parse(first.run.schedule.toString());
     const again = await runOnce(new ReplayStrategy(pasted));
     expect(comparable(again.run)).toEqual(comparable(first.run));
-    expect(again.finalRows).toEqual(first.finalRows);
+    expect(again.finalTables).toEqual(first.finalTables);
   });
 
   it('a schedule that picks an actor that cannot run there fails with E_SCHEDULE_DIVERGED', async () => {
@@ -134,8 +134,8 @@ describe('replaying at SERIALIZABLE after other runs on the same cell', () => {
     strategy.beginRun();
     const run = await cell.harness.scheduler.run(actors, strategy);
     strategy.endRun(run.schedule.choices.length);
-    const { violations, finalRows } = await cell.harness.inspect(scenario, run, actors, { reset: true });
-    return { schedule: run.schedule.toString(), trace: comparable(run), actors: run.actors, violations, finalRows };
+    const { violations, finalTables } = await cell.harness.inspect(scenario, run, actors, { reset: true });
+    return { schedule: run.schedule.toString(), trace: comparable(run), actors: run.actors, violations, finalTables };
   }
 
   it('gives the same run for a seed before and after other runs', async () => {

@@ -21,7 +21,7 @@ describe('assertRace on signal-sync', () => {
   it('passes where the search proves the race fixed (recommended, Layer 1 alone)', async () => {
     const report = await assertRace(signalSync, { layers: ['recommended', 'check-open-statuses'] });
     expect(report.verdict).toBe('proven');
-    expect(report.cells.map((c) => [c.layers, c.violating, c.coverage.complete])).toEqual([
+    expect(report.cells.map((c) => [c.variant, c.violating, c.coverage.complete])).toEqual([
       ['recommended', 0, true],
       ['check-open-statuses', 0, true],
     ]);

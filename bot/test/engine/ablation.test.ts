@@ -14,7 +14,7 @@ const base = sampleResult.cells[0] as CellResult;
 const cell = (scenario: string, layers: string, measured: 'holds' | 'violates', searched: 'whole' | 'cut' = 'whole'): CellResult => ({
   ...base,
   scenario,
-  layers,
+  variant: layers,
   measured,
   verdict: measured === 'violates' ? 'violated' : searched === 'whole' ? 'proven' : 'inconclusive',
   violating: measured === 'violates' ? 3 : 0,
@@ -69,7 +69,7 @@ describe('computeAblation', () => {
       ]),
       plan,
     );
-    expect(a).toMatchObject({ set: 'proposed', layers: [...layers], scenarios: 3, fullHolds: 2 });
+    expect(a).toMatchObject({ set: 'proposed', parts: [...layers], scenarios: 3, fullHolds: 2 });
     expect(a.rows.map((r) => [r.removed, r.necessary, r.breaks.map((b) => b.scenario)])).toEqual([
       [layers[0], true, ['s1']],
       [layers[1], false, []],

@@ -40,7 +40,7 @@ describe('production odds on signal-sync @ baseline', () => {
   it('--strategy simulate: every run is a simulation, the odds count the one Signal, and a longer settlement is a wider window', async () => {
     const short = await cell('simulate', 40, { timing: timing(100) });
     const long = await cell('simulate', 40, { timing: timing(9_000) });
-    for (const c of [short, long]) expect(c.odds).toMatchObject({ runs: 40, signals: 1, seed: 3 });
+    for (const c of [short, long]) expect(c.odds).toMatchObject({ runs: 40, counted: 1, seed: 3 });
     // With a 9 s settlement most Sync passes of a 10 s cycle land in the Signal's window.
     expect(long.odds?.p ?? 0).toBeGreaterThan(short.odds?.p ?? 1);
     expect(long.odds?.low ?? 0).toBeGreaterThan(0.5);
@@ -51,7 +51,7 @@ describe('production odds on signal-sync @ baseline', () => {
     expect(searched.verdict).toBe('violated');
     expect(searched.coverage.complete).toBe(true);
     // The settlement differs from the bot's 3 s: the odds ran on a variant of their own.
-    expect(searched.odds).toMatchObject({ runs: 40, signals: 1 });
+    expect(searched.odds).toMatchObject({ runs: 40, counted: 1 });
     expect(searched.odds?.low ?? 0).toBeGreaterThan(0.5);
     const same = await cell('exhaustive', 5000, { odds: timing(DEFAULT_TIMING_MODEL.settlementMs) });
     expect(same.schedules).toBe(searched.schedules);

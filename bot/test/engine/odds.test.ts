@@ -36,7 +36,7 @@ describe('wilsonInterval', () => {
   });
 
   it('oddsOf carries the counts, the share and the interval', () => {
-    expect(oddsOf(12, 200, 1, 7)).toMatchObject({ runs: 200, violating: 12, signals: 1, p: 0.06, seed: 7 });
+    expect(oddsOf(12, 200, 1, 7)).toMatchObject({ runs: 200, violating: 12, counted: 1, p: 0.06, seed: 7 });
   });
 
   it('counts the actors the plugin counts (the bot: its Signals, never the Sync); every actor without a plugin say', () => {
@@ -66,7 +66,7 @@ describe('parseTimingModel', () => {
 
 describe('odds against the baseline', () => {
   const base = sampleResult.cells[0] as CellResult;
-  const at = (scenario: string, layers: string, violating: number): CellResult => ({ ...base, scenario, layers, odds: oddsOf(violating, 100, 1, 1) });
+  const at = (scenario: string, layers: string, violating: number): CellResult => ({ ...base, scenario, variant: layers, odds: oddsOf(violating, 100, 1, 1) });
 
   it('gives each cell the share of its scenario’s baseline violations it removes, and nothing without a violating baseline', () => {
     const cells = withOddsAgainstBaseline([at('a', 'baseline', 6), at('a', 'poll-settlement', 1), at('a', 'proposed', 0), at('b', 'baseline', 0), at('b', 'proposed', 0)]);
@@ -76,6 +76,6 @@ describe('odds against the baseline', () => {
   it('merging shards compares each cell with the baseline of the whole run, whichever shard held it', () => {
     const shard = (cells: CellResult[]) => ({ ...sampleResult, cells });
     const merged = mergeRunResults([shard([at('a', 'baseline', 6)]), shard(withOddsAgainstBaseline([at('a', 'poll-settlement', 3)]))]);
-    expect(merged.cells.find((c) => c.layers === 'poll-settlement')?.odds?.vsBaseline).toBeCloseTo(0.5, 9);
+    expect(merged.cells.find((c) => c.variant === 'poll-settlement')?.odds?.vsBaseline).toBeCloseTo(0.5, 9);
   });
 });

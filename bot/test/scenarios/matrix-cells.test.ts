@@ -25,12 +25,12 @@ function scenario(name: string): Scenario {
 async function cells(name: string, layerSets: readonly string[], budget: number): Promise<CellResult[]> {
   const strategyOptions: StrategyOptions = { budget, seed: 1, depth: 2, reduce: true };
   const result = await runMatrix({ scenarios: [scenario(name)], layers: layerSets, strategy: 'exhaustive', strategyOptions, workers: 2, server });
-  expect(result.cells.map((c) => c.layers).sort()).toEqual([...layerSets].sort());
+  expect(result.cells.map((c) => c.variant).sort()).toEqual([...layerSets].sort());
   return [...result.cells];
 }
 
 const cellFor = (cs: readonly CellResult[], layers: string): CellResult => {
-  const c = cs.find((x) => x.layers === layers);
+  const c = cs.find((x) => x.variant === layers);
   if (!c) throw new Error(`no cell for ${layers}`);
   return c;
 };
@@ -66,7 +66,7 @@ describe('signal-sync (Scenario B, APTUSDT)', () => {
       expect(cell.coverage.complete).toBe(true);
       expect(cell.coverage.stats.runs).toBeLessThan(1000);
       expect(cell.schedules).toBeGreaterThan(1);
-      expect(cell.measuredEffectiveness).toBe(100);
+      expect(cell.cleanShare).toBe(100);
     }
   });
 
@@ -94,7 +94,8 @@ describe('close-reopen (Option 1 breaks re-opening a closed symbol)', () => {
     const messages = option1.counterexample?.violations.map((v) => `${v.invariant} ${v.message}`).join('\n') ?? '';
     expect(messages).toContain('23505');
     // The earlier closed row is kept; the re-open never got a row of its own.
-    expect(option1.counterexample?.finalRows.filter((r) => r.symbol === 'BTCUSDT' && r.exchange === 'binance').map((r) => r.status)).toEqual(['closed']);
+    const positions = option1.counterexample?.finalTables.find((t) => t.name === 'monitoring.positions')?.rows ?? [];
+    expect(positions.filter((r) => r['symbol'] === 'BTCUSDT' && r['exchange'] === 'binance').map((r) => r['status'])).toEqual(['closed']);
   });
 });
 

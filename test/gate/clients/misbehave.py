@@ -1,5 +1,5 @@
 # Programs that misbehave, one per argument: crash after a failed statement, open one connection
-# too many, hang outside every gate, use COPY, sleep on the virtual clock between statements.
+# too many, reconnect, hang outside every gate, use COPY, sleep on the virtual clock between statements.
 import asyncio
 import json
 import os
@@ -26,6 +26,12 @@ async def main(kind):
     elif kind == 'two-connections':
         other = await asyncpg.connect(URL)
         await other.close()
+    elif kind == 'reconnect':
+        # One connection at a time, three times: each takes the lane the last one left.
+        for _ in range(3):
+            await conn.execute('UPDATE counter SET n = n + 1 WHERE id = 1')
+            await conn.close()
+            conn = await asyncpg.connect(URL)
     elif kind == 'hang':
         time.sleep(3600)
     elif kind == 'copy':
