@@ -84,13 +84,13 @@ export interface MatrixFigures {
 }
 
 /**
- * `npm run scenarios` with no selection (the default matrix, its own embedded PostgreSQL): the
- * searches alone (`--no-odds`, what `--ci` runs), or with the odds pass the plain command adds.
+ * `npm run scenarios -- --all` (the whole matrix, its own embedded PostgreSQL): the searches alone
+ * (`--no-odds`, what `--ci` runs), or with the odds pass the plain command adds.
  */
 export async function defaultMatrix(workers: number, dir: string, withOdds: boolean): Promise<MatrixFigures> {
   const cpu = sampleCpu();
   const started = performance.now();
-  const result = await scenariosCli(['--workers', String(workers), ...(withOdds ? [] : ['--no-odds'])], join(dir, withOdds ? 'matrix-odds' : 'matrix'));
+  const result = await scenariosCli(['--all', '--workers', String(workers), ...(withOdds ? [] : ['--no-odds'])], join(dir, withOdds ? 'matrix-odds' : 'matrix'));
   const wallSeconds = (performance.now() - started) / 1000;
   return {
     workers,

@@ -8,14 +8,13 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { chooseProvider, HarnessDatabases, registerCleanup } from '../../harness/db/index.ts';
 import { resolveLayerSet } from '../layers/index.ts';
-import { STRATEGIES, type StrategyName, type StrategyOptions } from '../../harness/run/index.ts';
+import { DEFAULT_BUDGET, STRATEGIES, type StrategyName, type StrategyOptions } from '../../harness/run/index.ts';
 import type { Strategy } from '../../harness/sched/index.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { exchangeRequestCost } from './bench-exchange.ts';
 import { defaultMatrix, workerProcesses } from './bench-processes.ts';
 import { sqlFloor } from './bench-sql-floor.ts';
 import { exhaustiveStats, memoryOver, round, throughput, type BenchCell, type Throughput } from './bench-throughput.ts';
-import { parseCliOptions } from '../../harness/cli/cli-options.ts';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -132,7 +131,7 @@ async function main(): Promise<void> {
       log(`${n} worker process${n > 1 ? 'es' : ''}: ${processes.at(-1)?.schedulesPerSecond} schedules/s`);
     }
 
-    const defaultBudget = parseCliOptions([], {}, { scenarios: [], baseSchema: [], configFile: null }).budget;
+    const defaultBudget = DEFAULT_BUDGET.exhaustive;
     log(`exhaustive search of every scenario at the baseline (budget ${defaultBudget})`);
     const exhaustive = await exhaustiveStats(dbs, template, Object.values(SCENARIOS), layerSet, { budget: defaultBudget, seed: 1, depth: 2, reduce: true });
 

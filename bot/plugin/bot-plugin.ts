@@ -10,6 +10,8 @@ import { LAYERS, NAMED_SETS, resolveLayerSet, type FixLayer, type LayerSet, type
 import type { ActorOutcome } from '../../harness/sched/index.ts';
 import type { PluginCell, ScenarioPlugin, Variant } from '../../harness/scenario/index.ts';
 import type { BotScenario, ScenarioEnv } from './define-bot-scenario.ts';
+import { BOT_CLI, type BotOptions } from './bot-cli.ts';
+import { DEFAULT_TIMING_MODEL, type TimingModel } from './timing-model.ts';
 
 export const PRICES = { APTUSDT: 10, ETHUSDT: 2000, RACEUSDT: 1, STRESSUSDT: 1, SOLUSDT: 150, BTCUSDT: 60000, XRPUSDT: 0.5, DOGEUSDT: 0.1, ADAUSDT: 0.4, LINKUSDT: 15 };
 
@@ -39,11 +41,6 @@ export function botVariant(layerSet: LayerSet): Variant<LayerSet> {
 }
 
 /** A bot cell: its mock exchange is reachable for setups, tests and property runs. */
-/** The bot's own options (its flags): how actors reach the mock exchange. */
-export interface BotOptions {
-  readonly exchange?: ExchangeTransport;
-}
-
 export interface BotCell extends PluginCell<BotScenario> {
   readonly exchange: MockExchange;
   readonly env: ScenarioEnv;
@@ -70,13 +67,15 @@ export const BOT_PLUGIN: ScenarioPlugin<BotScenario, LayerSet> = {
     // The bot's scenarios name their actors after the flow they run (scenarios/bot-actors.ts).
     periodicActor: (name) => name.startsWith('sync'),
     countedActor: (name) => name.startsWith('signal'),
-    simulatedVariant: (variant, timing) => {
+    timing: (options) => timingOf(options),
+    simulatedVariant: (variant, options) => {
+      const timing = timingOf(options);
       const { policy } = variant.env;
       // A settlement that polls instead of sleeping is the layer's own; only the sleep is timing.
       if (policy.settlement.kind !== 'sleep' || policy.settlement.ms === timing.settlementMs) return variant;
       return { ...variant, env: { ...variant.env, policy: { ...policy, settlement: { kind: 'sleep', ms: timing.settlementMs } } } };
     },
-    describeTiming: botTiming,
+    describeTiming: (options) => botTiming(timingOf(options)),
   },
   ablation: {
     sets: () => Object.keys(NAMED_SETS),
@@ -93,7 +92,13 @@ export const BOT_PLUGIN: ScenarioPlugin<BotScenario, LayerSet> = {
       };
     },
   },
+  cli: BOT_CLI,
 };
+
+/** The timing model the bot's options carry (its flags), else the default. */
+function timingOf(options: unknown): TimingModel {
+  return (options as BotOptions | undefined)?.timing ?? DEFAULT_TIMING_MODEL;
+}
 
 /** The mock exchange of one cell, on the scheduler's clock; the scenario's env for `layerSet`. */
 export async function openBotCell(layerSet: LayerSet, clock: Clock, transport: ExchangeTransport = 'direct'): Promise<BotCell> {

@@ -2,7 +2,8 @@
 // effectiveness, Signals per run, its timing model (Sync, settlement) and its positions table.
 import type { Violation } from '../../harness/check/index.ts';
 import type { ObservedRow } from '../../bot/invariants/index.ts';
-import type { FinalTable, ReportWords, TimingDescription, TimingModel } from '../../harness/scenario/index.ts';
+import type { FinalTable, ReportWords, TimingDescription } from '../../harness/scenario/index.ts';
+import type { TimingModel } from './timing-model.ts';
 
 export const BOT_WORDS: Partial<ReportWords> = {
   variant: 'layer set',

@@ -1,13 +1,13 @@
-// The timing model of simulated runs (`--strategy simulate` and the odds pass), as data with
-// defaults and allowed ranges (the CLI's flags are built from it). The engine's simulation reads
-// only the generic part (SimulationTiming); a plugin applies the rest to the code it runs.
+// The bot's timing model of simulated runs (`--strategy simulate` and the odds pass), as data with
+// defaults and allowed ranges: its flags are built from it. The engine's simulation reads only
+// the generic part (SimulationTiming); the bot applies the rest (its settlement) to its flow.
 import { HarnessError } from '../../harness/errors/index.ts';
 import type { SimulationTiming } from '../../harness/sched/index.ts';
 
 export interface TimingModel extends SimulationTiming {
   /**
    * The flow's own wait between its steps (the bot's settlement sleep, asyncio.sleep(3.0)); the
-   * scenario's plugin applies it to the code it runs (see ScenarioPlugin.simulation).
+   * bot's plugin applies it to the code it runs (see ScenarioPlugin.simulation).
    */
   readonly settlementMs: number;
 }
@@ -34,9 +34,19 @@ export const TIMING_PARAMETERS: readonly TimingParameter[] = [
 
 export const DEFAULT_TIMING_MODEL: TimingModel = Object.fromEntries(TIMING_PARAMETERS.map((p) => [p.field, p.default])) as unknown as TimingModel;
 
+/** The model from its flags' values (numbers already range-checked by the CLI); defaults for the rest. */
+export function timingModelOf(values: Readonly<Record<string, unknown>>): TimingModel {
+  const out: Record<string, number> = { ...DEFAULT_TIMING_MODEL };
+  for (const p of TIMING_PARAMETERS) {
+    const v = values[p.flag];
+    if (typeof v === 'number') out[p.field] = v;
+  }
+  return out as unknown as TimingModel;
+}
+
 /** The model from `--<flag> <value>` strings; a value out of range is E_BAD_ARGUMENT naming the range. */
 export function parseTimingModel(values: Readonly<Record<string, string | undefined>>): TimingModel {
-  const out: Record<string, number> = { ...DEFAULT_TIMING_MODEL };
+  const numbers: Record<string, number> = {};
   for (const p of TIMING_PARAMETERS) {
     const raw = values[p.flag];
     if (raw === undefined) continue;
@@ -44,7 +54,7 @@ export function parseTimingModel(values: Readonly<Record<string, string | undefi
     if (raw.trim() === '' || !Number.isFinite(n) || n < p.min || n > p.max) {
       throw new HarnessError('E_BAD_ARGUMENT', `--${p.flag} (${p.description}) must be a number from ${p.min} to ${p.max} ${p.unit}, got '${raw}'`);
     }
-    out[p.field] = n;
+    numbers[p.flag] = n;
   }
-  return out as unknown as TimingModel;
+  return timingModelOf(numbers);
 }

@@ -1,4 +1,4 @@
-// `npm run scenarios -- --property`: property runs per layer set, with progress and replay commands.
+// `--property`, the bot plugin's command: property runs per layer set, with progress and replay commands.
 import type { StartedPostgres } from '../../harness/db/index.ts';
 import { runProperty } from './property-run.ts';
 
@@ -16,7 +16,7 @@ export interface PropertyCliOptions {
   readonly exchange: import('../exchange/index.ts').ExchangeTransport | undefined;
 }
 
-export async function runPropertyCli(server: StartedPostgres, options: PropertyCliOptions, io: { out: NodeJS.WriteStream; err: NodeJS.WriteStream }): Promise<number> {
+export async function runPropertyCli(server: StartedPostgres, options: PropertyCliOptions, io: { readonly out: { write(text: string): unknown }; readonly err: { write(text: string): unknown } }): Promise<number> {
   let contradicted = 0;
   for (const layerSet of options.layerSets) {
     io.err.write(`property: ${layerSet.id}, ${options.runs} runs, seed ${options.seed}\n`);

@@ -1,17 +1,30 @@
-// Entry point of `npm run scenarios`: process.env and argv enter here and nowhere deeper.
+// Entry point of `race` (and `npm run scenarios` in this repository): process.env and argv enter
+// here and nowhere deeper.
 import { spawn } from 'node:child_process';
-import { stopAllResources } from '../db/index.ts';
-import { runCli } from './run-cli.ts';
+import { packageVersion } from './package-version.ts';
 import type { ParentChannel, ToWorker } from './worker-protocol.ts';
 
+// `--version` answers before the rest of the harness is loaded.
+if (process.argv.slice(2).includes('--version')) {
+  process.stdout.write(`${packageVersion()}\n`);
+  process.exit(0);
+}
+const { runCli } = await import('./run-cli.ts');
+
 const debug = process.argv.includes('--debug');
+
+/** Stops whatever the run started; the database layer is loaded only when something needs stopping. */
+async function stopAll(): Promise<void> {
+  const { stopAllResources } = await import('../db/index.ts');
+  await stopAllResources();
+}
 
 // A crash still stops PostgreSQL and removes its directory before the process ends. It is a bug
 // of the harness (exit 3); its stack is printed with --debug.
 process.on('uncaughtException', (e) => {
   const detail = e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e);
   process.stderr.write(`internal error: ${detail}\n${debug ? '' : '(run again with --debug for the stack trace)\n'}`);
-  void stopAllResources().finally(() => process.exit(3));
+  void stopAll().finally(() => process.exit(3));
 });
 
 // Worker processes run this same entry point (under tsx, execArgv carries its loader). The IPC
@@ -23,7 +36,7 @@ if (process.send) {
   // The channel must not keep a finished worker alive.
   process.channel?.unref();
   process.on('disconnect', () => {
-    void stopAllResources().finally(() => process.exit(130));
+    void stopAll().finally(() => process.exit(130));
   });
   const send = process.send.bind(process);
   parent = {
@@ -36,7 +49,7 @@ if (process.send) {
 const command = /(^|[\\/])race(\.mjs)?$/.test(process.argv[1] ?? '') ? 'npx race' : undefined;
 const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr, spawnSelf, ...(parent ? { parent } : {}), ...(command ? { command } : {}) }).catch(async (e: unknown) => {
   process.stderr.write(`internal error: ${e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e)}\n`);
-  await stopAllResources();
+  await stopAll();
   return 3;
 });
 process.exitCode = code;

@@ -17,7 +17,7 @@ export async function runQueueWorker(options: CliOptions, server: StartedPostgre
     strategyOptions: strategyOptionsOf(options),
     hangTimeoutMs: options.hangTimeoutMs,
     reconnectTimeoutMs: options.reconnectTimeoutMs,
-    ...(options.exchange ? { pluginOptions: { bot: { exchange: options.exchange } } } : {}),
+    pluginOptions: options.pluginOptions,
     replayCommand,
     ...(oddsOptionsOf(options) ? { odds: oddsOptionsOf(options) } : {}),
   };

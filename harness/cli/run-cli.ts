@@ -1,23 +1,46 @@
-// The scenarios command: flags → scenarios × layer sets on a real PostgreSQL → matrix, reports,
-// replay commands, exit code. It gets argv, env and streams from main.ts, the only entry point.
+// The race command: flags → scenarios × variants on a real PostgreSQL → matrix, reports, replay
+// commands, exit code. It gets argv, env and streams from main.ts, the only entry point.
+// `--version` and `--help` answer before any scenario is loaded; what only some paths need (spec
+// files, worker processes) is imported when they run.
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, INFRASTRUCTURE_ERROR_CODES, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { parseFormats, renderReplayText, writeReports, type ReportFormat } from '../report/index.ts';
-import { runPropertyCli } from '../../bot/workloads/index.ts';
-import { cellKey, compareExpected, computeAblation, matrixTasks, mergeRunResults, renderComparisons, runMatrix, runReplay, updateExpected, type CellHistory, type RunResult } from '../run/index.ts';
-import { loadScenarioCatalog, shownPath, type ScenarioCatalog } from '../scenario/index.ts';
+import {
+  cellKey,
+  compareExpected,
+  computeAblation,
+  expectedPath,
+  interruptedResult,
+  matrixTasks,
+  mergeRunResults,
+  readExpected,
+  renderComparisons,
+  runMatrix,
+  runReplay,
+  updateExpected,
+  type CellHistory,
+  type CellResult,
+  type MatrixOptions,
+  type RunResult,
+} from '../run/index.ts';
+import { DEFAULT_REPORT_WORDS, DEFAULT_SCENARIO_GLOB, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type LoadedConfig, type ScenarioBase, type ScenarioCatalog } from '../scenario/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';
-import { listing, oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, timingArgs, USAGE, type CliOptions } from './cli-options.ts';
+import { oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, type CliOptions } from './cli-options.ts';
+import { pluginsInUse } from './cli-plugins.ts';
+import { CORE_FLAGS } from './core-flags.ts';
+import { parseSome } from './flag-table.ts';
+import { helpText, listing } from './help-text.ts';
+import { onInterrupt } from './interrupt-reports.ts';
 import { renderAblationTable, renderMatrixTable } from './matrix-table.ts';
-import { progressPrinter } from './progress.ts';
 import { assertWritableOutDir } from './out-dir.ts';
-import { runQueueWorker } from './queue-worker.ts';
-import { workerProcessLanes } from './worker-lane.ts';
+import { packageVersion } from './package-version.ts';
+import { progressPrinter } from './progress.ts';
+import { RunEstimate, durationText } from './run-estimate.ts';
+import { colourWanted, paint } from './terminal-colour.ts';
 import { QUEUE_WORKER_FLAG, type ParentChannel } from './worker-protocol.ts';
-import { counterexampleReplays, exportCounterexamples, runSpecCommand } from './spec-command.ts';
 
 export interface CliIo {
   readonly out: NodeJS.WriteStream;
@@ -30,47 +53,66 @@ export interface CliIo {
   readonly spawnSelf?: (args: readonly string[]) => ChildProcess;
   /** In a worker process: the IPC channel to the parent that hands out cells. */
   readonly parent?: ParentChannel;
-  /** The working directory: where race.config.ts and scenario globs are looked up (default: process.cwd()). */
+  /** The working directory: where race.config.ts is looked for (and above) and scenario globs start (default: process.cwd()). */
   readonly cwd?: string;
   /** How this command is invoked, for the replay commands it prints (default: `npm run scenarios --`). */
   readonly command?: string;
 }
 
+/** Flags read before the configuration and the scenarios are loaded. */
+const EARLY_FLAGS = CORE_FLAGS.filter((f) => ['version', 'help', 'queue-worker'].includes(f.name));
+
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
-  let options: CliOptions;
-  let formats;
+  const cwd = io.cwd ?? process.cwd();
+  const early = parseSome(argv, EARLY_FLAGS);
+  if (early['version'] === true) {
+    io.out.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  let loaded: LoadedConfig;
   let catalog: ScenarioCatalog;
+  let options: CliOptions;
+  let formats: ReportFormat[];
   try {
-    catalog = await loadScenarioCatalog(scenarioSources(argv, io.cwd ?? process.cwd()));
-    options = parseCliOptions(argv, env, catalog);
+    const sources = scenarioSources(argv);
+    try {
+      loaded = await loadRaceConfig(cwd, sources.config);
+    } catch (e) {
+      if (early['help'] !== true) throw e;
+      // Help without the configuration's plugins is still help.
+      io.out.write(`${helpText([])}\n`);
+      io.err.write(`(the configuration could not be loaded, so its plugins' flags are not shown: ${(e as Error).message})\n`);
+      return 0;
+    }
+    if (early['help'] === true) {
+      io.out.write(`${helpText(pluginsInUse(loaded.config.plugins ?? [], []))}\n`);
+      return 0;
+    }
+    catalog = await loadScenarioCatalog({ cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios }, loaded);
+    if (catalog.defaultGlob && early['queue-worker'] !== true) {
+      io.err.write(`warning: no race.config.ts (or .mts, .js, .mjs) in ${cwd} or a directory above it; running the ${DEFAULT_SCENARIO_GLOB} files under ${cwd}\n`);
+    }
+    options = await parseCliOptions(argv, env, { scenarios: catalog.scenarios, config: catalog.config, configFile: catalog.configFile });
     formats = parseFormats(options.formats);
   } catch (e) {
     return reportError(e, io);
   }
-  if (options.help) {
-    io.out.write(`${USAGE}\n`);
-    return 0;
-  }
   if (options.list) {
-    io.out.write(`${listing(catalog)}\n`);
+    io.out.write(`${listing(catalog.scenarios, pluginsInUse(catalog.config.plugins ?? [], catalog.scenarios.map((l) => l.scenario)))}\n`);
     return 0;
   }
   const debug = options.debug;
-  if (!options.replay && !options.property && !options.queueWorker) {
-    try {
-      await assertWritableOutDir(options.out);
-    } catch (e) {
-      return reportError(e, io, debug);
-    }
+  try {
+    if (!options.replay && !options.command && !options.queueWorker) await assertWritableOutDir(options.out);
+    // A corrupt expected-outcomes file is named now, not after the whole run.
+    if (!options.replay && !options.command && !options.queueWorker && options.spec.files.length === 0) await checkExpectedFiles(options.scenarios, catalog);
+  } catch (e) {
+    return reportError(e, io, debug);
   }
   if (options.merge.length > 0) {
     try {
-      const parts = await Promise.all(options.merge.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunResult));
-      return await finish(mergeRunResults(parts, options.merge), options, formats, io, catalog);
+      return await finish(mergeRunResults(await readMergeFiles(options.merge), options.merge), options, formats, io, catalog, env);
     } catch (e) {
-      if (e instanceof SyntaxError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
-        return reportError(new HarnessError('E_BAD_ARGUMENT', `--merge: ${(e as Error).message}`), io, debug);
-      }
       return reportError(e, io, debug);
     }
   }
@@ -79,45 +121,29 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl, env, notice: (line) => io.err.write(`${line}\n`) }).start();
     if (options.queueWorker) {
       if (!io.parent) throw new HarnessError('E_BAD_ARGUMENT', `${QUEUE_WORKER_FLAG} is for worker processes started by the harness itself`);
+      const { runQueueWorker } = await import('./queue-worker.ts');
       return await runQueueWorker(options, server, io.parent, replayCommandOf(options, io));
     }
-    if (options.spec.files.length > 0) return await runSpecCommand(server, options, io);
+    if (options.spec.files.length > 0) {
+      const { runSpecCommand } = await import('./spec-command.ts');
+      return await runSpecCommand(server, options, io);
+    }
     if (options.replay) {
       const [scenario] = options.scenarios;
-      if (!scenario) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one layer set');
-      const r = await runReplay(server, scenario, options.replay.layers, options.replay.schedule, { baseSchema: catalog.baseSchema, ...(options.exchange ? { exchange: options.exchange } : {}) });
+      if (!scenario) throw new HarnessError('E_BAD_ARGUMENT', 'replay needs one scenario and one variant');
+      const r = await runReplay(server, scenario, options.replay.layers, options.replay.schedule, { baseSchema: catalog.baseSchema, pluginOptions: options.pluginOptions });
       io.out.write(renderReplayText(r));
-      if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, [formatReplayTarget(options.replay)], options, io);
+      if (options.spec.exportFormats.length > 0) {
+        const { exportCounterexamples } = await import('./spec-command.ts');
+        await exportCounterexamples(server, [formatReplayTarget(options.replay)], options, io);
+      }
       return 0;
     }
-    if (options.property) {
-      return await runPropertyCli(server, options, io);
+    if (options.command) {
+      const { plugin, command } = options.command;
+      return await command.run({ server, variants: options.givenVariants, seed: options.seed, ci: options.ci, options: options.pluginOptions[plugin.name], out: io.out, err: io.err });
     }
-    const processes = io.spawnSelf !== undefined && options.workers > 1;
-    io.out.write(
-      `Running ${options.scenarios.length} scenario${options.scenarios.length === 1 ? '' : 's'} × ${layersText(options)}${options.shard ? ` (shard ${options.shard.k}/${options.shard.n})` : ''}, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL\n`,
-    );
-    const result = await runMatrix({
-      scenarios: options.scenarios,
-      ...(options.layers ? { layers: options.layers } : {}),
-      baseSchema: catalog.baseSchema,
-      strategy: options.strategy,
-      strategyOptions: strategyOptionsOf(options),
-      workers: options.workers,
-      server,
-      hangTimeoutMs: options.hangTimeoutMs,
-      reconnectTimeoutMs: options.reconnectTimeoutMs,
-      ...(options.exchange ? { pluginOptions: { bot: { exchange: options.exchange } } } : {}),
-      ...(options.shard ? { shard: options.shard } : {}),
-      history: await previousTimes(options.out),
-      ...(processes && io.spawnSelf ? { lanes: workerProcessLanes(io.spawnSelf, workerArgs(options, server)) } : {}),
-      onProgress: progressPrinter(io.err),
-      replayCommand: replayCommandOf(options, io),
-      ...(oddsOptionsOf(options) ? { odds: oddsOptionsOf(options) } : {}),
-    });
-    const code = await finish(result, options, formats, io, catalog);
-    if (options.spec.exportFormats.length > 0) await exportCounterexamples(server, counterexampleReplays(result), options, io);
-    return code;
+    return await runMatrixCommand(server, options, formats, io, catalog, env);
   } catch (e) {
     return reportError(inScenarioFile(e, catalog, io), io, debug);
   } finally {
@@ -125,11 +151,62 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   }
 }
 
+/** The scenario matrix: the count and estimate, the run (reports of what finished if interrupted), the outcome. */
+async function runMatrixCommand(server: StartedPostgres, options: CliOptions, formats: readonly ReportFormat[], io: CliIo, catalog: ScenarioCatalog, env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const processes = io.spawnSelf !== undefined && options.workers > 1;
+  const tasks = matrixTasks(options.scenarios, options.variants).filter((_, i) => !options.shard || i % options.shard.n === options.shard.k - 1);
+  const history = await previousTimes(options.out);
+  const estimate = new RunEstimate(tasks.map((t) => cellKey(t.scenario.name, t.variant.id)), history, options.workers);
+  const initial = estimate.initialMs();
+  io.out.write(
+    `Running ${countText(options, catalog)}${options.shard ? ` (shard ${options.shard.k}/${options.shard.n}: ${tasks.length} cells)` : ''}, strategy ${options.strategy}, budget ${options.budget}, ${options.workers} ${processes ? 'worker processes' : 'workers'}, on ${server.kind} PostgreSQL${initial !== undefined ? `; ${durationText(initial)} by the last run's times` : ''}\n`,
+  );
+  const finished: CellResult[] = [];
+  const matrix: MatrixOptions = {
+    scenarios: options.scenarios,
+    ...(options.variants ? { layers: options.variants } : {}),
+    baseSchema: catalog.baseSchema,
+    strategy: options.strategy,
+    strategyOptions: strategyOptionsOf(options),
+    workers: options.workers,
+    server,
+    hangTimeoutMs: options.hangTimeoutMs,
+    reconnectTimeoutMs: options.reconnectTimeoutMs,
+    pluginOptions: options.pluginOptions,
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(history ? { history } : {}),
+    ...(processes && io.spawnSelf ? { lanes: (await import('./worker-lane.ts')).workerProcessLanes(io.spawnSelf, workerArgs(options, server)) } : {}),
+    onProgress: progressPrinter(io.err, { colour: colourWanted(io.err, env), estimate, onCell: (e) => finished.push(e.cell) }),
+    replayCommand: replayCommandOf(options, io),
+    ...(oddsOptionsOf(options) ? { odds: oddsOptionsOf(options) } : {}),
+  };
+  const startedAt = new Date();
+  const stopWatching = onInterrupt(async (signal) => {
+    const done = [...finished];
+    const result = interruptedResult(matrix, done, startedAt, `interrupted by ${signal} after ${done.length} of ${tasks.length} cells`);
+    const written = await writeReports(result, formats, options.out);
+    io.err.write(`\ninterrupted (${signal}): the ${done.length} cells that finished are in ${written.join(', ')}; ${tasks.length - done.length} cells were not run\n`);
+  });
+  let result: RunResult;
+  try {
+    result = await runMatrix(matrix);
+  } finally {
+    stopWatching();
+  }
+  const code = await finish(result, options, formats, io, catalog, env);
+  if (options.spec.exportFormats.length > 0) {
+    const { counterexampleReplays, exportCounterexamples } = await import('./spec-command.ts');
+    await exportCounterexamples(server, counterexampleReplays(result), options, io);
+  }
+  return code;
+}
+
 /**
  * Matrix, reports, expected outcomes and exit code of a finished (or merged) run. The reports are
  * written whatever happened: cells that did not finish are marked in them, and the exit code says so (4).
  */
-async function finish(run: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo, catalog: ScenarioCatalog): Promise<number> {
+async function finish(run: RunResult, options: CliOptions, formats: readonly ReportFormat[], io: CliIo, catalog: ScenarioCatalog, env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  const p = paint(colourWanted(io.out, env));
   let result = run;
   let ablationError: unknown;
   try {
@@ -150,9 +227,9 @@ async function finish(run: RunResult, options: CliOptions, formats: readonly Rep
     io.out.write(`(the reduced sets' contradictions above are not gated: an ablation expects nothing of them)\n`);
   }
   const contradicted = contradictedCount(gated);
-  io.out.write(
-    `${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${contradicted} contradicted expectations${incomplete.length > 0 ? `; ${incomplete.length} cells did not finish` : ''}\n`,
-  );
+  const errored = gated.filter((c) => c.error !== undefined && c.incomplete === undefined).length;
+  const summary = `${result.totals.schedules} schedules in ${(result.totals.elapsedMs / 1000).toFixed(1)} s; ${contradicted} contradicted expectations${incomplete.length > 0 ? `; ${incomplete.length} cells did not finish` : ''}`;
+  io.out.write(`${contradicted > 0 || incomplete.length > 0 ? p.red(summary) : p.green(summary)}\n`);
   const retried = result.cells.reduce((n, c) => n + (c.outcomes['connection-lost'] ?? 0), 0);
   if (retried > 0) io.err.write(`${retried} runs lost a database connection and were run again (see each cell's faults in results.json)\n`);
   const failure = result.failure;
@@ -171,11 +248,31 @@ async function finish(run: RunResult, options: CliOptions, formats: readonly Rep
   if (failure?.code === 'E_INTERNAL') return 3;
   if (failure || incomplete.length > 0) return 4;
   if (ablationError !== undefined) return reportError(ablationError, io, options.debug);
-  return options.ci && (contradicted > 0 || differs) ? 1 : 0;
+  // As a test runner does: a contradicted expectation or a cell that errored fails the run; --ci adds the files.
+  if (contradicted > 0 || errored > 0) return 1;
+  return options.ci && differs ? 1 : 0;
 }
 
 function contradictedCount(cells: readonly RunResult['cells'][number][]): number {
   return cells.filter((c) => !c.agrees && c.incomplete === undefined).length;
+}
+
+/** `4 scenarios × 3 layer sets = 12 cells (the configuration's default run; --all: 306 cells)`. */
+function countText(options: CliOptions, catalog: ScenarioCatalog): string {
+  const cells = matrixTasks(options.scenarios, options.variants).length;
+  const n = options.scenarios.length;
+  const perScenario = n > 0 ? cells / n : 0;
+  const same = options.scenarios.every((s) => s.plugin.variants(s, options.variants).length === perScenario);
+  // The plugin's words for its variants (the bot: layer sets) when every scenario has the same plugin.
+  const plugins = new Set(options.scenarios.map((s) => s.plugin));
+  const words = plugins.size === 1 ? reportWords([...plugins][0]?.words) : DEFAULT_REPORT_WORDS;
+  const variants = same ? `${perScenario} ${perScenario === 1 ? words.variant : words.variants}` : 'their variants';
+  let text = `${n} scenario${n === 1 ? '' : 's'} × ${variants} = ${cells} cell${cells === 1 ? '' : 's'}`;
+  if (options.defaultRun) {
+    const all = matrixTasks(catalog.scenarios.map((l) => l.scenario), undefined).length;
+    if (all > cells) text += ` (the configuration's default run; --all runs all ${all})`;
+  }
+  return text;
 }
 
 /** Rewrites (`--update-expected`) or compares each scenario's expected-outcomes file; true when they differ. */
@@ -192,12 +289,38 @@ async function expectedOutcomes(result: RunResult, options: CliOptions, io: CliI
   return comparisons.some((c) => c.status === 'changed' || c.status === 'missing');
 }
 
-/** `10 layer sets`, or `their variants (12 cells)` when scenarios differ in what they run under. */
-function layersText(options: CliOptions): string {
-  const cells = matrixTasks(options.scenarios, options.layers).length;
-  const perScenario = options.scenarios.length > 0 ? cells / options.scenarios.length : 0;
-  if (options.scenarios.every((s) => s.plugin.variants(s, options.layers).length === perScenario)) return `${perScenario} ${perScenario === 1 ? 'variant' : 'layer sets'}`;
-  return `their variants (${cells} cells)`;
+/** Reads the expected-outcomes file of every scenario in the run: a corrupt one is bad input, named. */
+async function checkExpectedFiles(scenarios: readonly ScenarioBase[], catalog: ScenarioCatalog): Promise<void> {
+  const files = new Map(catalog.scenarios.map((l) => [l.scenario.name, l.file]));
+  for (const s of scenarios) {
+    const file = files.get(s.name);
+    if (file) await readExpected(expectedPath(file, s.name));
+  }
+}
+
+/** The shards' results.json files; one that cannot be read or is not a results.json is named. */
+async function readMergeFiles(paths: readonly string[]): Promise<RunResult[]> {
+  return Promise.all(
+    paths.map(async (path) => {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        throw new HarnessError('E_BAD_ARGUMENT', `--merge ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (e) {
+        throw new HarnessError('E_BAD_ARGUMENT', `--merge ${path}: not JSON (${(e as Error).message}); give the results.json files the shards wrote`);
+      }
+      const r = parsed as Partial<RunResult> | null;
+      if (typeof r !== 'object' || r === null || !Array.isArray(r.cells) || typeof r.options !== 'object' || !Array.isArray(r.scenarios)) {
+        throw new HarnessError('E_BAD_ARGUMENT', `--merge ${path}: not a results.json of a run (no cells, options and scenarios); give the results.json files the shards wrote`);
+      }
+      return r as RunResult;
+    }),
+  );
 }
 
 /** The command that replays a counterexample: this program, the same scenario sources, `--replay`. */
@@ -228,15 +351,15 @@ function workerArgs(options: CliOptions, server: StartedPostgres): string[] {
     '--depth', String(options.depth),
     '--hang-timeout', String(options.hangTimeoutMs),
     '--reconnect-timeout', String(options.reconnectTimeoutMs),
-    ...(options.exchange ? ['--exchange', options.exchange] : []),
     ...(options.preemptionBound === undefined ? [] : ['--preemption-bound', String(options.preemptionBound)]),
     ...(options.reduce ? [] : ['--no-reduce']),
-    ...timingArgs(options),
+    ...(options.oddsRuns === null ? ['--no-odds'] : ['--odds-runs', String(options.oddsRuns)]),
+    ...options.pluginArgs,
     ...(options.config ? ['--config', options.config] : []),
     ...options.scenarioGlobs.flatMap((g) => ['--scenarios', g]),
     ...options.scenarios.flatMap((s) => ['--scenario', s.name]),
-    ...(options.layers ?? []).flatMap((l) => ['--layers', l]),
-    ...options.expectOverrides.flatMap((e) => ['--expect', `${e.scenario}@${e.layers}=${e.expect}`]),
+    ...(options.variants ?? []).flatMap((v) => ['--variant', v]),
+    ...options.expectOverrides.flatMap((e) => ['--expect', `${e.scenario}@${e.variant}=${e.expect}`]),
     '--workers', '1',
     '--db', 'url',
     '--database-url', server.urlFor(server.maintenanceDatabase),

@@ -1,15 +1,26 @@
 // PostgreSQL's own parsers (libpg-query, WebAssembly) for footprints: SQL statements, cached by
-// text, and PL/pgSQL function bodies. Both need the module loaded once before the first call.
-import { loadModule, parsePlPgSQLSync, parseSync, scanSync } from 'libpg-query';
+// text, and PL/pgSQL function bodies. Both need the module loaded once before the first call; it
+// is imported then, not when the harness starts (`race --help` has no SQL to parse).
+type PgQuery = typeof import('libpg-query');
 
 export type Node = Record<string, unknown>;
 
 let parserReady: Promise<void> | null = null;
+let pgQuery: PgQuery | null = null;
 
 /** Loads the parser (WebAssembly) once; footprints need it before the first statement. */
 export function loadSqlParser(): Promise<void> {
-  parserReady ??= loadModule();
+  parserReady ??= import('libpg-query').then(async (m) => {
+    await m.loadModule();
+    pgQuery = m;
+  });
   return parserReady;
+}
+
+/** The loaded parser; each caller below turns a missing one into "does not parse" (null). */
+function parser(): PgQuery {
+  if (!pgQuery) throw new Error('the SQL parser is not loaded yet (await loadSqlParser() first)');
+  return pgQuery;
 }
 
 /**
@@ -25,7 +36,7 @@ export function parsedStatements(text: string): readonly Node[] | null {
   if (known !== undefined) return known;
   let statements: readonly Node[] | null;
   try {
-    const parsed = parseSync(text) as { stmts?: { stmt: Node }[] };
+    const parsed = parser().parseSync(text) as { stmts?: { stmt: Node }[] };
     statements = (parsed.stmts ?? []).map((s) => s.stmt);
   } catch {
     statements = null;
@@ -39,7 +50,7 @@ export function parsedStatements(text: string): readonly Node[] | null {
 /** The PL/pgSQL tree of a `CREATE FUNCTION … LANGUAGE plpgsql` text, or null when it does not parse. */
 export function parsedPlpgsqlFunction(createFunction: string): Node | null {
   try {
-    const parsed = parsePlPgSQLSync(createFunction) as unknown as { plpgsql_funcs?: Node[] };
+    const parsed = parser().parsePlPgSQLSync(createFunction) as unknown as { plpgsql_funcs?: Node[] };
     const funcs = parsed.plpgsql_funcs ?? [];
     return funcs.length === 1 ? ((funcs[0] as Node)['PLpgSQL_function'] as Node | undefined) ?? null : null;
   } catch {
@@ -58,7 +69,7 @@ export interface SqlToken {
 /** The lexical tokens of `text` as PostgreSQL's scanner sees them (comments included), or null. */
 export function sqlTokens(text: string): readonly SqlToken[] | null {
   try {
-    return scanSync(text).tokens.map((t) => ({ start: t.start, end: t.end, text: t.text, name: t.tokenName }));
+    return parser().scanSync(text).tokens.map((t) => ({ start: t.start, end: t.end, text: t.text, name: t.tokenName }));
   } catch {
     return null;
   }

@@ -3,7 +3,6 @@
 // Injection points and safe-snapshot waits block outside the lock manager, where the harness's
 // blocked detection (pg_blocking_pids) cannot see them; extensions and prepared transactions
 // depend on the server and are checked against it.
-import { parse } from 'libpg-query';
 import { HarnessError } from '../errors/index.ts';
 import type { IsolationSpec } from './spec-model.ts';
 
@@ -42,6 +41,7 @@ export async function analyseSpec(spec: IsolationSpec): Promise<SpecNeeds> {
     };
     let tree: unknown;
     try {
+      const { parse } = await import('libpg-query');
       tree = await parse(block.sql);
     } catch {
       // SQL that does not parse fails at run time with PostgreSQL's own error, as in the tester;

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { Clock } from '../ports/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
-import { Scheduler, type ActorSpec, type ScheduleRun } from '../sched/index.ts';
+import { DEFAULT_HANG_TIMEOUT_MS, Scheduler, type ActorSpec, type ScheduleRun } from '../sched/index.ts';
 import { sqlOn, type PluginCell, type RunInspection, type ScenarioBase } from '../scenario/index.ts';
 import { MAX_FAULT_RETRIES } from './fault-retry.ts';
 import type { FaultRecord } from './result-model.ts';
@@ -52,7 +52,7 @@ export class CellHarness<C extends PluginCell = PluginCell> {
         ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
       });
       const schema = await describeSchemaTables(scheduler.observer);
-      const harness = new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? 5000);
+      const harness = new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS);
       scheduler.onObserverReplaced = (e) => harness.onFault('run', 'observer', e);
       return harness;
     } catch (e) {

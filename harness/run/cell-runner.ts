@@ -3,7 +3,7 @@
 import { HarnessError } from '../errors/index.ts';
 import { describeFault, type HarnessDatabase, type HarnessDatabases } from '../db/index.ts';
 import type { RunOutcome } from '../sched/index.ts';
-import { DEFAULT_TIMING_MODEL, type ScenarioBase, type Variant } from '../scenario/index.ts';
+import type { ScenarioBase, Variant } from '../scenario/index.ts';
 import { CellHarness } from './cell-harness.ts';
 import { cellStrategy } from './cell-strategy.ts';
 import { judgeCell } from './cell-verdict.ts';
@@ -48,12 +48,12 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   const { strategyName, strategyOptions: chosen } = cellStrategy(scenario, options.strategy, options.strategyOptions, expectation);
   const hooks = plugin.simulation;
   const simulating = strategyName === 'simulate';
-  const timing = chosen.timing ?? DEFAULT_TIMING_MODEL;
-  const strategyOptions = simulating && hooks ? { ...chosen, periodic: (name: string) => hooks.periodicActor(name) } : chosen;
+  const pluginOptions = options.pluginOptions?.[plugin.name];
+  // The plugin's options give the timing of its simulated runs (the bot: its timing model's flags).
+  const strategyOptions = simulating && hooks ? { ...chosen, timing: hooks.timing(pluginOptions), periodic: (name: string) => hooks.periodicActor(name) } : chosen;
   const strategy = STRATEGIES[strategyName].create(strategyOptions);
   // A simulation runs the variant as the timing model has it (the bot: its settlement sleep).
-  const cellVariant = simulating && hooks ? hooks.simulatedVariant(variant, timing) : variant;
-  const pluginOptions = options.pluginOptions?.[plugin.name];
+  const cellVariant = simulating && hooks ? hooks.simulatedVariant(variant, pluginOptions) : variant;
   const openHarness = (v: Variant) =>
     CellHarness.open(dbs, task.template, (clock) => plugin.openCell(v, { clock, realtime: !strategy, options: pluginOptions }), {
       ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
@@ -118,15 +118,16 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     // Odds need a timing story (the plugin's simulation hooks) and a flow to count per run.
     else if (options.odds && strategy !== null && hooks && counted > 0) {
       const oddsOptions = options.odds;
-      const oddsVariant = hooks.simulatedVariant(variant, oddsOptions.timing);
+      const oddsVariant = hooks.simulatedVariant(variant, pluginOptions);
+      const timing = hooks.timing(pluginOptions);
       try {
         // The same variant runs on this cell's harness; one the simulation changes gets its own.
-        if (oddsVariant === variant) odds = await estimateOdds(harness, scenario, oddsOptions);
+        if (oddsVariant === variant) odds = await estimateOdds(harness, scenario, oddsOptions, timing);
         else {
           const simulated = await openHarness(oddsVariant);
           simulated.onFault = harness.onFault;
           try {
-            odds = await estimateOdds(simulated, scenario, oddsOptions);
+            odds = await estimateOdds(simulated, scenario, oddsOptions, timing);
           } finally {
             await simulated.close();
           }

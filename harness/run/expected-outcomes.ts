@@ -4,6 +4,7 @@
 // rewrites it. The file lives next to the scenario's: expected/<scenario>.json.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { HarnessError } from '../errors/index.ts';
 import { shownPath } from '../scenario/index.ts';
 import type { CellResult, DistinctOutcome, RunResult, Verdict } from './result-model.ts';
 
@@ -49,13 +50,25 @@ export function expectedPath(scenarioFile: string, scenario: string): string {
   return join(dirname(scenarioFile), 'expected', `${scenario}.json`);
 }
 
+/** The file, null when there is none; one that is not an expected-outcomes file is E_BAD_SCENARIO naming it. */
 export async function readExpected(path: string): Promise<ExpectedFile | null> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as ExpectedFile;
+    text = await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
+  const bad = (why: string) => new HarnessError('E_BAD_SCENARIO', `${path} is not an expected-outcomes file (${why}): fix it, or delete it and record it again with --update-expected`);
+  let file: unknown;
+  try {
+    file = JSON.parse(text);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  const f = file as Partial<ExpectedFile> | null;
+  if (typeof f !== 'object' || f === null || typeof f.variants !== 'object' || f.variants === null) throw bad('no "variants" object');
+  return f as ExpectedFile;
 }
 
 /** Each cell against its scenario's file; `files` maps scenario names to the files that define them. */

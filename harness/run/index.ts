@@ -6,7 +6,7 @@ export { failedCell, runCell } from './cell-runner.ts';
 export type { CellOptions, CellTask } from './cell-runner.ts';
 export { replayCommand } from './counterexample.ts';
 export { MAX_FAULT_RETRIES } from './fault-retry.ts';
-export { matrixTasks, runMatrix } from './run-matrix.ts';
+export { interruptedResult, matrixTasks, runMatrix } from './run-matrix.ts';
 export type { CellLane, CellWork, LaneFactory, MatrixOptions, ProgressEvent } from './run-matrix.ts';
 export { CellQueue, cellKey, expectedCost } from './cell-queue.ts';
 export type { CellHistory, QueuedCell } from './cell-queue.ts';

@@ -1,6 +1,6 @@
 // The odds pass: simulated runs of a cell's scenario (the `simulate` strategy over the timing
 // model) after its search, estimating how often production would hit the violation.
-import { SimulateStrategy } from '../sched/index.ts';
+import { SimulateStrategy, type SimulationTiming } from '../sched/index.ts';
 import type { ScenarioBase } from '../scenario/index.ts';
 import type { CellHarness } from './cell-harness.ts';
 import { runRetryingFaults } from './fault-retry.ts';
@@ -8,10 +8,10 @@ import { countedActors, oddsOf, type OddsOptions } from './odds.ts';
 import type { Odds } from './result-model.ts';
 
 /** Simulated runs of the scenario (the `simulate` strategy over the timing model) on an open harness. */
-export async function estimateOdds(harness: CellHarness, scenario: ScenarioBase, o: OddsOptions): Promise<Odds> {
+export async function estimateOdds(harness: CellHarness, scenario: ScenarioBase, o: OddsOptions, timing: SimulationTiming): Promise<Odds> {
   const hooks = scenario.plugin.simulation;
   const actors = harness.actors(scenario);
-  const strategy = new SimulateStrategy(o.seed, o.runs, o.timing, (name) => hooks?.periodicActor(name) ?? false);
+  const strategy = new SimulateStrategy(o.seed, o.runs, timing, (name) => hooks?.periodicActor(name) ?? false);
   let runs = 0;
   let violating = 0;
   while (strategy.beginRun()) {

@@ -1,12 +1,12 @@
 // Production odds of one cell: runs of the `simulate` strategy (timing model, seeded), the share
 // that violate, and its 95 % Wilson score interval — honest at 0 and at 1, unlike p ± 1.96·se.
-import type { ScenarioBase, TimingModel } from '../scenario/index.ts';
+import type { ScenarioBase } from '../scenario/index.ts';
 import type { CellResult, Odds } from './result-model.ts';
 
+/** Simulated runs per cell after the search; their timing is the plugin's (SimulationHooks.timing). */
 export interface OddsOptions {
   readonly runs: number;
   readonly seed: number;
-  readonly timing: TimingModel;
 }
 
 /** 95 % Wilson score interval of `k` successes in `n` trials. */

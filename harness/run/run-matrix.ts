@@ -184,40 +184,56 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
     for (const q of [...queue.drain(), ...mine.filter((t) => !finished.has(t.index)).map((t) => ({ ...t, cost: 0, deaths: 0 }))]) {
       if (!finished.has(q.index)) finished.set(q.index, incompleteCell(q, 'not-run', `not run: ${why}`));
     }
-    const cells = withOddsAgainstBaseline(mine.map((t) => finished.get(t.index) as CellResult));
-    const finishedAt = new Date();
-    const timing = o.odds?.timing ?? (o.strategy === 'simulate' ? o.strategyOptions.timing : undefined);
-    const described = timing ? timingDescription(o.scenarios, cells, timing) : undefined;
-    return {
-      schemaVersion: RESULT_SCHEMA_VERSION,
-      title: o.title ?? projectTitle(process.cwd()),
-      startedAt: startedAt.toISOString(),
-      finishedAt: finishedAt.toISOString(),
-      options: {
-        strategy: o.strategy,
-        budget: o.strategyOptions.budget,
-        seed: o.strategyOptions.seed,
-        workers: o.workers,
-        database: o.server.kind,
-        ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
-        ...(described ? { timing: described } : {}),
-        ...(o.odds ? { oddsRuns: o.odds.runs } : {}),
-      },
-      words: pluginWords(o.scenarios),
-      scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, description: s.description ?? '', plugin: s.plugin.name })),
-      variants: variantInfos(all),
-      cells,
-      totals: {
-        cells: cells.length,
-        schedules: cells.reduce((n, c) => n + c.schedules, 0),
-        disagreements: cells.filter((c) => !c.agrees).length,
-        elapsedMs: finishedAt.getTime() - startedAt.getTime(),
-      },
-      ...(failure ? { failure: { code: failure.code, message: failure.message, ...(failure.stack ? { stack: failure.stack } : {}) } } : {}),
-    };
+    return matrixResult(o, mine.map((t) => finished.get(t.index) as CellResult), startedAt, failure);
   } finally {
     await dbs.close();
   }
+}
+
+/**
+ * The result of a run stopped from outside (Ctrl-C, SIGTERM) before it returned: the cells that
+ * finished (`finished`, as the progress events gave them), the others marked as not run.
+ */
+export function interruptedResult(o: MatrixOptions, finished: readonly CellResult[], startedAt: Date, why: string): RunResult {
+  const all = matrixTasks(o.scenarios, o.layers);
+  const mine = all.filter((_, i) => !o.shard || i % o.shard.n === o.shard.k - 1);
+  const done = new Map(finished.map((c) => [`${c.scenario}@${c.variant}`, c]));
+  const cells = mine.map((t) => done.get(`${t.scenario.name}@${t.variant.id}`) ?? incompleteCell(t, 'not-run', `not run: ${why}`));
+  return matrixResult(o, cells, startedAt, { code: 'E_INTERRUPTED', message: why, stopsRun: true });
+}
+
+/** The one RunResult of a matrix run, from its cells in matrix order. */
+function matrixResult(o: MatrixOptions, matrixCells: readonly CellResult[], startedAt: Date, failure: RunFailure | undefined): RunResult {
+  const cells = withOddsAgainstBaseline(matrixCells);
+  const finishedAt = new Date();
+  const described = o.odds || o.strategy === 'simulate' ? timingDescription(o.scenarios, cells, o.pluginOptions ?? {}) : undefined;
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    title: o.title ?? projectTitle(process.cwd()),
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    options: {
+      strategy: o.strategy,
+      budget: o.strategyOptions.budget,
+      seed: o.strategyOptions.seed,
+      workers: o.workers,
+      database: o.server.kind,
+      ...(o.shard ? { shard: `${o.shard.k}/${o.shard.n}` } : {}),
+      ...(described ? { timing: described } : {}),
+      ...(o.odds ? { oddsRuns: o.odds.runs } : {}),
+    },
+    words: pluginWords(o.scenarios),
+    scenarios: o.scenarios.map((s) => ({ name: s.name, title: s.title, description: s.description ?? '', plugin: s.plugin.name })),
+    variants: variantInfos(matrixTasks(o.scenarios, o.layers)),
+    cells,
+    totals: {
+      cells: cells.length,
+      schedules: cells.reduce((n, c) => n + c.schedules, 0),
+      disagreements: cells.filter((c) => !c.agrees).length,
+      elapsedMs: finishedAt.getTime() - startedAt.getTime(),
+    },
+    ...(failure ? { failure: { code: failure.code, message: failure.message, ...(failure.stack ? { stack: failure.stack } : {}) } } : {}),
+  };
 }
 
 function codeOf(e: unknown): string {

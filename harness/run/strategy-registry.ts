@@ -1,6 +1,5 @@
 // The strategies by name (one typed map): the CLI lists them and builds them from flags.
-import { ExhaustiveStrategy, PctStrategy, RandomStrategy, ReplayStrategy, SimulateStrategy, type PeriodicActor, type Schedule, type Strategy } from '../sched/index.ts';
-import { DEFAULT_TIMING_MODEL, type TimingModel } from '../scenario/index.ts';
+import { DEFAULT_SIMULATION_TIMING, ExhaustiveStrategy, PctStrategy, RandomStrategy, ReplayStrategy, SimulateStrategy, type PeriodicActor, type Schedule, type SimulationTiming, type Strategy } from '../sched/index.ts';
 
 /** Most runs per cell by default: exhaustive searches of the plan's scenarios finish within it. */
 export const DEFAULT_BUDGET = { exhaustive: 5000, other: 200 } as const;
@@ -12,8 +11,8 @@ export interface StrategyOptions {
   readonly preemptionBound?: number;
   readonly reduce: boolean;
   readonly schedule?: Schedule;
-  /** The `simulate` strategy's timing model (default: DEFAULT_TIMING_MODEL). */
-  readonly timing?: TimingModel;
+  /** The `simulate` strategy's timing (the cell's plugin gives it; default: DEFAULT_SIMULATION_TIMING). */
+  readonly timing?: SimulationTiming;
   /** The `simulate` strategy's periodic actors (the cell's plugin says which; default none). */
   readonly periodic?: PeriodicActor;
 }
@@ -31,12 +30,12 @@ export const STRATEGIES = {
   },
   random: { description: 'a uniformly random runnable step each time, seeded (--seed)', create: (o) => new RandomStrategy(o.seed, o.budget) },
   simulate: {
-    description: 'discrete-event simulation over virtual time with the seeded timing model (--sync-interval, --exchange-latency, ...): production odds',
-    create: (o) => new SimulateStrategy(o.seed, o.budget, o.timing ?? DEFAULT_TIMING_MODEL, o.periodic),
+    description: "discrete-event simulation over virtual time with the seeded timing model of the scenarios' plugin: production odds",
+    create: (o) => new SimulateStrategy(o.seed, o.budget, o.timing ?? DEFAULT_SIMULATION_TIMING, o.periodic),
   },
   pct: { description: 'probabilistic concurrency testing, depth --depth; reports the 1/(n·k^(d−1)) bound', create: (o) => new PctStrategy(o.seed, o.budget, o.depth) },
   replay: {
-    description: 'one given schedule (use --replay <scenario>@<layers>:<schedule>)',
+    description: 'one given schedule (use --replay <scenario>@<variant>:<schedule>)',
     create: (o) => {
       if (!o.schedule) throw new Error('replay needs a schedule');
       return new ReplayStrategy(o.schedule);

@@ -3,13 +3,12 @@ export { defineScenario, assertActors, assertScenarioName } from './define-scena
 export type { CheckContext, CheckFailure, CheckResult, Scenario, ScenarioDefinition, SchemaSource, SetupContext } from './define-scenario.ts';
 export { DEFAULT_VARIANT, SQL_PLUGIN, readSchemaFile, sqlOn } from './sql-plugin.ts';
 export { actorEndings, endingsSummary } from './actor-endings.ts';
-export { isScenario } from './scenario-plugin.ts';
-export type { AblationPlan, AblationSource, Expectation, FinalTable, InspectContext, PluginCell, Queryable, Row, RunInspection, ScenarioBase, ScenarioPlugin, SimulationHooks, SqlFn, TimingDescription, Variant } from './scenario-plugin.ts';
+export { isScenario, isScenarioPlugin } from './scenario-plugin.ts';
+export type { AblationPlan, AblationSource, CellContext, Expectation, FinalTable, InspectContext, PluginCell, Queryable, Row, RunInspection, ScenarioBase, ScenarioPlugin, SimulationHooks, SqlFn, TimingDescription, Variant } from './scenario-plugin.ts';
+export type { FlagDef, FlagType, FlagValues, ListSection, PluginCli, PluginCommand, PluginCommandContext, PluginRunFacts } from './plugin-cli.ts';
 export { DEFAULT_REPORT_WORDS, reportWords } from './report-words.ts';
 export type { ReportWords } from './report-words.ts';
 export { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, shownPath } from './scenario-files.ts';
 export type { LoadedScenario } from './scenario-files.ts';
-export { CONFIG_FILE_NAMES, defineConfig, loadRaceConfig, loadScenarioCatalog } from './race-config.ts';
+export { CONFIG_FILE_NAMES, defineConfig, findConfigFile, loadRaceConfig, loadScenarioCatalog } from './race-config.ts';
 export type { LoadedConfig, RaceConfig, ScenarioCatalog, ScenarioSources } from './race-config.ts';
-export { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, parseTimingModel } from '../../bot/plugin/timing-model.ts';
-export type { TimingModel, TimingParameter } from '../../bot/plugin/timing-model.ts';

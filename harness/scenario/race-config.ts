@@ -1,12 +1,15 @@
-// race.config.ts: where a repository's scenarios are and the schema they share. The CLI reads it
-// from the working directory (or --config); paths in it are relative to the file.
+// race.config.ts: where a repository's scenarios are, the schema they share, the plugins whose
+// flags the CLI offers and what a run without a selection runs. The CLI looks for it in the
+// working directory and each directory above (as vitest does), or takes --config; paths in it
+// are relative to the file.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { SqlFile } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, shownPath, type LoadedScenario } from './scenario-files.ts';
+import { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, moduleHint, shownPath, type LoadedScenario } from './scenario-files.ts';
 import { readSchemaFile } from './sql-plugin.ts';
+import { isScenarioPlugin, type ScenarioPlugin } from './scenario-plugin.ts';
 
 export interface RaceConfig {
   /** Globs of scenario files, relative to the configuration file (default `**\/*.race.ts`). */
@@ -15,7 +18,19 @@ export interface RaceConfig {
   readonly exclude?: readonly string[];
   /** SQL files applied first to every scenario's template database: your application's schema. */
   readonly schema?: readonly string[];
+  /**
+   * Plugins whose flags and words `race --help` shows without loading a scenario (the plugins of
+   * the loaded scenarios are always offered too).
+   */
+  readonly plugins?: readonly ScenarioPlugin[];
+  /**
+   * What a run without `--scenario` / `--variant` runs, so that a first run is short; `--all`
+   * runs every scenario under every default variant of its plugin.
+   */
+  readonly defaultRun?: { readonly scenarios?: readonly string[]; readonly variants?: readonly string[] };
 }
+
+const SETTINGS = ['scenarios', 'exclude', 'schema', 'plugins', 'defaultRun'] as const;
 
 /** The names the CLI looks for, in order. */
 export const CONFIG_FILE_NAMES = ['race.config.ts', 'race.config.mts', 'race.config.js', 'race.config.mjs'] as const;
@@ -27,7 +42,7 @@ export function defineConfig(config: RaceConfig): RaceConfig {
 
 /** Where the scenarios of a run come from. */
 export interface ScenarioSources {
-  /** `--config`; else the first of CONFIG_FILE_NAMES in `cwd`, if any. */
+  /** `--config`; else the first of CONFIG_FILE_NAMES in `cwd` or the nearest directory above, if any. */
   readonly config?: string;
   /** `--scenarios` globs (relative to `cwd`): they replace the configuration's. */
   readonly scenarios?: readonly string[];
@@ -39,6 +54,10 @@ export interface ScenarioCatalog {
   /** The configuration's schema files, read. */
   readonly baseSchema: readonly SqlFile[];
   readonly configFile: string | null;
+  /** The configuration as loaded (empty without one). */
+  readonly config: RaceConfig;
+  /** No configuration and no `--scenarios`: the scenarios came from DEFAULT_SCENARIO_GLOB under `cwd`. */
+  readonly defaultGlob: boolean;
 }
 
 export interface LoadedConfig {
@@ -51,9 +70,18 @@ export interface LoadedConfig {
   readonly baseSchema: readonly SqlFile[];
 }
 
-/** The configuration: `config` (relative to `cwd`), else the first of CONFIG_FILE_NAMES in `cwd`, else none. */
+/** The first of CONFIG_FILE_NAMES in `cwd` or the nearest directory above it; null when there is none. */
+export function findConfigFile(cwd: string): string | null {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const found = CONFIG_FILE_NAMES.map((n) => resolve(dir, n)).find((f) => existsSync(f));
+    if (found) return found;
+    if (dirname(dir) === dir) return null;
+  }
+}
+
+/** The configuration: `config` (relative to `cwd`), else the one findConfigFile finds, else none. */
 export async function loadRaceConfig(cwd: string, config?: string): Promise<LoadedConfig> {
-  const configFile = config ? resolve(cwd, config) : (CONFIG_FILE_NAMES.map((n) => resolve(cwd, n)).find((f) => existsSync(f)) ?? null);
+  const configFile = config ? resolve(cwd, config) : findConfigFile(cwd);
   if (config && configFile && !existsSync(configFile)) throw new HarnessError('E_BAD_ARGUMENT', `--config: no file ${configFile}`);
   const loaded = configFile ? await loadConfigFile(configFile) : {};
   const dir = configFile ? dirname(configFile) : cwd;
@@ -64,13 +92,14 @@ export async function loadRaceConfig(cwd: string, config?: string): Promise<Load
   return { config: loaded, configFile, dir, baseSchema };
 }
 
-/** Loads the configuration (if any) and the scenario files it or `--scenarios` names. */
-export async function loadScenarioCatalog(sources: ScenarioSources): Promise<ScenarioCatalog> {
-  const { config, configFile, dir, baseSchema } = await loadRaceConfig(sources.cwd, sources.config);
-  const files = sources.scenarios && sources.scenarios.length > 0
-    ? await findScenarioFiles(sources.scenarios, sources.cwd)
+/** Loads the scenario files the configuration (loaded already, or now) or `--scenarios` names. */
+export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig?: LoadedConfig): Promise<ScenarioCatalog> {
+  const { config, configFile, dir, baseSchema } = loadedConfig ?? (await loadRaceConfig(sources.cwd, sources.config));
+  const given = sources.scenarios !== undefined && sources.scenarios.length > 0;
+  const files = given
+    ? await findScenarioFiles(sources.scenarios ?? [], sources.cwd)
     : await findScenarioFiles(config.scenarios ?? [DEFAULT_SCENARIO_GLOB], dir, config.exclude ?? []);
-  return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile };
+  return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile, config, defaultGlob: !given && configFile === null };
 }
 
 async function loadConfigFile(file: string): Promise<RaceConfig> {
@@ -78,15 +107,24 @@ async function loadConfigFile(file: string): Promise<RaceConfig> {
   try {
     mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (e) {
-    throw new HarnessError('E_BAD_SCENARIO', `${file}: cannot load it: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new HarnessError('E_BAD_SCENARIO', `${file}: cannot load it: ${e instanceof Error ? e.message : String(e)}${moduleHint(file, e, dirname(file))}`, { cause: e });
   }
   const c = mod.default as RaceConfig | undefined;
   const bad = (m: string) => new HarnessError('E_BAD_SCENARIO', `${file}: ${m}`);
   if (typeof c !== 'object' || c === null) throw bad('export default defineConfig({ scenarios: [...] })');
-  for (const key of Object.keys(c)) if (!['scenarios', 'exclude', 'schema'].includes(key)) throw bad(`unknown setting '${key}'; valid: scenarios, exclude, schema`);
+  for (const key of Object.keys(c)) if (!(SETTINGS as readonly string[]).includes(key)) throw bad(`unknown setting '${key}'; valid: ${SETTINGS.join(', ')}`);
   for (const key of ['scenarios', 'exclude', 'schema'] as const) {
     const v = c[key];
-    if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))) throw bad(`${key} must be a list of paths or globs`);
+    if (v !== undefined && !isNameList(v)) throw bad(`${key} must be a list of paths or globs`);
+  }
+  if (c.plugins !== undefined && (!Array.isArray(c.plugins) || !c.plugins.every(isScenarioPlugin))) throw bad('plugins must be a list of scenario plugins (e.g. the plugin object a plugin package exports)');
+  const d = c.defaultRun;
+  if (d !== undefined && (typeof d !== 'object' || d === null || Object.keys(d).some((k) => k !== 'scenarios' && k !== 'variants') || (d.scenarios !== undefined && !isNameList(d.scenarios)) || (d.variants !== undefined && !isNameList(d.variants)))) {
+    throw bad("defaultRun must look like { scenarios: ['name', ...], variants: ['id', ...] } (both optional)");
   }
   return c;
+}
+
+function isNameList(v: unknown): v is readonly string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
 }

@@ -1,7 +1,8 @@
 // Finds scenario files by glob and imports them: every exported scenario is collected. A file
 // that exports none, two scenarios with one name, or a file that fails to load is bad input
 // (E_BAD_SCENARIO) naming the file and the reason.
-import { isAbsolute, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import { HarnessError } from '../errors/index.ts';
@@ -39,7 +40,7 @@ export async function loadScenarioFiles(files: readonly string[], cwd = process.
       mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (e) {
       const reason = e instanceof HarnessError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      throw new HarnessError('E_BAD_SCENARIO', `${shown}: cannot load it: ${reason}`, { cause: e });
+      throw new HarnessError('E_BAD_SCENARIO', `${shown}: cannot load it: ${reason}${moduleHint(file, e, cwd)}`, { cause: e });
     }
     const found = new Set<ScenarioBase>();
     for (const value of Object.values(mod)) {
@@ -62,6 +63,30 @@ export async function loadScenarioFiles(files: readonly string[], cwd = process.
     }
   }
   return loaded;
+}
+
+/**
+ * What to do when a file failed to load because its package is not an ES module package: Node
+ * then loads a `.ts`/`.js` file as CommonJS, and its `import` of the harness (an ES module) ends in
+ * "Cannot require() ES Module ... in a cycle" or an ERR_REQUIRE_* code.
+ */
+export function moduleHint(file: string, e: unknown, cwd: string): string {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  const message = typeof err?.message === 'string' ? err.message : '';
+  const code = typeof err?.code === 'string' ? err.code : '';
+  if (!/Cannot require\(\) ES Module|require\(\) of ES Module|Cannot use import statement outside a module/.test(message) && !code.startsWith('ERR_REQUIRE')) return '';
+  if (/\.m[jt]s$/.test(file)) return '';
+  const pkg = nearestPackageJson(dirname(file));
+  const where = pkg ? `add "type": "module" to ${shownPath(pkg, cwd)}` : 'add a package.json with "type": "module" beside it';
+  return ` (hint: this file is loaded as CommonJS because its package is not an ES module package; ${where}, or rename the file to end in .mts)`;
+}
+
+function nearestPackageJson(dir: string): string | null {
+  for (let d = dir; ; d = dirname(d)) {
+    const p = join(d, 'package.json');
+    if (existsSync(p)) return p;
+    if (dirname(d) === d) return null;
+  }
 }
 
 /** A path as the user wrote it: relative to the working directory when inside it. */

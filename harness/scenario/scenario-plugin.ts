@@ -4,8 +4,8 @@
 import type { Clock, ServiceDefinition } from '../ports/index.ts';
 import type { Violation } from '../check/index.ts';
 import type { SqlFile, TableInfo } from '../db/index.ts';
-import type { ActorSpec, ScheduleRun } from '../sched/index.ts';
-import type { TimingModel } from '../../bot/plugin/timing-model.ts';
+import type { ActorSpec, ScheduleRun, SimulationTiming } from '../sched/index.ts';
+import type { PluginCli } from './plugin-cli.ts';
 import type { ReportWords } from './report-words.ts';
 
 export type Expectation = 'holds' | 'violates';
@@ -120,6 +120,8 @@ export interface ScenarioPlugin<S extends ScenarioBase = ScenarioBase, E = unkno
   readonly simulation?: SimulationHooks<E>;
   /** Named variant sets whose parts `--ablation` leaves out one at a time (the bot: `recommended`, `proposed`). */
   readonly ablation?: AblationSource;
+  /** Its flags, options, `--list` lines and command (see PluginCli). */
+  readonly cli?: PluginCli<ScenarioBase>;
 }
 
 /** What the simulation (production odds) needs to know of a plugin's actors and variants. */
@@ -128,13 +130,15 @@ export interface SimulationHooks<E = unknown> {
   periodicActor(actorName: string): boolean;
   /** Actors the odds count per run (the bot's Signals): the odds are per run of that many. */
   countedActor(actorName: string): boolean;
-  /** The variant as the simulation runs it (the bot: its settlement sleep from the timing model); the same object when nothing changes. */
-  simulatedVariant(variant: Variant<E>, timing: TimingModel): Variant<E>;
+  /** The engine's timing of simulated runs, from the plugin's options (CellContext.options; undefined: its defaults). */
+  timing(options: unknown): SimulationTiming;
+  /** The variant as the simulation runs it under those options (the bot: its settlement sleep); the same object when nothing changes. */
+  simulatedVariant(variant: Variant<E>, options: unknown): Variant<E>;
   /**
-   * The timing model in the plugin's words, for reports: the figures it used, by name, and one line
-   * about them (the bot: Sync every 60 s, …, settlement 3,000 ms). Absent: the generic figures and line.
+   * The timing of those options in the plugin's words, for reports: the figures it used, by name, and one line
+   * about them (the bot: Sync every 60 s, …, settlement 3,000 ms). Absent: the engine's figures and line.
    */
-  describeTiming?(timing: TimingModel): TimingDescription;
+  describeTiming?(options: unknown): TimingDescription;
 }
 
 /** The timing model of simulated runs as a report shows it. */
@@ -157,6 +161,12 @@ export interface AblationSource {
   sets(): readonly string[];
   /** The plan for `set`, or undefined when it is not one of `sets()`. */
   plan(set: string): AblationPlan | undefined;
+}
+
+/** True for a plugin object (what `plugins` in race.config.ts lists). */
+export function isScenarioPlugin(x: unknown): x is ScenarioPlugin {
+  const p = x as Partial<ScenarioPlugin> | null;
+  return typeof p === 'object' && p !== null && typeof p.name === 'string' && typeof p.variants === 'function' && typeof p.openCell === 'function';
 }
 
 /** True for anything made by defineScenario or a plugin's definer. */

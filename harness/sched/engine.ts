@@ -20,11 +20,14 @@ import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './s
 import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 import { traceValues } from './sql-parameters.ts';
 
+/** Wall-clock limit without progress before a run is a hang, unless told otherwise (`--hang-timeout`). */
+export const DEFAULT_HANG_TIMEOUT_MS = 5000;
+
 export interface EngineOptions {
   readonly databaseUrl: string;
   /** The cell's outside services by name (unscheduled); the engine gates every call. */
   readonly services?: ServiceProvider;
-  /** Wall-clock limit without progress before a run ends as `hang` (default 5000 ms). */
+  /** Wall-clock limit without progress before a run ends as `hang` (default DEFAULT_HANG_TIMEOUT_MS). */
   readonly hangTimeoutMs?: number;
   /** Steps after which a run ends as `step-limit` (default 5000). */
   readonly maxSteps?: number;
@@ -155,7 +158,7 @@ export class Scheduler {
   }
 
   private constructor(private readonly options: EngineOptions) {
-    this.hangTimeoutMs = options.hangTimeoutMs ?? 5000;
+    this.hangTimeoutMs = options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS;
     this.maxSteps = options.maxSteps ?? 5000;
   }
 

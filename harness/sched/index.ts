@@ -1,5 +1,5 @@
 // Public face of harness/sched: the engine, its strategies and schedules.
-export { Scheduler } from './engine.ts';
+export { DEFAULT_HANG_TIMEOUT_MS, Scheduler } from './engine.ts';
 export type { EngineOptions, RealtimeOptions } from './engine.ts';
 export { RunEndedError } from './actor.ts';
 export type { ActorPorts, ActorSpec, LanePort, LaneStatement, LaneStep, QuiescenceProbe } from './actor.ts';
@@ -13,7 +13,7 @@ export { ResumedStrategy } from './resumed-strategy.ts';
 export { Schedule, formatReplayTarget, parseReplayTarget } from './schedule.ts';
 export type { ReplayTarget } from './schedule.ts';
 export { SeededRandom } from './seeded-random.ts';
-export { SimulateStrategy } from './simulate-strategy.ts';
+export { DEFAULT_SIMULATION_TIMING, SimulateStrategy } from './simulate-strategy.ts';
 export type { PeriodicActor, SimulationTiming } from './simulate-strategy.ts';
 export { ABANDON, WAIT, independent } from './strategy.ts';
 export type { ActorView, StepKind, Strategy, StrategyStats } from './strategy.ts';

@@ -20,6 +20,12 @@ export interface SimulationTiming {
   readonly latencySpread: number;
 }
 
+/**
+ * The timing of a plugin that says nothing of its own: a periodic actor every minute, the others
+ * within 10 s, a 60 ms service call, a 1 ms statement, log-normal spread 0.5.
+ */
+export const DEFAULT_SIMULATION_TIMING: SimulationTiming = { periodicIntervalMs: 60_000, arrivalWindowMs: 10_000, serviceLatencyMs: 60, sqlLatencyMs: 1, latencySpread: 0.5 };
+
 /** Which actors run on a timer rather than arriving once; the scenario's plugin knows (the bot: its Sync). */
 export type PeriodicActor = (actorName: string) => boolean;
 

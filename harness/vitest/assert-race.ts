@@ -1,12 +1,13 @@
 // assertRace: a race as a vitest assertion, in the style of fast-check's fc.assert. It searches
-// the scenario's interleavings on a real PostgreSQL and passes when the search proves it (or, for
-// a sampling strategy, finds nothing); otherwise it throws an AssertionError that carries the
-// verdict, the violated checks, the counterexample's trace and how to replay it.
+// the scenario's interleavings on a real PostgreSQL and checks what the scenario expects (or the
+// `expect` option): `holds` passes when the search proves it (or, for a sampling strategy, finds
+// nothing), `violates` when a run broke a check; otherwise it throws an AssertionError that
+// carries the verdict, the violated checks, the counterexample's trace and how to replay it.
 import { chooseProvider, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { renderReplayText, renderTraceText } from '../report/index.ts';
 import { DEFAULT_BUDGET, runMatrix, runReplay, verdictOf, type CellResult, type ExpectedVerdict, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
-import { loadRaceConfig, type ScenarioBase } from '../scenario/index.ts';
+import { loadRaceConfig, type Expectation, type ScenarioBase } from '../scenario/index.ts';
 import { RACE_DATABASE_URL } from './global-setup.ts';
 
 export interface AssertRaceOptions {
@@ -21,10 +22,12 @@ export interface AssertRaceOptions {
   /** Variants to run (the bot's scenarios: layer sets); default: the scenario's own. */
   readonly layers?: readonly string[];
   /**
-   * What passes: `proven` (default for exhaustive) — the search finished with no violation;
-   * `holds` (default for sampling) — no run violated; `violated` — a run did (a known bug).
+   * What passes, in the words a scenario declares (`expect` of defineScenario, the CLI's
+   * `--expect`): `holds` — the exhaustive search finished with no violation (proven), or for a
+   * sampling strategy no run violated; `violates` — a run broke a check (a known bug). Default:
+   * what the scenario declares for each variant.
    */
-  readonly expect?: 'proven' | 'holds' | 'violated';
+  readonly expect?: Expectation;
   /** `<scenario>@<variant>:<schedule>` from a failure: run exactly that schedule. */
   readonly replay?: string;
   /** The configuration whose schema every template gets first (default: race.config.ts in the working directory, if any). */
@@ -80,11 +83,12 @@ export async function assertRace(scenario: ScenarioBase, options: AssertRaceOpti
     ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
     replayCommand: (replay) => `assertRace(scenario, { replay: '${replay}' })`,
   });
-  const want = options.expect ?? (strategy === 'exhaustive' ? 'proven' : 'holds');
   for (const cell of result.cells) {
+    const want = options.expect ?? cell.expectation;
     const verdict = verdictOf(cell);
-    const ok = want === 'violated' ? verdict === 'violated' : want === 'proven' ? verdict === 'proven' : verdict === 'proven' || verdict === 'inconclusive';
-    if (!ok) throw new RaceAssertionError(failureText(cell, verdict, want), verdict, cell, cell.counterexample?.replay ?? null);
+    // Under a sampling strategy nothing is proven: no violation in what ran is what `holds` can ask.
+    const ok = want === 'violates' ? verdict === 'violated' : verdict === 'proven' || (strategy !== 'exhaustive' && verdict === 'inconclusive');
+    if (!ok) throw new RaceAssertionError(failureText(cell, verdict, want, strategy), verdict, cell, cell.counterexample?.replay ?? null);
   }
   return { verdict: worst(result.cells.map(verdictOf)), cells: result.cells, result };
 }
@@ -97,10 +101,10 @@ async function replayOne(server: StartedPostgres, scenario: ScenarioBase, replay
   throw new RaceAssertionError(`Race '${scenario.name}' replayed ${replay}: violated\n\n${text}`, 'violated', null, replay);
 }
 
-function failureText(cell: CellResult, verdict: ExpectedVerdict, want: string): string {
-  const lines = [`Race '${cell.scenario}' @ ${cell.variant}: expected ${want}, got ${verdict} (${cell.violating} of ${cell.schedules} schedules violated${cell.coverage.complete ? ', every interleaving explored' : ''})`];
+function failureText(cell: CellResult, verdict: ExpectedVerdict, want: Expectation, strategy: string): string {
+  const lines = [`Race '${cell.scenario}' @ ${cell.variant}: expected it ${want === 'holds' ? 'to hold' : 'to be violated'}, got ${verdict} (${cell.violating} of ${cell.schedules} schedules violated${cell.coverage.complete ? ', every interleaving explored' : ''})`];
   if (cell.error) lines.push(`error: ${cell.error}`);
-  if (verdict === 'inconclusive') lines.push('The search did not finish within its budget: raise `budget`, or accept a sample with `expect: "holds"`.');
+  if (verdict === 'inconclusive' && strategy === 'exhaustive') lines.push('The search did not finish within its budget, so it proves nothing: raise `budget`, or sample with `strategy: "pct"` (no violation in what ran then holds).');
   const cx = cell.counterexample;
   if (cx) {
     lines.push('', 'Violated checks:');

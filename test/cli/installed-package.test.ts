@@ -70,8 +70,10 @@ test('the conditional UPDATE never pays twice', async () => {
   await assertRace(withdrawFixed);
 });
 
-test('checking the balance in the application pays twice', async () => {
-  await expect(assertRace(withdrawBuggy)).rejects.toThrow(/paid 2 times, balance 30/);
+test('checking the balance in the application pays twice, as the scenario declares', async () => {
+  const report = await assertRace(withdrawBuggy);
+  expect(report.verdict).toBe('violated');
+  await expect(assertRace(withdrawBuggy, { expect: 'holds' })).rejects.toThrow(/paid 2 times, balance 30/);
 });
 `;
 

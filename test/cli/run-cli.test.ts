@@ -60,7 +60,12 @@ describe('bad input exits 2 and names the valid choices', () => {
     ['a malformed schedule in a replay', ['--replay', 'signal-sync@baseline:0x-1'], 'E_SCHEDULE_PARSE', ['0x3-1x2-0']],
     ['a replay of an unknown scenario', ['--replay', 'nope@baseline:0'], 'E_UNKNOWN_SCENARIO', SCENARIO_NAMES],
     ['a negative budget', ['--budget=-1'], 'E_BAD_ARGUMENT', ['--budget must be a whole number ≥ 1']],
-    ['a budget that looks like a flag', ['--budget', '-1'], 'E_BAD_ARGUMENT', ['--budget', '--budget=-XYZ']],
+    // A negative number is a value out of range, not Node's "argument is ambiguous".
+    ['a negative budget as a separate value', ['--budget', '-5'], 'E_BAD_ARGUMENT', ["--budget must be a whole number ≥ 1, got '-5'"]],
+    ['negative workers', ['--workers', '-1'], 'E_BAD_ARGUMENT', ["--workers must be a whole number ≥ 1 and ≤ 64, got '-1'"]],
+    ['a negative hang timeout', ['--hang-timeout', '-1'], 'E_BAD_ARGUMENT', ["--hang-timeout must be a whole number ≥ 100, got '-1'"]],
+    ['a negative timing value', ['--settlement', '-3'], 'E_BAD_ARGUMENT', ['--settlement', "from 0 to 60000 ms, got '-3'"]],
+    ['a value that looks like a flag', ['--out', '-x'], 'E_BAD_ARGUMENT', ['--out', '--out=-XYZ']],
     ['an unknown flag', ['--frobnicate'], 'E_BAD_ARGUMENT', ["Unknown option '--frobnicate'", '--scenario', '--layers', '--strategy', '--replay']],
     ['a malformed --expect', ['--expect', 'signal-sync@baseline=maybe'], 'E_BAD_ARGUMENT', ['holds|violates']],
     ['conflicting layers', ['--layers', 'open-status-index+full-unique-index'], 'E_LAYER_CONFLICT', ['open-status-index', 'full-unique-index']],
@@ -81,7 +86,11 @@ describe('bad input exits 2 and names the valid choices', () => {
     ['an --out under a regular file', ['--out', 'package.json/reports'], 'E_BAD_ARGUMENT', ["--out 'package.json/reports' cannot be written", 'ENOTDIR']],
     ['an --ablation of an unknown set', ['--ablation', 'nope'], 'E_BAD_ARGUMENT', ['--ablation takes a named set', ...Object.keys(NAMED_SETS)]],
     ['an --ablation of a layer that is not a named set', ['--ablation', 'check-open-statuses'], 'E_BAD_ARGUMENT', ["got 'check-open-statuses'", ...Object.keys(NAMED_SETS)]],
-    ['--ablation with --layers', ['--ablation', 'proposed', '--layers', 'baseline'], 'E_BAD_ARGUMENT', ['--ablation chooses its own layer sets']],
+    ['--ablation with --layers', ['--ablation', 'proposed', '--layers', 'baseline'], 'E_BAD_ARGUMENT', ['--layers cannot be combined with --ablation', '--ablation chooses its own variants']],
+    ['--ablation with --variant', ['--ablation', 'proposed', '--variant', 'baseline'], 'E_BAD_ARGUMENT', ['--variant cannot be combined with --ablation']],
+    ['--all with --scenario', ['--all', '--scenario', 'signal-sync'], 'E_BAD_ARGUMENT', ['--scenario cannot be combined with --all']],
+    ['an --expect of a variant the scenario does not have', ['--expect', 'signal-sync@nope=holds'], 'E_UNKNOWN_LAYER', ["unknown layer 'nope'"]],
+    ['an --out the file system never lets be made', ['--out', '/proc/1/forbidden'], 'E_BAD_ARGUMENT', ["--out '/proc/1/forbidden' cannot be written"]],
     ['a timing flag below its range', ['--sync-interval', '10'], 'E_BAD_ARGUMENT', ['--sync-interval', 'from 1000 to 3600000 ms', "got '10'"]],
     ['a timing flag where nothing is simulated', ['--ci', '--sync-interval', '5000'], 'E_BAD_ARGUMENT', ['--sync-interval sets the timing model', 'add --odds']],
     ['--odds with --property', ['--property', '--odds'], 'E_BAD_ARGUMENT', ['--odds cannot be combined with --property']],
@@ -161,10 +170,10 @@ describe('a small run', () => {
     expect(recommended?.agrees).toBe(false);
   });
 
-  it('without --ci the same contradiction exits 0; without --ci the cells also get production odds', async () => {
+  it('without --ci the same contradiction exits 1 too (as a test runner does); without --ci the cells also get production odds', async () => {
     const dir = join(outDir, 'no-ci');
     const r = await cli(['--scenario', 'signal-sync', '--layers', 'recommended', '--budget', '3', '--odds-runs', '4', '--expect', 'signal-sync@recommended=violates', '--format', 'json', '--out', dir]);
-    expect(r.code, r.err).toBe(0);
+    expect(r.code, r.err).toBe(1);
     expect(r.out).toContain('1 contradicted expectations');
     const result = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as RunResult;
     expect(result.cells[0]?.odds).toMatchObject({ runs: 4, violating: 0, counted: 1, p: 0, low: 0 });

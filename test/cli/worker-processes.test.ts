@@ -90,7 +90,7 @@ describe('worker processes', () => {
 
   it('worker processes get the odds pass and the timing model of the run (and none of it under --ci)', async () => {
     const out = join(dir, 'odds');
-    const r = scenarios(['--workers', '2', '--scenario', 'signal-sync', '--layers', 'baseline', '--layers', 'recommended', '--budget', '4', '--odds-runs', '3', '--sync-interval', '5000', '--format', 'json', '--out', out]);
+    const r = scenarios(['--workers', '2', '--scenario', 'signal-sync', '--layers', 'check-open-statuses', '--layers', 'recommended', '--budget', '40', '--odds-runs', '3', '--sync-interval', '5000', '--format', 'json', '--out', out]);
     expect(r.stderr).not.toContain('error');
     expect(r.status).toBe(0);
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { REPORT_FORMAT_NAMES, writeReports } from '../../harness/report/index.ts';
-import { DEFAULT_TIMING_MODEL, loadScenarioCatalog } from '../../harness/scenario/index.ts';
+import { loadScenarioCatalog } from '../../harness/scenario/index.ts';
 import { runMatrix, type RunResult } from '../../harness/run/index.ts';
 import { BOT_WORDS_PATTERN } from './bot-words.ts';
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
     strategyOptions: { budget: 2000, seed: 1, depth: 2, reduce: true },
     workers: 1,
     server,
-    odds: { runs: 5, seed: 1, timing: DEFAULT_TIMING_MODEL },
+    odds: { runs: 5, seed: 1 },
   });
   await writeReports(result, REPORT_FORMAT_NAMES, out);
 }, 120_000);

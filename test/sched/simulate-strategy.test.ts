@@ -2,12 +2,11 @@
 // gives the same run twice; each step starts when it is due (its actor's previous step plus the
 // drawn duration), the Sync at a phase of its cycle, and a sleeper wakes exactly when its sleep ends.
 import { describe, expect, it } from 'vitest';
-import { SimulateStrategy, type ActorSpec, type SimulationTiming } from '../../harness/sched/index.ts';
-import { DEFAULT_TIMING_MODEL } from '../../harness/scenario/index.ts';
+import { DEFAULT_SIMULATION_TIMING, SimulateStrategy, type ActorSpec, type SimulationTiming } from '../../harness/sched/index.ts';
 import { allRuns, sqlActor, useScheduler } from './sched-fixtures.ts';
 
 /** Every step takes exactly its median: durations are then known to the millisecond. */
-const FIXED: SimulationTiming = { ...DEFAULT_TIMING_MODEL, sqlLatencyMs: 2, serviceLatencyMs: 50, latencySpread: 0, periodicIntervalMs: 10_000, arrivalWindowMs: 4000 };
+const FIXED: SimulationTiming = { ...DEFAULT_SIMULATION_TIMING, sqlLatencyMs: 2, serviceLatencyMs: 50, latencySpread: 0, periodicIntervalMs: 10_000, arrivalWindowMs: 4000 };
 
 const actors: ActorSpec[] = [
   sqlActor('signal', ['SELECT 1', 'SELECT 2', 'SELECT 3']),
@@ -19,11 +18,11 @@ describe('SimulateStrategy', () => {
   const scheduler = useScheduler();
 
   it('is deterministic for a seed: the same choices and the same times, run for run', async () => {
-    const a = await allRuns(scheduler, actors, new SimulateStrategy(7, 5, DEFAULT_TIMING_MODEL));
-    const b = await allRuns(scheduler, actors, new SimulateStrategy(7, 5, DEFAULT_TIMING_MODEL));
+    const a = await allRuns(scheduler, actors, new SimulateStrategy(7, 5, DEFAULT_SIMULATION_TIMING));
+    const b = await allRuns(scheduler, actors, new SimulateStrategy(7, 5, DEFAULT_SIMULATION_TIMING));
     expect(a).toHaveLength(5);
     expect(b.map((r) => r.trace.map((s) => [s.actor, s.at]))).toEqual(a.map((r) => r.trace.map((s) => [s.actor, s.at])));
-    const c = await allRuns(scheduler, actors, new SimulateStrategy(8, 5, DEFAULT_TIMING_MODEL));
+    const c = await allRuns(scheduler, actors, new SimulateStrategy(8, 5, DEFAULT_SIMULATION_TIMING));
     expect(c.map((r) => r.trace.map((s) => s.at))).not.toEqual(a.map((r) => r.trace.map((s) => s.at)));
   });
 

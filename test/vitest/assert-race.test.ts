@@ -1,6 +1,7 @@
 // assertRace on the plan's Signal + Sync race (Scenario B): proven under the layer sets that fix
-// it, an AssertionError with the verdict, the violated checks, the trace and the replay on the
-// baseline; and on a generic SQL race, as a user's test would call it.
+// it, an AssertionError with the verdict, the violated checks, the trace and the replay where it
+// is asked to hold on the baseline; the scenario's own declared expectation when not told
+// otherwise; and on a generic SQL race, as a user's test would call it.
 import { describe, expect, it } from 'vitest';
 import { defineScenario } from '../../harness/scenario/index.ts';
 import { sqlActor } from '../../harness/sched/index.ts';
@@ -26,13 +27,13 @@ describe('assertRace on signal-sync', () => {
     ]);
   });
 
-  it('throws on the baseline an AssertionError with the verdict, the violated checks, the trace and the replay', async () => {
+  it("expect: 'holds' throws on the baseline an AssertionError with the verdict, the violated checks, the trace and the replay", async () => {
     // A violation is a violation however little was searched: a small budget keeps this quick.
-    const e = await failure(assertRace(signalSync, { layers: ['baseline'], budget: 40 }));
+    const e = await failure(assertRace(signalSync, { layers: ['baseline'], budget: 40, expect: 'holds' }));
     expect(e.name).toBe('AssertionError');
     expect(e.verdict).toBe('violated');
     expect(e.replay).toMatch(/^signal-sync@baseline:/);
-    expect(e.message).toMatch(/^Race 'signal-sync' @ baseline: expected proven, got violated \(\d+ of \d+ schedules violated\)/);
+    expect(e.message).toMatch(/^Race 'signal-sync' @ baseline: expected it to hold, got violated \(\d+ of \d+ schedules violated\)/);
     expect(e.message).toContain('no-duplicate-open');
     expect(e.message).toContain('createPosition:insert');
     expect(e.message).toContain('ERR 23505 duplicate key value violates unique constraint "idx_unique_active_position"');
@@ -44,16 +45,23 @@ describe('assertRace on signal-sync', () => {
     expect(again.message).toMatch(/violations:\n {2}\[(no-duplicate-open|no-unhandled-db-error)\]/);
   });
 
-  it("expect: 'violated' passes on a known bug and returns the report", async () => {
-    const report = await assertRace(signalSync, { layers: ['baseline'], expect: 'violated', budget: 40 });
+  it("without `expect` the scenario's declaration decides: signal-sync declares it violates on the baseline, so the known bug passes", async () => {
+    const report = await assertRace(signalSync, { layers: ['baseline'], budget: 40 });
     expect(report.verdict).toBe('violated');
+    expect(report.cells[0]?.expectation).toBe('violates');
     expect(report.cells[0]?.counterexample?.violations.length).toBeGreaterThan(0);
+  });
+
+  it("expect: 'violates' fails where the race holds, saying so", async () => {
+    const e = await failure(assertRace(signalSync, { layers: ['recommended'], expect: 'violates' }));
+    expect(e.verdict).toBe('proven');
+    expect(e.message).toContain("Race 'signal-sync' @ recommended: expected it to be violated, got proven");
   });
 
   it('a search cut short by its budget is inconclusive, not a proof', async () => {
     const e = await failure(assertRace(signalSync, { layers: ['recommended'], budget: 3 }));
     expect(e.verdict).toBe('inconclusive');
-    expect(e.message).toContain('did not finish within its budget');
+    expect(e.message).toContain('did not finish within its budget, so it proves nothing');
     // Sampling asks less: no run violated.
     await expect(assertRace(signalSync, { layers: ['recommended'], strategy: 'pct', budget: 20 })).resolves.toMatchObject({ verdict: 'inconclusive' });
   });

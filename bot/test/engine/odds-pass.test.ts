@@ -2,11 +2,10 @@
 // scenario through its plugin's simulation hooks (the Sync is periodic, the Signals are counted,
 // the timing model's settlement is the one the bot sleeps) against the real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botVariant } from '../../plugin/index.ts';
+import { DEFAULT_TIMING_MODEL, botVariant, type BotOptions, type TimingModel } from '../../plugin/index.ts';
 import type { HarnessDatabase, HarnessDatabases } from '../../../harness/db/index.ts';
 import { resolveLayerSet } from '../../layers/index.ts';
 import { runCell, type CellResult } from '../../../harness/run/index.ts';
-import { DEFAULT_TIMING_MODEL, type TimingModel } from '../../../harness/scenario/index.ts';
 import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 import { harnessDatabases } from '../../../test/support/test-database.ts';
 
@@ -26,11 +25,14 @@ afterAll(async () => {
 /** A Sync every 10 s, and the Signal's settlement sleep `settlementMs` long. */
 const timing = (settlementMs: number): TimingModel => ({ ...DEFAULT_TIMING_MODEL, periodicIntervalMs: 10_000, settlementMs });
 
+/** The timing model reaches the cell as the bot's options (what its flags set). */
 function cell(strategy: 'simulate' | 'exhaustive', budget: number, options: { timing?: TimingModel; odds?: TimingModel } = {}): Promise<CellResult> {
+  const bot: BotOptions = { timing: options.timing ?? options.odds ?? DEFAULT_TIMING_MODEL };
   return runCell(dbs, { scenario: signalSync, variant: botVariant(baseline), template }, {
     strategy,
-    strategyOptions: { budget, seed: 3, depth: 2, reduce: true, ...(options.timing ? { timing: options.timing } : {}) },
-    ...(options.odds ? { odds: { runs: 40, seed: 3, timing: options.odds } } : {}),
+    strategyOptions: { budget, seed: 3, depth: 2, reduce: true },
+    pluginOptions: { bot },
+    ...(options.odds ? { odds: { runs: 40, seed: 3 } } : {}),
   });
 }
 

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countedActors, mergeRunResults, oddsOf, wilsonInterval, withOddsAgainstBaseline, type CellResult } from '../../../harness/run/index.ts';
-import { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, parseTimingModel } from '../../../harness/scenario/index.ts';
+import { DEFAULT_TIMING_MODEL, TIMING_PARAMETERS, parseTimingModel } from '../../plugin/index.ts';
 import { harnessErrorOf } from '../../../test/support/harness-error-of.ts';
 import { defineScenario } from '../../../harness/scenario/index.ts';
 import { signalSync } from '../../scenarios/signal-sync.ts';
