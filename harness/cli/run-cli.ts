@@ -135,7 +135,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       io.out.write(renderReplayText(r));
       if (options.spec.exportFormats.length > 0) {
         const { exportCounterexamples } = await import('./spec-command.ts');
-        await exportCounterexamples(server, [formatReplayTarget(options.replay)], options, io);
+        await exportCounterexamples(server, [formatReplayTarget(options.replay)], options, io, catalog);
       }
       return 0;
     }
@@ -196,7 +196,7 @@ async function runMatrixCommand(server: StartedPostgres, options: CliOptions, fo
   const code = await finish(result, options, formats, io, catalog, env);
   if (options.spec.exportFormats.length > 0) {
     const { counterexampleReplays, exportCounterexamples } = await import('./spec-command.ts');
-    await exportCounterexamples(server, counterexampleReplays(result), options, io);
+    await exportCounterexamples(server, counterexampleReplays(result), options, io, catalog);
   }
   return code;
 }

@@ -8,11 +8,10 @@ import { basename, join } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { StartedPostgres } from '../db/index.ts';
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
-import { resolveLayerSet } from '../../bot/layers/index.ts';
 import { STRATEGIES, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
 import { SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, runPermutationSteps, runSpecFile, type SpecExploration } from '../isolation/index.ts';
-import { SCENARIOS } from '../../bot/scenarios/index.ts';
+import type { ScenarioCatalog } from '../scenario/index.ts';
 import { strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import type { CliIo } from './run-cli.ts';
 
@@ -72,15 +71,18 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
 }
 
 /** `--export` after a matrix run or a replay: each counterexample's SQL as a spec and/or a test. */
-export async function exportCounterexamples(server: StartedPostgres, replays: readonly string[], options: CliOptions, io: CliIo): Promise<void> {
+export async function exportCounterexamples(server: StartedPostgres, replays: readonly string[], options: CliOptions, io: CliIo, catalog: ScenarioCatalog): Promise<void> {
   for (const replay of replays) {
     const t = parseReplayTarget(replay);
-    const scenario = SCENARIOS[t.scenario];
+    const scenario = catalog.scenarios.find((l) => l.scenario.name === t.scenario)?.scenario;
     if (!scenario) {
-      io.err.write(`export: ${replay}: only registered scenarios can be exported\n`);
+      io.err.write(`export: ${replay}: no scenario '${t.scenario}' in this run's scenario files\n`);
       continue;
     }
-    const r = await exportScenarioCounterexample(server, scenario, resolveLayerSet(t.layers), t.schedule, options.spec.exportFormats, options.out);
+    const r = await exportScenarioCounterexample(server, scenario, t.layers, t.schedule, options.spec.exportFormats, options.out, {
+      baseSchema: catalog.baseSchema,
+      pluginOptions: options.pluginOptions,
+    });
     io.out.write(`exported ${replay} (${r.reproduced}/${r.statements} statements reproduced): ${r.files.join(', ')}\n`);
   }
 }

@@ -24,7 +24,7 @@ export function captureToSpec(c: ScenarioSqlCapture): IsolationSpec {
     `(reproduce the original: ${c.command}).`,
     '',
     "The SQL each actor sent, one step per statement with its parameters inlined, in the order the",
-    "counterexample's schedule released them. Exchange calls and sleeps are not SQL and are left out:",
+    "counterexample's schedule released them. Service calls and sleeps are not SQL and are left out:",
     ...(c.leftOut.length === 0 ? ['  (none)'] : c.actorNames.map((n, a) => `  ${n}: ${c.leftOut.filter((l) => l.actor === a).map((l) => l.what).join(', ') || '(none)'}`)),
     '',
     'Violations of the original run:',
@@ -32,12 +32,14 @@ export function captureToSpec(c: ScenarioSqlCapture): IsolationSpec {
     '',
     'Setup drops and re-creates the schema; teardown prints the final rows instead of dropping them.',
   ];
-  const positions = c.schema.some((f) => /CREATE\s+TABLE\s+monitoring\.positions\b/i.test(f.sql));
+  // The tables the plugin shows after a run (those the scenario touched) are what the teardown prints.
+  // The columns are those a report shows (clock columns left out, so the output is stable).
+  const teardown = c.tables.map((t) => `SELECT ${t.rows[0] ? Object.keys(t.rows[0]).join(', ') : '*'} FROM ${t.name} ORDER BY 1;`).join('\n');
   return {
     source: `${c.replay}.spec`,
     headerComment: header,
     setup: [...schemas.map((s) => `DROP SCHEMA IF EXISTS ${s} CASCADE;`), ...c.schema.map((f) => f.sql.trim()), ...c.setup.map(withSemicolon)],
-    teardown: positions ? 'SELECT id, symbol, exchange, status FROM monitoring.positions ORDER BY id;' : null,
+    teardown: teardown === '' ? null : teardown,
     sessions: sessions.filter((s) => s.steps.length > 0).map((s, i) => ({ ...s, steps: s.steps.map((st) => ({ ...st, session: i })) })),
     permutations: [{ line: 0, steps: stepNames.map((step) => ({ step, blockers: [] })) }],
     warnings: [],

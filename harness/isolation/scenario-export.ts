@@ -1,14 +1,13 @@
-// Exports a scenario's counterexample (one of the plan's races, or a SQL-only scenario) as an
+// Exports a scenario's counterexample (any plugin's, in-process actors or programs) as an
 // isolation spec and a vitest test: its SQL is captured by replaying the schedule, written as a
 // spec, run through the harness's own spec reader and runner, and checked to reproduce every
 // statement's success or SQLSTATE before anything is written.
 import type { StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import type { LayerSet } from '../../bot/layers/index.ts';
 import type { Schedule } from '../sched/index.ts';
-import type { Scenario } from '../../bot/scenarios/index.ts';
+import type { ScenarioBase } from '../scenario/index.ts';
 import { captureToSpec } from './counterexample-spec.ts';
-import { captureScenarioSql } from './scenario-sql-capture.ts';
+import { captureScenarioSql, type CaptureOptions } from './scenario-sql-capture.ts';
 import { exportName, writeCounterexample, type ExportFormat } from './spec-export.ts';
 import { runSpecText } from './spec-file-run.ts';
 import { writeSpec } from './spec-writer.ts';
@@ -23,16 +22,17 @@ export interface ScenarioExport {
 
 export async function exportScenarioCounterexample(
   server: StartedPostgres,
-  scenario: Scenario,
-  layerSet: LayerSet,
+  scenario: ScenarioBase,
+  variant: string,
   schedule: Schedule,
   formats: readonly ExportFormat[],
   outDir: string,
+  options: CaptureOptions = {},
 ): Promise<ScenarioExport> {
-  const capture = await captureScenarioSql(server, scenario, layerSet, schedule);
+  const capture = await captureScenarioSql(server, scenario, variant, schedule, options);
   if (capture.statements.length === 0) throw new HarnessError('E_BAD_ARGUMENT', `${capture.replay} ran no SQL: there is nothing to export as a spec`);
   const spec = captureToSpec(capture);
-  const name = exportName(scenario.name, layerSet.id);
+  const name = exportName(scenario.name, variant);
   // The spec is run from its text: what is written is what was checked.
   const { output, runs } = await runSpecText(writeSpec(spec), server, `${name}.spec`);
   const run = runs[0];

@@ -6,7 +6,7 @@ import type { Clock } from '../ports/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
 import { DEFAULT_HANG_TIMEOUT_MS, Scheduler, type ActorSpec, type ScheduleRun } from '../sched/index.ts';
-import { sqlOn, type PluginCell, type RunInspection, type ScenarioBase } from '../scenario/index.ts';
+import { sqlOn, type PluginCell, type RunInspection, type ScenarioBase, type SqlFn } from '../scenario/index.ts';
 import { MAX_FAULT_RETRIES } from './fault-retry.ts';
 import type { FaultRecord } from './result-model.ts';
 
@@ -73,8 +73,11 @@ export class CellHarness<C extends PluginCell = PluginCell> {
     return this.cell.actors(scenario);
   }
 
-  /** Empties every table and restarts every sequence, then runs the scenario's setup. */
-  async prepare(scenario: ScenarioBase): Promise<void> {
+  /**
+   * Empties every table and restarts every sequence, then runs the scenario's setup (its SQL
+   * through `instrumentSetup`, when given: an export records it).
+   */
+  async prepare(scenario: ScenarioBase, instrumentSetup?: (sql: SqlFn) => SqlFn): Promise<void> {
     await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
       if (!this.databaseEmpty) {
         const { sql, truncates } = this.nextReset();
@@ -86,7 +89,8 @@ export class CellHarness<C extends PluginCell = PluginCell> {
       // and with them which pages SERIALIZABLE locks.
       if (this.lastResetTruncated) this.preparedSinceVacuum = 0;
       else if (++this.preparedSinceVacuum >= VACUUM_EVERY_RUNS) await this.vacuum();
-      await this.cell.prepare(scenario, sqlOn(observer));
+      const sql = sqlOn(observer);
+      await this.cell.prepare(scenario, instrumentSetup ? instrumentSetup(sql) : sql);
     });
   }
 

@@ -3,7 +3,7 @@ import type { Violation } from '../check/index.ts';
 import { HarnessDatabases, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, unknownName } from '../errors/index.ts';
 import { ReplayStrategy, type ActorSpec, type Schedule, type ScheduleRun } from '../sched/index.ts';
-import type { FinalTable, ScenarioBase } from '../scenario/index.ts';
+import type { FinalTable, ScenarioBase, SqlFn } from '../scenario/index.ts';
 import { CellHarness } from './cell-harness.ts';
 
 export interface ReplayResult {
@@ -20,6 +20,8 @@ export interface ReplayOptions {
   readonly pluginOptions?: Readonly<Record<string, unknown>>;
   /** The configuration's schema, applied to the template first. */
   readonly baseSchema?: readonly SqlFile[];
+  /** May wrap the SQL the scenario's setup runs (e.g. to record it). */
+  readonly instrumentSetup?: (sql: SqlFn) => SqlFn;
 }
 
 export async function runReplay(server: StartedPostgres, scenario: ScenarioBase, variantId: string, schedule: Schedule, options: ReplayOptions = {}): Promise<ReplayResult> {
@@ -40,7 +42,7 @@ export async function runReplay(server: StartedPostgres, scenario: ScenarioBase,
     const harness = await CellHarness.open(dbs, template, (clock) => scenario.plugin.openCell(variant, { clock, realtime: false, options: options.pluginOptions?.[scenario.plugin.name] }));
     try {
       const actors = (options.instrument ?? ((a) => a))(harness.actors(scenario));
-      await harness.prepare(scenario);
+      await harness.prepare(scenario, options.instrumentSetup);
       const strategy = new ReplayStrategy(schedule);
       strategy.beginRun();
       const run = await harness.scheduler.run(actors, strategy);

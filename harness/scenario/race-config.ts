@@ -4,12 +4,12 @@
 // are relative to the file.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { SqlFile } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, moduleHint, shownPath, type LoadedScenario } from './scenario-files.ts';
 import { readSchemaFile } from './sql-plugin.ts';
 import { isScenarioPlugin, type ScenarioPlugin } from './scenario-plugin.ts';
+import { importUserFile } from './module-loader.ts';
 
 export interface RaceConfig {
   /** Globs of scenario files, relative to the configuration file (default `**\/*.race.ts`). */
@@ -105,7 +105,7 @@ export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig
 async function loadConfigFile(file: string): Promise<RaceConfig> {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    mod = (await importUserFile(file)) as { default?: unknown };
   } catch (e) {
     throw new HarnessError('E_BAD_SCENARIO', `${file}: cannot load it: ${e instanceof Error ? e.message : String(e)}${moduleHint(file, e, dirname(file))}`, { cause: e });
   }

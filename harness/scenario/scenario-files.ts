@@ -3,10 +3,10 @@
 // (E_BAD_SCENARIO) naming the file and the reason.
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { glob } from 'tinyglobby';
 import { HarnessError } from '../errors/index.ts';
 import { isScenario, type ScenarioBase } from './scenario-plugin.ts';
+import { importUserFile } from './module-loader.ts';
 
 export interface LoadedScenario {
   readonly scenario: ScenarioBase;
@@ -37,7 +37,7 @@ export async function loadScenarioFiles(files: readonly string[], cwd = process.
     const shown = shownPath(file, cwd);
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = (await importUserFile(file)) as Record<string, unknown>;
     } catch (e) {
       const reason = e instanceof HarnessError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       throw new HarnessError('E_BAD_SCENARIO', `${shown}: cannot load it: ${reason}${moduleHint(file, e, cwd)}`, { cause: e });

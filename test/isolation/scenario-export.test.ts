@@ -46,7 +46,7 @@ describe('the APTUSDT race (signal-sync @ baseline)', () => {
   it('exports as a spec and a vitest test that both reproduce the duplicate', async () => {
     const replay = await firstCounterexample(SCENARIOS['signal-sync'] as Scenario);
     const t = parseReplayTarget(replay);
-    const r = await exportScenarioCounterexample(server, SCENARIOS['signal-sync'] as Scenario, resolveLayerSet('baseline'), t.schedule, ['spec', 'vitest'], dir);
+    const r = await exportScenarioCounterexample(server, SCENARIOS['signal-sync'] as Scenario, 'baseline', t.schedule, ['spec', 'vitest'], dir);
     expect(r.reproduced).toBe(r.statements);
     const spec = await readFile(join(dir, 'signal-sync-baseline.spec'), 'utf8');
     const out = await readFile(join(dir, 'signal-sync-baseline.out'), 'utf8');
@@ -96,13 +96,13 @@ describe('a SQL-only scenario', () => {
 
   it('exports its counterexample as a spec that shows both rows', async () => {
     const replay = await firstCounterexample(scenario);
-    const r = await exportScenarioCounterexample(server, scenario, resolveLayerSet('baseline'), parseReplayTarget(replay).schedule, ['spec'], dir);
+    const r = await exportScenarioCounterexample(server, scenario, 'baseline', parseReplayTarget(replay).schedule, ['spec'], dir);
     expect(r.files.map((f) => f.replace(dir, ''))).toEqual(['/sql-check-then-insert-baseline.spec', '/sql-check-then-insert-baseline.out']);
     const spec = await readFile(join(dir, 'sql-check-then-insert-baseline.spec'), 'utf8');
     expect(spec).toContain("SELECT 'SQLUSDT', 'binance', 'long', 1.5, 'pending_entry'");
     const out = (await runSpecText(spec, server)).output;
     expect(out).toBe(await readFile(join(dir, 'sql-check-then-insert-baseline.out'), 'utf8'));
-    expect(out).toMatch(/ 1\|SQLUSDT\|binance \|pending_entry\n 2\|SQLUSDT\|binance \|pending_entry\n\(2 rows\)/);
+    expect(out).toMatch(/ 1\|SQLUSDT\|binance \|long\|1\.50000000\|pending_entry\|f +\| *\n 2\|SQLUSDT\|binance \|long\|1\.50000000\|pending_entry\|f +\| *\n\(2 rows\)/);
   });
 });
 
