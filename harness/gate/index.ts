@@ -21,4 +21,4 @@ export { startServiceGate } from './http-service-gate.ts';
 export type { ServiceAnswer, ServiceGateHooks, ServiceGateOptions, ServiceHandler, ServiceStep, StartedServiceGate } from './http-service-gate.ts';
 export { programActor, programOf } from './program-actor.ts';
 export type { ProgramActorDefinition } from './program-actor.ts';
-export { CAN_PROBE, processTreeQuiet } from './process-tree.ts';
+export { CAN_PROBE, processTreeQuiet, processTreeSettled } from './process-tree.ts';

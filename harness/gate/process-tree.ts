@@ -1,6 +1,7 @@
 // Whether a program is quiescent, read from the kernel: every thread of the process and of its
-// descendants asleep (waiting on a socket, a timer, a lock). A thread that is runnable or in
-// uninterruptible I/O is still computing, so the engine must not decide yet.
+// descendants asleep (waiting on a socket, a timer, a lock), and none of them has run since the
+// last look. A thread that is runnable or in uninterruptible I/O is still computing, so the
+// engine must not decide yet.
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** True where /proc shows processes and their threads (Linux). */
@@ -17,13 +18,13 @@ export const CAN_PROBE = (() => {
 const QUIET_STATES = new Set(['S', 'T', 't', 'Z', 'X', 'x', 'I', 'P']);
 
 /**
- * True when no thread of `root` or of any process below it is running. Without /proc it cannot
- * tell, and says quiet (the engine then decides as soon as the program is parked at a gate).
+ * The threads of `root` and of every process below it, each with how often it has been scheduled
+ * and its CPU time (from schedstat): null as soon as one of them is running.
  */
-export function processTreeQuiet(root: number): boolean {
-  if (!CAN_PROBE) return true;
+function quietSnapshot(root: number): string | null {
   const stack = [root];
   const seen = new Set<number>();
+  const parts: string[] = [];
   for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
     if (seen.has(pid)) continue;
     seen.add(pid);
@@ -42,7 +43,14 @@ export function processTreeQuiet(root: number): boolean {
       }
       // The command name may hold spaces and parentheses: the state follows the last ')'.
       const state = stat.charAt(stat.lastIndexOf(')') + 2);
-      if (!QUIET_STATES.has(state)) return false;
+      if (!QUIET_STATES.has(state)) return null;
+      let ran = '';
+      try {
+        ran = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').trim();
+      } catch {
+        // no schedstat (a kernel without it): the state alone says it
+      }
+      parts.push(`${tid}:${state}:${ran}`);
       try {
         for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) if (child.trim()) stack.push(Number(child));
       } catch {
@@ -50,5 +58,36 @@ export function processTreeQuiet(root: number): boolean {
       }
     }
   }
-  return true;
+  return parts.join(' ');
+}
+
+/**
+ * True when no thread of `root` or of any process below it is running. One look reads the threads
+ * one after another, not at one instant: a thread read asleep may wake the next one and fall
+ * asleep before that one is read. See processTreeProbe for the check that closes that gap.
+ * Without /proc it cannot tell, and says quiet.
+ */
+export function processTreeQuiet(root: number): boolean {
+  if (!CAN_PROBE) return true;
+  return quietSnapshot(root) !== null;
+}
+
+/** How long a probe watches the tree: long enough to see a thread that was read asleep run. */
+const WATCH_MS = 1;
+
+/**
+ * Whether `root`'s tree is quiescent: every thread asleep at one look, and none of them scheduled
+ * in the moment until a second look (the same threads, the same schedstat counts). One look reads
+ * the threads one after another, not at one instant; a thread read asleep may wake another and
+ * fall asleep again before that one is read, and the second look sees that it ran. The window is
+ * short on purpose: a runtime's housekeeping threads (a JVM's wake every few tens of ms) rarely
+ * fall in it, and when one does the engine simply looks again. Without /proc it cannot tell, and
+ * says quiet (the engine then decides as soon as the program is parked at a gate).
+ */
+export async function processTreeSettled(root: number): Promise<boolean> {
+  if (!CAN_PROBE) return true;
+  const first = quietSnapshot(root);
+  if (first === null) return false;
+  await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
+  return quietSnapshot(root) === first;
 }

@@ -10,7 +10,7 @@ import { actorEnv } from './actor-env.ts';
 import { startClockEndpoint } from './clock-endpoint.ts';
 import { startServiceGate, type StartedServiceGate } from './http-service-gate.ts';
 import { startProcessActor, type ProcessExit } from './process-actor.ts';
-import { processTreeQuiet } from './process-tree.ts';
+import { processTreeSettled } from './process-tree.ts';
 import type { StepOutcome } from './step-responses.ts';
 import { WireRefusal } from './wire-hooks.ts';
 import { startWireGate, type StartedWireGate } from './wire-gate.ts';
@@ -70,6 +70,11 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
   let lastSqlState: string | null = null;
   const unsupported: string[] = [];
   const gates: { close(): Promise<void> }[] = [];
+  // Declared before the first await: until its process runs, the program is not quiet. Otherwise
+  // the engine could decide the first step while this actor's gates are still opening, and the
+  // same schedule would find it parked in one run and absent in the next.
+  let quiet: () => boolean | Promise<boolean> = () => false;
+  ports.quiescence(() => quiet());
   try {
     // A connection takes the lowest lane no open connection holds: in the order the program opens
     // and closes them, so the same run numbers them the same way.
@@ -134,7 +139,9 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     const env = actorEnv(d.baseEnv ?? process.env, { database: wire.address, services, clockUrl: clock.url }, d.env ?? {});
     const program = startProcessActor({ argv: d.command, env, ...(d.cwd ? { cwd: d.cwd } : {}) });
     const pid = program.pid;
-    if (pid !== undefined) ports.quiescence(() => processTreeQuiet(pid));
+    // Quiet: no thread of it runs, and no connection of it is half admitted (a client waiting for
+    // the gate's answer to its startup sleeps, yet has no step parked to show for it).
+    quiet = pid === undefined ? () => true : async () => !wire.admitting() && (await processTreeSettled(pid)) && !wire.admitting();
     const stop = () => void program.stop();
     ports.ended.addEventListener('abort', stop, { once: true });
     const exit = await program.exited;

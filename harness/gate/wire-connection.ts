@@ -79,6 +79,15 @@ export class WireConnection implements WireConnectionView {
     client.on('close', () => this.onClientGone());
   }
 
+  /**
+   * True while the client is being admitted: its startup packet, SSL refusal or password exchange
+   * is between the two sides. The client then sleeps on its socket, waiting for the gate, yet it
+   * is not parked at a step: the engine must not decide while any connection is here.
+   */
+  handshaking(): boolean {
+    return this.phase === 'startup' || this.phase === 'auth';
+  }
+
   /** True if a CancelRequest's `key` (the pid, then the secret) names this connection's session. */
   owns(pid: number, key: Buffer): boolean {
     return this.backendPid === pid && this.secretKey !== null && this.secretKey.equals(key.subarray(4));

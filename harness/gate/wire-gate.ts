@@ -44,6 +44,11 @@ export interface StartedWireGate {
   readonly clientUrl: string;
   /** The connections open now. */
   connections(): readonly WireConnectionView[];
+  /**
+   * True while some client is in its startup or password exchange: it waits on the gate without a
+   * step to show for it, so a program's quiescence must wait for this to be false.
+   */
+  admitting(): boolean;
   /** Stops listening and closes every connection (their upstream sessions too). */
   close(): Promise<void>;
 }
@@ -95,6 +100,7 @@ export async function startWireGate(options: WireGateOptions): Promise<StartedWi
     address,
     clientUrl: clientUrlOf(address),
     connections: () => [...live].filter((c) => c.id >= 0),
+    admitting: () => [...live].some((c) => c.handshaking()),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of [...live]) c.close();
