@@ -23,6 +23,8 @@ export { BUILTIN_CHECK_IDS } from './check/index.ts';
 export type { Clock, SqlClient, SqlResult, SqlRow, SqlSession } from './ports/index.ts';
 export { runMatrix, runReplay, verdictOf, STRATEGIES, RESULT_SCHEMA_VERSION } from './run/index.ts';
 export type { CellResult, Counterexample, DistinctOutcome, MatrixOptions, ReplayResult, RunResult, ScenarioInfo, StrategyName, VariantInfo, Verdict } from './run/index.ts';
+export { programActor } from './gate/index.ts';
+export type { ProgramActorDefinition } from './gate/index.ts';
 export { chooseProvider } from './db/index.ts';
 export type { StartedPostgres } from './db/index.ts';
 export { HarnessError } from './errors/index.ts';

@@ -3,13 +3,14 @@
 // addresses in its environment, and reports each request it makes as a step of one of its lanes:
 // `db0`, `db1`, ... (one per database connection, in the order it opens them) and `http` (its
 // service calls and sleeps, one at a time). The run ends the program: its process group is killed.
+import { fileURLToPath } from 'node:url';
 import { HarnessError } from '../errors/index.ts';
 import type { HttpServiceFace } from '../ports/index.ts';
 import { ProgramResult, RunEndedError, type ActorPorts, type ActorSpec, type LanePort, type LaneStatement, type ProgramOutput } from '../sched/index.ts';
 import { actorEnv } from './actor-env.ts';
 import { startClockEndpoint } from './clock-endpoint.ts';
 import { startServiceGate, type StartedServiceGate } from './http-service-gate.ts';
-import { startProcessActor, type ProcessExit } from './process-actor.ts';
+import { checkCommand, startProcessActor, type ProcessExit } from './process-actor.ts';
 import { processTreeSettled } from './process-tree.ts';
 import type { StepOutcome } from './step-responses.ts';
 import { WireRefusal } from './wire-hooks.ts';
@@ -21,8 +22,8 @@ export interface ProgramActorDefinition {
   readonly name: string;
   /** The program and its arguments, e.g. `['python3', 'flow.py', 'signal']`; started for every run. */
   readonly command: readonly string[];
-  /** Its working directory (default: the harness's). */
-  readonly cwd?: string;
+  /** Its working directory (default: the harness's); `new URL('.', import.meta.url)` is the scenario file's. */
+  readonly cwd?: string | URL;
   /** Variables added to its environment (after DATABASE_URL, PG*, RACE_CLOCK_URL, RACE_SERVICE_*_URL). */
   readonly env?: Readonly<Record<string, string>>;
   /**
@@ -48,13 +49,22 @@ export function programActor(d: ProgramActorDefinition): ActorSpec {
     throw new HarnessError('E_BAD_SCENARIO', `actor '${d.name}': connections must be a whole number from 1 to ${MOST_CONNECTIONS}, got ${String(d.connections)}`);
   }
   if (d.command.length === 0) throw new HarnessError('E_BAD_SCENARIO', `actor '${d.name}': command is empty; give the program and its arguments`);
+  const cwd = d.cwd === undefined ? undefined : d.cwd instanceof URL ? fileURLToPath(d.cwd) : d.cwd;
+  // Checked now, when the scenario is defined: a missing or non-executable program is a bad
+  // scenario (the CLI exits 2) before any database starts, not an error in every run.
+  try {
+    checkCommand(d.command, cwd ?? process.cwd(), (d.baseEnv ?? process.env)['PATH']);
+  } catch (e) {
+    throw new HarnessError('E_BAD_SCENARIO', `actor '${d.name}': ${(e as Error).message}`, { cause: e });
+  }
+  const def: ProgramActorDefinition = { ...d, ...(cwd === undefined ? {} : { cwd }) };
   const lanes = [...Array.from({ length: connections }, (_, i) => `db${i}`), 'http'];
   return {
     name: d.name,
     lanes,
     ...(d.allowedErrors ? { allowedErrors: d.allowedErrors } : {}),
-    program: { command: d.command, ...(d.cwd ? { cwd: d.cwd } : {}) },
-    run: (ports) => runProgram(d, connections, ports),
+    program: { command: d.command, ...(cwd ? { cwd } : {}) },
+    run: (ports) => runProgram(def, connections, ports),
   } as ActorSpec;
 }
 
@@ -69,6 +79,9 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
   /** The SQLSTATE of the last statement that failed on any of its lanes: what a program that dies of an error died of. */
   let lastSqlState: string | null = null;
   const unsupported: string[] = [];
+  /** Lanes whose connection the program closed inside a transaction (PostgreSQL rolled it back). */
+  const leftOpen: string[] = [];
+  const txOf = new Map<number, string>();
   const gates: { close(): Promise<void> }[] = [];
   // Declared before the first await: until its process runs, the program is not quiet. Otherwise
   // the engine could decide the first step while this actor's gates are still opening, and the
@@ -107,13 +120,20 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
         onFinished: (conn, _step, outcome) => {
           const lane = laneFor(conn.id);
           if (!lane) return;
-          if (outcome.txStatus) lane.session(conn.backendPid, outcome.txStatus);
+          if (outcome.txStatus) {
+            lane.session(conn.backendPid, outcome.txStatus);
+            txOf.set(conn.id, outcome.txStatus);
+          }
           if (outcome.error) lastSqlState = outcome.error.sqlState;
           if (outcome.unsupported) unsupported.push(outcome.unsupported);
           finishSql(lane, outcome);
         },
         onClose: (conn, reason) => {
           const lane = laneFor(conn.id);
+          const laneIndex = laneOf.get(conn.id);
+          const tx = txOf.get(conn.id);
+          txOf.delete(conn.id);
+          if ((reason.kind === 'terminate' || reason.kind === 'client-closed') && (tx === 'T' || tx === 'E') && !ports.ended.aborted) leftOpen.push(`db${laneIndex ?? '?'}`);
           laneOf.delete(conn.id);
           if (!lane) return;
           if (reason.kind === 'server-closed') lane.fault(Object.assign(new Error(reason.error.message), { code: reason.error.sqlState }));
@@ -137,7 +157,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
       services[name] = gate.url;
     }
     const env = actorEnv(d.baseEnv ?? process.env, { database: wire.address, services, clockUrl: clock.url }, d.env ?? {});
-    const program = startProcessActor({ argv: d.command, env, ...(d.cwd ? { cwd: d.cwd } : {}) });
+    const program = startProcessActor({ argv: d.command, env, ...(typeof d.cwd === 'string' ? { cwd: d.cwd } : {}) });
     const pid = program.pid;
     // Quiet: no thread of it runs, and no connection of it is half admitted (a client waiting for
     // the gate's answer to its startup sleeps, yet has no step parked to show for it).
@@ -147,7 +167,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     const exit = await program.exited;
     ports.ended.removeEventListener('abort', stop);
     if (ports.ended.aborted) throw new RunEndedError();
-    return ending(d, exit, lastSqlState, unsupported);
+    return ending(d, exit, lastSqlState, unsupported, leftOpen);
   } finally {
     await Promise.all(gates.map((g) => g.close().catch(() => undefined)));
   }
@@ -183,16 +203,21 @@ function oneLine(sql: string): string {
 }
 
 /** How the program ended, as the actor's outcome: its last stdout line (JSON if it is) on success. */
-function ending(d: ProgramActorDefinition, exit: ProcessExit, lastSqlState: string | null, unsupported: readonly string[]): ProgramResult {
+function ending(d: ProgramActorDefinition, exit: ProcessExit, lastSqlState: string | null, unsupported: readonly string[], leftOpen: readonly string[]): ProgramResult {
   const output: ProgramOutput = {
     exit: exit.spawnError ? `did not start: ${exit.spawnError}` : exit.signal ? `signal ${exit.signal}` : `exit ${exit.code ?? '?'}`,
     stdout: exit.stdoutTail,
     stderr: exit.stderrTail,
   };
+  const open = leftOpen.length > 0 ? `it closed ${leftOpen.join(', ')} inside a transaction, which PostgreSQL rolled back; ` : '';
+  if (exit.code === 0 && open) {
+    // Exit 0 with work silently rolled back (a forgotten COMMIT) is the program's error, named.
+    throw Object.assign(new Error(`${d.name}: ${open}commit or roll back before closing (${output.exit})`), { code: 'open-transaction', output });
+  }
   if (exit.code === 0) return new ProgramResult(lastLineValue(exit.stdoutTail), output);
   const lastErr = exit.stderrTail.trim().split('\n').at(-1) ?? '';
   const why = unsupported.length > 0 ? `it used what the gate does not support (${unsupported.join(', ')}); ` : '';
-  throw Object.assign(new Error(`${d.name}: ${why}${output.exit}${lastErr ? `: ${lastErr}` : ''}`), {
+  throw Object.assign(new Error(`${d.name}: ${why}${open}${output.exit}${lastErr ? `: ${lastErr}` : ''}`), {
     // A program that dies after a statement failed died of that error (allowedErrors apply to it).
     code: lastSqlState ?? output.exit,
     output,
