@@ -3,7 +3,8 @@
 import postgres from 'postgres';
 
 const lock = process.argv[2] === 'lock';
-const sql = postgres({ max: 1 });
+// PREPARE=0: unnamed statements (as behind pgbouncer), one batch per query.
+const sql = postgres({ max: 1, ...(process.env.PREPARE === '0' ? { prepare: false, fetch_types: false } : {}) });
 await sql.begin(async (tx) => {
   const [row] = lock ? await tx`SELECT n FROM counter WHERE id = ${1} FOR UPDATE` : await tx`SELECT n FROM counter WHERE id = ${1}`;
   await tx`UPDATE counter SET n = ${row.n + 1} WHERE id = ${1}`;
