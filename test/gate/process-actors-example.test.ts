@@ -35,7 +35,7 @@ describe.skipIf(noRuby)(named('the guide example: Ruby payments from one wallet'
     expect(buggy.agrees).toBe(true);
     const cx = buggy.counterexample;
     expect(cx?.violations.map((v) => v.message)).toContain('payments of 130 taken from 100, balance left 30');
-    expect(cx?.lanes.map((l) => l.name)).toEqual(['pay-60/db0', 'pay-60/http', 'pay-70/db0', 'pay-70/http']);
+    expect(cx?.lanes?.map((l) => l.name)).toEqual(['pay-60/db0', 'pay-60/http', 'pay-70/db0', 'pay-70/http']);
     const replay = await runReplay(server, rubyWalletBuggy, 'default', Schedule.parse(cx?.schedule ?? ''));
     expect(replay.violations.map((v) => v.invariant)).toEqual(['scenario:ruby-wallet-buggy']);
     expect(locked.verdict, locked.verdictReason).toBe('proven');
