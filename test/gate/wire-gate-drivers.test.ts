@@ -1,5 +1,8 @@
 // Real drivers through the wire gate, each step released by a test sequencer: the steps the gate
 // reports carry the SQL each driver sent and its parameter values decoded, whatever the protocol.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
@@ -36,6 +39,21 @@ afterEach(async () => {
 });
 
 const ADVISORY = 'SELECT pg_advisory_xact_lock($1)';
+const JDBC_JAR = '/usr/share/java/postgresql.jar';
+const jdbcClasses = mkdtempSync(join(tmpdir(), 'prh-jdbc-'));
+afterAll(() => rmSync(jdbcClasses, { recursive: true, force: true }));
+
+/** Why JdbcFeatures.java cannot be compiled and run here (null when it can). */
+function jdbcMissing(): string | null {
+  if (!existsSync(JDBC_JAR)) return `${JDBC_JAR} is missing (apt-get install libpostgresql-jdbc-java)`;
+  try {
+    execFileSync('javac', ['-cp', JDBC_JAR, '-d', jdbcClasses, join(CLIENTS_DIR, 'JdbcFeatures.java')], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'javac cannot compile JdbcFeatures.java (apt-get install openjdk-17-jdk-headless)';
+  }
+}
+const noJdbc = jdbcMissing();
 const KEY = 4242424242424n;
 
 describe('drivers through the wire gate', () => {
@@ -141,6 +159,31 @@ describe('drivers through the wire gate', () => {
     ]);
     expect(balance.map((b) => b.outcome.commandTags)).toEqual([['SELECT 1'], ['SELECT 1']]);
     expect(await seq.closed('a', 0)).toEqual({ kind: 'terminate' });
+  });
+
+  it.skipIf(noJdbc)(named('pgjdbc: a named portal fetched in pieces, named server statements past prepareThreshold, a batch', noJdbc), async () => {
+    const exit = await runProgram(['java', '-cp', `${JDBC_JAR}:${jdbcClasses}`, 'JdbcFeatures'], gate.address);
+    expect(exit.code, exit.stderrTail).toBe(0);
+    expect(printed(exit)).toEqual({ sum: 15, key: 4242424242427 });
+    const steps = seq.finished.map((f) => [f.step.messages, f.step.detail, f.outcome.commandTags]);
+    // setFetchSize(2) in a transaction: one Bind of a named portal, then Execute/Sync per 2 rows,
+    // each still known by its SQL; the portal is suspended (no command tag) until the last piece.
+    expect(steps.slice(2, 5)).toEqual([
+      ['Parse Bind Execute Parse Bind Describe Execute Sync', 'BEGIN; SELECT g FROM generate_series(1, 5) AS g', ['BEGIN']],
+      ['Execute Sync', 'SELECT g FROM generate_series(1, 5) AS g', []],
+      ['Execute Sync', 'SELECT g FROM generate_series(1, 5) AS g', ['SELECT 1']],
+    ]);
+    // Past prepareThreshold=3 the statement is S_n on the server; a Bind of it alone knows its SQL
+    // and decodes the binary int8 key.
+    const locks = seq.executions(ADVISORY);
+    expect(locks.map((l) => l.step.statements[0]!.params)).toEqual([[KEY], [KEY + 1n], [KEY + 2n], [KEY + 3n]]);
+    expect(locks.at(-1)?.step.messages).toBe('Bind Execute Sync');
+    expect(locks.at(-1)?.step.statements[0]?.statementName).toMatch(/^S_\d+$/);
+    // executeBatch: three Bind/Execute before one Sync are one step with three statements.
+    const batch = seq.finished.find((f) => f.step.statements.length === 3);
+    expect(batch?.step.detail).toBe('INSERT INTO gate_accounts (id, balance) VALUES (10, 100); INSERT INTO gate_accounts (id, balance) VALUES (11, 110); INSERT INTO gate_accounts (id, balance) VALUES (12, 120)');
+    expect(batch?.outcome.commandTags).toEqual(['INSERT 0 1', 'INSERT 0 1', 'INSERT 0 1']);
+    expect(seq.finished.at(-1)?.outcome).toMatchObject({ txStatus: 'I', commandTags: ['COMMIT'] });
   });
 
   it.skipIf(psqlMissing())(named('psql -f: each statement of the script is one step', psqlMissing()), async () => {
