@@ -186,6 +186,21 @@ describe('drivers through the wire gate', () => {
     expect(seq.finished.at(-1)?.outcome).toMatchObject({ txStatus: 'I', commandTags: ['COMMIT'] });
   });
 
+  it('postgres.js: queries pipelined on one connection are steps offered one after another, each known by its SQL', async () => {
+    const exit = await runProgram([process.execPath, join(CLIENTS_DIR, 'postgresjs_pipeline.mjs')], gate.address);
+    expect(exit.code, exit.stderrTail).toBe(0);
+    expect(printed(exit)).toEqual({ n: [2, 11], balance: 100 });
+    expect(seq.finished.map((f) => [f.step.messages, f.step.executes, f.step.detail])).toEqual([
+      ['Parse Describe Flush', false, expect.stringMatching(/^prepare \w+: SELECT \$1::int \+ 1 AS n \(flush\)$/)],
+      ['Bind Execute Sync', true, "SELECT '1'::int + 1 AS n"],
+      ['Bind Execute Sync', true, "SELECT '10'::int + 1 AS n"],
+      ['Parse Describe Flush', false, expect.stringMatching(/^prepare \w+: SELECT balance FROM gate_accounts WHERE id = \$1 \(flush\)$/)],
+      ['Bind Execute Sync', true, "SELECT balance FROM gate_accounts WHERE id = '1'"],
+    ]);
+    // However the bytes arrived, each step was offered only after the one before it had ended.
+    expect(seq.log).toEqual([0, 1, 2, 3, 4].flatMap((i) => [`request a/0/${i}`, `finished a/0/${i}`]));
+  });
+
   it.skipIf(psqlMissing())(named('psql -f: each statement of the script is one step', psqlMissing()), async () => {
     const exit = await runProgram([PSQL, '-X', '-v', 'ON_ERROR_STOP=1', '-f', join(CLIENTS_DIR, 'script.sql')], gate.address);
     expect(exit.code, exit.stderrTail).toBe(0);
