@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// `race`, the command of an installed harness. The harness ships TypeScript; tsx loads it, and
-// the race.config.ts and scenario files of the repository it runs in.
-import { register } from 'tsx/esm/api';
+// `race`, the command of an installed harness: the compiled CLI in dist/. In a checkout of the
+// harness itself (its TypeScript sources beside this file), the sources run through tsx instead,
+// so an edit needs no build.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../harness/cli/main.ts');
+const source = new URL('../harness/cli/main.ts', import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(source.href);
+} else {
+  await import('../dist/cli/main.js');
+}
