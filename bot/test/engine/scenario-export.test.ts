@@ -6,14 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HarnessDatabases, type StartedPostgres } from '../../harness/db/index.ts';
-import { resolveLayerSet } from '../../bot/layers/index.ts';
-import { runCell } from '../../harness/run/index.ts';
-import { botVariant } from '../../bot/plugin/index.ts';
-import { parseReplayTarget, sqlActor } from '../../harness/sched/index.ts';
-import { exportScenarioCounterexample, inlineParameters, readSpec, runSpecText } from '../../harness/isolation/index.ts';
-import { SCENARIOS, defineScenario, type Scenario } from '../../bot/scenarios/index.ts';
-import { suiteServer } from './spec-server.ts';
+import { HarnessDatabases, type StartedPostgres } from '../../../harness/db/index.ts';
+import { resolveLayerSet } from '../../layers/index.ts';
+import { runCell } from '../../../harness/run/index.ts';
+import { botVariant } from '../../plugin/index.ts';
+import { parseReplayTarget, sqlActor } from '../../../harness/sched/index.ts';
+import { exportScenarioCounterexample, inlineParameters, readSpec, runSpecText } from '../../../harness/isolation/index.ts';
+import { SCENARIOS, defineScenario, type Scenario } from '../../scenarios/index.ts';
+import { suiteServer } from '../../../test/isolation/spec-server.ts';
 
 const DUPLICATE = 'ERROR:  duplicate key value violates unique constraint "idx_unique_active_position"';
 
