@@ -16,6 +16,8 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
     private readonly done: StepDone,
     /** Called once the statement is on the wire: only then can it wait on a lock. */
     private readonly sent: () => void,
+    /** Runs after the statement returned and before its step ends (the engine asks the server what it changed). */
+    private readonly after: () => Promise<void> = async () => undefined,
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
@@ -26,9 +28,11 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
       this.sent();
       r = await p;
     } catch (e) {
+      await this.after();
       this.done('', e);
       throw e;
     }
+    await this.after();
     const rowCount = r.rowCount ?? 0;
     this.done(r.command === 'SELECT' || r.rows.length > 0 ? `rows=${r.rows.length}` : rowCount > 0 ? `rows=${rowCount}` : 'ok', undefined, rowsPreview(r.rows));
     return { rows: r.rows as R[], rowCount };
@@ -41,9 +45,11 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
     try {
       r = await this.session.sendRaw(text, onNotice, this.sent);
     } catch (e) {
+      await this.after();
       this.done('', e);
       throw e;
     }
+    await this.after();
     const last = r.results[r.results.length - 1];
     if (r.error) this.done('', { code: r.error.sqlState ?? 'ERROR', message: r.error.message });
     else this.done(last?.kind === 'rows' ? `rows=${last.rows.length}` : 'ok');
