@@ -1,10 +1,14 @@
 // The scheduled SqlClient: every statement (BEGIN, COMMIT and ROLLBACK included) waits at a gate
 // *before it is sent*, so the scheduler decides the order in which PostgreSQL sees them.
+import type pg from 'pg';
 import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../ports/index.ts';
 import type { ActorSession } from './actor-session.ts';
 import type { RawNotice, RawQueryResult, RawSqlClient } from './raw-query.ts';
 import type { StepKind } from './strategy.ts';
 import { compactSql, rowsPreview } from './trace.ts';
+
+/** What an empty query string returns. */
+const EMPTY_RESULT = { command: '', rowCount: null, oid: 0, fields: [], rows: [] } as unknown as pg.QueryResult;
 
 export type Gate = (kind: StepKind, label: string, detail: string, values?: readonly unknown[]) => Promise<void>;
 export type StepDone = (result: string, error?: unknown, rows?: string) => void;
@@ -33,6 +37,9 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
       throw e;
     }
     await this.after();
+    // Several statements in one text (`UPDATE ...; SELECT ...`) come back as one result each:
+    // the step's result is the last one's, as psql shows it (its footprint covers them all).
+    if (Array.isArray(r)) r = (r as pg.QueryResult[])[(r as pg.QueryResult[]).length - 1] ?? EMPTY_RESULT;
     const rowCount = r.rowCount ?? 0;
     this.done(r.command === 'SELECT' || r.rows.length > 0 ? `rows=${r.rows.length}` : rowCount > 0 ? `rows=${rowCount}` : 'ok', undefined, rowsPreview(r.rows));
     return { rows: r.rows as R[], rowCount };
