@@ -698,14 +698,19 @@ export class Scheduler {
     }
   }
 
-  /** One pg_blocking_pids round trip for the actors whose statement is on the wire. */
+  /** One pg_blocking_pids (and safe-snapshot) round trip for the actors whose statement is on the wire. */
   private async pollBlocked(waiting: readonly ActorRt[]): Promise<'polled'> {
     const progressAtSend = this.progress;
     {
       const pids = waiting.map((a) => a.session.pid);
       let r: pg.QueryResult<{ pid: number; blockers: number[] }>;
       try {
-        r = await this.observer.query<{ pid: number; blockers: number[] }>('SELECT p AS pid, pg_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p', [pids]);
+        // A SERIALIZABLE READ ONLY DEFERRABLE transaction waiting for a safe snapshot waits on the
+        // read-write serializable transactions PostgreSQL names here, as the isolation tester asks.
+        r = await this.observer.query<{ pid: number; blockers: number[] }>(
+          'SELECT p AS pid, pg_blocking_pids(p) || pg_safe_snapshot_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p',
+          [pids],
+        );
       } catch (e) {
         if (!isConnectionFault(e)) throw e;
         this.sessionFault('observer', this.observerSession?.failed(e) ?? e);
