@@ -42,7 +42,7 @@ export interface ProgramActorDefinition {
 /** Most database connections a program may declare: each is a thread of every schedule. */
 const MOST_CONNECTIONS = 16;
 
-/** An actor that is a program behind gates. */
+/** An actor that is a program behind gates: a command started for every run, its requests raced as steps (docs/guides/process-actors.md). */
 export function programActor(d: ProgramActorDefinition): ActorSpec {
   const connections = d.connections ?? 1;
   if (!Number.isInteger(connections) || connections < 1 || connections > MOST_CONNECTIONS) {
