@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { actorEnv, checkCommand, serviceEnvName, startProcessActor } from '../../harness/gate/index.ts';
+import { actorEnv, CAN_PROBE, checkCommand, processTreeSettled, serviceEnvName, startProcessActor } from '../../harness/gate/index.ts';
 import { harnessErrorOf } from '../support/harness-error-of.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'prh-process-actor-'));
@@ -117,5 +117,22 @@ describe('startProcessActor', () => {
     const orphan = Number(readFileSync(pidFile, 'utf8'));
     for (let i = 0; i < 500 && alive(orphan); i++) await new Promise((r) => setTimeout(r, 10));
     expect(alive(orphan)).toBe(false);
+  });
+});
+
+describe.skipIf(!CAN_PROBE)('processTreeSettled', () => {
+  it('is false while a thread of the tree computes, and true once every thread sleeps and stays asleep', async () => {
+    const busy = startProcessActor({ argv: ['sh', '-c', 'while :; do :; done'], env: { PATH: process.env['PATH'] ?? '' } });
+    const idle = startProcessActor({ argv: ['sh', '-c', 'sleep 30 & wait'], env: { PATH: process.env['PATH'] ?? '' } });
+    try {
+      // A spinning shell is runnable, or has run between the two looks: never settled.
+      for (let i = 0; i < 20; i++) expect(await processTreeSettled(busy.pid as number)).toBe(false);
+      // A shell waiting on its sleeping child settles once both are asleep (start-up takes a moment).
+      let settled = false;
+      for (let i = 0; i < 500 && !settled; i++) settled = await processTreeSettled(idle.pid as number);
+      expect(settled).toBe(true);
+    } finally {
+      await Promise.all([busy.stop(), idle.stop()]);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The wire gate's behaviour with real clients: steps held and released in a chosen order (a lock
 // wait seen by the server), SSL refused, passwords checked, cancels delivered, COPY refused, and
 // a vanished client's session ended on the server too.
+import net from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +168,33 @@ describe('startup: SSL and passwords', () => {
     expect(wrong.stderrTail).toMatch(/password authentication failed for user "postgres"/);
     // A refused client is never numbered: the engine only hears of admitted connections.
     expect(seq.connects.map((c) => c.conn.id)).toEqual([0]);
+  });
+
+  it('admitting() is true from a client\'s first byte until its password is checked: the engine waits for it', async () => {
+    const seq = new StepSequencer(true);
+    const gate = await gateFor(seq, 'a', { method: 'password', password: 'gate-secret' });
+    expect(gate.admitting()).toBe(false);
+    const socket = net.connect(gate.address.port, gate.address.host);
+    const received: Buffer[] = [];
+    socket.on('data', (b: Buffer) => received.push(b));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    await until('the gate accepted the socket', async () => gate.admitting());
+    // A startup packet: the gate asks for a password (R, cleartext) and the client owes it.
+    const params = Buffer.from(`user\0${gate.address.user}\0database\0${gate.address.database}\0\0`);
+    const startup = Buffer.alloc(8);
+    startup.writeInt32BE(8 + params.length, 0);
+    startup.writeInt32BE(196608, 4);
+    socket.write(Buffer.concat([startup, params]));
+    await until('the password request', async () => Buffer.concat(received).includes(Buffer.from('R')));
+    expect(gate.admitting()).toBe(true);
+    const password = Buffer.from('gate-secret\0');
+    const p = Buffer.alloc(5);
+    p.write('p', 0);
+    p.writeInt32BE(4 + password.length, 1);
+    socket.write(Buffer.concat([p, password]));
+    await until('the client admitted', async () => seq.connects.length === 1);
+    expect(gate.admitting()).toBe(false);
+    socket.destroy();
   });
 
   it('an MD5 password with node-postgres, and a refusal by the hooks', async () => {
