@@ -72,22 +72,19 @@ export function processTreeQuiet(root: number): boolean {
   return quietSnapshot(root) !== null;
 }
 
-/** How long a probe watches the tree: long enough to see a thread that was read asleep run. */
-const WATCH_MS = 1;
-
 /**
  * Whether `root`'s tree is quiescent: every thread asleep at one look, and none of them scheduled
- * in the moment until a second look (the same threads, the same schedstat counts). One look reads
- * the threads one after another, not at one instant; a thread read asleep may wake another and
- * fall asleep again before that one is read, and the second look sees that it ran. The window is
- * short on purpose: a runtime's housekeeping threads (a JVM's wake every few tens of ms) rarely
- * fall in it, and when one does the engine simply looks again. Without /proc it cannot tell, and
- * says quiet (the engine then decides as soon as the program is parked at a gate).
+ * between that look and a second one (the same threads, the same schedstat counts). One look reads
+ * the threads one after another, not at one instant: a thread read asleep may run, wake another
+ * and fall asleep again before that one is read. Whatever ran after its first reading has a new
+ * count at the second, and a thread it woke is running or has run; so the second look can follow
+ * at once (the next turn of the event loop). Without /proc it cannot tell, and says quiet (the
+ * engine then decides as soon as the program is parked at a gate).
  */
 export async function processTreeSettled(root: number): Promise<boolean> {
   if (!CAN_PROBE) return true;
   const first = quietSnapshot(root);
   if (first === null) return false;
-  await new Promise((resolve) => setTimeout(resolve, WATCH_MS));
+  await new Promise((resolve) => setImmediate(resolve));
   return quietSnapshot(root) === first;
 }
