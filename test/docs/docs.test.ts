@@ -6,10 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseCliOptions, type CliContext } from '../../harness/cli/cli-options.ts';
 import { commandLineFlags } from '../../harness/cli/cli-plugins.ts';
 import { parseFlags } from '../../harness/cli/flag-table.ts';
 import { STRATEGIES } from '../../harness/run/index.ts';
-import { loadRaceConfig } from '../../harness/scenario/index.ts';
+import { HarnessError } from '../../harness/errors/index.ts';
+import { loadRaceConfig, loadScenarioCatalog } from '../../harness/scenario/index.ts';
 import type { ScenarioPlugin } from '../../harness/scenario/index.ts';
 import { parseReplayTarget } from '../../harness/sched/index.ts';
 import { harnessCommands, type DocCommand } from './doc-commands.ts';
@@ -151,10 +153,48 @@ describe('commands in README.md and docs/', () => {
     expect(failures).toEqual([]);
   });
 
+  it("every one is accepted whole, as the CLI checks it before a run: flags together, this repository's scenario and variant names", async () => {
+    const failures: string[] = [];
+    const contexts = new Map<string, Promise<CliContext>>();
+    for (const { file, cmd } of allCommands()) {
+      if (cmd.args.some((a) => ['--help', '-h', '--version', '--list', '--merge', '--spec'].includes(a))) continue;
+      try {
+        if (cmd.program === 'scenarios') {
+          const scenarios = cmd.args.flatMap((a, i) => (cmd.args[i - 1] === '--scenarios' ? [a] : []));
+          const config = cmd.args[cmd.args.indexOf('--config') + 1];
+          const key = `${config ?? ''}|${scenarios.join(',')}`;
+          if (!contexts.has(key)) {
+            contexts.set(
+              key,
+              loadScenarioCatalog({ cwd: ROOT, scenarios, ...(cmd.args.includes('--config') && config ? { config } : {}) }).then((c) => ({ scenarios: c.scenarios, config: c.config, configFile: c.configFile })),
+            );
+          }
+          await parseCliOptions(cmd.args, {}, await (contexts.get(key) as Promise<CliContext>));
+        } else {
+          // A user's project: its scenario names are its own, the rest is checked.
+          await parseCliOptions(cmd.args, {}, { scenarios: [], config: {}, configFile: null }).catch((e: unknown) => {
+            if (!(e instanceof HarnessError && e.code === 'E_UNKNOWN_SCENARIO')) throw e;
+          });
+        }
+      } catch (e) {
+        failures.push(`${file}:${cmd.line}: ${cmd.text}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('an unknown flag fails the check', async () => {
     const [cmd] = harnessCommands('```sh\nnpx race --layer baseline\n```\n');
     const { flags, aliases } = await flagsFor(cmd as DocCommand);
     expect(() => parseFlags((cmd as DocCommand).args, flags, aliases)).toThrow(/Unknown option '--layer'/);
+  });
+
+  it('so do flags the CLI refuses together, and names this repository does not have', async () => {
+    const catalog = await loadScenarioCatalog({ cwd: ROOT });
+    const context: CliContext = { scenarios: catalog.scenarios, config: catalog.config, configFile: catalog.configFile };
+    await expect(parseCliOptions(['--all', '--layers', 'proposed'], {}, context)).rejects.toThrow(/--all/);
+    await expect(parseCliOptions(['--scenario', 'no-such-race'], {}, context)).rejects.toThrow(/no-such-race/);
+    await expect(parseCliOptions(['--scenario', 'signal-sync', '--layers', 'baseline'], {}, context)).resolves.toMatchObject({ variants: ['baseline'] });
   });
 
   it('the cheap ones run for real: --help, --list, --version', () => {
