@@ -3,9 +3,10 @@
 // show parses with the real flag tables (an unknown or renamed flag fails here), and the cheap
 // ones (--help, --list, --version) run for real; the README stays about one screen.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parseCliOptions, type CliContext } from '../../harness/cli/cli-options.ts';
 import { commandLineFlags } from '../../harness/cli/cli-plugins.ts';
 import { parseFlags } from '../../harness/cli/flag-table.ts';
@@ -210,6 +211,24 @@ describe('commands in README.md and docs/', () => {
       const r = spawnSync(process.execPath, [...entry, ...cmd.args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
       expect(r.status, `${file}:${cmd.line}: ${cmd.text}\n${r.stderr}`).toBe(0);
       expect(r.stdout.length, `${file}:${cmd.line}: ${cmd.text} printed nothing`).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('small runs the guides show', () => {
+  it('an isolation spec file of this repository runs and matches its expected output', () => {
+    const specRuns = allCommands().filter(({ cmd }) => cmd.program === 'scenarios' && cmd.args.length === 2 && cmd.args[0] === '--spec' && existsSync(cmd.args[1] as string));
+    expect(specRuns.length).toBeGreaterThan(0);
+    for (const { file, cmd } of specRuns) {
+      const out = join(tmpdir(), `prh-docs-spec-${process.pid}`);
+      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'harness/cli/main.ts', ...cmd.args, '--out', out], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, DATABASE_URL: inject('pgAdminUrl'), NO_COLOR: '1' },
+        timeout: 120_000,
+      });
+      rmSync(out, { recursive: true, force: true });
+      expect(r.status, `${file}:${cmd.line}: ${cmd.text}\n${r.stdout}${r.stderr}`).toBe(0);
     }
   });
 });

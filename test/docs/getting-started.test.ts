@@ -61,8 +61,8 @@ afterAll(async () => {
 });
 
 /** `npx race <args>` in the project: the package's bin, on the suite's server, one worker (the machine is shared). */
-function race(args: string) {
-  const argv = args === '' ? [] : (harnessCommands(`\`\`\`sh\nnpx race ${args}\n\`\`\`\n`)[0]?.args ?? []);
+function race(args: string | readonly string[]) {
+  const argv = typeof args !== 'string' ? args : args === '' ? [] : (harnessCommands(`\`\`\`sh\nnpx race ${args}\n\`\`\`\n`)[0]?.args ?? []);
   const r = spawnSync(process.execPath, [join(project, 'node_modules/.bin/race'), ...argv, '--workers', '1'], {
     cwd: project,
     encoding: 'utf8',
@@ -137,6 +137,15 @@ describe('docs/getting-started.md', () => {
     const ci = race(COMMANDS[5] as string);
     expect(ci.status, ci.all).toBe(0);
     expect(ci.all).toContain('Expected outcomes: 3 same, 0 changed, 0 missing');
+  });
+
+  it("the CI guide's sharding commands, on this project: two shards, then one merged report judged with --ci", () => {
+    const sharding = harnessCommands(read('docs/guides/ci.md')).filter((c) => c.args.includes('--shard') || c.args.includes('--merge'));
+    expect(sharding.map((c) => c.args.filter((a) => a === '--shard' || a === '--merge'))).toEqual([['--shard'], ['--shard'], ['--merge']]);
+    const results = sharding.map((c) => ({ c, r: race(c.args) }));
+    for (const { c, r } of results) expect(r.status, `${c.text}\n${r.all}`).toBe(0);
+    expect(results[2]?.r.out).toMatch(/Expected outcomes: 3 same, 0 changed, 0 missing/);
+    expect(existsSync(join(project, 'reports/report.html'))).toBe(true);
   });
 
   it('step 8: the vitest test passes on the fixed withdraw', () => {
