@@ -1,6 +1,7 @@
 // One actor's PostgreSQL session (as in the isolation tester: one connection per actor), reused
-// across runs. Before each run it is made clean from what the server itself reports (the
-// transaction status of its last ReadyForQuery), not from the words of the statements sent.
+// across runs. After each run it is made identical to a fresh connection: its transaction rolled
+// back (from the transaction status the server reported, not from the words of the statements
+// sent) and everything DISCARD ALL clears reset, so no run sees what an earlier one left.
 import pg from 'pg';
 import { isConnectionFault } from '../db/index.ts';
 import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
@@ -23,8 +24,20 @@ export class ActorSession {
   /** The applied value was SET inside a transaction block: it lasts only if that block commits. */
   private deadlockCheckInTransaction = false;
   private superuser = false;
+  /**
+   * The session set deadlock_timeout itself (a spec's `SET deadlock_timeout`, or its connection
+   * options): its own value wins, and the harness stops setting one for its victims.
+   */
+  private ownDeadlockTimeout = false;
+  /** The value it set, when its SQL says it plainly (`SET deadlock_timeout = '100s'`). */
+  private ownDeadlockMs: number | null = null;
   /** The server's deadlock_timeout (ms): what applies where this session may not set its own. */
   private serverDeadlockMs: number = DEADLOCK_CHECK_MS.long;
+  /**
+   * The session's default_transaction_isolation as the server reported it after the connection
+   * or the last reset: what a plain BEGIN gets (role, database, server, PGOPTIONS settings).
+   */
+  defaultIsolation = 'read committed';
   /** The error that killed the connection, if it died. */
   lostWith: unknown = null;
   /** restore() also releases the session-level advisory locks (its actor was stopped before its cleanup). */
@@ -54,15 +67,18 @@ export class ActorSession {
       await client.end().catch(() => undefined);
       throw e;
     });
-    const r = await client.query<{ pid: number; su: boolean; dt: number }>(
-      "SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su, (SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout') AS dt",
+    const r = await client.query<{ pid: number; su: boolean; dt: number; iso: string }>(
+      "SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su, (SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout') AS dt, current_setting('default_transaction_isolation') AS iso",
     );
     this.pid = r.rows[0]?.pid ?? 0;
+    this.defaultIsolation = r.rows[0]?.iso ?? 'read committed';
     // deadlock_timeout is a superuser setting; elsewhere the server's own value applies.
     this.superuser = r.rows[0]?.su === true;
     this.serverDeadlockMs = r.rows[0]?.dt ?? DEADLOCK_CHECK_MS.long;
     this.appliedDeadlockCheck = 'unknown';
     this.deadlockCheckInTransaction = false;
+    this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
+    this.ownDeadlockMs = this.ownDeadlockTimeout ? deadlockTimeoutSetIn(safeDecode(this.url)) : null;
     this.client = client;
     this.busy = false;
     this.tainted = false;
@@ -72,6 +88,7 @@ export class ActorSession {
 
   /** The longest PostgreSQL may wait before it looks for a lock cycle this session's statement is in. */
   deadlockCheckBoundMs(): number {
+    if (this.ownDeadlockTimeout) return this.ownDeadlockMs ?? Math.max(DEADLOCK_CHECK_MS.long, this.serverDeadlockMs);
     return this.superuser ? DEADLOCK_CHECK_MS.long : this.serverDeadlockMs;
   }
 
@@ -120,7 +137,7 @@ export class ActorSession {
   }
 
   private applyDeadlockCheck(): void {
-    if (!this.client || !this.superuser || this.appliedDeadlockCheck === this.deadlockCheck) return;
+    if (!this.client || !this.superuser || this.ownDeadlockTimeout || this.appliedDeadlockCheck === this.deadlockCheck) return;
     // Queued before the statement on the same connection, so it applies to it (one round trip
     // before the statement goes out: pg sends one query at a time).
     this.client.query(`SET deadlock_timeout = '${DEADLOCK_CHECK_MS[this.deadlockCheck]}ms'`).catch(() => undefined);
@@ -143,10 +160,15 @@ export class ActorSession {
   /**
    * Sends `text` as one simple query and resolves with every result, the error if one ended it,
    * and the notifications received by then; `sent` runs once it is on the wire. The session's
-   * own settings are left alone (an isolation spec sets deadlock_timeout itself).
+   * own settings are left alone: once its SQL names deadlock_timeout (SET, RESET, set_config),
+   * the harness no longer sets its own, as the isolation tester never does.
    */
   async sendRaw(text: string, onNotice: ((n: RawNotice) => void) | undefined, sent: () => void): Promise<RawQueryResult> {
     if (!this.client) throw new Error('session not connected');
+    if (mentionsDeadlockTimeout(text)) {
+      this.ownDeadlockTimeout = true;
+      this.ownDeadlockMs = deadlockTimeoutSetIn(text) ?? this.ownDeadlockMs;
+    }
     const q = new RawQuery(text);
     this.busy = true;
     this.applyDeadlockCheck();
@@ -166,8 +188,29 @@ export class ActorSession {
   }
 
   /**
+   * The isolation levels the server says apply now (between statements): the session's default,
+   * and the open transaction's (null outside one). SHOW takes no snapshot, so asking does not fix
+   * a repeatable-read transaction's snapshot early. Null in a failed transaction (nothing runs there).
+   */
+  async readIsolation(): Promise<{ readonly session: string; readonly transaction: string | null } | null> {
+    if (!this.client || this.client.getTransactionStatus() === 'E') return null;
+    const inTransaction = this.inTransaction;
+    const r = (await this.client.query(inTransaction ? 'SHOW default_transaction_isolation; SHOW transaction_isolation' : 'SHOW default_transaction_isolation')) as unknown as
+      | pg.QueryResult<Record<string, string>>
+      | pg.QueryResult<Record<string, string>>[];
+    const results = Array.isArray(r) ? r : [r];
+    const session = results[0]?.rows[0]?.['default_transaction_isolation'];
+    if (session === undefined) return null;
+    this.defaultIsolation = session;
+    return { session, transaction: inTransaction ? (results[1]?.rows[0]?.['transaction_isolation'] ?? null) : null };
+  }
+
+  /**
    * After a run: roll back whatever the actor left open (`BEGIN`, `START TRANSACTION`, a failed
-   * transaction), or replace a session left mid-statement or dead.
+   * transaction) and clear what DISCARD ALL clears (settings, SET ROLE and SET SESSION
+   * AUTHORIZATION, prepared statements, cursors WITH HOLD, LISTEN, session advisory locks, plans,
+   * temporary tables, sequence state) in one round trip; or replace a session left mid-statement
+   * or dead. Then read the default isolation a plain BEGIN will get.
    */
   async restore(): Promise<void> {
     if (this.tainted || this.busy || !this.client || this.client.getTransactionStatus() === null) {
@@ -175,15 +218,17 @@ export class ActorSession {
       await this.connect();
       return;
     }
-    const release = this.releaseSessionLocks;
     this.releaseSessionLocks = false;
-    // One round trip either way; ROLLBACK first, so the unlock runs outside the aborted block.
-    if (this.inTransaction) {
-      await this.client.query(release ? 'ROLLBACK; SELECT pg_advisory_unlock_all()' : 'ROLLBACK');
-      this.noteTransactionEnd();
-    } else if (release) {
-      await this.client.query('SELECT pg_advisory_unlock_all()');
-    }
+    // DISCARD ALL itself refuses to run in a multi-statement query: its parts, in its order, do not.
+    const results = (await this.client.query(`${this.inTransaction ? 'ROLLBACK; ' : ''}${RESET_SESSION}`)) as unknown as pg.QueryResult<Record<string, string>>[];
+    this.noteTransactionEnd();
+    // RESET ALL undid any deadlock_timeout this session had set (back to its connection's own).
+    this.appliedDeadlockCheck = 'unknown';
+    this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
+    this.ownDeadlockMs = this.ownDeadlockTimeout ? deadlockTimeoutSetIn(safeDecode(this.url)) : null;
+    this.deadlockCheckInTransaction = false;
+    this.notifications = [];
+    this.defaultIsolation = results[results.length - 1]?.rows[0]?.['iso'] ?? 'read committed';
   }
 
   async close(): Promise<void> {
@@ -192,6 +237,33 @@ export class ActorSession {
     if (c) await c.end().catch(() => undefined);
   }
 }
+
+/** Whether SQL (or connection options) may set deadlock_timeout: any mention counts. */
+function mentionsDeadlockTimeout(text: string): boolean {
+  return /deadlock_timeout/i.test(text);
+}
+
+/** The last plain `deadlock_timeout = <n>[unit]` (or `TO`) in `text`, in ms. */
+function deadlockTimeoutSetIn(text: string): number | null {
+  const all = [...text.matchAll(/deadlock_timeout\s*(?:=|\bto\b)\s*'?\s*(\d+)\s*(ms|s|min)?\s*'?/gi)];
+  const m = all[all.length - 1];
+  if (!m) return null;
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  return Number(m[1]) * (unit === 'min' ? 60_000 : unit === 's' ? 1000 : 1);
+}
+
+function safeDecode(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
+  }
+}
+
+/** What DISCARD ALL runs, plus RESET ROLE for good measure, and the default isolation afterwards. */
+const RESET_SESSION =
+  'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); ' +
+  "DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES; SELECT current_setting('default_transaction_isolation') AS iso";
 
 /** deadlock_timeout per check: short finds a cycle its statement closes; long never races it. */
 const DEADLOCK_CHECK_MS = { short: 100, long: 2000 } as const;
