@@ -20,6 +20,14 @@ import { anchors, docFiles, links, read, repoPaths } from './markdown.ts';
 
 const ROOT = resolve('.');
 
+/** `npm run scenarios` as package.json defines it (`tsx <args>`), as a node command line. */
+function scenariosEntry(): string[] {
+  const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['scenarios'] ?? '';
+  const [tool, ...args] = script.split(/\s+/);
+  if (tool !== 'tsx') throw new Error(`npm run scenarios is '${script}': this test knows how to run tsx only`);
+  return [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), ...args];
+}
+
 /** Paths git ignores (generated output such as reports/) are not in a clone: a link there breaks. */
 function ignored(paths: readonly string[]): Set<string> {
   if (paths.length === 0) return new Set();
@@ -69,6 +77,8 @@ function brokenLinks(): BrokenLink[] {
 // Pages other work is rewriting at the moment; their links are checked once they land (remove the
 // entry then). Every other page is checked.
 const PENDING_PAGES = new Set(['docs/internals/speed.md', 'docs/internals/verdicts.md']);
+// Pages other work is adding: a link to one counts once the page exists (remove the entry when it lands).
+const PENDING_TARGETS = new Set(['docs/guides/process-actors.md']);
 
 /** Folders whose files the pages name in code spans (`harness/run/`): a moved file shows here. */
 const PATH_ROOTS = ['harness', 'bot', 'test', 'fixtures', 'examples', 'scripts', 'docs', 'bin'];
@@ -83,7 +93,7 @@ describe('links in README.md and docs/', () => {
   });
 
   it('every link resolves to a file (and heading) of the repository, none leaves it', () => {
-    const broken = brokenLinks().filter((b) => !PENDING_PAGES.has(b.at.split(':')[0] as string));
+    const broken = brokenLinks().filter((b) => !PENDING_PAGES.has(b.at.split(':')[0] as string) && !(b.why.startsWith('no such file ') && PENDING_TARGETS.has(b.why.slice('no such file '.length))));
     expect(broken.map((b) => `${b.at}: (${b.target}) ${b.why}`)).toEqual([]);
   });
 
@@ -207,7 +217,7 @@ describe('commands in README.md and docs/', () => {
       if (seen.has(key)) continue;
       seen.add(key);
       // `npm run scenarios` is tsx on the entry point; `npx race` is the package's bin.
-      const entry = cmd.program === 'scenarios' ? [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'harness/cli/main.ts'] : [join(ROOT, 'bin/race.mjs')];
+      const entry = cmd.program === 'scenarios' ? scenariosEntry() : [join(ROOT, 'bin/race.mjs')];
       const r = spawnSync(process.execPath, [...entry, ...cmd.args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
       expect(r.status, `${file}:${cmd.line}: ${cmd.text}\n${r.stderr}`).toBe(0);
       expect(r.stdout.length, `${file}:${cmd.line}: ${cmd.text} printed nothing`).toBeGreaterThan(0);
@@ -221,7 +231,7 @@ describe('small runs the guides show', () => {
     expect(specRuns.length).toBeGreaterThan(0);
     for (const { file, cmd } of specRuns) {
       const out = join(tmpdir(), `prh-docs-spec-${process.pid}`);
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'harness/cli/main.ts', ...cmd.args, '--out', out], {
+      const r = spawnSync(process.execPath, [...scenariosEntry(), ...cmd.args, '--out', out], {
         cwd: ROOT,
         encoding: 'utf8',
         env: { ...process.env, DATABASE_URL: inject('pgAdminUrl'), NO_COLOR: '1' },

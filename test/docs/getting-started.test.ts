@@ -1,9 +1,10 @@
 // docs/getting-started.md, done as a user would: its files (each code block whose first line names
-// one, `// races/withdraw.race.ts`) written into an empty project that has the package in its
-// node_modules, and its commands run there through the `race` bin and vitest, checking what the
-// page says they print. A change to the page or to the harness that breaks the guide fails here.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// one, `// races/withdraw.race.ts`) written into an empty project that installed the packed
+// tarball (compiled JavaScript, no TypeScript sources), and its commands run there through the
+// `race` bin and vitest, checking what the page says they print; its files type-check under
+// `tsc --strict`. A change to the page or to the harness that breaks the guide fails here.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,15 +48,24 @@ async function writeGuideFiles(which: (f: GuideFile, afterFix: boolean) => boole
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'prh-getting-started-'));
   const modules = join(project, 'node_modules');
+  const installed = join(modules, 'position-race-harness');
   await mkdir(join(modules, '.bin'), { recursive: true });
-  // What `npm install <tarball>` and `npm install --save-dev vitest` put there.
-  await symlink(resolve('.'), join(modules, 'position-race-harness'), 'dir');
-  await symlink(resolve('node_modules/vitest'), join(modules, 'vitest'), 'dir');
+  // What `npm install <tarball>` puts there: `npm pack` runs the build (prepare), as a publish would.
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', project], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string }[];
+  await mkdir(installed);
+  execFileSync('tar', ['-xzf', join(project, packed[0]?.filename ?? ''), '-C', installed, '--strip-components=1']);
+  // Its dependencies and the project's devDependencies (`npm install --save-dev vitest`, and
+  // typescript for the type check), taken from this repository's install: no registry needed.
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+  for (const name of [...Object.keys(pkg.dependencies), 'vitest', 'typescript', '@types/node']) {
+    await mkdir(dirname(join(modules, name)), { recursive: true });
+    await symlink(resolve('node_modules', name), join(modules, name), 'dir');
+  }
   await symlink('../position-race-harness/bin/race.mjs', join(modules, '.bin', 'race'));
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'shop', type: 'module', private: true }));
   // Steps 2 and 3: the files up to the fix.
   await writeGuideFiles((_, afterFix) => !afterFix);
-});
+}, 300_000);
 afterAll(async () => {
   await rm(project, { recursive: true, force: true });
 });
@@ -82,7 +92,8 @@ function vitest() {
   return { status: r.status, all: r.stdout + r.stderr };
 }
 
-describe('docs/getting-started.md', () => {
+// Each test runs the harness in processes of its own on a shared 2-core machine: minutes, not the suite's 60 s.
+describe('docs/getting-started.md', { timeout: 300_000 }, () => {
   it('gives the files and the commands the test runs', () => {
     expect(guideFiles().map((f) => f.path + (f.fixed ? ' (fixed)' : ''))).toEqual([
       'schema.sql',
@@ -152,5 +163,17 @@ describe('docs/getting-started.md', () => {
     const r = vitest();
     expect(r.status, r.all).toBe(0);
     expect(r.all).toMatch(/Tests\s+1 passed/);
+  });
+
+  it("the page's files type-check under tsc --strict (noPropertyAccessFromIndexSignature, no skipLibCheck)", async () => {
+    await writeFile(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noPropertyAccessFromIndexSignature: true, noUncheckedIndexedAccess: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, allowImportingTsExtensions: true, skipLibCheck: false, types: ['node'] },
+        include: ['*.ts', 'races/*.ts'],
+      }),
+    );
+    const r = spawnSync(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, encoding: 'utf8', timeout: 180_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });
