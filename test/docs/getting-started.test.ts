@@ -1,11 +1,11 @@
 // docs/getting-started.md, done as a user would: its files (each code block whose first line names
 // one, `// races/withdraw.race.ts`) written into an empty project that installed the packed
-// tarball (compiled JavaScript, no TypeScript sources), and its commands run there through the
+// package as its tarball holds it (compiled JavaScript, no TypeScript sources), and its commands run there through the
 // `race` bin and vitest, checking what the page says they print; its files type-check under
 // `tsc --strict`. A change to the page or to the harness that breaks the guide fails here.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -50,13 +50,17 @@ beforeAll(async () => {
   const modules = join(project, 'node_modules');
   const installed = join(modules, 'position-race-harness');
   await mkdir(join(modules, '.bin'), { recursive: true });
-  // What `npm install <tarball>` puts there: `npm pack` runs the build (prepare), as a publish would.
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', project], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string }[];
+  // What `npm install <tarball>` puts there: package.json, the package's `files`, and its
+  // JavaScript built as `npm pack`'s prepare builds it — here into the project, so that a build
+  // elsewhere in the suite (test/cli/installed-package.test.ts packs) is never read half-written.
+  // The real tarball is tested there; this test is about the page.
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; files: string[] };
   await mkdir(installed);
-  execFileSync('tar', ['-xzf', join(project, packed[0]?.filename ?? ''), '-C', installed, '--strip-components=1']);
+  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(installed, 'dist')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await cp('package.json', join(installed, 'package.json'));
+  for (const f of pkg.files.filter((f) => f.replace(/\/$/, '') !== 'dist')) await cp(f, join(installed, f), { recursive: true });
   // Its dependencies and the project's devDependencies (`npm install --save-dev vitest`, and
   // typescript for the type check), taken from this repository's install: no registry needed.
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
   for (const name of [...Object.keys(pkg.dependencies), 'vitest', 'typescript', '@types/node']) {
     await mkdir(dirname(join(modules, name)), { recursive: true });
     await symlink(resolve('node_modules', name), join(modules, name), 'dir');
