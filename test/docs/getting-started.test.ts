@@ -169,12 +169,27 @@ describe('docs/getting-started.md', { timeout: 300_000 }, () => {
     expect(r.all).toMatch(/Tests\s+1 passed/);
   });
 
+  it("the README's race in ten lines prints the lines the README shows, and exits 1", async () => {
+    const readme = read('README.md');
+    const file = fencedBlocks(readme).find((b) => b.lang === 'ts' && /^\/\/ [\w.-]+\.race\.ts\b/.test(b.text));
+    const shown = fencedBlocks(readme).find((b) => b.lang === 'console' && b.text.startsWith('$ npx race'));
+    const path = /^\/\/ ([\w.-]+\.race\.ts)/.exec(file?.text ?? '')?.[1];
+    expect(path && shown, 'README.md: a ts block opening with // <name>.race.ts and a console block running it').toBeTruthy();
+    await writeFile(join(project, path as string), `${file?.text ?? ''}\n`);
+    const [command] = harnessCommands(readme).filter((c) => c.program === 'race');
+    const r = race(command?.args ?? []);
+    expect(r.status, r.all).toBe(1);
+    const printed = new Set(r.out.split('\n').map((l) => l.trimEnd()));
+    const missing = (shown?.text ?? '').split('\n').slice(1).map((l) => l.trimEnd()).filter((l) => l !== '' && !printed.has(l));
+    expect(missing, r.out).toEqual([]);
+  });
+
   it("the page's files type-check under tsc --strict (noPropertyAccessFromIndexSignature, no skipLibCheck)", async () => {
     await writeFile(
       join(project, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: { strict: true, noPropertyAccessFromIndexSignature: true, noUncheckedIndexedAccess: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, allowImportingTsExtensions: true, skipLibCheck: false, types: ['node'] },
-        include: ['*.ts', 'races/*.ts'],
+        files: [...new Set(guideFiles().map((f) => f.path).filter((f) => f.endsWith('.ts')))],
       }),
     );
     const r = spawnSync(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, encoding: 'utf8', timeout: 180_000 });
