@@ -96,7 +96,7 @@ function vitest() {
   return { status: r.status, all: r.stdout + r.stderr };
 }
 
-// Each test runs the harness in processes of its own on a shared 2-core machine: minutes, not the suite's 60 s.
+// Each step starts the CLI or vitest in a process of its own: a liveness bound, not a timing claim.
 describe('docs/getting-started.md', { timeout: 300_000 }, () => {
   it('gives the files and the commands the test runs', () => {
     expect(guideFiles().map((f) => f.path + (f.fixed ? ' (fixed)' : ''))).toEqual([
