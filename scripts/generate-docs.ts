@@ -91,7 +91,7 @@ function describeExport(checker: ts.TypeChecker, exported: ts.Symbol): ExportDoc
   const doc = docOf(checker, symbol);
   if (ts.isFunctionDeclaration(decl)) {
     const signatures = checker.getTypeOfSymbolAtLocation(symbol, decl).getCallSignatures();
-    return { name, kind: 'function', signature: signatures.map((s) => `function ${name}${checker.signatureToString(s, decl, FORMAT & ~ts.TypeFormatFlags.WriteArrowStyleSignature)}`).join('\n'), doc, members: [], file };
+    return { name, kind: 'function', signature: signatures.map((s) => `function ${name}${sig(checker, s, decl, FORMAT & ~ts.TypeFormatFlags.WriteArrowStyleSignature)}`).join('\n'), doc, members: [], file };
   }
   if (ts.isClassDeclaration(decl)) {
     const heritage = decl.heritageClauses?.map((h) => ` ${h.getText()}`).join('') ?? '';
@@ -109,9 +109,9 @@ function describeExport(checker: ts.TypeChecker, exported: ts.Symbol): ExportDoc
     const signatures = type.getCallSignatures();
     // An arrow function or a function-valued constant reads as a function.
     if (signatures.length > 0 && decl.initializer && (ts.isArrowFunction(decl.initializer) || ts.isFunctionExpression(decl.initializer))) {
-      return { name, kind: 'function', signature: signatures.map((s) => `function ${name}${checker.signatureToString(s, decl, FORMAT & ~ts.TypeFormatFlags.WriteArrowStyleSignature)}`).join('\n'), doc, members: [], file };
+      return { name, kind: 'function', signature: signatures.map((s) => `function ${name}${sig(checker, s, decl, FORMAT & ~ts.TypeFormatFlags.WriteArrowStyleSignature)}`).join('\n'), doc, members: [], file };
     }
-    return { name, kind: 'constant', signature: `const ${name}: ${checker.typeToString(type, decl, FORMAT)}`, doc, members: [], file };
+    return { name, kind: 'constant', signature: `const ${name}: ${typ(checker, type, decl, FORMAT)}`, doc, members: [], file };
   }
   throw new Error(`export ${name}: a ${ts.SyntaxKind[decl.kind]}, which the API reference does not describe yet`);
 }
@@ -121,7 +121,7 @@ function membersOf(checker: ts.TypeChecker, symbol: ts.Symbol, decl: ts.Declarat
   const type = isClass ? checker.getTypeOfSymbolAtLocation(symbol, decl) : checker.getDeclaredTypeOfSymbol(symbol);
   const members: { name: string; type: string; doc: string }[] = [];
   if (isClass) {
-    for (const s of type.getConstructSignatures().slice(0, 1)) members.push({ name: 'constructor', type: checker.signatureToString(s, decl, FORMAT), doc: ts.displayPartsToString(s.getDocumentationComment(checker)) });
+    for (const s of type.getConstructSignatures().slice(0, 1)) members.push({ name: 'constructor', type: sig(checker, s, decl, FORMAT), doc: ts.displayPartsToString(s.getDocumentationComment(checker)) });
   }
   const instance = isClass ? checker.getDeclaredTypeOfSymbol(symbol) : type;
   const own = isClass ? instance.getProperties().filter((p) => p.declarations?.some((d) => d.parent === decl || (ts.isParameter(d) && d.parent.parent === decl))) : instance.getProperties();
@@ -132,11 +132,19 @@ function membersOf(checker: ts.TypeChecker, symbol: ts.Symbol, decl: ts.Declarat
     if (modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected) || p.name.startsWith('#')) continue;
     const optional = p.flags & ts.SymbolFlags.Optional ? '?' : '';
     const readonly = modifiers & ts.ModifierFlags.Readonly ? 'readonly ' : '';
-    const type = checker.typeToString(checker.getTypeOfSymbolAtLocation(p, d), d, FORMAT);
+    const type = typ(checker, checker.getTypeOfSymbolAtLocation(p, d), d, FORMAT);
     // `x?: T` reads as T: the `| undefined` the checker adds to an optional member says nothing more.
     members.push({ name: `${readonly}${p.name}${optional}`, type: optional ? type.replace(/ \| undefined$/, '') : type, doc: docOf(checker, p) });
   }
   return members;
+}
+
+function sig(checker: ts.TypeChecker, s: ts.Signature, at: ts.Node, flags: ts.TypeFormatFlags): string {
+  return unqualified(checker.signatureToString(s, at, flags));
+}
+
+function typ(checker: ts.TypeChecker, t: ts.Type, at: ts.Node, flags: ts.TypeFormatFlags): string {
+  return unqualified(checker.typeToString(t, at, flags));
 }
 
 function docOf(checker: ts.TypeChecker, symbol: ts.Symbol): string {
@@ -160,6 +168,11 @@ function leadingComment(source: ts.SourceFile): string {
     lines.push(m[1] as string);
   }
   return lines.join(' ').trim();
+}
+
+/** A type as the checker prints it, without `import("/abs/path/file").` qualifiers: the page must not depend on where the checkout is. */
+function unqualified(text: string): string {
+  return text.replace(/import\("[^"]*"\)\./g, '');
 }
 
 function oneLine(text: string): string {

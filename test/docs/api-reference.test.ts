@@ -20,6 +20,11 @@ describe('docs/reference/api.md', () => {
     expect(generated).toContain('function assertRace(scenario: ScenarioBase, options?: AssertRaceOptions): Promise<RaceReport>');
   });
 
+  it('does not depend on where the checkout is (no import("/abs/path") in printed types)', () => {
+    expect(generated).not.toContain('import("');
+    expect(generated).not.toContain(process.cwd());
+  });
+
   it('carries the TSDoc of types and their members', () => {
     expect(generated).toMatch(/#### `AssertRaceOptions`[\s\S]*?\| `readonly expect\?` \| `Expectation` \| What passes/);
     expect(generated).toContain('Validates and freezes a scenario');

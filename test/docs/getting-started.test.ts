@@ -1,10 +1,11 @@
 // docs/getting-started.md, done as a user would: its files (each code block whose first line names
-// one, `// races/withdraw.race.ts`) written into an empty project that has the package in its
-// node_modules, and its commands run there through the `race` bin and vitest, checking what the
-// page says they print. A change to the page or to the harness that breaks the guide fails here.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+// one, `// races/withdraw.race.ts`) written into an empty project that installed the packed
+// package as its tarball holds it (compiled JavaScript, no TypeScript sources), and its commands run there through the
+// `race` bin and vitest, checking what the page says they print; its files type-check under
+// `tsc --strict`. A change to the page or to the harness that breaks the guide fails here.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -47,22 +48,35 @@ async function writeGuideFiles(which: (f: GuideFile, afterFix: boolean) => boole
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'prh-getting-started-'));
   const modules = join(project, 'node_modules');
+  const installed = join(modules, 'position-race-harness');
   await mkdir(join(modules, '.bin'), { recursive: true });
-  // What `npm install <tarball>` and `npm install --save-dev vitest` put there.
-  await symlink(resolve('.'), join(modules, 'position-race-harness'), 'dir');
-  await symlink(resolve('node_modules/vitest'), join(modules, 'vitest'), 'dir');
+  // What `npm install <tarball>` puts there: package.json, the package's `files`, and its
+  // JavaScript built as `npm pack`'s prepare builds it — here into the project, so that a build
+  // elsewhere in the suite (test/cli/installed-package.test.ts packs) is never read half-written.
+  // The real tarball is tested there; this test is about the page.
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; files: string[] };
+  await mkdir(installed);
+  execFileSync(process.execPath, [resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', join(installed, 'dist')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await cp('package.json', join(installed, 'package.json'));
+  for (const f of pkg.files.filter((f) => f.replace(/\/$/, '') !== 'dist')) await cp(f, join(installed, f), { recursive: true });
+  // Its dependencies and the project's devDependencies (`npm install --save-dev vitest`, and
+  // typescript for the type check), taken from this repository's install: no registry needed.
+  for (const name of [...Object.keys(pkg.dependencies), 'vitest', 'typescript', '@types/node']) {
+    await mkdir(dirname(join(modules, name)), { recursive: true });
+    await symlink(resolve('node_modules', name), join(modules, name), 'dir');
+  }
   await symlink('../position-race-harness/bin/race.mjs', join(modules, '.bin', 'race'));
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'shop', type: 'module', private: true }));
   // Steps 2 and 3: the files up to the fix.
   await writeGuideFiles((_, afterFix) => !afterFix);
-});
+}, 300_000);
 afterAll(async () => {
   await rm(project, { recursive: true, force: true });
 });
 
 /** `npx race <args>` in the project: the package's bin, on the suite's server, one worker (the machine is shared). */
-function race(args: string) {
-  const argv = args === '' ? [] : (harnessCommands(`\`\`\`sh\nnpx race ${args}\n\`\`\`\n`)[0]?.args ?? []);
+function race(args: string | readonly string[]) {
+  const argv = typeof args !== 'string' ? args : args === '' ? [] : (harnessCommands(`\`\`\`sh\nnpx race ${args}\n\`\`\`\n`)[0]?.args ?? []);
   const r = spawnSync(process.execPath, [join(project, 'node_modules/.bin/race'), ...argv, '--workers', '1'], {
     cwd: project,
     encoding: 'utf8',
@@ -83,7 +97,7 @@ function vitest() {
 }
 
 // Each step starts the CLI or vitest in a process of its own: a liveness bound, not a timing claim.
-describe('docs/getting-started.md', { timeout: 240_000 }, () => {
+describe('docs/getting-started.md', { timeout: 300_000 }, () => {
   it('gives the files and the commands the test runs', () => {
     expect(guideFiles().map((f) => f.path + (f.fixed ? ' (fixed)' : ''))).toEqual([
       'schema.sql',
@@ -140,9 +154,45 @@ describe('docs/getting-started.md', { timeout: 240_000 }, () => {
     expect(ci.all).toContain('Expected outcomes: 3 same, 0 changed, 0 missing');
   });
 
+  it("the CI guide's sharding commands, on this project: two shards, then one merged report judged with --ci", () => {
+    const sharding = harnessCommands(read('docs/guides/ci.md')).filter((c) => c.args.includes('--shard') || c.args.includes('--merge'));
+    expect(sharding.map((c) => c.args.filter((a) => a === '--shard' || a === '--merge'))).toEqual([['--shard'], ['--shard'], ['--merge']]);
+    const results = sharding.map((c) => ({ c, r: race(c.args) }));
+    for (const { c, r } of results) expect(r.status, `${c.text}\n${r.all}`).toBe(0);
+    expect(results[2]?.r.out).toMatch(/Expected outcomes: 3 same, 0 changed, 0 missing/);
+    expect(existsSync(join(project, 'reports/report.html'))).toBe(true);
+  });
+
   it('step 8: the vitest test passes on the fixed withdraw', () => {
     const r = vitest();
     expect(r.status, r.all).toBe(0);
     expect(r.all).toMatch(/Tests\s+1 passed/);
+  });
+
+  it("the README's race in ten lines prints the lines the README shows, and exits 1", async () => {
+    const readme = read('README.md');
+    const file = fencedBlocks(readme).find((b) => b.lang === 'ts' && /^\/\/ [\w.-]+\.race\.ts\b/.test(b.text));
+    const shown = fencedBlocks(readme).find((b) => b.lang === 'console' && b.text.startsWith('$ npx race'));
+    const path = /^\/\/ ([\w.-]+\.race\.ts)/.exec(file?.text ?? '')?.[1];
+    expect(path && shown, 'README.md: a ts block opening with // <name>.race.ts and a console block running it').toBeTruthy();
+    await writeFile(join(project, path as string), `${file?.text ?? ''}\n`);
+    const [command] = harnessCommands(readme).filter((c) => c.program === 'race');
+    const r = race(command?.args ?? []);
+    expect(r.status, r.all).toBe(1);
+    const printed = new Set(r.out.split('\n').map((l) => l.trimEnd()));
+    const missing = (shown?.text ?? '').split('\n').slice(1).map((l) => l.trimEnd()).filter((l) => l !== '' && !printed.has(l));
+    expect(missing, r.out).toEqual([]);
+  });
+
+  it("the page's files type-check under tsc --strict (noPropertyAccessFromIndexSignature, no skipLibCheck)", async () => {
+    await writeFile(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noPropertyAccessFromIndexSignature: true, noUncheckedIndexedAccess: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, allowImportingTsExtensions: true, skipLibCheck: false, types: ['node'] },
+        files: [...new Set(guideFiles().map((f) => f.path).filter((f) => f.endsWith('.ts')))],
+      }),
+    );
+    const r = spawnSync(process.execPath, [join(project, 'node_modules/typescript/bin/tsc'), '-p', project], { cwd: project, encoding: 'utf8', timeout: 180_000 });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
   });
 });
