@@ -9,7 +9,7 @@ import { parsedStatements, type Node } from './sql-parse.ts';
 
 export { loadSqlParser } from './sql-parse.ts';
 
-type Isolation = 'read committed' | 'repeatable read' | 'serializable';
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
 
 /** An isolation level as the server names it (`SHOW transaction_isolation`), in the footprints' terms. */
 export function isolationNamed(name: string): Isolation {
@@ -35,6 +35,11 @@ export class SqlFootprinter {
   private isolation: Isolation = 'read committed';
   private sessionIsolation: Isolation = 'read committed';
   private snapshotTaken = false;
+  /** The open transaction ran a snapshot-taking statement (at whatever level). */
+  private firstSnapshotSeen = false;
+  private isolationCheck: Isolation | null = null;
+  /** Claimed (read or written) in the open transaction. */
+  private claimed = new Set<string>();
   /** Written or locked in the open transaction. */
   private written = new Set<string>();
   /** Name resolution can no longer be trusted: relations created or renamed (lasts), or search_path changed (until the session is reset). */
@@ -78,13 +83,21 @@ export class SqlFootprinter {
    * after a run); `sessionIsolation` is the default the server reports after the reset.
    */
   reset(sessionIsolation?: string): void {
-    this.inTransaction = false;
-    this.snapshotTaken = false;
-    this.written = new Set();
+    this.endTransaction();
     if (sessionIsolation !== undefined) this.sessionIsolation = isolationNamed(sessionIsolation);
     this.isolation = this.sessionIsolation;
     this.lostToSettings = false;
     this.settingsChanged = false;
+    this.isolationCheck = null;
+  }
+
+  private endTransaction(): void {
+    this.inTransaction = false;
+    this.snapshotTaken = false;
+    this.firstSnapshotSeen = false;
+    this.written = new Set();
+    this.claimed = new Set();
+    this.isolation = this.sessionIsolation;
   }
 
   /** Whether a statement since the last call may have changed the isolation levels: the engine then asks the server. */
@@ -115,8 +128,29 @@ export class SqlFootprinter {
   }
 
   private record(keys: Footprint): Footprint {
-    if (this.inTransaction) for (const k of keys) if (!k.startsWith('r:')) this.written.add(k);
+    if (this.inTransaction) {
+      for (const k of keys) {
+        if (!k.startsWith('r:')) this.written.add(k);
+        this.claimed.add(k);
+      }
+    }
     return keys;
+  }
+
+  /** Every key the open transaction's statements claimed, reads included: what its relation locks must be within. */
+  transactionClaims(): ReadonlySet<string> {
+    return this.claimed;
+  }
+
+  /**
+   * The isolation level the footprints assumed for the transaction whose first snapshot-taking
+   * statement was the last one footprinted, once; null otherwise. The run-time cross-check asks
+   * the server which level that statement really ran at.
+   */
+  takeIsolationCheck(): Isolation | null {
+    const assumed = this.isolationCheck;
+    this.isolationCheck = null;
+    return assumed;
   }
 
   private statement(stmt: Node, values: readonly unknown[]): Footprint {
@@ -137,6 +171,10 @@ export class SqlFootprinter {
       const collector = this.lost || this.lostToSettings ? null : new Collector(this.catalog, values);
       keys = collector ? collector.statement(type, node) : [...SQL_ANYTHING];
       if (!collector || collector.mayLockSession) this.sessionLocks = true;
+      if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && !this.firstSnapshotSeen) {
+        this.firstSnapshotSeen = true;
+        this.isolationCheck = this.isolation;
+      }
       if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && this.isolation !== 'read committed' && !this.snapshotTaken) {
         // The transaction's snapshot is taken here: every later read sees the database as of now.
         keys.push('r:*');
@@ -157,7 +195,9 @@ export class SqlFootprinter {
     if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
       this.inTransaction = true;
       this.snapshotTaken = false;
+      this.firstSnapshotSeen = false;
       this.written = new Set();
+      this.claimed = new Set();
       this.isolation = isolationOf(node['options']) ?? this.sessionIsolation;
       return [];
     }
@@ -169,13 +209,15 @@ export class SqlFootprinter {
     if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') {
       if (node['chain'] === true) {
         this.snapshotTaken = false;
+        this.firstSnapshotSeen = false;
+        this.claimed = new Set();
       } else {
-        this.reset();
+        this.endTransaction();
       }
       return keys;
     }
     // PREPARE TRANSACTION, COMMIT PREPARED, ...: outside what we model.
-    this.reset();
+    this.endTransaction();
     return [...SQL_ANYTHING];
   }
 

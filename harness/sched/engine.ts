@@ -14,8 +14,8 @@ import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
 import { RunEndedError, type ActorPorts, type ActorSpec, type LanePort, type LaneStep, type QuiescenceProbe } from './actor.ts';
 import { ExternalLaneSession, type LaneSession } from './lane-session.ts';
-import type { LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
-import { loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
+import type { FootprintMiss, LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
+import { footprintCovers, isolationNamed, loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 import { traceValues } from './sql-parameters.ts';
@@ -33,6 +33,16 @@ export interface EngineOptions {
   readonly maxSteps?: number;
   /** How long to wait for the server to take connections again after a session died (default 30 s). */
   readonly reconnectTimeoutMs?: number;
+  /**
+   * Compare what PostgreSQL shows each actor's backend touched with what its footprints claimed
+   * (default true); a run reports what went beyond them in `footprintMisses`.
+   */
+  readonly crossCheck?: boolean;
+  /**
+   * Internal, unsound: turn off a static guarantee (what the catalog attaches to tables, the
+   * server's isolation levels, the session reset between runs) to show the cross-check alone catches it.
+   */
+  readonly unsound?: { readonly attachedFootprints?: false; readonly serverIsolation?: false; readonly sessionReset?: false };
 }
 
 export interface RealtimeOptions {
@@ -131,6 +141,10 @@ export class Scheduler {
   private readonly maxSteps: number;
   /** The first session fault of the current run: the run ends as `connection-lost`. */
   private fault: SessionFault | null = null;
+  /** What the cross-check found in the current run. */
+  private misses: FootprintMiss[] = [];
+  /** Each in-process lane's session state as its first run began (the cross-check's reference). */
+  private readonly firstStates: string[] = [];
 
   /** A clock for code that runs inside an actor's service call (a mock service's latency faults). */
   readonly ambientClock: Clock = {
@@ -302,6 +316,7 @@ export class Scheduler {
       blockedSteps: this.blockedSteps,
       ...(fault ? { fault } : {}),
       ...(lanes ? { lanes } : {}),
+      ...(this.misses.length > 0 ? { footprintMisses: this.misses } : {}),
     };
     this.actors = [];
     this.groups = [];
@@ -315,6 +330,7 @@ export class Scheduler {
     for (const [index, lane] of plan.entries()) {
       if (lane.name !== null || this.sessions[index]) continue;
       const s = new ActorSession(this.options.databaseUrl, `prh-actor-${index}`);
+      s.resetBetweenRuns = this.options.unsound?.sessionReset !== false;
       await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
       this.sessions[index] = s;
     }
@@ -329,7 +345,19 @@ export class Scheduler {
     if (this.controlled && !this.catalog) {
       // Read once, after the scenario's first setup: footprints resolve names against it.
       await loadSqlParser();
-      this.catalog = await loadSqlCatalog(this.observer);
+      this.catalog = await loadSqlCatalog(this.observer, { attached: this.options.unsound?.attachedFootprints !== false });
+    }
+    this.misses = [];
+    if (this.controlled && this.options.crossCheck !== false) {
+      // Every run must begin from the sessions the first one had: what a run leaves is gone.
+      for (const [index, lane] of plan.entries()) {
+        const session = this.sessions[index];
+        if (lane.name !== null || !session) continue;
+        this.firstStates[index] ??= session.stateFingerprint;
+        if (session.stateFingerprint !== this.firstStates[index]) {
+          this.misses.push({ actor: index, statement: '(the session as the run began)', touched: `state left by an earlier run: ${session.stateFingerprint} (the first run began with: ${this.firstStates[index]})` });
+        }
+      }
     }
   }
 
@@ -342,7 +370,7 @@ export class Scheduler {
           (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined, traceValues(values)),
           (r, e, rows) => this.stepFinished(rt, r, e, rows),
           () => this.sent(rt),
-          () => this.refreshIsolation(rt),
+          (text) => this.afterSqlStep(rt, text),
         )
       : programSql(rt.spec.name);
     const ports: ActorPorts = {
@@ -551,22 +579,55 @@ export class Scheduler {
     let entry = this.footprinters.get(rt.session);
     if (!entry || entry.pid !== rt.session.pid) {
       // What a plain BEGIN gets is the server's word (role, database, server settings, PGOPTIONS).
-      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, rt.own?.defaultIsolation) };
+      const isolation = this.options.unsound?.serverIsolation === false ? undefined : rt.own?.defaultIsolation;
+      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, isolation) };
       this.footprinters.set(rt.session, entry);
     }
     return entry.footprinter.footprint(text, values);
   }
 
   /**
-   * After a step that may have changed the isolation levels (a SET, set_config, code we cannot
-   * see into), the footprints take them from the server rather than from the statements' text.
+   * After each SQL step of an in-process actor. A step that may have changed the isolation levels
+   * (a SET, set_config, code we cannot see into) has the footprints take them from the server
+   * rather than from the statements' text. Then the cross-check: the first snapshot of a
+   * transaction ran at the level assumed, and the relations its backend holds locks on (every one
+   * the transaction touched so far, triggers, defaults and functions included) are within what
+   * its statements claimed.
    */
-  private async refreshIsolation(rt: ActorRt): Promise<void> {
+  private async afterSqlStep(rt: ActorRt, text: string): Promise<void> {
     if (!this.controlled || !rt.own) return;
-    const entry = this.footprinters.get(rt.session);
-    if (!entry?.footprinter.takeSettingsChanged()) return;
-    const levels = await rt.own.readIsolation().catch(() => null);
-    if (levels) entry.footprinter.serverIsolation(levels.session, levels.transaction);
+    const session = rt.own;
+    const footprinter = this.footprinters.get(rt.session)?.footprinter;
+    if (!footprinter) return;
+    const crossCheck = this.options.crossCheck !== false;
+    const changed = footprinter.takeSettingsChanged() && this.options.unsound?.serverIsolation !== false;
+    const assumed = footprinter.takeIsolationCheck();
+    if (changed || (crossCheck && assumed !== null)) {
+      const levels = await session.readIsolation().catch(() => null);
+      if (levels && changed) footprinter.serverIsolation(levels.session, levels.transaction);
+      if (levels?.transaction && assumed !== null && isolationNamed(levels.transaction) !== assumed) {
+        this.misses.push({ actor: rt.index, statement: compactText(text), touched: `ran at ${levels.transaction}; the footprints assumed ${assumed}` });
+      }
+    }
+    if (!crossCheck || !session.inTransaction) return;
+    let locks: pg.QueryResult<{ qualified: string; kind: string; mode: string }>;
+    try {
+      locks = await this.observer.query(RELATION_LOCKS_SQL, [session.pid]);
+    } catch (e) {
+      if (isConnectionFault(e)) return;
+      throw e;
+    }
+    const claims = footprinter.transactionClaims();
+    for (const l of locks.rows) {
+      const key = l.kind === 'S' ? `db:s:${l.qualified}` : `db:t:${l.qualified}`;
+      // SIRead locks are what a SERIALIZABLE transaction read.
+      const write = l.mode !== 'AccessShareLock' && l.mode !== 'SIReadLock';
+      // currval and lastval lock the sequence to read this session's own value: nothing shared.
+      if (l.kind === 'S' && !write) continue;
+      if (footprintCovers(claims, key, write)) continue;
+      const touched = `${write ? 'wrote or locked' : 'read'} ${l.qualified} (${l.mode})`;
+      if (!this.misses.some((m) => m.actor === rt.index && m.touched === touched)) this.misses.push({ actor: rt.index, statement: compactText(text), touched });
+    }
   }
 
   private sent(rt: ActorRt): void {
@@ -808,7 +869,7 @@ export class Scheduler {
     await Promise.all(actors.map((a) => (a.own ? this.restoreSession(a.own) : undefined)));
     // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
     for (const a of actors) {
-      if (a.own) this.footprinters.get(a.session)?.footprinter.reset(a.own.defaultIsolation);
+      if (a.own) this.footprinters.get(a.session)?.footprinter.reset(this.options.unsound?.serverIsolation === false ? undefined : a.own.defaultIsolation);
       else this.footprinters.delete(a.session);
     }
     await this.reconnectObserver();
@@ -829,6 +890,19 @@ export class Scheduler {
     session.tainted = true;
     await connectWithin('actor session', () => session.restore(), this.options.reconnectTimeoutMs);
   }
+}
+
+/** The user relations (tables, sequences) a backend holds locks on, with the strongest mode's name. */
+const RELATION_LOCKS_SQL = `
+SELECT n.nspname || '.' || c.relname AS qualified, c.relkind::text AS kind, l.mode
+FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'S')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
+
+/** A statement as a miss names it: one line, at most 120 characters. */
+function compactText(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 120 ? `${one.slice(0, 119)}…` : one;
 }
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */

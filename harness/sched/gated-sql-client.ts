@@ -21,7 +21,7 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
     /** Called once the statement is on the wire: only then can it wait on a lock. */
     private readonly sent: () => void,
     /** Runs after the statement returned and before its step ends (the engine asks the server what it changed). */
-    private readonly after: () => Promise<void> = async () => undefined,
+    private readonly after: (text: string) => Promise<void> = async () => undefined,
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
@@ -32,11 +32,11 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
       this.sent();
       r = await p;
     } catch (e) {
-      await this.after();
+      await this.after(text);
       this.done('', e);
       throw e;
     }
-    await this.after();
+    await this.after(text);
     // Several statements in one text (`UPDATE ...; SELECT ...`) come back as one result each:
     // the step's result is the last one's, as psql shows it (its footprint covers them all).
     if (Array.isArray(r)) r = (r as pg.QueryResult[])[(r as pg.QueryResult[]).length - 1] ?? EMPTY_RESULT;
@@ -52,11 +52,11 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
     try {
       r = await this.session.sendRaw(text, onNotice, this.sent);
     } catch (e) {
-      await this.after();
+      await this.after(text);
       this.done('', e);
       throw e;
     }
-    await this.after();
+    await this.after(text);
     const last = r.results[r.results.length - 1];
     if (r.error) this.done('', { code: r.error.sqlState ?? 'ERROR', message: r.error.message });
     else this.done(last?.kind === 'rows' ? `rows=${last.rows.length}` : 'ok');
