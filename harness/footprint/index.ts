@@ -5,5 +5,5 @@ export type { Footprint } from './footprint.ts';
 export { loadSqlCatalog } from './sql-catalog.ts';
 export type { CatalogOptions, CatalogQuerier, SqlCatalog } from './sql-catalog.ts';
 export { SqlFootprinter, isolationNamed, loadSqlParser } from './sql-footprint.ts';
-export type { Isolation } from './sql-footprint.ts';
+export type { Isolation, TransactionEnd } from './sql-footprint.ts';
 export { tablesNamed } from './tables-named.ts';

@@ -25,6 +25,13 @@ const NAME_PRESERVING_UTILITY = new Set([
   'FetchStmt', 'ClosePortalStmt', 'PrepareStmt', 'ExecuteStmt', 'DeallocateStmt',
 ]);
 
+/** A transaction about to end: what its statements claimed, the level assumed at its first snapshot (null: none taken), its texts. */
+export interface TransactionEnd {
+  readonly claims: ReadonlySet<string>;
+  readonly assumed: Isolation | null;
+  readonly statements: readonly string[];
+}
+
 /**
  * One actor session's footprint tracker. It follows the transaction the session is in (its
  * isolation level, what it wrote so far), because COMMIT publishes those writes and releases
@@ -37,9 +44,14 @@ export class SqlFootprinter {
   private snapshotTaken = false;
   /** The open transaction ran a snapshot-taking statement (at whatever level). */
   private firstSnapshotSeen = false;
-  private isolationCheck: Isolation | null = null;
+  /** The level the footprints assumed when the open transaction took its first snapshot. */
+  private assumedAtSnapshot: Isolation | null = null;
   /** Claimed (read or written) in the open transaction. */
   private claimed = new Set<string>();
+  /** The texts sent in the open transaction, and the one being footprinted. */
+  private texts: string[] = [];
+  private currentText = '';
+  private ending: TransactionEnd | null = null;
   /** Written or locked in the open transaction. */
   private written = new Set<string>();
   /** Name resolution can no longer be trusted: relations created or renamed (lasts), or search_path changed (until the session is reset). */
@@ -72,7 +84,9 @@ export class SqlFootprinter {
       return this.record(SQL_ANYTHING);
     }
     const keys = new Set<string>([this.activityKey]);
+    this.currentText = text;
     for (const stmt of statements) for (const k of this.statement(stmt, values ?? [])) keys.add(k);
+    if (this.inTransaction) this.texts.push(text);
     // Code we cannot see into (set_config, DO, a function with SET clauses) may change settings too.
     if (keys.has('db:*')) this.settingsChanged = true;
     return [...keys];
@@ -88,10 +102,12 @@ export class SqlFootprinter {
     this.isolation = this.sessionIsolation;
     this.lostToSettings = false;
     this.settingsChanged = false;
-    this.isolationCheck = null;
+    this.ending = null;
   }
 
   private endTransaction(): void {
+    this.assumedAtSnapshot = null;
+    this.texts = [];
     this.inTransaction = false;
     this.snapshotTaken = false;
     this.firstSnapshotSeen = false;
@@ -137,20 +153,15 @@ export class SqlFootprinter {
     return keys;
   }
 
-  /** Every key the open transaction's statements claimed, reads included: what its relation locks must be within. */
-  transactionClaims(): ReadonlySet<string> {
-    return this.claimed;
-  }
-
   /**
-   * The isolation level the footprints assumed for the transaction whose first snapshot-taking
-   * statement was the last one footprinted, once; null otherwise. The run-time cross-check asks
-   * the server which level that statement really ran at.
+   * When the text last footprinted ends a transaction (COMMIT, ROLLBACK, ...): what that
+   * transaction claimed, once. The run-time cross-check holds the server's account to it just
+   * before the text is sent, while the transaction still holds its locks.
    */
-  takeIsolationCheck(): Isolation | null {
-    const assumed = this.isolationCheck;
-    this.isolationCheck = null;
-    return assumed;
+  takeTransactionEnd(): TransactionEnd | null {
+    const ending = this.ending;
+    this.ending = null;
+    return ending;
   }
 
   private statement(stmt: Node, values: readonly unknown[]): Footprint {
@@ -173,7 +184,7 @@ export class SqlFootprinter {
       if (!collector || collector.mayLockSession) this.sessionLocks = true;
       if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && !this.firstSnapshotSeen) {
         this.firstSnapshotSeen = true;
-        this.isolationCheck = this.isolation;
+        this.assumedAtSnapshot = this.isolation;
       }
       if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && this.isolation !== 'read committed' && !this.snapshotTaken) {
         // The transaction's snapshot is taken here: every later read sees the database as of now.
@@ -202,6 +213,9 @@ export class SqlFootprinter {
       return [];
     }
     if (kind === 'TRANS_STMT_SAVEPOINT' || kind === 'TRANS_STMT_RELEASE') return [];
+    if (this.inTransaction && kind !== 'TRANS_STMT_ROLLBACK_TO') {
+      this.ending = { claims: new Set(this.claimed), assumed: this.assumedAtSnapshot, statements: [...this.texts, this.currentText] };
+    }
     // COMMIT publishes what the transaction wrote and releases its locks; ROLLBACK (also to a
     // savepoint) releases its locks. Under SERIALIZABLE it may abort others: it touches everything.
     const keys = this.isolation === 'serializable' ? [...SQL_ANYTHING] : [...this.written];
@@ -210,7 +224,9 @@ export class SqlFootprinter {
       if (node['chain'] === true) {
         this.snapshotTaken = false;
         this.firstSnapshotSeen = false;
+        this.assumedAtSnapshot = null;
         this.claimed = new Set();
+        this.texts = [];
       } else {
         this.endTransaction();
       }

@@ -6,6 +6,13 @@ import pg from 'pg';
 import { isConnectionFault } from '../db/index.ts';
 import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
 
+/** A relation lock the backend holds: `schema.name`, relkind, lock mode. */
+export interface LockRow {
+  readonly qualified: string;
+  readonly kind: string;
+  readonly mode: string;
+}
+
 export class ActorSession {
   /** Backend pid, to match pg_blocking_pids answers. */
   pid = 0;
@@ -197,6 +204,16 @@ export class ActorSession {
     if (session === undefined) return null;
     this.defaultIsolation = session;
     return { session, transaction: inTransaction ? (results[1]?.rows[0]?.['transaction_isolation'] ?? null) : null };
+  }
+
+  /**
+   * The isolation level of the open transaction, asked just before the statement that ends it
+   * (SHOW takes no snapshot and cannot fail on its own); null in a failed transaction or outside one.
+   */
+  async transactionIsolation(): Promise<string | null> {
+    if (!this.client || this.client.getTransactionStatus() !== 'T') return null;
+    const r = await this.client.query<{ transaction_isolation: string }>('SHOW transaction_isolation');
+    return r.rows[0]?.transaction_isolation ?? null;
   }
 
   /**

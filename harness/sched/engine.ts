@@ -7,7 +7,7 @@ import type { Clock, ServiceDefinition, ServiceProvider, SqlClient } from '../po
 import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
 import { mayCloseLockCycle } from './lock-cycle.ts';
 import { ObserverSession } from './observer-session.ts';
-import { ActorSession } from './actor-session.ts';
+import { ActorSession, type LockRow } from './actor-session.ts';
 import { gatedService } from './gated-service.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import type { RawSqlClient } from './raw-query.ts';
@@ -370,7 +370,8 @@ export class Scheduler {
           (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined, traceValues(values)),
           (r, e, rows) => this.stepFinished(rt, r, e, rows),
           () => this.sent(rt),
-          (text) => this.afterSqlStep(rt, text),
+          () => this.afterSqlStep(rt),
+          () => this.beforeSqlStep(rt),
         )
       : programSql(rt.spec.name);
     const ports: ActorPorts = {
@@ -587,46 +588,58 @@ export class Scheduler {
   }
 
   /**
-   * After each SQL step of an in-process actor. A step that may have changed the isolation levels
+   * After each SQL step of an in-process actor: a step that may have changed the isolation levels
    * (a SET, set_config, code we cannot see into) has the footprints take them from the server
-   * rather than from the statements' text. Then the cross-check: the first snapshot of a
-   * transaction ran at the level assumed, and the relations its backend holds locks on (every one
-   * the transaction touched so far, triggers, defaults and functions included) are within what
-   * its statements claimed.
+   * rather than from the statements' text.
    */
-  private async afterSqlStep(rt: ActorRt, text: string): Promise<void> {
+  private async afterSqlStep(rt: ActorRt): Promise<void> {
     if (!this.controlled || !rt.own) return;
-    const session = rt.own;
     const footprinter = this.footprinters.get(rt.session)?.footprinter;
-    if (!footprinter) return;
-    const crossCheck = this.options.crossCheck !== false;
-    const changed = footprinter.takeSettingsChanged() && this.options.unsound?.serverIsolation !== false;
-    const assumed = footprinter.takeIsolationCheck();
-    if (changed || (crossCheck && assumed !== null)) {
-      const levels = await session.readIsolation().catch(() => null);
-      if (levels && changed) footprinter.serverIsolation(levels.session, levels.transaction);
-      if (levels?.transaction && assumed !== null && isolationNamed(levels.transaction) !== assumed) {
-        this.misses.push({ actor: rt.index, statement: compactText(text), touched: `ran at ${levels.transaction}; the footprints assumed ${assumed}` });
-      }
-    }
-    if (!crossCheck || !session.inTransaction) return;
-    let locks: pg.QueryResult<{ qualified: string; kind: string; mode: string }>;
+    if (!footprinter?.takeSettingsChanged() || this.options.unsound?.serverIsolation === false) return;
+    const levels = await rt.own.readIsolation().catch(() => null);
+    if (levels) footprinter.serverIsolation(levels.session, levels.transaction);
+  }
+
+  /**
+   * The cross-check, once per transaction, just before the step that ends it is sent (its locks
+   * are still held then): the relations its backend holds locks on — every one the transaction
+   * touched, through its statements, triggers, defaults, checks and functions — are within what
+   * its statements claimed, and its first snapshot ran at the isolation level the footprints assumed.
+   */
+  private async beforeSqlStep(rt: ActorRt): Promise<void> {
+    if (!this.controlled || !rt.own || this.options.crossCheck === false) return;
+    const ending = this.footprinters.get(rt.session)?.footprinter.takeTransactionEnd();
+    if (!ending || !rt.own.inTransaction) return;
+    // Claims of everything cover any lock; a level was assumed only if a snapshot was taken.
+    if (ending.claims.has('db:*') && ending.assumed === null) return;
+    const session = rt.own;
+    let isolation: string | null;
+    let locks: readonly LockRow[];
     try {
-      locks = await this.observer.query(RELATION_LOCKS_SQL, [session.pid]);
+      // Both at once: the locks from the observer (nothing is added to the actor's transaction),
+      // the level from the session itself, only if a snapshot was taken (a DEFERRABLE
+      // transaction's first SELECT would wait for its safe snapshot).
+      [isolation, locks] = await Promise.all([
+        ending.assumed === null ? null : session.transactionIsolation(),
+        this.observer.query<LockRow>(`${RELATION_LOCKS_SQL} WHERE l.pid = $1`, [session.pid]).then((r) => r.rows),
+      ]);
     } catch (e) {
       if (isConnectionFault(e)) return;
       throw e;
     }
-    const claims = footprinter.transactionClaims();
-    for (const l of locks.rows) {
+    const statement = compactText(ending.statements.join('; '));
+    if (isolation !== null && ending.assumed !== null && isolationNamed(isolation) !== ending.assumed) {
+      this.misses.push({ actor: rt.index, statement, touched: `ran at ${isolation}; the footprints assumed ${ending.assumed}` });
+    }
+    for (const l of locks) {
       const key = l.kind === 'S' ? `db:s:${l.qualified}` : `db:t:${l.qualified}`;
       // SIRead locks are what a SERIALIZABLE transaction read.
       const write = l.mode !== 'AccessShareLock' && l.mode !== 'SIReadLock';
       // currval and lastval lock the sequence to read this session's own value: nothing shared.
       if (l.kind === 'S' && !write) continue;
-      if (footprintCovers(claims, key, write)) continue;
+      if (footprintCovers(ending.claims, key, write)) continue;
       const touched = `${write ? 'wrote or locked' : 'read'} ${l.qualified} (${l.mode})`;
-      if (!this.misses.some((m) => m.actor === rt.index && m.touched === touched)) this.misses.push({ actor: rt.index, statement: compactText(text), touched });
+      if (!this.misses.some((m) => m.actor === rt.index && m.touched === touched)) this.misses.push({ actor: rt.index, statement, touched });
     }
   }
 
@@ -892,11 +905,11 @@ export class Scheduler {
   }
 }
 
-/** The user relations (tables, sequences) a backend holds locks on, with the strongest mode's name. */
+/** The user relations (tables, sequences) locked, one row per lock mode; the caller adds which backend. */
 const RELATION_LOCKS_SQL = `
 SELECT n.nspname || '.' || c.relname AS qualified, c.relkind::text AS kind, l.mode
-FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE l.pid = $1 AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'S')
+FROM pg_locks l JOIN pg_class c ON c.oid = l.relation AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'S')
+JOIN pg_namespace n ON n.oid = c.relnamespace
   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
 
 /** A statement as a miss names it: one line, at most 120 characters. */

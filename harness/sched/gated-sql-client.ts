@@ -21,22 +21,25 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
     /** Called once the statement is on the wire: only then can it wait on a lock. */
     private readonly sent: () => void,
     /** Runs after the statement returned and before its step ends (the engine asks the server what it changed). */
-    private readonly after: (text: string) => Promise<void> = async () => undefined,
+    private readonly after: () => Promise<void> = async () => undefined,
+    /** Runs once the gate opened, before the statement is sent (the cross-check of a transaction about to end). */
+    private readonly before: () => Promise<void> = async () => undefined,
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
     await this.gate('sql', label ?? compactSql(text), text, values);
+    await this.before();
     let r;
     try {
       const p = this.session.send(text, values);
       this.sent();
       r = await p;
     } catch (e) {
-      await this.after(text);
+      await this.after();
       this.done('', e);
       throw e;
     }
-    await this.after(text);
+    await this.after();
     // Several statements in one text (`UPDATE ...; SELECT ...`) come back as one result each:
     // the step's result is the last one's, as psql shows it (its footprint covers them all).
     if (Array.isArray(r)) r = (r as pg.QueryResult[])[(r as pg.QueryResult[]).length - 1] ?? EMPTY_RESULT;
@@ -48,15 +51,16 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
   /** One gated step whose answer comes back whole (see raw-query.ts); a failed statement resolves. */
   async queryRaw(text: string, label: string, onNotice?: (notice: RawNotice) => void): Promise<RawQueryResult> {
     await this.gate('sql', label, text);
+    await this.before();
     let r: RawQueryResult;
     try {
       r = await this.session.sendRaw(text, onNotice, this.sent);
     } catch (e) {
-      await this.after(text);
+      await this.after();
       this.done('', e);
       throw e;
     }
-    await this.after(text);
+    await this.after();
     const last = r.results[r.results.length - 1];
     if (r.error) this.done('', { code: r.error.sqlState ?? 'ERROR', message: r.error.message });
     else this.done(last?.kind === 'rows' ? `rows=${last.rows.length}` : 'ok');
