@@ -7,3 +7,4 @@ export type { CatalogOptions, CatalogQuerier, SqlCatalog } from './sql-catalog.t
 export { SqlFootprinter, isolationNamed, loadSqlParser } from './sql-footprint.ts';
 export type { Isolation, TransactionEnd } from './sql-footprint.ts';
 export { tablesNamed } from './tables-named.ts';
+export { statementCount } from './sql-parse.ts';

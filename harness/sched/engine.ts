@@ -15,7 +15,8 @@ import { Schedule } from './schedule.ts';
 import { RunEndedError, type ActorPorts, type ActorSpec, type LanePort, type LaneStep, type QuiescenceProbe } from './actor.ts';
 import { ExternalLaneSession, type LaneSession } from './lane-session.ts';
 import type { FootprintMiss, LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
-import { footprintCovers, isolationNamed, loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
+import { footprintCovers, isolationNamed, loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, statementCount, type SqlCatalog } from '../footprint/index.ts';
+import { isSqlActor } from './sql-actor.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 import { traceValues } from './sql-parameters.ts';
@@ -235,6 +236,8 @@ export class Scheduler {
       throw new HarnessError('E_BAD_ARGUMENT', `actor '${keyed.name}' declares keys: remove them; which steps commute is now derived from the SQL itself`);
     }
     const plan = lanePlan(specs);
+    await loadSqlParser();
+    refuseParametersWithSeveralStatements(specs);
     try {
       await this.prepareSessions(plan);
     } catch (e) {
@@ -942,6 +945,23 @@ function errorCode(e: unknown): string {
   if (sqlState) return sqlState;
   if (typeof err?.exchangeCode === 'string') return err.exchangeCode;
   return typeof err?.code === 'string' ? err.code : 'ERROR';
+}
+
+/**
+ * A SQL actor's step with parameters goes out as one prepared statement, which PostgreSQL refuses
+ * to hold several statements (42601): say so before the search rather than as a violation in it.
+ */
+function refuseParametersWithSeveralStatements(specs: readonly ActorSpec[]): void {
+  for (const spec of specs) {
+    if (!isSqlActor(spec)) continue;
+    for (const [i, step] of spec.sqlSteps.entries()) {
+      if (!step.params || step.params.length === 0 || (statementCount(step.sql) ?? 1) <= 1) continue;
+      throw new HarnessError(
+        'E_BAD_SCENARIO',
+        `SQL actor '${spec.name}', step ${i + 1}: several statements with parameters; PostgreSQL takes parameters with one statement only: split the step, or inline the values`,
+      );
+    }
+  }
 }
 
 /** One lane of a run: its actor, and its name within the actor (null: the actor's code is its only lane). */
