@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/index.ts';
 import { HarnessError, INFRASTRUCTURE_ERROR_CODES, INPUT_ERROR_CODES } from '../errors/index.ts';
+import type { PreparedSpecFile } from '../isolation/index.ts';
 import { parseFormats, renderReplayText, writeReports, type ReportFormat } from '../report/index.ts';
 import {
   cellKey,
@@ -102,10 +103,13 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     return 0;
   }
   const debug = options.debug;
+  let specs: { readonly specs: readonly PreparedSpecFile[]; readonly refused: HarnessError | null } | undefined;
   try {
     if (!options.replay && !options.command && !options.queueWorker) await assertWritableOutDir(options.out);
     // A corrupt expected-outcomes file is named now, not after the whole run.
     if (!options.replay && !options.command && !options.queueWorker && options.spec.files.length === 0) await checkExpectedFiles(options.scenarios, catalog);
+    // Spec files are read and checked before PostgreSQL starts: a bad one costs no server.
+    if (options.spec.files.length > 0 && !options.queueWorker) specs = await (await import('./spec-command.ts')).prepareSpecCommand(options, io);
   } catch (e) {
     return reportError(e, io, debug);
   }
@@ -124,9 +128,9 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       const { runQueueWorker } = await import('./queue-worker.ts');
       return await runQueueWorker(options, server, io.parent, replayCommandOf(options, io));
     }
-    if (options.spec.files.length > 0) {
+    if (specs) {
       const { runSpecCommand } = await import('./spec-command.ts');
-      return await runSpecCommand(server, options, io);
+      return await runSpecCommand(server, options, io, specs, env);
     }
     if (options.replay) {
       const [scenario] = options.scenarios;

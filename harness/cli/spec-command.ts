@@ -4,29 +4,59 @@
 // `.spec` + `.out` and vitest tests.
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { StartedPostgres } from '../db/index.ts';
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { STRATEGIES, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
-import { SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, runPermutationSteps, runSpecFile, type SpecExploration } from '../isolation/index.ts';
+import { SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, prepareSpecFile, runPermutationSteps, runPreparedSpecFile, type PreparedSpecFile, type SpecExploration } from '../isolation/index.ts';
 import type { ScenarioCatalog } from '../scenario/index.ts';
 import { strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import type { CliIo } from './run-cli.ts';
 
-export async function runSpecCommand(server: StartedPostgres, options: CliOptions, io: CliIo): Promise<number> {
+/** The spec files of `--spec`, read and checked before a server starts; those refused are reported at once. */
+export interface PreparedSpecCommand {
+  readonly specs: readonly PreparedSpecFile[];
+  /** A file refused among several (the others still run; the command fails with it). */
+  readonly refused: HarnessError | null;
+}
+
+/**
+ * Expands the globs, reads, parses and checks every spec file and its expected output: a
+ * missing, empty or malformed file is refused (exit 2) before PostgreSQL starts. With several
+ * files, one refused file is named on stderr and the others still run.
+ */
+export async function prepareSpecCommand(options: CliOptions, io: CliIo): Promise<PreparedSpecCommand> {
   const files = await specFiles(options.spec.files);
-  let differing = 0;
-  let newOutcomes = 0;
+  const specs: PreparedSpecFile[] = [];
   let refused: HarnessError | null = null;
   for (const file of files) {
+    try {
+      specs.push(await prepareSpecFile(file, options.spec.expected));
+    } catch (e) {
+      if (!(e instanceof HarnessError) || files.length === 1) throw e;
+      io.err.write(`spec ${file}: error ${e.code}: ${e.message}\n`);
+      refused ??= e;
+    }
+  }
+  return { specs, refused };
+}
+
+export async function runSpecCommand(server: StartedPostgres, options: CliOptions, io: CliIo, prepared: PreparedSpecCommand, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  const files = prepared.specs;
+  let differing = 0;
+  let newOutcomes = 0;
+  let refused: HarnessError | null = prepared.refused;
+  const several = files.length + (refused ? 1 : 0) > 1;
+  for (const p of files) {
+    const file = p.path;
     let r;
     try {
-      r = await runSpecFile(file, server, { ...(options.spec.expected ? { expected: options.spec.expected } : {}), hangTimeoutMs: options.hangTimeoutMs });
+      r = await runPreparedSpecFile(p, server, { hangTimeoutMs: options.hangTimeoutMs, env });
     } catch (e) {
       // One spec that cannot run does not stop the others; the command still fails with it.
-      if (!(e instanceof HarnessError) || files.length === 1) throw e;
+      if (!(e instanceof HarnessError) || !several) throw e;
       io.err.write(`spec ${file}: error ${e.code}: ${e.message}\n`);
       refused ??= e;
       continue;
@@ -37,18 +67,19 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
     const actual = join(results, `${basename(file).replace(/\.spec$/, '')}.out`);
     await writeFile(actual, r.output);
     const c = r.comparison;
-    if (c.status === 'no-expected' && files.length === 1 && !options.spec.explore) io.out.write(r.output);
+    // stdout is the .out a user can diff (or the diff); the status line goes to stderr.
+    if (c.status === 'no-expected' && !several && !options.spec.explore) io.out.write(r.output);
     if (c.status === 'differs') {
       differing++;
       io.out.write(`${c.diff}\n`);
     }
     const verdict = c.status === 'match' ? `ok (matches ${c.expected})` : c.status === 'differs' ? `FAILED: differs from ${c.expected}` : 'no expected output to compare with';
-    io.out.write(`spec ${file}: ${r.runs.length} permutation${r.runs.length === 1 ? '' : 's'}, ${verdict}; output in ${actual}\n`);
+    io.err.write(`spec ${file}: ${r.runs.length} permutation${r.runs.length === 1 ? '' : 's'}, ${verdict}; output in ${actual}\n`);
     if (!options.spec.explore) continue;
     // Dependence between steps comes from the engine's SQL footprints: DPOR applies (--no-reduce for every interleaving).
     const strategy = STRATEGIES[options.strategy].create(strategyOptionsOf(options));
     if (!strategy) throw new HarnessError('E_BAD_ARGUMENT', `--strategy ${options.strategy} cannot explore a spec`);
-    const runner = await SpecRunner.open(r.spec, server, { hangTimeoutMs: options.hangTimeoutMs });
+    const runner = await SpecRunner.open(r.spec, server, { hangTimeoutMs: options.hangTimeoutMs, env });
     let exploration: SpecExploration;
     try {
       exploration = await exploreSpec(runner, strategy, r.runs, options.budget);
@@ -99,7 +130,8 @@ async function specFiles(patterns: readonly string[]): Promise<string[]> {
       files.push(p);
       continue;
     }
-    const found = (await glob(p, { onlyFiles: true })).sort();
+    // An absolute glob lists absolute paths (not ../../.. from the working directory).
+    const found = (await glob(p, { onlyFiles: true, absolute: isAbsolute(p) })).sort();
     if (found.length === 0) throw new HarnessError('E_BAD_ARGUMENT', `--spec ${p}: no such file, and the glob matches nothing`);
     files.push(...found);
   }

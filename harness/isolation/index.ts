@@ -13,10 +13,11 @@ export type { QueryOutput, ResultSet, TranscriptEntry } from './isolation-transc
 export { compareWithExpected, expectedFilesBeside } from './expected-output.ts';
 export type { ExpectedComparison, ExpectedFile } from './expected-output.ts';
 export { SpecRunner } from './spec-runner.ts';
-export type { PermutationRun } from './spec-runner.ts';
+export type { PermutationRun, SpecRunnerOptions } from './spec-runner.ts';
+export { libpqStartupOptions, withLibpqEnvironment } from './libpq-environment.ts';
 export type { TesterEnd } from './isolation-tester-strategy.ts';
-export { runSpecFile, runSpecText, runWholeSpec, specOutput } from './spec-file-run.ts';
-export type { SpecFileOptions, SpecFileResult } from './spec-file-run.ts';
+export { prepareSpecFile, runPreparedSpecFile, runSpecFile, runSpecText, runWholeSpec, specOutput } from './spec-file-run.ts';
+export type { PreparedSpecFile, SpecFileOptions, SpecFileResult } from './spec-file-run.ts';
 export { exploreSpec, runPermutationSteps } from './spec-explorer.ts';
 export type { ExploredOutcome, SpecExploration } from './spec-explorer.ts';
 export { EXPORT_FORMATS, exportName, vitestSource, writeCounterexample } from './spec-export.ts';

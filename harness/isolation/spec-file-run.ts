@@ -8,8 +8,9 @@ import { compareWithExpected, expectedFilesBeside, type ExpectedComparison, type
 import { renderTranscript } from './isolation-output.ts';
 import type { IsolationSpec } from './spec-model.ts';
 import { specPermutations } from './spec-permutations.ts';
+import { analyseSpec } from './spec-refusals.ts';
 import { readSpec, readSpecFile } from './spec-reader.ts';
-import { SpecRunner, type PermutationRun } from './spec-runner.ts';
+import { SpecRunner, type PermutationRun, type SpecRunnerOptions } from './spec-runner.ts';
 
 export interface SpecFileResult {
   readonly path: string;
@@ -22,28 +23,49 @@ export interface SpecFileResult {
   readonly warnings: readonly string[];
 }
 
-export interface SpecFileOptions {
+export interface SpecFileOptions extends SpecRunnerOptions {
   /** An expected-output file instead of the `.out` files beside the spec. */
   readonly expected?: string;
-  readonly hangTimeoutMs?: number;
+}
+
+/** A spec file read, checked and paired with its expected outputs: everything done before a server is needed. */
+export interface PreparedSpecFile {
+  readonly path: string;
+  readonly spec: IsolationSpec;
+  readonly expected: readonly ExpectedFile[];
 }
 
 export async function runSpecFile(path: string, server: StartedPostgres, options: SpecFileOptions = {}): Promise<SpecFileResult> {
+  return runPreparedSpecFile(await prepareSpecFile(path, options.expected), server, options);
+}
+
+/**
+ * Reads and parses `path`, refuses what the harness cannot run (E_SPEC_PARSE,
+ * E_SPEC_UNSUPPORTED) and reads the expected output — without a database, so a bad file is
+ * refused before any server starts.
+ */
+export async function prepareSpecFile(path: string, expectedPath?: string): Promise<PreparedSpecFile> {
   const spec = await readSpecFile(path);
-  const expected = options.expected ? [await readExpected(options.expected)] : await expectedFilesBeside(path);
-  const { output, runs } = await runWholeSpec(spec, server, options.hangTimeoutMs);
-  return { path, spec, output, runs, comparison: compareWithExpected(output, expected, `${path} (this run)`), warnings: [...spec.warnings, ...runs.flatMap((r) => r.warnings)] };
+  await analyseSpec(spec);
+  const expected = expectedPath ? [await readExpected(expectedPath)] : await expectedFilesBeside(path);
+  return { path, spec, expected };
+}
+
+export async function runPreparedSpecFile(prepared: PreparedSpecFile, server: StartedPostgres, options: SpecRunnerOptions = {}): Promise<SpecFileResult> {
+  const { path, spec } = prepared;
+  const { output, runs } = await runWholeSpec(spec, server, options);
+  return { path, spec, output, runs, comparison: compareWithExpected(output, prepared.expected, `${path} (this run)`), warnings: [...spec.warnings, ...runs.flatMap((r) => r.warnings)] };
 }
 
 /** Runs spec text (e.g. an exported counterexample held in a test) and returns its output. */
-export async function runSpecText(text: string, server: StartedPostgres, source = '<spec>'): Promise<{ readonly spec: IsolationSpec; readonly output: string; readonly runs: readonly PermutationRun[] }> {
+export async function runSpecText(text: string, server: StartedPostgres, source = '<spec>', options: SpecRunnerOptions = {}): Promise<{ readonly spec: IsolationSpec; readonly output: string; readonly runs: readonly PermutationRun[] }> {
   const spec = readSpec(text, source);
-  return { spec, ...(await runWholeSpec(spec, server)) };
+  return { spec, ...(await runWholeSpec(spec, server, options)) };
 }
 
 /** Every permutation of `spec` on a database of its own. */
-export async function runWholeSpec(spec: IsolationSpec, server: StartedPostgres, hangTimeoutMs?: number): Promise<{ output: string; runs: PermutationRun[] }> {
-  const session = await SpecRunner.open(spec, server, hangTimeoutMs ? { hangTimeoutMs } : {});
+export async function runWholeSpec(spec: IsolationSpec, server: StartedPostgres, options: SpecRunnerOptions = {}): Promise<{ output: string; runs: PermutationRun[] }> {
+  const session = await SpecRunner.open(spec, server, options);
   try {
     const runs: PermutationRun[] = [];
     for (const p of specPermutations(spec)) runs.push(await session.runPermutation(p.steps));

@@ -10,8 +10,18 @@ import type { QueryOutput, TranscriptEntry } from './isolation-transcript.ts';
 import { IsolationTesterStrategy, type StepSource, type TesterEnd } from './isolation-tester-strategy.ts';
 import type { IsolationSpec, PermutationStep, SpecStep } from './spec-model.ts';
 import { sessionActors } from './spec-actors.ts';
+import { withLibpqEnvironment } from './libpq-environment.ts';
 import { analyseSpec, checkServerSupports } from './spec-refusals.ts';
 import { SpecRunLog, type SessionQuery } from './spec-run-log.ts';
+
+export interface SpecRunnerOptions {
+  readonly hangTimeoutMs?: number;
+  /**
+   * libpq's environment (PGOPTIONS, PGDATESTYLE, PGTZ, PGGEQO) for the spec's sessions, as the
+   * isolation tester's; default `process.env`.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
 
 export interface PermutationRun {
   /** The steps in the order they were launched (for a listed permutation: the permutation). */
@@ -42,13 +52,13 @@ export class SpecRunner {
    * Refuses what the harness cannot run, then creates a database of its own for the spec (never
    * a foreign one) and connects a scheduler to it.
    */
-  static async open(spec: IsolationSpec, server: StartedPostgres, options: { readonly hangTimeoutMs?: number } = {}): Promise<SpecRunner> {
+  static async open(spec: IsolationSpec, server: StartedPostgres, options: SpecRunnerOptions = {}): Promise<SpecRunner> {
     const needs = await analyseSpec(spec);
     const dbs = await HarnessDatabases.open(server);
     try {
       const db = await dbs.createTemplate(`spec_${spec.source.replace(/^.*\//, '').replace(/\.spec$/, '')}`, []);
       const scheduler = await Scheduler.connect({
-        databaseUrl: db.url,
+        databaseUrl: withLibpqEnvironment(db.url, options.env ?? process.env),
         ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
       });
       const session = new SpecRunner(spec, dbs, db, scheduler);
@@ -112,7 +122,9 @@ export class SpecRunner {
     // An exploring run the inner strategy abandoned repeats one already covered.
     if (run.outcome === 'abandoned' && tester.end !== 'stuck') return 'abandoned';
     const steps = tester.launches.map((l) => l.ps);
-    const transcript: TranscriptEntry[] = [{ kind: 'permutation', steps: steps.map((s) => s.step) }, ...setupOutput, ...tester.transcript, ...teardownOutput];
+    // The permutation as written, even when it failed before launching every step (the tester prints it first).
+    const written = source.kind === 'permutation' ? source.steps : steps;
+    const transcript: TranscriptEntry[] = [{ kind: 'permutation', steps: written.map((s) => s.step) }, ...setupOutput, ...tester.transcript, ...teardownOutput];
     return { steps, transcript, end: tester.end, outcome: run.outcome, schedule: run.schedule, signature: signatureOf(spec, log, teardownOutput, tester.end), warnings, queries: log.finished };
   }
 
@@ -148,13 +160,17 @@ function stepNamed(spec: IsolationSpec, name: string): SpecStep {
 }
 
 /**
- * The observable outcome of a run, whatever the order: what each session's queries returned (in
- * the session's order) and what the teardown printed. Waiting is timing, not an outcome.
+ * The observable outcome of a run, whatever the order, as a reader of the output sees it: what
+ * each session's queries printed (in the session's order) and what the teardown printed. Waiting
+ * is timing, not an outcome.
  */
 function signatureOf(spec: IsolationSpec, log: SpecRunLog, teardown: readonly TranscriptEntry[], end: TesterEnd): string {
   const lines: string[] = [];
   spec.sessions.forEach((session, i) => {
-    for (const q of log.finished[i] ?? []) lines.push(`${describeQuery(session.name, q)}: ${outputText(q.output)}`);
+    // A query that printed nothing is not part of what a reader sees: an exploring run takes
+    // every step (a commit and an abort, say) where each listed permutation takes some, and the
+    // silent extra ones must not make a listed outcome look new.
+    for (const q of log.finished[i] ?? []) if (q.output.length > 0) lines.push(`${describeQuery(session.name, q)}: ${outputText(q.output)}`);
   });
   if (teardown.length > 0) lines.push(`teardown: ${outputText(teardown.filter((e): e is QueryOutput => e.kind === 'result-set'))}`);
   if (end === 'stuck') lines.push('(the permutation could not complete: steps blocked for good)');

@@ -31,6 +31,13 @@ export class ActorSession {
   /** The applied value was SET inside a transaction block: it lasts only if that block commits. */
   private deadlockCheckInTransaction = false;
   private superuser = false;
+  /**
+   * The session set deadlock_timeout itself (a spec's `SET deadlock_timeout`, or its connection
+   * options): its own value wins, and the harness stops setting one for its victims.
+   */
+  private ownDeadlockTimeout = false;
+  /** The value it set, when its SQL says it plainly (`SET deadlock_timeout = '100s'`). */
+  private ownDeadlockMs: number | null = null;
   /** The server's deadlock_timeout (ms): what applies where this session may not set its own. */
   private serverDeadlockMs: number = DEADLOCK_CHECK_MS.long;
   /**
@@ -86,6 +93,8 @@ export class ActorSession {
     this.serverDeadlockMs = r.rows[0]?.dt ?? DEADLOCK_CHECK_MS.long;
     this.appliedDeadlockCheck = 'unknown';
     this.deadlockCheckInTransaction = false;
+    this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
+    this.ownDeadlockMs = this.ownDeadlockTimeout ? deadlockTimeoutSetIn(safeDecode(this.url)) : null;
     this.client = client;
     this.busy = false;
     this.tainted = false;
@@ -95,6 +104,7 @@ export class ActorSession {
 
   /** The longest PostgreSQL may wait before it looks for a lock cycle this session's statement is in. */
   deadlockCheckBoundMs(): number {
+    if (this.ownDeadlockTimeout) return this.ownDeadlockMs ?? Math.max(DEADLOCK_CHECK_MS.long, this.serverDeadlockMs);
     return this.superuser ? DEADLOCK_CHECK_MS.long : this.serverDeadlockMs;
   }
 
@@ -143,7 +153,7 @@ export class ActorSession {
   }
 
   private applyDeadlockCheck(): void {
-    if (!this.client || !this.superuser || this.appliedDeadlockCheck === this.deadlockCheck) return;
+    if (!this.client || !this.superuser || this.ownDeadlockTimeout || this.appliedDeadlockCheck === this.deadlockCheck) return;
     // Queued before the statement on the same connection, so it applies to it (one round trip
     // before the statement goes out: pg sends one query at a time).
     this.client.query(`SET deadlock_timeout = '${DEADLOCK_CHECK_MS[this.deadlockCheck]}ms'`).catch(() => undefined);
@@ -166,10 +176,15 @@ export class ActorSession {
   /**
    * Sends `text` as one simple query and resolves with every result, the error if one ended it,
    * and the notifications received by then; `sent` runs once it is on the wire. The session's
-   * own settings are left alone (an isolation spec sets deadlock_timeout itself).
+   * own settings are left alone: once its SQL names deadlock_timeout (SET, RESET, set_config),
+   * the harness no longer sets its own, as the isolation tester never does.
    */
   async sendRaw(text: string, onNotice: ((n: RawNotice) => void) | undefined, sent: () => void): Promise<RawQueryResult> {
     if (!this.client) throw new Error('session not connected');
+    if (mentionsDeadlockTimeout(text)) {
+      this.ownDeadlockTimeout = true;
+      this.ownDeadlockMs = deadlockTimeoutSetIn(text) ?? this.ownDeadlockMs;
+    }
     const q = new RawQuery(text);
     this.busy = true;
     this.applyDeadlockCheck();
@@ -239,8 +254,10 @@ export class ActorSession {
     const results = Array.isArray(r) ? r : [r];
     this.noteTransactionEnd();
     if (this.resetBetweenRuns) {
-      // RESET ALL undid any deadlock_timeout this session had set.
+      // RESET ALL undid any deadlock_timeout this session had set (back to its connection's own).
       this.appliedDeadlockCheck = 'unknown';
+      this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
+      this.ownDeadlockMs = this.ownDeadlockTimeout ? deadlockTimeoutSetIn(safeDecode(this.url)) : null;
       this.deadlockCheckInTransaction = false;
       this.notifications = [];
     }
@@ -253,6 +270,28 @@ export class ActorSession {
     const c = this.client;
     this.client = null;
     if (c) await c.end().catch(() => undefined);
+  }
+}
+
+/** Whether SQL (or connection options) may set deadlock_timeout: any mention counts. */
+function mentionsDeadlockTimeout(text: string): boolean {
+  return /deadlock_timeout/i.test(text);
+}
+
+/** The last plain `deadlock_timeout = <n>[unit]` (or `TO`) in `text`, in ms. */
+function deadlockTimeoutSetIn(text: string): number | null {
+  const all = [...text.matchAll(/deadlock_timeout\s*(?:=|\bto\b)\s*'?\s*(\d+)\s*(ms|s|min)?\s*'?/gi)];
+  const m = all[all.length - 1];
+  if (!m) return null;
+  const unit = (m[2] ?? 'ms').toLowerCase();
+  return Number(m[1]) * (unit === 'min' ? 60_000 : unit === 's' ? 1000 : 1);
+}
+
+function safeDecode(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
   }
 }
 

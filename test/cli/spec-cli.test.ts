@@ -1,6 +1,6 @@
 // The --spec, --expected and --export flags end to end through runCli on the suite's server.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -32,8 +32,8 @@ describe('--spec', () => {
   it('runs spec files (a glob too), diffs each with the .out beside it, and writes the output under --out', async () => {
     const r = await cli(['--spec', 'fixtures/specs/r*.spec', '--spec', 'fixtures/specs/grammar.spec', '--out', dir]);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('spec fixtures/specs/results.spec: 1 permutation, ok (matches fixtures/specs/results.out)');
-    expect(r.out).toContain('spec fixtures/specs/grammar.spec: 3 permutations, ok (matches fixtures/specs/grammar.out)');
+    expect(r.err).toContain('spec fixtures/specs/results.spec: 1 permutation, ok (matches fixtures/specs/results.out)');
+    expect(r.err).toContain('spec fixtures/specs/grammar.spec: 3 permutations, ok (matches fixtures/specs/grammar.out)');
     expect(await readFile(join(dir, 'spec', 'results.out'), 'utf8')).toBe(await readFile('fixtures/specs/results.out', 'utf8'));
   });
 
@@ -41,7 +41,7 @@ describe('--spec', () => {
     await writeFile(join(dir, 'wrong.out'), 'Parsed test spec with 2 sessions\n');
     const r = await cli(['--spec', 'fixtures/specs/results.spec', '--expected', join(dir, 'wrong.out'), '--out', dir]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain(`FAILED: differs from ${join(dir, 'wrong.out')}`);
+    expect(r.err).toContain(`FAILED: differs from ${join(dir, 'wrong.out')}`);
     expect(r.out).toMatch(/^\+starting permutation: r_all/m);
   });
 
@@ -72,6 +72,45 @@ describe('--spec', () => {
     expect(r.err).toMatch(message);
   });
 
+  it("prints on stdout exactly the .out (the status line goes to stderr), and an absolute glob's paths as given", async () => {
+    const own = join(dir, 'own');
+    await mkdir(own, { recursive: true });
+    await writeFile(join(own, 'plain.spec'), 'session s\nstep one { SELECT 1 AS x; }\n');
+    const r = await cli(['--spec', join(own, 'plain.spec'), '--out', join(dir, 'plain-out')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(await readFile(join(dir, 'plain-out', 'spec', 'plain.out'), 'utf8'));
+    expect(r.out).toBe('Parsed test spec with 1 sessions\n\nstarting permutation: one\nstep one: SELECT 1 AS x;\nx\n-\n1\n(1 row)\n\n');
+    expect(r.err).toContain(`spec ${join(own, 'plain.spec')}: 1 permutation, no expected output to compare with`);
+    const g = await cli(['--spec', join(own, '*.spec'), '--out', join(dir, 'plain-out')]);
+    expect(g.code).toBe(0);
+    expect(g.err).toContain(`spec ${join(own, 'plain.spec')}: 1 permutation`);
+    expect(g.err).not.toContain('../');
+  });
+
+  it.each([
+    ['missing', null],
+    ['empty', ''],
+    ['malformed', 'session s\nstep a { SELECT 1;\n'],
+  ])('refuses the %s spec file before PostgreSQL starts (exit 2, the file named)', async (name, text) => {
+    const file = join(dir, `${name}.spec`);
+    if (text !== null) await writeFile(file, text);
+    const out = fakeStream();
+    const err = fakeStream();
+    // No server answers there: only a refusal made before connecting exits 2 naming the file.
+    const code = await runCli(['--spec', file, '--out', dir], { DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none' }, { out: out.stream, err: err.stream });
+    expect(err.text()).toContain(`${name}.spec`);
+    expect(err.text()).toMatch(/error E_(SPEC_PARSE|BAD_ARGUMENT): /);
+    expect(code).toBe(2);
+  });
+
+  it('refuses an unreadable --expected file before PostgreSQL starts', async () => {
+    const out = fakeStream();
+    const err = fakeStream();
+    const code = await runCli(['--spec', 'fixtures/specs/results.spec', '--expected', join(dir, 'no-such.out'), '--out', dir], { DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none' }, { out: out.stream, err: err.stream });
+    expect(err.text()).toContain(`--expected ${join(dir, 'no-such.out')}`);
+    expect(code).toBe(2);
+  });
+
   it('exits 2 naming the construct it refuses', async () => {
     await writeFile(join(dir, 'inj.spec'), "session s\nstep a { SELECT injection_points_attach('p', 'wait'); }\n");
     const r = await cli(['--spec', join(dir, 'inj.spec'), '--out', dir]);
@@ -83,15 +122,15 @@ describe('--spec', () => {
 describe('--export after a scenario run and a replay', () => {
   it('writes the SQL of the counterexample as a spec and a vitest test', async () => {
     const out = join(dir, 'scenario');
-    const r = await cli(['--scenario', 'signal-sync', '--layers', 'baseline', '--budget', '8', '--workers', '1', '--format', 'json', '--export', 'spec,vitest', '--out', out]);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/exported signal-sync@baseline:\S+ \((\d+)\/\1 statements reproduced\)/);
-    for (const ext of ['spec', 'out', 'test.ts']) expect(existsSync(join(out, `signal-sync-baseline.${ext}`))).toBe(true);
+    const r = await cli(['--config', 'examples/race.config.ts', '--scenario', 'wallet-buggy', '--budget', '8', '--workers', '1', '--format', 'json', '--export', 'spec,vitest', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/exported wallet-buggy@default:\S+ \((\d+)\/\1 statements reproduced\)/);
+    for (const ext of ['spec', 'out', 'test.ts']) expect(existsSync(join(out, `wallet-buggy-default.${ext}`))).toBe(true);
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     const replay = result.cells[0]?.counterexample?.replay;
     if (!replay) throw new Error('no counterexample');
-    const again = await cli(['--replay', replay, '--export', 'spec', '--out', join(dir, 'replay')]);
+    const again = await cli(['--config', 'examples/race.config.ts', '--replay', replay, '--export', 'spec', '--out', join(dir, 'replay')]);
     expect(again.code).toBe(0);
-    expect(await readFile(join(dir, 'replay', 'signal-sync-baseline.out'), 'utf8')).toBe(await readFile(join(out, 'signal-sync-baseline.out'), 'utf8'));
+    expect(await readFile(join(dir, 'replay', 'wallet-buggy-default.out'), 'utf8')).toBe(await readFile(join(out, 'wallet-buggy-default.out'), 'utf8'));
   });
 });

@@ -49,7 +49,7 @@ describe('exploring write-skew.spec', () => {
     expect(again.output).toBe(out);
     expect(out).toContain('ann |f      \nbob |f      \n(2 rows)');
     const test = await readFile(join(dir, 'write-skew-outcome-1.test.ts'), 'utf8');
-    expect(test).toContain("import { runSpecText } from '");
+    expect(test).toContain("import { chooseProvider, runSpecText, type StartedPostgres } from 'position-race-harness';");
     expect(test).toContain('expect(output).toBe(EXPECTED)');
   });
 
@@ -115,10 +115,44 @@ permutation a_begin a_upd b_upd a_commit b_show`,
     try {
       const [stuck, fine] = [await runner.runPermutation(spec.permutations[0]!.steps), await runner.runPermutation(spec.permutations[1]!.steps)];
       expect(stuck.end).toBe('stuck');
+      // "starting permutation:" lists the permutation as written, not only the steps launched.
+      expect(stuck.transcript[0]).toEqual({ kind: 'permutation', steps: ['a_begin', 'a_upd', 'b_upd', 'b_show', 'a_commit'] });
       expect(stuck.transcript.at(-1)).toEqual({ kind: 'failure', message: 'failed to complete permutation due to mutually-blocking steps' });
       expect(stuck.transcript).toContainEqual({ kind: 'step', step: 'b_upd', sql: 'UPDATE t SET id = 1;', waiting: true });
       expect(fine.end).toBe('completed');
       expect(fine.transcript).toContainEqual({ kind: 'completed', step: 'b_upd' });
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
+describe('exploring a spec whose listed permutations each use some steps', () => {
+  // Each listed permutation leaves out `w_note`, a step that prints nothing; exploring runs it
+  // too. An outcome is what a reader sees, so the silent step does not make a listed one NEW.
+  const SPEC = `
+setup { CREATE TABLE t (v int); INSERT INTO t VALUES (1); }
+teardown { DROP TABLE t; }
+session w
+step w_up { UPDATE t SET v = 2; }
+step w_note { SET work_mem = '8MB'; }
+session r
+step r_read { SELECT v FROM t; }
+permutation w_up r_read
+permutation r_read w_up
+`;
+
+  it('tags no outcome NEW when each equals a listed one as printed', async () => {
+    const spec = readSpec(SPEC, 'partial.spec');
+    const runner = await SpecRunner.open(spec, await suiteServer());
+    try {
+      const listed: PermutationRun[] = [];
+      for (const p of specPermutations(spec)) listed.push(await runner.runPermutation(p.steps));
+      const e = await exploreSpec(runner, new ExhaustiveStrategy({ reduce: false }), listed, 50);
+      expect(e.runs).toBe(3);
+      expect(e.outcomes).toHaveLength(2);
+      expect(e.outcomes.map((o) => o.listed)).toEqual([true, true]);
+      expect(e.outcomes.map((o) => o.signature).sort()).toEqual(['step r_read: v = 1', 'step r_read: v = 2']);
     } finally {
       await runner.close();
     }
