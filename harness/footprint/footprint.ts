@@ -33,3 +33,15 @@ export function footprintsConflict(a: Footprint, b: Footprint): boolean {
   }
   return false;
 }
+
+/**
+ * True when `claims` cover touching `key` (a resource key without `r:`): any claim of it for a
+ * read, a claim to write it for a write. What the run-time cross-check holds PostgreSQL's account to.
+ */
+export function footprintCovers(claims: Iterable<string>, key: string, write: boolean): boolean {
+  for (const c of claims) {
+    if (write && isRead(c)) continue;
+    if (overlaps(base(c), key)) return true;
+  }
+  return false;
+}

@@ -17,9 +17,18 @@ export interface FunctionRow {
   readonly definition: string | null;
   /** A `BEGIN ATOMIC` SQL body (prosqlbody), whose text is only in the definition. */
   readonly atomic: boolean;
+  /** `i`, `s` or `v`. */
+  readonly volatility: string;
+  /** Belongs to an installed extension (citext, pgcrypto, ...). */
+  readonly extension: boolean;
 }
 
 export function functionFootprint(f: FunctionRow, catalog: SqlCatalog): BodyFootprint | null {
+  // An extension's immutable C function touches nothing shared, a stable one may read anything
+  // (else `=` of citext, whose operators live in the user's schema, would touch everything).
+  if (f.extension && f.language !== 'sql' && f.language !== 'plpgsql' && (f.volatility === 'i' || f.volatility === 's')) {
+    return { keys: f.volatility === 'i' ? [] : ['r:*'], writes: [], calls: [] };
+  }
   if (f.has_config || f.definition === null) return null;
   if (f.language === 'plpgsql') return plpgsqlBodyFootprint(f.source, catalog, f.definition);
   if (f.language !== 'sql') return null;

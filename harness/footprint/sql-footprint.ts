@@ -9,7 +9,7 @@ import { parsedStatements, type Node } from './sql-parse.ts';
 
 export { loadSqlParser } from './sql-parse.ts';
 
-type Isolation = 'read committed' | 'repeatable read' | 'serializable';
+export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
 
 /** An isolation level as the server names it (`SHOW transaction_isolation`), in the footprints' terms. */
 export function isolationNamed(name: string): Isolation {
@@ -25,6 +25,13 @@ const NAME_PRESERVING_UTILITY = new Set([
   'FetchStmt', 'ClosePortalStmt', 'PrepareStmt', 'ExecuteStmt', 'DeallocateStmt',
 ]);
 
+/** A transaction about to end: what its statements claimed, the level assumed at its first snapshot (null: none taken), its texts. */
+export interface TransactionEnd {
+  readonly claims: ReadonlySet<string>;
+  readonly assumed: Isolation | null;
+  readonly statements: readonly string[];
+}
+
 /**
  * One actor session's footprint tracker. It follows the transaction the session is in (its
  * isolation level, what it wrote so far), because COMMIT publishes those writes and releases
@@ -35,6 +42,16 @@ export class SqlFootprinter {
   private isolation: Isolation = 'read committed';
   private sessionIsolation: Isolation = 'read committed';
   private snapshotTaken = false;
+  /** The open transaction ran a snapshot-taking statement (at whatever level). */
+  private firstSnapshotSeen = false;
+  /** The level the footprints assumed when the open transaction took its first snapshot. */
+  private assumedAtSnapshot: Isolation | null = null;
+  /** Claimed (read or written) in the open transaction. */
+  private claimed = new Set<string>();
+  /** The texts sent in the open transaction, and the one being footprinted. */
+  private texts: string[] = [];
+  private currentText = '';
+  private ending: TransactionEnd | null = null;
   /** Written or locked in the open transaction. */
   private written = new Set<string>();
   /** Name resolution can no longer be trusted: relations created or renamed (lasts), or search_path changed (until the session is reset). */
@@ -67,7 +84,9 @@ export class SqlFootprinter {
       return this.record(SQL_ANYTHING);
     }
     const keys = new Set<string>([this.activityKey]);
+    this.currentText = text;
     for (const stmt of statements) for (const k of this.statement(stmt, values ?? [])) keys.add(k);
+    if (this.inTransaction) this.texts.push(text);
     // Code we cannot see into (set_config, DO, a function with SET clauses) may change settings too.
     if (keys.has('db:*')) this.settingsChanged = true;
     return [...keys];
@@ -78,13 +97,23 @@ export class SqlFootprinter {
    * after a run); `sessionIsolation` is the default the server reports after the reset.
    */
   reset(sessionIsolation?: string): void {
-    this.inTransaction = false;
-    this.snapshotTaken = false;
-    this.written = new Set();
+    this.endTransaction();
     if (sessionIsolation !== undefined) this.sessionIsolation = isolationNamed(sessionIsolation);
     this.isolation = this.sessionIsolation;
     this.lostToSettings = false;
     this.settingsChanged = false;
+    this.ending = null;
+  }
+
+  private endTransaction(): void {
+    this.assumedAtSnapshot = null;
+    this.texts = [];
+    this.inTransaction = false;
+    this.snapshotTaken = false;
+    this.firstSnapshotSeen = false;
+    this.written = new Set();
+    this.claimed = new Set();
+    this.isolation = this.sessionIsolation;
   }
 
   /** Whether a statement since the last call may have changed the isolation levels: the engine then asks the server. */
@@ -115,8 +144,24 @@ export class SqlFootprinter {
   }
 
   private record(keys: Footprint): Footprint {
-    if (this.inTransaction) for (const k of keys) if (!k.startsWith('r:')) this.written.add(k);
+    if (this.inTransaction) {
+      for (const k of keys) {
+        if (!k.startsWith('r:')) this.written.add(k);
+        this.claimed.add(k);
+      }
+    }
     return keys;
+  }
+
+  /**
+   * When the text last footprinted ends a transaction (COMMIT, ROLLBACK, ...): what that
+   * transaction claimed, once. The run-time cross-check holds the server's account to it just
+   * before the text is sent, while the transaction still holds its locks.
+   */
+  takeTransactionEnd(): TransactionEnd | null {
+    const ending = this.ending;
+    this.ending = null;
+    return ending;
   }
 
   private statement(stmt: Node, values: readonly unknown[]): Footprint {
@@ -137,6 +182,10 @@ export class SqlFootprinter {
       const collector = this.lost || this.lostToSettings ? null : new Collector(this.catalog, values);
       keys = collector ? collector.statement(type, node) : [...SQL_ANYTHING];
       if (!collector || collector.mayLockSession) this.sessionLocks = true;
+      if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && !this.firstSnapshotSeen) {
+        this.firstSnapshotSeen = true;
+        this.assumedAtSnapshot = this.isolation;
+      }
       if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && this.isolation !== 'read committed' && !this.snapshotTaken) {
         // The transaction's snapshot is taken here: every later read sees the database as of now.
         keys.push('r:*');
@@ -157,11 +206,16 @@ export class SqlFootprinter {
     if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') {
       this.inTransaction = true;
       this.snapshotTaken = false;
+      this.firstSnapshotSeen = false;
       this.written = new Set();
+      this.claimed = new Set();
       this.isolation = isolationOf(node['options']) ?? this.sessionIsolation;
       return [];
     }
     if (kind === 'TRANS_STMT_SAVEPOINT' || kind === 'TRANS_STMT_RELEASE') return [];
+    if (this.inTransaction && kind !== 'TRANS_STMT_ROLLBACK_TO') {
+      this.ending = { claims: new Set(this.claimed), assumed: this.assumedAtSnapshot, statements: [...this.texts, this.currentText] };
+    }
     // COMMIT publishes what the transaction wrote and releases its locks; ROLLBACK (also to a
     // savepoint) releases its locks. Under SERIALIZABLE it may abort others: it touches everything.
     const keys = this.isolation === 'serializable' ? [...SQL_ANYTHING] : [...this.written];
@@ -169,13 +223,17 @@ export class SqlFootprinter {
     if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') {
       if (node['chain'] === true) {
         this.snapshotTaken = false;
+        this.firstSnapshotSeen = false;
+        this.assumedAtSnapshot = null;
+        this.claimed = new Set();
+        this.texts = [];
       } else {
-        this.reset();
+        this.endTransaction();
       }
       return keys;
     }
     // PREPARE TRANSACTION, COMMIT PREPARED, ...: outside what we model.
-    this.reset();
+    this.endTransaction();
     return [...SQL_ANYTHING];
   }
 

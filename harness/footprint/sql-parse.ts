@@ -47,6 +47,11 @@ export function parsedStatements(text: string): readonly Node[] | null {
   return statements;
 }
 
+/** How many statements `text` holds (null: the parser rejects it; the parser must be loaded). */
+export function statementCount(text: string): number | null {
+  return parsedStatements(text)?.length ?? null;
+}
+
 /** The PL/pgSQL tree of a `CREATE FUNCTION … LANGUAGE plpgsql` text, or null when it does not parse. */
 export function parsedPlpgsqlFunction(createFunction: string): Node | null {
   try {

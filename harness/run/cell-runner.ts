@@ -78,6 +78,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   let cellFault: string | undefined;
   let codeError: string | undefined;
   let serverLost = false;
+  let footprintMiss: string | undefined;
   let odds: Odds | undefined;
   const recordFault = (phase: FaultRecord['phase'], session: string, code: string | null, message: string) => {
     if (faults.length < FAULTS_KEPT) faults.push({ run: schedules, phase, session, code, message });
@@ -101,6 +102,8 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       strategy?.endRun(run.schedule.choices.length);
       runIndex++;
       outcomes[run.outcome] = (outcomes[run.outcome] ?? 0) + 1;
+      const miss = run.footprintMisses?.[0];
+      if (miss) footprintMiss ??= `PostgreSQL shows that ${names[run.lanes?.[miss.actor]?.actor ?? miss.actor] ?? `actor ${miss.actor}`}'s ${miss.statement} ${miss.touched}, beyond its footprint`;
       if (run.outcome === 'abandoned') continue;
       schedules++;
       const inspection = await harness.inspect(scenario, run, actors, { reset: true });
@@ -169,7 +172,16 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
     expectation,
     measured,
     // A cell stopped by a fault, or whose own code threw, proves nothing either way.
-    ...judgeCell({ expectation, violating, schedules, coverage, declaredPartial, ...(codeError === undefined ? {} : { error: codeError }), ...(cellFault === undefined ? {} : { stoppedBy: cellFault }) }),
+    ...judgeCell({
+      expectation,
+      violating,
+      schedules,
+      coverage,
+      declaredPartial,
+      ...(codeError === undefined ? {} : { error: codeError }),
+      ...(cellFault === undefined ? {} : { stoppedBy: cellFault }),
+      ...(footprintMiss === undefined ? {} : { footprintMiss }),
+    }),
     schedules,
     violating,
     outcomes,

@@ -12,6 +12,11 @@ export interface VerdictInput {
   readonly error?: string;
   /** The search stopped early on an infrastructure fault (after what it found). */
   readonly stoppedBy?: string;
+  /**
+   * The run-time cross-check saw PostgreSQL touch more than the footprints claimed (the first
+   * such account, in words): the reduction may have skipped an order, so the search proves nothing.
+   */
+  readonly footprintMiss?: string;
 }
 
 export interface CellVerdict {
@@ -34,6 +39,9 @@ export function judgeCell(c: VerdictInput): CellVerdict {
   if (failed !== undefined) return { verdict: 'inconclusive', verdictReason: `could not run: ${failed}`, agrees: false };
   const { coverage } = c;
   const reduction = coverage.stats.reduction === 'dpor' ? 'with partial-order reduction' : 'without reduction';
+  if (c.footprintMiss !== undefined && coverage.stats.reduction === 'dpor') {
+    return { verdict: 'inconclusive', verdictReason: `not proven: ${c.footprintMiss}; run it with --no-reduce`, agrees: false };
+  }
   if (coverage.kind === 'exhaustive' && coverage.complete && coverage.preemptionBound === undefined) {
     return { verdict: 'proven', verdictReason: `exhaustive search finished: every interleaving is covered (${c.schedules} runs, ${reduction})`, agrees: c.expectation === 'holds' };
   }

@@ -6,6 +6,13 @@ import pg from 'pg';
 import { isConnectionFault } from '../db/index.ts';
 import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
 
+/** A relation lock the backend holds: `schema.name`, relkind, lock mode. */
+export interface LockRow {
+  readonly qualified: string;
+  readonly kind: string;
+  readonly mode: string;
+}
+
 export class ActorSession {
   /** Backend pid, to match pg_blocking_pids answers. */
   pid = 0;
@@ -38,6 +45,14 @@ export class ActorSession {
    * or the last reset: what a plain BEGIN gets (role, database, server, PGOPTIONS settings).
    */
   defaultIsolation = 'read committed';
+  /**
+   * What the session holds that a run could leave behind (settings it set, role, prepared
+   * statements, cursors, temporary relations, LISTEN, advisory locks), as the server reported
+   * it after the connection or the last reset: the cross-check compares it with the first run's.
+   */
+  stateFingerprint = '';
+  /** false: after a run only roll back (unsound; for showing that the cross-check catches a carried-over session). */
+  resetBetweenRuns = true;
   /** The error that killed the connection, if it died. */
   lostWith: unknown = null;
   /** restore() also releases the session-level advisory locks (its actor was stopped before its cleanup). */
@@ -67,11 +82,12 @@ export class ActorSession {
       await client.end().catch(() => undefined);
       throw e;
     });
-    const r = await client.query<{ pid: number; su: boolean; dt: number; iso: string }>(
-      "SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su, (SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout') AS dt, current_setting('default_transaction_isolation') AS iso",
+    const r = await client.query<{ pid: number; su: boolean; dt: number; iso: string; state: string }>(
+      `SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su, (SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout') AS dt, ${SESSION_STATE}`,
     );
     this.pid = r.rows[0]?.pid ?? 0;
     this.defaultIsolation = r.rows[0]?.iso ?? 'read committed';
+    this.stateFingerprint = r.rows[0]?.state ?? '';
     // deadlock_timeout is a superuser setting; elsewhere the server's own value applies.
     this.superuser = r.rows[0]?.su === true;
     this.serverDeadlockMs = r.rows[0]?.dt ?? DEADLOCK_CHECK_MS.long;
@@ -206,6 +222,16 @@ export class ActorSession {
   }
 
   /**
+   * The isolation level of the open transaction, asked just before the statement that ends it
+   * (SHOW takes no snapshot and cannot fail on its own); null in a failed transaction or outside one.
+   */
+  async transactionIsolation(): Promise<string | null> {
+    if (!this.client || this.client.getTransactionStatus() !== 'T') return null;
+    const r = await this.client.query<{ transaction_isolation: string }>('SHOW transaction_isolation');
+    return r.rows[0]?.transaction_isolation ?? null;
+  }
+
+  /**
    * After a run: roll back whatever the actor left open (`BEGIN`, `START TRANSACTION`, a failed
    * transaction) and clear what DISCARD ALL clears (settings, SET ROLE and SET SESSION
    * AUTHORIZATION, prepared statements, cursors WITH HOLD, LISTEN, session advisory locks, plans,
@@ -218,17 +244,26 @@ export class ActorSession {
       await this.connect();
       return;
     }
+    const release = this.releaseSessionLocks;
     this.releaseSessionLocks = false;
     // DISCARD ALL itself refuses to run in a multi-statement query: its parts, in its order, do not.
-    const results = (await this.client.query(`${this.inTransaction ? 'ROLLBACK; ' : ''}${RESET_SESSION}`)) as unknown as pg.QueryResult<Record<string, string>>[];
+    const reset = this.resetBetweenRuns ? RESET_SESSION : release ? 'SELECT pg_advisory_unlock_all()' : '';
+    const r = (await this.client.query(`${this.inTransaction ? 'ROLLBACK; ' : ''}${reset}${reset ? '; ' : ''}SELECT ${SESSION_STATE}`)) as unknown as
+      | pg.QueryResult<Record<string, string>>[]
+      | pg.QueryResult<Record<string, string>>;
+    const results = Array.isArray(r) ? r : [r];
     this.noteTransactionEnd();
-    // RESET ALL undid any deadlock_timeout this session had set (back to its connection's own).
-    this.appliedDeadlockCheck = 'unknown';
-    this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
-    this.ownDeadlockMs = this.ownDeadlockTimeout ? deadlockTimeoutSetIn(safeDecode(this.url)) : null;
-    this.deadlockCheckInTransaction = false;
-    this.notifications = [];
-    this.defaultIsolation = results[results.length - 1]?.rows[0]?.['iso'] ?? 'read committed';
+    if (this.resetBetweenRuns) {
+      // RESET ALL undid any deadlock_timeout this session had set (back to its connection's own).
+      this.appliedDeadlockCheck = 'unknown';
+      this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
+      this.ownDeadlockMs = this.ownDeadlockTimeout ? deadlockTimeoutSetIn(safeDecode(this.url)) : null;
+      this.deadlockCheckInTransaction = false;
+      this.notifications = [];
+    }
+    const last = results[results.length - 1]?.rows[0];
+    this.defaultIsolation = last?.['iso'] ?? 'read committed';
+    this.stateFingerprint = last?.['state'] ?? '';
   }
 
   async close(): Promise<void> {
@@ -260,10 +295,23 @@ function safeDecode(url: string): string {
   }
 }
 
-/** What DISCARD ALL runs, plus RESET ROLE for good measure, and the default isolation afterwards. */
+/** What DISCARD ALL runs, plus RESET ROLE for good measure. */
 const RESET_SESSION =
   'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); ' +
-  "DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES; SELECT current_setting('default_transaction_isolation') AS iso";
+  'DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES';
+
+/**
+ * Select-list items: the default isolation (`iso`) and the session's state as text (`state`).
+ * deadlock_timeout is the engine's own setting (it sets it before statements as it needs).
+ */
+const SESSION_STATE = `current_setting('default_transaction_isolation') AS iso, concat_ws(' | ',
+  'user=' || current_user, 'session_user=' || session_user,
+  'settings=' || (SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings WHERE source = 'session' AND name <> 'deadlock_timeout'),
+  'prepared=' || (SELECT string_agg(name, ',' ORDER BY name) FROM pg_prepared_statements),
+  'cursors=' || (SELECT string_agg(name, ',' ORDER BY name) FROM pg_cursors),
+  'temporary relations=' || (SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()),
+  'listening=' || (SELECT string_agg(c, ',' ORDER BY c) FROM pg_listening_channels() AS c),
+  'advisory locks=' || (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory')) AS state`;
 
 /** deadlock_timeout per check: short finds a cycle its statement closes; long never races it. */
 const DEADLOCK_CHECK_MS = { short: 100, long: 2000 } as const;

@@ -7,15 +7,16 @@ import type { Clock, ServiceDefinition, ServiceProvider, SqlClient } from '../po
 import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
 import { mayCloseLockCycle } from './lock-cycle.ts';
 import { ObserverSession } from './observer-session.ts';
-import { ActorSession } from './actor-session.ts';
+import { ActorSession, type LockRow } from './actor-session.ts';
 import { gatedService } from './gated-service.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
 import { RunEndedError, type ActorPorts, type ActorSpec, type LanePort, type LaneStep, type QuiescenceProbe } from './actor.ts';
 import { ExternalLaneSession, type LaneSession } from './lane-session.ts';
-import type { LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
-import { loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, type SqlCatalog } from '../footprint/index.ts';
+import type { FootprintMiss, LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
+import { footprintCovers, isolationNamed, loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, statementCount, type SqlCatalog } from '../footprint/index.ts';
+import { isSqlActor } from './sql-actor.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
 import { traceValues } from './sql-parameters.ts';
@@ -33,6 +34,16 @@ export interface EngineOptions {
   readonly maxSteps?: number;
   /** How long to wait for the server to take connections again after a session died (default 30 s). */
   readonly reconnectTimeoutMs?: number;
+  /**
+   * Compare what PostgreSQL shows each actor's backend touched with what its footprints claimed
+   * (default true); a run reports what went beyond them in `footprintMisses`.
+   */
+  readonly crossCheck?: boolean;
+  /**
+   * Internal, unsound: turn off a static guarantee (what the catalog attaches to tables, the
+   * server's isolation levels, the session reset between runs) to show the cross-check alone catches it.
+   */
+  readonly unsound?: { readonly attachedFootprints?: false; readonly serverIsolation?: false; readonly sessionReset?: false };
 }
 
 export interface RealtimeOptions {
@@ -131,6 +142,10 @@ export class Scheduler {
   private readonly maxSteps: number;
   /** The first session fault of the current run: the run ends as `connection-lost`. */
   private fault: SessionFault | null = null;
+  /** What the cross-check found in the current run. */
+  private misses: FootprintMiss[] = [];
+  /** Each in-process lane's session state as its first run began (the cross-check's reference). */
+  private readonly firstStates: string[] = [];
 
   /** A clock for code that runs inside an actor's service call (a mock service's latency faults). */
   readonly ambientClock: Clock = {
@@ -221,6 +236,8 @@ export class Scheduler {
       throw new HarnessError('E_BAD_ARGUMENT', `actor '${keyed.name}' declares keys: remove them; which steps commute is now derived from the SQL itself`);
     }
     const plan = lanePlan(specs);
+    await loadSqlParser();
+    refuseParametersWithSeveralStatements(specs);
     try {
       await this.prepareSessions(plan);
     } catch (e) {
@@ -302,6 +319,7 @@ export class Scheduler {
       blockedSteps: this.blockedSteps,
       ...(fault ? { fault } : {}),
       ...(lanes ? { lanes } : {}),
+      ...(this.misses.length > 0 ? { footprintMisses: this.misses } : {}),
     };
     this.actors = [];
     this.groups = [];
@@ -315,6 +333,7 @@ export class Scheduler {
     for (const [index, lane] of plan.entries()) {
       if (lane.name !== null || this.sessions[index]) continue;
       const s = new ActorSession(this.options.databaseUrl, `prh-actor-${index}`);
+      s.resetBetweenRuns = this.options.unsound?.sessionReset !== false;
       await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
       this.sessions[index] = s;
     }
@@ -329,7 +348,19 @@ export class Scheduler {
     if (this.controlled && !this.catalog) {
       // Read once, after the scenario's first setup: footprints resolve names against it.
       await loadSqlParser();
-      this.catalog = await loadSqlCatalog(this.observer);
+      this.catalog = await loadSqlCatalog(this.observer, { attached: this.options.unsound?.attachedFootprints !== false });
+    }
+    this.misses = [];
+    if (this.controlled && this.options.crossCheck !== false) {
+      // Every run must begin from the sessions the first one had: what a run leaves is gone.
+      for (const [index, lane] of plan.entries()) {
+        const session = this.sessions[index];
+        if (lane.name !== null || !session) continue;
+        this.firstStates[index] ??= session.stateFingerprint;
+        if (session.stateFingerprint !== this.firstStates[index]) {
+          this.misses.push({ actor: index, statement: '(the session as the run began)', touched: `state left by an earlier run: ${session.stateFingerprint} (the first run began with: ${this.firstStates[index]})` });
+        }
+      }
     }
   }
 
@@ -342,7 +373,8 @@ export class Scheduler {
           (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined, traceValues(values)),
           (r, e, rows) => this.stepFinished(rt, r, e, rows),
           () => this.sent(rt),
-          () => this.refreshIsolation(rt),
+          () => this.afterSqlStep(rt),
+          () => this.beforeSqlStep(rt),
         )
       : programSql(rt.spec.name);
     const ports: ActorPorts = {
@@ -551,22 +583,67 @@ export class Scheduler {
     let entry = this.footprinters.get(rt.session);
     if (!entry || entry.pid !== rt.session.pid) {
       // What a plain BEGIN gets is the server's word (role, database, server settings, PGOPTIONS).
-      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, rt.own?.defaultIsolation) };
+      const isolation = this.options.unsound?.serverIsolation === false ? undefined : rt.own?.defaultIsolation;
+      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, isolation) };
       this.footprinters.set(rt.session, entry);
     }
     return entry.footprinter.footprint(text, values);
   }
 
   /**
-   * After a step that may have changed the isolation levels (a SET, set_config, code we cannot
-   * see into), the footprints take them from the server rather than from the statements' text.
+   * After each SQL step of an in-process actor: a step that may have changed the isolation levels
+   * (a SET, set_config, code we cannot see into) has the footprints take them from the server
+   * rather than from the statements' text.
    */
-  private async refreshIsolation(rt: ActorRt): Promise<void> {
+  private async afterSqlStep(rt: ActorRt): Promise<void> {
     if (!this.controlled || !rt.own) return;
-    const entry = this.footprinters.get(rt.session);
-    if (!entry?.footprinter.takeSettingsChanged()) return;
+    const footprinter = this.footprinters.get(rt.session)?.footprinter;
+    if (!footprinter?.takeSettingsChanged() || this.options.unsound?.serverIsolation === false) return;
     const levels = await rt.own.readIsolation().catch(() => null);
-    if (levels) entry.footprinter.serverIsolation(levels.session, levels.transaction);
+    if (levels) footprinter.serverIsolation(levels.session, levels.transaction);
+  }
+
+  /**
+   * The cross-check, once per transaction, just before the step that ends it is sent (its locks
+   * are still held then): the relations its backend holds locks on — every one the transaction
+   * touched, through its statements, triggers, defaults, checks and functions — are within what
+   * its statements claimed, and its first snapshot ran at the isolation level the footprints assumed.
+   */
+  private async beforeSqlStep(rt: ActorRt): Promise<void> {
+    if (!this.controlled || !rt.own || this.options.crossCheck === false) return;
+    const ending = this.footprinters.get(rt.session)?.footprinter.takeTransactionEnd();
+    if (!ending || !rt.own.inTransaction) return;
+    // Claims of everything cover any lock; a level was assumed only if a snapshot was taken.
+    if (ending.claims.has('db:*') && ending.assumed === null) return;
+    const session = rt.own;
+    let isolation: string | null;
+    let locks: readonly LockRow[];
+    try {
+      // Both at once: the locks from the observer (nothing is added to the actor's transaction),
+      // the level from the session itself, only if a snapshot was taken (a DEFERRABLE
+      // transaction's first SELECT would wait for its safe snapshot).
+      [isolation, locks] = await Promise.all([
+        ending.assumed === null ? null : session.transactionIsolation(),
+        this.observer.query<LockRow>(`${RELATION_LOCKS_SQL} WHERE l.pid = $1`, [session.pid]).then((r) => r.rows),
+      ]);
+    } catch (e) {
+      if (isConnectionFault(e)) return;
+      throw e;
+    }
+    const statement = compactText(ending.statements.join('; '));
+    if (isolation !== null && ending.assumed !== null && isolationNamed(isolation) !== ending.assumed) {
+      this.misses.push({ actor: rt.index, statement, touched: `ran at ${isolation}; the footprints assumed ${ending.assumed}` });
+    }
+    for (const l of locks) {
+      const key = l.kind === 'S' ? `db:s:${l.qualified}` : `db:t:${l.qualified}`;
+      // SIRead locks are what a SERIALIZABLE transaction read.
+      const write = l.mode !== 'AccessShareLock' && l.mode !== 'SIReadLock';
+      // currval and lastval lock the sequence to read this session's own value: nothing shared.
+      if (l.kind === 'S' && !write) continue;
+      if (footprintCovers(ending.claims, key, write)) continue;
+      const touched = `${write ? 'wrote or locked' : 'read'} ${l.qualified} (${l.mode})`;
+      if (!this.misses.some((m) => m.actor === rt.index && m.touched === touched)) this.misses.push({ actor: rt.index, statement, touched });
+    }
   }
 
   private sent(rt: ActorRt): void {
@@ -808,7 +885,7 @@ export class Scheduler {
     await Promise.all(actors.map((a) => (a.own ? this.restoreSession(a.own) : undefined)));
     // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
     for (const a of actors) {
-      if (a.own) this.footprinters.get(a.session)?.footprinter.reset(a.own.defaultIsolation);
+      if (a.own) this.footprinters.get(a.session)?.footprinter.reset(this.options.unsound?.serverIsolation === false ? undefined : a.own.defaultIsolation);
       else this.footprinters.delete(a.session);
     }
     await this.reconnectObserver();
@@ -829,6 +906,19 @@ export class Scheduler {
     session.tainted = true;
     await connectWithin('actor session', () => session.restore(), this.options.reconnectTimeoutMs);
   }
+}
+
+/** The user relations (tables, sequences) locked, one row per lock mode; the caller adds which backend. */
+const RELATION_LOCKS_SQL = `
+SELECT n.nspname || '.' || c.relname AS qualified, c.relkind::text AS kind, l.mode
+FROM pg_locks l JOIN pg_class c ON c.oid = l.relation AND l.locktype = 'relation' AND l.granted AND c.relkind IN ('r', 'p', 'S')
+JOIN pg_namespace n ON n.oid = c.relnamespace
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
+
+/** A statement as a miss names it: one line, at most 120 characters. */
+function compactText(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 120 ? `${one.slice(0, 119)}…` : one;
 }
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
@@ -855,6 +945,23 @@ function errorCode(e: unknown): string {
   if (sqlState) return sqlState;
   if (typeof err?.exchangeCode === 'string') return err.exchangeCode;
   return typeof err?.code === 'string' ? err.code : 'ERROR';
+}
+
+/**
+ * A SQL actor's step with parameters goes out as one prepared statement, which PostgreSQL refuses
+ * to hold several statements (42601): say so before the search rather than as a violation in it.
+ */
+function refuseParametersWithSeveralStatements(specs: readonly ActorSpec[]): void {
+  for (const spec of specs) {
+    if (!isSqlActor(spec)) continue;
+    for (const [i, step] of spec.sqlSteps.entries()) {
+      if (!step.params || step.params.length === 0 || (statementCount(step.sql) ?? 1) <= 1) continue;
+      throw new HarnessError(
+        'E_BAD_SCENARIO',
+        `SQL actor '${spec.name}', step ${i + 1}: several statements with parameters; PostgreSQL takes parameters with one statement only: split the step, or inline the values`,
+      );
+    }
+  }
 }
 
 /** One lane of a run: its actor, and its name within the actor (null: the actor's code is its only lane). */

@@ -22,10 +22,13 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
     private readonly sent: () => void,
     /** Runs after the statement returned and before its step ends (the engine asks the server what it changed). */
     private readonly after: () => Promise<void> = async () => undefined,
+    /** Runs once the gate opened, before the statement is sent (the cross-check of a transaction about to end). */
+    private readonly before: () => Promise<void> = async () => undefined,
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
     await this.gate('sql', label ?? compactSql(text), text, values);
+    await this.before();
     let r;
     try {
       const p = this.session.send(text, values);
@@ -48,6 +51,7 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
   /** One gated step whose answer comes back whole (see raw-query.ts); a failed statement resolves. */
   async queryRaw(text: string, label: string, onNotice?: (notice: RawNotice) => void): Promise<RawQueryResult> {
     await this.gate('sql', label, text);
+    await this.before();
     let r: RawQueryResult;
     try {
       r = await this.session.sendRaw(text, onNotice, this.sent);

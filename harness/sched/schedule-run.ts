@@ -20,6 +20,20 @@ export interface LaneInfo {
   readonly actor: number;
 }
 
+/**
+ * PostgreSQL's account of a run showed more than the footprints claimed (a relation locked by a
+ * transaction none of whose statements claimed it, another isolation level than assumed, a
+ * session that did not start as in the first run): the reduction may have skipped an order.
+ */
+export interface FootprintMiss {
+  /** Lane index. */
+  readonly actor: number;
+  /** The statement after which it was seen (or what the run began with). */
+  readonly statement: string;
+  /** What PostgreSQL showed it touched beyond its claims. */
+  readonly touched: string;
+}
+
 export interface ScheduleRun {
   readonly outcome: RunOutcome;
   readonly schedule: Schedule;
@@ -37,5 +51,7 @@ export interface ScheduleRun {
   readonly blockedSteps: number;
   /** Set when the outcome is `connection-lost`. */
   readonly fault?: SessionFault;
+  /** What the run-time cross-check found beyond the footprints (absent: nothing). */
+  readonly footprintMisses?: readonly FootprintMiss[];
 }
 

@@ -30,6 +30,9 @@ beforeAll(async () => {
     'CREATE TABLE dyn (id int PRIMARY KEY, v int DEFAULT dynamic_fn())',
     'CREATE TABLE parent (id int PRIMARY KEY)',
     'CREATE TABLE child (id int PRIMARY KEY, p int DEFAULT writes_src() REFERENCES parent(id) ON DELETE SET DEFAULT)',
+    // An extension's operators live in the user's schema; its immutable C functions touch nothing shared.
+    'CREATE EXTENSION IF NOT EXISTS citext',
+    'CREATE TABLE names (id int PRIMARY KEY, name citext NOT NULL CHECK (name <> \'\'))',
   ]) {
     await db.client.query(s);
   }
@@ -61,6 +64,12 @@ describe('attached expressions in write footprints', () => {
 
   it('ON DELETE SET DEFAULT: deleting the parent evaluates the child column default', () => {
     expect(fp('DELETE FROM parent WHERE id = 1')).toContain('db:t:public.src');
+  });
+
+  it("an extension's operator (citext's <> and =) is not a user function that touches everything", () => {
+    const write = fp("INSERT INTO names VALUES (1, 'A')");
+    expect(everything(write)).toBe(false);
+    expect(everything(fp("SELECT id FROM names WHERE name = 'a'"))).toBe(false);
   });
 
   it('a called function that is not understood makes the write touch everything', () => {

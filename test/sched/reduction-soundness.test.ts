@@ -38,6 +38,22 @@ const SCHEMA = [
        RETURN NEW;
      END $$`,
   'CREATE TRIGGER orders_flag BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION orders_flag()',
+  // What the catalog attaches: a DEFAULT calling a function that writes, CHECKs and a nested DOMAIN
+  // calling a function that reads, a generated column and an expression index (functions that lie
+  // about being IMMUTABLE, as users' do).
+  'CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL)',
+  'CREATE TABLE caps (id int PRIMARY KEY, max int NOT NULL)',
+  `CREATE FUNCTION next_ticket() RETURNS int LANGUAGE plpgsql AS $$
+     DECLARE v int; BEGIN UPDATE public.counters SET n = n + 1 WHERE id = 1 RETURNING n INTO v; RETURN v; END $$`,
+  "CREATE FUNCTION cap_max() RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT max FROM public.caps WHERE id = 1'",
+  'CREATE TABLE tickets (id serial PRIMARY KEY, no int NOT NULL DEFAULT next_ticket())',
+  'CREATE TABLE capped (id serial PRIMARY KEY, qty int NOT NULL CHECK (qty <= cap_max()))',
+  'CREATE DOMAIN qty_inner AS int CHECK (VALUE <= cap_max())',
+  'CREATE DOMAIN qty_outer AS qty_inner',
+  'CREATE TABLE dom_capped (id serial PRIMARY KEY, qty qty_outer)',
+  'CREATE TABLE gen (id serial PRIMARY KEY, v int NOT NULL, g int GENERATED ALWAYS AS (v * cap_max()) STORED)',
+  'CREATE TABLE idxd (id serial PRIMARY KEY, v int NOT NULL)',
+  'CREATE UNIQUE INDEX idxd_capped ON idxd ((v + cap_max()))',
 ];
 
 const RESET = `
@@ -48,14 +64,22 @@ const RESET = `
   INSERT INTO parent VALUES (1);
   INSERT INTO kv VALUES (1, 0), (2, 0), (3, 0); INSERT INTO other VALUES (1, 0), (2, 0);
   DELETE FROM order_log; DELETE FROM orders; ALTER SEQUENCE order_log_id_seq RESTART;
-  DELETE FROM order_stats; INSERT INTO order_stats VALUES (1, 0), (2, 0); INSERT INTO orders VALUES (1, 'pending');`;
+  DELETE FROM order_stats; INSERT INTO order_stats VALUES (1, 0), (2, 0); INSERT INTO orders VALUES (1, 'pending');
+  DELETE FROM tickets; DELETE FROM capped; DELETE FROM dom_capped; DELETE FROM gen; DELETE FROM idxd;
+  ALTER SEQUENCE tickets_id_seq RESTART; ALTER SEQUENCE capped_id_seq RESTART; ALTER SEQUENCE dom_capped_id_seq RESTART;
+  ALTER SEQUENCE gen_id_seq RESTART; ALTER SEQUENCE idxd_id_seq RESTART;
+  DELETE FROM counters; INSERT INTO counters VALUES (1, 0); DELETE FROM caps; INSERT INTO caps VALUES (1, 3);`;
 
 const FINAL_STATE = `SELECT json_build_object(
   'doctors', (SELECT json_agg(d ORDER BY id) FROM doctors d), 'acct', (SELECT json_agg(a ORDER BY id) FROM acct a),
   'audit', (SELECT json_agg(x ORDER BY id) FROM audit x), 'parent', (SELECT json_agg(p ORDER BY id) FROM parent p),
   'child', (SELECT json_agg(c ORDER BY id) FROM child c), 'kv', (SELECT json_agg(k ORDER BY k) FROM kv k),
   'other', (SELECT json_agg(o ORDER BY k) FROM other o), 'orders', (SELECT json_agg(o ORDER BY id) FROM orders o),
-  'order_log', (SELECT json_agg(l ORDER BY id) FROM order_log l), 'order_stats', (SELECT json_agg(s ORDER BY k) FROM order_stats s))::text AS state`;
+  'order_log', (SELECT json_agg(l ORDER BY id) FROM order_log l), 'order_stats', (SELECT json_agg(s ORDER BY k) FROM order_stats s),
+  'counters', (SELECT json_agg(c ORDER BY id) FROM counters c), 'caps', (SELECT json_agg(c ORDER BY id) FROM caps c),
+  'tickets', (SELECT json_agg(t ORDER BY id) FROM tickets t), 'capped', (SELECT json_agg(c ORDER BY id) FROM capped c),
+  'dom_capped', (SELECT json_agg(d ORDER BY id) FROM dom_capped d), 'gen', (SELECT json_agg(g ORDER BY id) FROM gen g),
+  'idxd', (SELECT json_agg(i ORDER BY id) FROM idxd i))::text AS state`;
 
 /**
  * Runs its statements in order, recording each one's rows or SQLSTATE; errors do not stop it.
@@ -239,6 +263,39 @@ describe('reduction loses no outcome', () => {
     expect([...bounded.outcomes].sort()).toEqual([...unreducedBounded.outcomes].sort());
     expect(new ExhaustiveStrategy({ reduce: true, preemptionBound: 1 }).stats().reduction).toBe('none');
   });
+
+  it('random workloads over what the catalog attaches, session settings, PREPARE, temporary tables and multi-statement steps: the same outcomes (property)', async () => {
+    // The first actor writes tables whose attached expressions reach `counters` and `caps`; the
+    // second reads or writes those, changes session settings, or both.
+    const writes = fc.oneof(
+      fc.constant('INSERT INTO tickets DEFAULT VALUES RETURNING no'),
+      fc.integer({ min: 2, max: 3 }).map((q) => `INSERT INTO capped (qty) VALUES (${q})`),
+      fc.integer({ min: 2, max: 3 }).map((q) => `INSERT INTO dom_capped (qty) VALUES (${q})`),
+      fc.integer({ min: 1, max: 2 }).map((v) => `INSERT INTO gen (v) VALUES (${v}) RETURNING g`),
+      fc.integer({ min: 1, max: 2 }).map((v) => `INSERT INTO idxd (v) VALUES (${v})`),
+      fc.constant('PREPARE bump AS UPDATE counters SET n = n + 10 WHERE id = 1; EXECUTE bump'),
+    );
+    const others = fc.oneof(
+      fc.constant('SELECT n FROM counters WHERE id = 1'),
+      fc.integer({ min: 1, max: 2 }).map((n) => `UPDATE caps SET max = ${n} WHERE id = 1`),
+      fc.constant('SELECT max FROM caps WHERE id = 1'),
+      fc.constant("SET default_transaction_isolation = 'repeatable read'"),
+      fc.constant("SELECT set_config('default_transaction_isolation', 'repeatable read', false)"),
+      fc.constant('CREATE TEMP TABLE scratch AS SELECT n FROM counters'),
+      fc.constant('UPDATE caps SET max = max - 2 WHERE id = 1; SELECT n FROM counters WHERE id = 1'),
+    );
+    // A plain BEGIN: its level is whatever the session's settings (set above, or by the server) make it.
+    const script = (statement: fc.Arbitrary<string>) =>
+      fc
+        .tuple(fc.constantFrom('none', 'BEGIN', 'BEGIN ISOLATION LEVEL REPEATABLE READ'), statement, statement)
+        .map(([tx, first, second]) => (tx === 'none' ? [first, second] : [tx, first, 'COMMIT', second]));
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(script(writes), script(others)), async (scripts) => {
+        await expectSameOutcomes(scheduler, scripts.map((s, i) => recorder(`s${i}`, s)));
+      }),
+      { numRuns: 8, seed: 18 },
+    );
+  }, 300_000);
 
   it('random small SQL workloads: reduced and unreduced searches reach the same outcomes (property)', async () => {
     const table = fc.constantFrom('kv', 'other');

@@ -30,6 +30,20 @@ describe('SQL-only actors', () => {
     'COMMIT',
   ]);
 
+  it('a step of two statements runs both and records the last one\'s rows (it used to end the actor with a TypeError)', async () => {
+    const multi = sqlActor('M', [{ sql: 'UPDATE sql_actor_t SET v = v + 5 WHERE id = 1; SELECT v FROM sql_actor_t WHERE id = 1', returns: [{ v: 5 }] }]);
+    const runs = await allRuns(scheduler, [multi], new ExhaustiveStrategy());
+    expect(runs[0]?.actors[0]).toMatchObject({ status: 'ok' });
+    const [record] = sqlActorRecords(runs[0]?.actors[0] ?? { status: 'unfinished', state: 'running' });
+    expect(record).toMatchObject({ status: 'ok', rows: [{ v: 5 }], rowCount: 1 });
+    expect(sqlStepMismatches(multi, 0, runs[0]?.actors[0] ?? { status: 'unfinished', state: 'running' }, runs[0]?.trace ?? [])).toEqual([]);
+  });
+
+  it('a step of several statements with parameters is refused before the run, with a typed error', async () => {
+    const bad = sqlActor('P', [{ sql: 'UPDATE sql_actor_t SET v = $1 WHERE id = 1; SELECT 1', params: [3] }]);
+    await expect(scheduler.run([bad], new ExhaustiveStrategy())).rejects.toMatchObject({ code: 'E_BAD_SCENARIO', message: expect.stringMatching(/P', step 1: several statements with parameters/) });
+  });
+
   it('records each step, and a replayed schedule where B waits on A meets every declaration', async () => {
     // A: BEGIN, UPDATE; B: BEGIN, bump (waits on A); A: COMMIT; B: SELECT, COMMIT.
     const [run] = await allRuns(scheduler, [a, b], new ReplayStrategy(Schedule.parse('0x2-1x2-0-1x2')));

@@ -30,6 +30,17 @@ describe('judgeCell', () => {
     expect(judgeCell({ ...base, coverage: exhaustive(true) })).toMatchObject({ verdict: 'proven', agrees: true });
   });
 
+  it('a reduced search whose footprints PostgreSQL showed to be short is inconclusive, naming what was touched; a violation still stands', () => {
+    const miss = "PostgreSQL shows that issuer's INSERT INTO ticket DEFAULT VALUES wrote or locked public.counter (RowExclusiveLock), beyond its footprint";
+    const v = judgeCell({ ...base, coverage: exhaustive(true), footprintMiss: miss });
+    expect(v).toMatchObject({ verdict: 'inconclusive', agrees: false });
+    expect(v.verdictReason).toContain('INSERT INTO ticket DEFAULT VALUES wrote or locked public.counter');
+    expect(judgeCell({ ...base, violating: 1, coverage: exhaustive(true), footprintMiss: miss })).toMatchObject({ verdict: 'violated' });
+    // Without reduction every interleaving ran: the footprints decided nothing.
+    const unreduced: Coverage = { kind: 'exhaustive', complete: true, stats: { strategy: 'exhaustive', runs: 10, complete: true, reduction: 'none' } };
+    expect(judgeCell({ ...base, coverage: unreduced, footprintMiss: miss })).toMatchObject({ verdict: 'proven' });
+  });
+
   it('a search stopped by the budget is inconclusive and never agrees with holds, declared or not', () => {
     for (const declaredPartial of [false, true]) {
       const v = judgeCell({ ...base, declaredPartial, coverage: exhaustive(false) });
