@@ -27,6 +27,14 @@ process.on('uncaughtException', (e) => {
   void stopAll().finally(() => process.exit(3));
 });
 
+// A reader that went away (`race | head`) ends the command as a termination would: what finished
+// is reported and what the run made is dropped, instead of running on with nobody reading.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.kill(process.pid, 'SIGTERM');
+  });
+}
+
 // Worker processes run this same entry point (under tsx, execArgv carries its loader). The IPC
 // channel tells a worker when its parent is gone, however the parent ended.
 const spawnSelf = (args: readonly string[]) =>
