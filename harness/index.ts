@@ -27,3 +27,7 @@ export { chooseProvider } from './db/index.ts';
 export type { StartedPostgres } from './db/index.ts';
 export { HarnessError } from './errors/index.ts';
 export type { HarnessErrorCode } from './errors/index.ts';
+export { programActor } from './gate/index.ts';
+export type { ProgramActorDefinition, ProcessCommand } from './gate/index.ts';
+export { readSpec, readSpecFile, runSpecFile, runSpecText, writeSpec } from './isolation/index.ts';
+export type { IsolationSpec, SpecFileOptions, SpecFileResult } from './isolation/index.ts';

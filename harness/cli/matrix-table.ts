@@ -54,6 +54,10 @@ export function renderMatrixTable(r: RunResult): string {
     for (const c of cx) {
       const inv = Object.keys(c.violationsByInvariant).join(', ');
       lines.push(`  ${c.scenario} @ ${c.variant} [${inv}]: ${c.counterexample?.command}`);
+      // What the counterexample broke, in the check's own words (the first few).
+      const broke = c.counterexample?.violations ?? [];
+      for (const v of broke.slice(0, 3)) lines.push(`    ${v.message}`);
+      if (broke.length > 3) lines.push(`    (and ${broke.length - 3} more)`);
     }
   }
   return lines.join('\n');

@@ -10,7 +10,7 @@ export class TestcontainersPostgresProvider implements PostgresProvider {
   constructor(private readonly image = 'postgres:17-alpine') {}
 
   async start(): Promise<StartedPostgres> {
-    const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
+    const { PostgreSqlContainer } = await importTestcontainers();
     const command = ['postgres', ...Object.entries(THROWAWAY_SERVER_SETTINGS).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
     let started: Awaited<ReturnType<InstanceType<typeof PostgreSqlContainer>['start']>>;
     try {
@@ -38,5 +38,17 @@ export class TestcontainersPostgresProvider implements PostgresProvider {
       return u.toString();
     };
     return { kind: 'testcontainers', maintenanceDatabase: started.getDatabase(), urlFor, stop };
+  }
+}
+
+/** testcontainers is an optional peer: a user who asks for it without installing it is told how. */
+async function importTestcontainers(): Promise<typeof import('@testcontainers/postgresql')> {
+  try {
+    return await import('@testcontainers/postgresql');
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new HarnessError('E_NO_CONTAINER_RUNTIME', '--db testcontainers needs the optional package @testcontainers/postgresql: npm install --save-dev @testcontainers/postgresql (or use the embedded PostgreSQL, the default)', { cause: e });
+    }
+    throw e;
   }
 }

@@ -1,14 +1,15 @@
-// What a PL/pgSQL trigger function's body reads and writes: its tree from PostgreSQL's PL/pgSQL
+// What a PL/pgSQL function's body (a trigger's, or any function the catalog attaches) reads and writes: its tree from PostgreSQL's PL/pgSQL
 // parser, every embedded SQL statement and expression footprinted like top-level SQL. Anything
 // not understood (dynamic SQL, CALL, transaction control, an unknown construct) makes it opaque.
 import { Collector, type WriteEvents } from './sql-collector.ts';
 import type { CatalogRelation, SqlCatalog } from './sql-catalog.ts';
 import { parsedPlpgsqlFunction, parsedStatements, sqlTokens, type Node, type SqlToken } from './sql-parse.ts';
 
-/** What a body touches itself, and the writes whose own triggers it runs in turn. */
+/** What a body touches itself, the writes whose own triggers it runs in turn, and the user functions it calls. */
 export interface BodyFootprint {
   readonly keys: readonly string[];
   readonly writes: readonly { readonly rel: CatalogRelation; readonly events: WriteEvents }[];
+  readonly calls: readonly string[];
 }
 
 /** PL/pgSQL statements whose SQL is all in their `PLpgSQL_expr` children. */
@@ -20,15 +21,18 @@ const UNDERSTOOD_STATEMENTS = new Set([
   'PLpgSQL_stmt_fetch', 'PLpgSQL_stmt_close', 'PLpgSQL_stmt_perform',
 ]);
 /** Embedded SQL statements the collector reads whole; any other (DDL, CALL, SET, COPY...) is opaque. */
-const UNDERSTOOD_SQL = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'LockStmt', 'NotifyStmt']);
+export const UNDERSTOOD_SQL = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'LockStmt', 'NotifyStmt']);
 /** PostgreSQL's RawParseMode of an embedded expression. */
 const PARSE_STATEMENT = 0;
 const PARSE_EXPRESSION = 2;
 const PARSE_ASSIGNMENTS = new Set([3, 4, 5]);
 
-/** The footprint of a trigger function's body (its `prosrc`), or null when it is not understood. */
-export function plpgsqlBodyFootprint(source: string, catalog: SqlCatalog): BodyFootprint | null {
-  const tree = parsedPlpgsqlFunction(createTriggerFunction(source));
+/**
+ * The footprint of a PL/pgSQL function's body (its `prosrc`), or null when it is not understood.
+ * `definition` is its whole `CREATE FUNCTION` (pg_get_functiondef); without it, a trigger function's.
+ */
+export function plpgsqlBodyFootprint(source: string, catalog: SqlCatalog, definition?: string): BodyFootprint | null {
+  const tree = parsedPlpgsqlFunction(definition ?? createTriggerFunction(source));
   if (!tree) return null;
   const exprs: Node[] = [];
   const records: Node[] = [];
@@ -38,7 +42,8 @@ export function plpgsqlBodyFootprint(source: string, catalog: SqlCatalog): BodyF
   if (records.length > 0 && !records.every((r) => declaredWithoutDefault(source, r))) return null;
   const keys = new Set<string>();
   const writes: { rel: CatalogRelation; events: WriteEvents }[] = [];
-  const collector = () => new Collector(catalog, [], (rel, events) => writes.push({ rel, events }));
+  const calls = new Set<string>();
+  const collector = () => new Collector(catalog, [], (rel, events) => writes.push({ rel, events }), (name) => calls.add(name));
   for (const expr of exprs) {
     const statements = embeddedStatements(expr);
     if (!statements) return null;
@@ -48,7 +53,7 @@ export function plpgsqlBodyFootprint(source: string, catalog: SqlCatalog): BodyF
       for (const k of collector().statement(type, body as Node)) keys.add(k);
     }
   }
-  return { keys: [...keys], writes };
+  return { keys: [...keys], writes, calls: [...calls] };
 }
 
 function createTriggerFunction(source: string): string {

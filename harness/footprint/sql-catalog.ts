@@ -1,8 +1,10 @@
 // What the database's catalog says about the relations and functions a statement may name:
 // the facts the SQL footprints need to stay sound (foreign keys, triggers, sequences, views).
 import type { Footprint } from './footprint.ts';
+import { ATTACHED_SQL, type AttachedRow } from './attached-expressions.ts';
+import type { FunctionRow } from './function-footprint.ts';
 import { loadSqlParser } from './sql-parse.ts';
-import { triggerEffects, type TriggerEvent, type TriggerRow } from './trigger-effects.ts';
+import { writeEffects, type TriggerEvent, type TriggerRow } from './write-effects.ts';
 
 export interface CatalogRelation {
   /** `schema.name`. */
@@ -20,9 +22,11 @@ export interface CatalogRelation {
   /** Sequences its column defaults or identity columns advance. */
   readonly sequences: readonly string[];
   /**
-   * What a write of each kind adds through user triggers: those of the table and, for cascades,
-   * of every linked table, recursively through the tables their bodies write (SQL_ANYTHING when
-   * any of them is not understood). Empty for a table no trigger reaches.
+   * What a write of each kind adds through user triggers and the expressions the catalog attaches
+   * (defaults, generated columns, checks, domains, index expressions, and the user functions they
+   * call): those of the table and, for cascades, of every linked table, recursively through the
+   * tables their bodies write (SQL_ANYTHING when any of them is not understood). Empty for a
+   * table nothing reaches.
    */
   readonly writeEffects: Readonly<Record<TriggerEvent, Footprint>>;
 }
@@ -36,6 +40,10 @@ export interface SqlCatalog {
   readonly pureBuiltins: ReadonlySet<string>;
   /** Names of functions outside pg_catalog, with their worst volatility (`i`, `s`, `v`). */
   readonly userFunctions: ReadonlyMap<string, string>;
+  /** What a call of a user function touches (every overload of the name, and what it runs in turn). */
+  readonly functionEffects: ReadonlyMap<string, Footprint>;
+  /** Operators outside pg_catalog by name: the user functions behind them. */
+  readonly userOperators: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The smallest interface the loader needs of a client: pg's Client and Pool both fit. */
@@ -87,11 +95,23 @@ SELECT t.tgrelid::int AS rel, t.tgtype::int AS type, t.tgname AS name, pg_get_tr
 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
 WHERE NOT t.tgisinternal`;
 
+/** Every overload of every user function, with what is needed to read its body. */
+const FUNCTIONS_SQL = `
+SELECT p.proname AS name, l.lanname AS language, p.prosrc AS source, p.proconfig IS NOT NULL AS has_config,
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END AS definition, p.prosqlbody IS NOT NULL AS atomic
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+
+const OPERATORS_SQL = `
+SELECT o.oprname AS op, p.proname AS fn FROM pg_operator o JOIN pg_proc p ON p.oid = o.oprcode
+JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+
 const NO_EFFECTS: Readonly<Record<TriggerEvent, Footprint>> = { insert: [], update: [], delete: [], truncate: [] };
 
 /**
- * Reads the catalog in six queries (once per scheduler: the schema does not change between runs)
- * and analyses the bodies of its user triggers once.
+ * Reads the catalog in nine queries (once per scheduler: the schema does not change between runs)
+ * and analyses the bodies of its user triggers and functions, and the expressions attached to its
+ * tables, once.
  */
 export async function loadSqlCatalog(db: CatalogQuerier): Promise<SqlCatalog> {
   await loadSqlParser();
@@ -101,6 +121,9 @@ export async function loadSqlCatalog(db: CatalogQuerier): Promise<SqlCatalog> {
   const pure = (await db.query<{ name: string }>(PURE_BUILTINS_SQL)).rows;
   const user = (await db.query<{ name: string; volatility: string }>(USER_FUNCTIONS_SQL)).rows;
   const triggers = (await db.query<TriggerRow>(TRIGGERS_SQL)).rows;
+  const attached = (await db.query<AttachedRow>(ATTACHED_SQL)).rows;
+  const functions = (await db.query<FunctionRow>(FUNCTIONS_SQL)).rows;
+  const operators = (await db.query<{ op: string; fn: string }>(OPERATORS_SQL)).rows;
 
   const byOid = new Map(rels.map((r) => [r.oid, r]));
   const neighbours = new Map<number, Set<number>>();
@@ -131,16 +154,22 @@ export async function loadSqlCatalog(db: CatalogQuerier): Promise<SqlCatalog> {
     visible,
     pureBuiltins: new Set(pure.map((p) => p.name)),
     userFunctions: new Map(user.map((u) => [u.name, u.volatility])),
+    functionEffects: new Map<string, Footprint>(),
+    userOperators: new Map<string, string[]>(),
   };
-  // Trigger bodies are footprinted against the catalog itself; their effects are then filled in.
-  const qualifiedTriggers = triggers.flatMap((t) => {
-    const on = byOid.get(t.rel)?.qualified;
-    return on ? [{ ...t, on }] : [];
-  });
-  for (const [qualified, effects] of triggerEffects(catalog, qualifiedTriggers)) {
+  for (const { op, fn } of operators) catalog.userOperators.set(op, [...(catalog.userOperators.get(op) ?? []), fn]);
+  // Bodies and expressions are footprinted against the catalog itself; their effects are then filled in.
+  const on = <T extends { rel: number }>(rows: readonly T[]): (T & { on: string })[] =>
+    rows.flatMap((t) => {
+      const qualified = byOid.get(t.rel)?.qualified;
+      return qualified ? [{ ...t, on: qualified }] : [];
+    });
+  const effects = writeEffects(catalog, on(triggers), on(attached), functions);
+  for (const [qualified, byEvent] of effects.tables) {
     const rel = relations.get(qualified);
-    if (rel) relations.set(qualified, { ...rel, writeEffects: effects });
+    if (rel) relations.set(qualified, { ...rel, writeEffects: byEvent });
   }
+  for (const [name, footprint] of effects.functions) catalog.functionEffects.set(name, footprint);
   return catalog;
 }
 

@@ -2,7 +2,7 @@
 // writes, resolved against the catalog; a write adds what the triggers it fires touch.
 import { SQL_ANYTHING } from './footprint.ts';
 import type { CatalogRelation, SqlCatalog } from './sql-catalog.ts';
-import type { TriggerEvent } from './trigger-effects.ts';
+import type { TriggerEvent } from './write-effects.ts';
 import type { Node } from './sql-parse.ts';
 
 /** Volatile builtins whose effect on other sessions we know. */
@@ -83,6 +83,11 @@ export class Collector {
     private readonly catalog: SqlCatalog,
     private readonly values: readonly unknown[],
     private readonly onWrite?: (rel: CatalogRelation, events: WriteEvents) => void,
+    /**
+     * Hands each call of a user function (by name; operators backed by one included) to the
+     * caller instead of adding its footprint: the effect graph links it to the function's node.
+     */
+    private readonly onCall?: (name: string) => void,
   ) {}
 
   statement(type: string, node: Node): string[] {
@@ -108,6 +113,9 @@ export class Collector {
       } else if (type === 'FuncCall' && body && typeof body === 'object') {
         this.functionCall(body);
         this.walk(body, null);
+      } else if (type === 'A_Expr' && body && typeof body === 'object') {
+        this.operator(body);
+        this.walk(body, writing);
       } else if (type === 'CommonTableExpr' && body && typeof body === 'object') {
         if (typeof body['ctename'] === 'string') this.cteNames.add(body['ctename']);
         this.walk(body['ctequery'], null);
@@ -179,6 +187,28 @@ export class Collector {
     for (const event of writing) for (const k of rel.writeEffects[event]) this.keys.add(k);
   }
 
+  /** An operator the user defined runs the user's function behind it (a CHECK's `a === b`). */
+  private operator(expr: Node): void {
+    const parts = ((expr['name'] as Node[] | undefined) ?? []).map((p) => String((p['String'] as Node | undefined)?.['sval'] ?? ''));
+    const name = parts[parts.length - 1] ?? '';
+    if (parts.length > 1 && parts[0] === 'pg_catalog') return;
+    for (const fn of this.catalog.userOperators.get(name) ?? []) this.userCall(fn);
+  }
+
+  /** A call of a user function: its node in the effect graph, or the footprint its body was found to have. */
+  private userCall(name: string): void {
+    if (this.onCall) {
+      this.onCall(name);
+      return;
+    }
+    const effects = this.catalog.functionEffects.get(name);
+    if (!effects || effects.includes('db:*')) {
+      this.anything();
+      return;
+    }
+    for (const k of effects) this.keys.add(k);
+  }
+
   private functionCall(fc: Node): void {
     const parts = ((fc['funcname'] as Node[] | undefined) ?? []).map((p) => String((p['String'] as Node | undefined)?.['sval'] ?? ''));
     const name = parts[parts.length - 1] ?? '';
@@ -187,9 +217,9 @@ export class Collector {
     const builtin = schema === undefined || schema === 'pg_catalog';
     const userVolatility = schema === 'pg_catalog' ? undefined : this.catalog.userFunctions.get(name);
     if (userVolatility !== undefined) {
-      // A function of the user's may read or write anything; only its volatility limits it.
-      if (userVolatility === 'v') this.anything();
-      else this.keys.add('r:*');
+      // A function of the user's touches what its body does (PL/pgSQL and SQL bodies are read
+      // like trigger bodies; any other language, or a body not understood, touches everything).
+      this.userCall(name);
       return;
     }
     if (!builtin) {

@@ -11,6 +11,13 @@ export { loadSqlParser } from './sql-parse.ts';
 
 type Isolation = 'read committed' | 'repeatable read' | 'serializable';
 
+/** An isolation level as the server names it (`SHOW transaction_isolation`), in the footprints' terms. */
+export function isolationNamed(name: string): Isolation {
+  const n = name.trim().toLowerCase();
+  if (n === 'repeatable read' || n === 'serializable') return n;
+  return 'read committed';
+}
+
 const SNAPSHOT_STATEMENTS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'CopyStmt', 'DeclareCursorStmt']);
 /** Utility statements that neither create nor rename relations, nor change name resolution. */
 const NAME_PRESERVING_UTILITY = new Set([
@@ -30,8 +37,11 @@ export class SqlFootprinter {
   private snapshotTaken = false;
   /** Written or locked in the open transaction. */
   private written = new Set<string>();
-  /** Name resolution can no longer be trusted (search_path changed, relations created). */
+  /** Name resolution can no longer be trusted: relations created or renamed (lasts), or search_path changed (until the session is reset). */
   private lost = false;
+  private lostToSettings = false;
+  /** A statement may have changed the isolation a plain BEGIN gets, or the open transaction's: ask the server. */
+  private settingsChanged = false;
   /** A statement ran at SERIALIZABLE since the last `takeSerializable`. */
   private serializable = false;
   /** A statement may have taken a session-level lock since the last `takeSessionLocks`. */
@@ -41,24 +51,53 @@ export class SqlFootprinter {
     private readonly catalog: SqlCatalog,
     /** Written by every statement: what reads of pg_stat_activity and the like depend on. */
     private readonly activityKey: string,
-  ) {}
+    /** The session's default_transaction_isolation, as the server reports it (never assumed). */
+    sessionIsolation = 'read committed',
+  ) {
+    this.sessionIsolation = isolationNamed(sessionIsolation);
+    this.isolation = this.sessionIsolation;
+  }
 
   /** The footprint of `text` (one or more statements) sent with `values`, and the session's state after it. */
   footprint(text: string, values?: readonly unknown[]): Footprint {
     const statements = parsedStatements(text);
     // PostgreSQL will reject it too, but we do not guess what a statement we cannot read does.
-    if (statements === null) return this.record(SQL_ANYTHING);
+    if (statements === null) {
+      this.settingsChanged = true;
+      return this.record(SQL_ANYTHING);
+    }
     const keys = new Set<string>([this.activityKey]);
     for (const stmt of statements) for (const k of this.statement(stmt, values ?? [])) keys.add(k);
+    // Code we cannot see into (set_config, DO, a function with SET clauses) may change settings too.
+    if (keys.has('db:*')) this.settingsChanged = true;
     return [...keys];
   }
 
-  /** Forgets the transaction (the engine rolled the session back after a run). */
-  reset(): void {
+  /**
+   * Forgets the transaction and what the session set (the engine rolled it back and reset it
+   * after a run); `sessionIsolation` is the default the server reports after the reset.
+   */
+  reset(sessionIsolation?: string): void {
     this.inTransaction = false;
     this.snapshotTaken = false;
     this.written = new Set();
+    if (sessionIsolation !== undefined) this.sessionIsolation = isolationNamed(sessionIsolation);
     this.isolation = this.sessionIsolation;
+    this.lostToSettings = false;
+    this.settingsChanged = false;
+  }
+
+  /** Whether a statement since the last call may have changed the isolation levels: the engine then asks the server. */
+  takeSettingsChanged(): boolean {
+    const changed = this.settingsChanged;
+    this.settingsChanged = false;
+    return changed;
+  }
+
+  /** The isolation levels the server reported after a step: they replace what the statements' text suggested. */
+  serverIsolation(session: string, transaction: string | null): void {
+    this.sessionIsolation = isolationNamed(session);
+    this.isolation = this.inTransaction && transaction !== null ? isolationNamed(transaction) : this.sessionIsolation;
   }
 
   /** Whether a statement may have taken a session-level lock (one that outlives the run) since the last call. */
@@ -86,14 +125,16 @@ export class SqlFootprinter {
     if (type === 'TransactionStmt') return this.transaction(node);
     if (type === 'VariableSetStmt') {
       this.setting(node);
+      this.settingsChanged = true;
       return [];
     }
+    if (type === 'DiscardStmt') this.settingsChanged = true;
     if (type === 'VariableShowStmt') return [];
     const autocommit = !this.inTransaction;
     if ((autocommit ? this.sessionIsolation : this.isolation) === 'serializable') this.serializable = true;
     let keys: string[];
     if (SNAPSHOT_STATEMENTS.has(type) || type === 'LockStmt' || type === 'ExplainStmt' || type === 'NotifyStmt') {
-      const collector = this.lost ? null : new Collector(this.catalog, values);
+      const collector = this.lost || this.lostToSettings ? null : new Collector(this.catalog, values);
       keys = collector ? collector.statement(type, node) : [...SQL_ANYTHING];
       if (!collector || collector.mayLockSession) this.sessionLocks = true;
       if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && this.isolation !== 'read committed' && !this.snapshotTaken) {
@@ -142,7 +183,7 @@ export class SqlFootprinter {
     const name = String(node['name'] ?? '').toLowerCase();
     const kind = String(node['kind']);
     if (name === 'search_path' || kind === 'VAR_RESET_ALL') {
-      this.lost = true;
+      this.lostToSettings = true;
       return;
     }
     if (name === 'transaction') {

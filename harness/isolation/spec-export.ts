@@ -2,11 +2,13 @@
 // and this harness — prints for it), and as a standalone vitest test that replays the spec
 // against the embedded PostgreSQL (or DATABASE_URL) and asserts the same output and violation.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { HarnessError } from '../errors/index.ts';
 import type { IsolationSpec } from './spec-model.ts';
 import { writeSpec } from './spec-writer.ts';
+
+/** The name the harness is installed under (package.json's `name`): exported tests import it. */
+const PACKAGE_NAME = 'position-race-harness';
 
 export const EXPORT_FORMATS = ['spec', 'vitest'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -23,8 +25,6 @@ export interface ExportedCounterexample {
   readonly title: string;
 }
 
-/** The repository root (the folder holding `harness/`), for the exported test's imports. */
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Writes the files of each format; returns their paths. */
 export async function writeCounterexample(cx: ExportedCounterexample, formats: readonly ExportFormat[], outDir: string): Promise<string[]> {
@@ -39,23 +39,19 @@ export async function writeCounterexample(cx: ExportedCounterexample, formats: r
   }
   if (formats.includes('vitest')) {
     const testPath = join(outDir, `${cx.name}.test.ts`);
-    await writeFile(testPath, vitestSource(cx, specText, outDir));
+    await writeFile(testPath, vitestSource(cx, specText));
     written.push(testPath);
   }
   return written;
 }
 
-/** The standalone vitest file: the spec and its expected output inline, the harness imported by path. */
-export function vitestSource(cx: ExportedCounterexample, specText: string, outDir: string): string {
-  let rel = relative(outDir, ROOT).split(sep).join('/');
-  if (rel === '') rel = '.';
-  if (!rel.startsWith('.')) rel = `./${rel}`;
+/** The standalone vitest file: the spec and its expected output inline, the harness imported as the package. */
+export function vitestSource(cx: ExportedCounterexample, specText: string): string {
   return `// Exported by the position race harness: ${oneLine(cx.title)}.
 // Replays the counterexample's SQL as an isolation spec against the embedded PostgreSQL (or
 // DATABASE_URL) and asserts that it still happens: the same output, the same violation.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chooseProvider, type StartedPostgres } from '${rel}/harness/db/index.ts';
-import { runSpecText } from '${rel}/harness/isolation/index.ts';
+import { chooseProvider, runSpecText, type StartedPostgres } from '${PACKAGE_NAME}';
 
 const SPEC = ${templateLiteral(specText)};
 

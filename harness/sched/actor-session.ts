@@ -1,6 +1,7 @@
 // One actor's PostgreSQL session (as in the isolation tester: one connection per actor), reused
-// across runs. Before each run it is made clean from what the server itself reports (the
-// transaction status of its last ReadyForQuery), not from the words of the statements sent.
+// across runs. After each run it is made identical to a fresh connection: its transaction rolled
+// back (from the transaction status the server reported, not from the words of the statements
+// sent) and everything DISCARD ALL clears reset, so no run sees what an earlier one left.
 import pg from 'pg';
 import { isConnectionFault } from '../db/index.ts';
 import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
@@ -32,6 +33,11 @@ export class ActorSession {
   private ownDeadlockMs: number | null = null;
   /** The server's deadlock_timeout (ms): what applies where this session may not set its own. */
   private serverDeadlockMs: number = DEADLOCK_CHECK_MS.long;
+  /**
+   * The session's default_transaction_isolation as the server reported it after the connection
+   * or the last reset: what a plain BEGIN gets (role, database, server, PGOPTIONS settings).
+   */
+  defaultIsolation = 'read committed';
   /** The error that killed the connection, if it died. */
   lostWith: unknown = null;
   /** restore() also releases the session-level advisory locks (its actor was stopped before its cleanup). */
@@ -61,10 +67,11 @@ export class ActorSession {
       await client.end().catch(() => undefined);
       throw e;
     });
-    const r = await client.query<{ pid: number; su: boolean; dt: number }>(
-      "SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su, (SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout') AS dt",
+    const r = await client.query<{ pid: number; su: boolean; dt: number; iso: string }>(
+      "SELECT pg_backend_pid() AS pid, current_setting('is_superuser') = 'on' AS su, (SELECT setting::int FROM pg_settings WHERE name = 'deadlock_timeout') AS dt, current_setting('default_transaction_isolation') AS iso",
     );
     this.pid = r.rows[0]?.pid ?? 0;
+    this.defaultIsolation = r.rows[0]?.iso ?? 'read committed';
     // deadlock_timeout is a superuser setting; elsewhere the server's own value applies.
     this.superuser = r.rows[0]?.su === true;
     this.serverDeadlockMs = r.rows[0]?.dt ?? DEADLOCK_CHECK_MS.long;
@@ -181,8 +188,29 @@ export class ActorSession {
   }
 
   /**
+   * The isolation levels the server says apply now (between statements): the session's default,
+   * and the open transaction's (null outside one). SHOW takes no snapshot, so asking does not fix
+   * a repeatable-read transaction's snapshot early. Null in a failed transaction (nothing runs there).
+   */
+  async readIsolation(): Promise<{ readonly session: string; readonly transaction: string | null } | null> {
+    if (!this.client || this.client.getTransactionStatus() === 'E') return null;
+    const inTransaction = this.inTransaction;
+    const r = (await this.client.query(inTransaction ? 'SHOW default_transaction_isolation; SHOW transaction_isolation' : 'SHOW default_transaction_isolation')) as unknown as
+      | pg.QueryResult<Record<string, string>>
+      | pg.QueryResult<Record<string, string>>[];
+    const results = Array.isArray(r) ? r : [r];
+    const session = results[0]?.rows[0]?.['default_transaction_isolation'];
+    if (session === undefined) return null;
+    this.defaultIsolation = session;
+    return { session, transaction: inTransaction ? (results[1]?.rows[0]?.['transaction_isolation'] ?? null) : null };
+  }
+
+  /**
    * After a run: roll back whatever the actor left open (`BEGIN`, `START TRANSACTION`, a failed
-   * transaction), or replace a session left mid-statement or dead.
+   * transaction) and clear what DISCARD ALL clears (settings, SET ROLE and SET SESSION
+   * AUTHORIZATION, prepared statements, cursors WITH HOLD, LISTEN, session advisory locks, plans,
+   * temporary tables, sequence state) in one round trip; or replace a session left mid-statement
+   * or dead. Then read the default isolation a plain BEGIN will get.
    */
   async restore(): Promise<void> {
     if (this.tainted || this.busy || !this.client || this.client.getTransactionStatus() === null) {
@@ -190,15 +218,17 @@ export class ActorSession {
       await this.connect();
       return;
     }
-    const release = this.releaseSessionLocks;
     this.releaseSessionLocks = false;
-    // One round trip either way; ROLLBACK first, so the unlock runs outside the aborted block.
-    if (this.inTransaction) {
-      await this.client.query(release ? 'ROLLBACK; SELECT pg_advisory_unlock_all()' : 'ROLLBACK');
-      this.noteTransactionEnd();
-    } else if (release) {
-      await this.client.query('SELECT pg_advisory_unlock_all()');
-    }
+    // DISCARD ALL itself refuses to run in a multi-statement query: its parts, in its order, do not.
+    const results = (await this.client.query(`${this.inTransaction ? 'ROLLBACK; ' : ''}${RESET_SESSION}`)) as unknown as pg.QueryResult<Record<string, string>>[];
+    this.noteTransactionEnd();
+    // RESET ALL undid any deadlock_timeout this session had set (back to its connection's own).
+    this.appliedDeadlockCheck = 'unknown';
+    this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
+    this.ownDeadlockMs = this.ownDeadlockTimeout ? deadlockTimeoutSetIn(safeDecode(this.url)) : null;
+    this.deadlockCheckInTransaction = false;
+    this.notifications = [];
+    this.defaultIsolation = results[results.length - 1]?.rows[0]?.['iso'] ?? 'read committed';
   }
 
   async close(): Promise<void> {
@@ -229,6 +259,11 @@ function safeDecode(url: string): string {
     return url;
   }
 }
+
+/** What DISCARD ALL runs, plus RESET ROLE for good measure, and the default isolation afterwards. */
+const RESET_SESSION =
+  'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); ' +
+  "DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES; SELECT current_setting('default_transaction_isolation') AS iso";
 
 /** deadlock_timeout per check: short finds a cycle its statement closes; long never races it. */
 const DEADLOCK_CHECK_MS = { short: 100, long: 2000 } as const;

@@ -345,6 +345,7 @@ export class Scheduler {
           (kind, label, detail, values) => this.gate(rt, kind, label, detail, this.controlled ? this.sqlFootprint(rt, detail, values) : undefined, traceValues(values)),
           (r, e, rows) => this.stepFinished(rt, r, e, rows),
           () => this.sent(rt),
+          () => this.refreshIsolation(rt),
         )
       : programSql(rt.spec.name);
     const ports: ActorPorts = {
@@ -552,10 +553,23 @@ export class Scheduler {
     if (!this.catalog) throw new Error('the catalog is read before the first controlled run');
     let entry = this.footprinters.get(rt.session);
     if (!entry || entry.pid !== rt.session.pid) {
-      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`) };
+      // What a plain BEGIN gets is the server's word (role, database, server settings, PGOPTIONS).
+      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, rt.own?.defaultIsolation) };
       this.footprinters.set(rt.session, entry);
     }
     return entry.footprinter.footprint(text, values);
+  }
+
+  /**
+   * After a step that may have changed the isolation levels (a SET, set_config, code we cannot
+   * see into), the footprints take them from the server rather than from the statements' text.
+   */
+  private async refreshIsolation(rt: ActorRt): Promise<void> {
+    if (!this.controlled || !rt.own) return;
+    const entry = this.footprinters.get(rt.session);
+    if (!entry?.footprinter.takeSettingsChanged()) return;
+    const levels = await rt.own.readIsolation().catch(() => null);
+    if (levels) entry.footprinter.serverIsolation(levels.session, levels.transaction);
   }
 
   private sent(rt: ActorRt): void {
@@ -687,14 +701,19 @@ export class Scheduler {
     }
   }
 
-  /** One pg_blocking_pids round trip for the actors whose statement is on the wire. */
+  /** One pg_blocking_pids (and safe-snapshot) round trip for the actors whose statement is on the wire. */
   private async pollBlocked(waiting: readonly ActorRt[]): Promise<'polled'> {
     const progressAtSend = this.progress;
     {
       const pids = waiting.map((a) => a.session.pid);
       let r: pg.QueryResult<{ pid: number; blockers: number[] }>;
       try {
-        r = await this.observer.query<{ pid: number; blockers: number[] }>('SELECT p AS pid, pg_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p', [pids]);
+        // A SERIALIZABLE READ ONLY DEFERRABLE transaction waiting for a safe snapshot waits on the
+        // read-write serializable transactions PostgreSQL names here, as the isolation tester asks.
+        r = await this.observer.query<{ pid: number; blockers: number[] }>(
+          'SELECT p AS pid, pg_blocking_pids(p) || pg_safe_snapshot_blocking_pids(p) AS blockers FROM unnest($1::int[]) AS p',
+          [pids],
+        );
       } catch (e) {
         if (!isConnectionFault(e)) throw e;
         this.sessionFault('observer', this.observerSession?.failed(e) ?? e);
@@ -792,7 +811,7 @@ export class Scheduler {
     await Promise.all(actors.map((a) => (a.own ? this.restoreSession(a.own) : undefined)));
     // restore() rolled back whatever transaction was open (a replaced session gets a new tracker by its pid).
     for (const a of actors) {
-      if (a.own) this.footprinters.get(a.session)?.footprinter.reset();
+      if (a.own) this.footprinters.get(a.session)?.footprinter.reset(a.own.defaultIsolation);
       else this.footprinters.delete(a.session);
     }
     await this.reconnectObserver();

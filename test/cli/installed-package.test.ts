@@ -1,22 +1,33 @@
-// A project outside this repository that uses the harness as a package (linked into its
-// node_modules as an install would put it): its race.config.ts, schema file and scenario file run
-// through the `race` bin in a process of their own, and through vitest with the package's global
-// setup and assertRace — without touching any file of the harness.
-import { spawnSync } from 'node:child_process';
+// A project outside this repository that installed the harness from its packed tarball (what
+// `npm pack` ships: compiled JavaScript and types, no TypeScript sources): plain Node imports the
+// API, the `race` bin runs the project's race.config.ts and scenario file, vitest runs assertRace
+// on the package's global setup, and tsc checks a typed scenario under strict settings.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 let project: string;
+let installed: string;
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'prh-installed-'));
   const modules = join(project, 'node_modules');
+  installed = join(modules, 'position-race-harness');
   await mkdir(join(modules, '.bin'), { recursive: true });
-  await symlink(resolve('.'), join(modules, 'position-race-harness'), 'dir');
-  // The project's own devDependency.
-  await symlink(resolve('node_modules/vitest'), join(modules, 'vitest'), 'dir');
+  // `npm pack` runs the package's prepare script (the build), as a git install or a publish would.
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', project], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { filename: string }[];
+  await mkdir(installed);
+  execFileSync('tar', ['-xzf', join(project, packed[0]?.filename ?? ''), '-C', installed, '--strip-components=1']);
+  // Its dependencies as npm would install them beside it (taken from this repository's install,
+  // so the test needs no registry), and the project's own devDependencies.
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string> };
+  for (const name of [...Object.keys(pkg.dependencies), 'vitest', 'typescript', '@types/node']) {
+    await mkdir(dirname(join(modules, name)), { recursive: true });
+    await symlink(resolve('node_modules', name), join(modules, name), 'dir');
+  }
   await symlink('../position-race-harness/bin/race.mjs', join(modules, '.bin', 'race'));
   await mkdir(join(project, 'races'));
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'my-app', type: 'module', private: true }));
@@ -24,8 +35,13 @@ beforeAll(async () => {
   await writeFile(join(project, 'race.config.ts'), `import { defineConfig } from 'position-race-harness';\nexport default defineConfig({ scenarios: ['races/*.race.ts'], schema: ['schema.sql'] });\n`);
   await writeFile(join(project, 'races', 'withdraw.race.ts'), WITHDRAW);
   await writeFile(join(project, 'withdraw.test.ts'), TEST);
-  await writeFile(join(project, 'vitest.config.ts'), `export default { test: { globalSetup: ['position-race-harness/vitest/global-setup'], testTimeout: 60000 } };\n`);
-});
+  await writeFile(join(project, 'typed.ts'), TYPED);
+  await writeFile(join(project, 'vitest.config.ts'), `export default { test: { include: ['*.test.ts'], globalSetup: ['position-race-harness/vitest/global-setup'], testTimeout: 60000 } };\n`);
+  await writeFile(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, noPropertyAccessFromIndexSignature: true, noUncheckedIndexedAccess: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['typed.ts'] }),
+  );
+}, 240_000);
 afterAll(async () => {
   await rm(project, { recursive: true, force: true });
 });
@@ -77,11 +93,59 @@ test('checking the balance in the application pays twice, as the scenario declar
 });
 `;
 
+// The same race with types, as a TypeScript user writes it.
+const TYPED = `import { defineScenario, sqlActor, type SqlClient } from 'position-race-harness';
+import { assertRace } from 'position-race-harness/vitest';
+
+async function withdraw(sql: SqlClient, amount: number): Promise<'paid' | 'refused'> {
+  const r = await sql.query('UPDATE account SET balance = balance - $1 WHERE id = 1 AND balance >= $1', [amount]);
+  return r.rowCount === 1 ? 'paid' : 'refused';
+}
+
+export const typed = defineScenario({
+  name: 'withdraw-typed',
+  setup: ({ sql }) => sql('INSERT INTO account VALUES (1, 100)'),
+  actors: [
+    { name: 'atm', run: ({ sql }) => withdraw(sql, 70) },
+    sqlActor('app', ['BEGIN', 'SELECT balance FROM account WHERE id = 1 FOR UPDATE', 'COMMIT']),
+  ],
+  expect: 'holds',
+});
+
+export async function check(): Promise<string> {
+  const report = await assertRace(typed);
+  return report.verdict;
+}
+`;
+
 function inProject(command: string, args: readonly string[]) {
   return spawnSync(command, args, { cwd: project, encoding: 'utf8', env: { ...process.env, DATABASE_URL: inject('pgAdminUrl'), NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 120_000 });
 }
 
 describe('a project that installed the harness', () => {
+  it('gets compiled JavaScript with types, no TypeScript sources, and imports it with plain node', () => {
+    expect(existsSync(join(installed, 'dist', 'index.js'))).toBe(true);
+    expect(existsSync(join(installed, 'dist', 'index.d.ts'))).toBe(true);
+    expect(existsSync(join(installed, 'harness'))).toBe(false);
+    const r = inProject(process.execPath, ['-e', "import('position-race-harness').then((m) => console.log(typeof m.defineScenario, typeof m.programActor, typeof m.runSpecText))"]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('function function function');
+  });
+
+  it('answers --version and --help from the compiled CLI', () => {
+    const version = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--version']);
+    expect(version.stdout.trim()).toMatch(/^position-race-harness \d+\.\d+\.\d+/);
+    const help = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--help']);
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('--replay');
+  });
+
+  it('type-checks a typed scenario under strict, noPropertyAccessFromIndexSignature and without skipLibCheck', () => {
+    const r = inProject(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]);
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it('runs its scenarios through the race bin, found by its race.config.ts, with its schema', () => {
     const r = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--workers', '1', '--format', 'json', '--out', 'reports']);
     expect(r.stderr).not.toContain('internal error');

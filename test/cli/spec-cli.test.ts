@@ -122,15 +122,15 @@ describe('--spec', () => {
 describe('--export after a scenario run and a replay', () => {
   it('writes the SQL of the counterexample as a spec and a vitest test', async () => {
     const out = join(dir, 'scenario');
-    const r = await cli(['--scenario', 'signal-sync', '--layers', 'baseline', '--budget', '8', '--workers', '1', '--format', 'json', '--export', 'spec,vitest', '--out', out]);
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/exported signal-sync@baseline:\S+ \((\d+)\/\1 statements reproduced\)/);
-    for (const ext of ['spec', 'out', 'test.ts']) expect(existsSync(join(out, `signal-sync-baseline.${ext}`))).toBe(true);
+    const r = await cli(['--config', 'examples/race.config.ts', '--scenario', 'wallet-buggy', '--budget', '8', '--workers', '1', '--format', 'json', '--export', 'spec,vitest', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/exported wallet-buggy@default:\S+ \((\d+)\/\1 statements reproduced\)/);
+    for (const ext of ['spec', 'out', 'test.ts']) expect(existsSync(join(out, `wallet-buggy-default.${ext}`))).toBe(true);
     const result = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResult;
     const replay = result.cells[0]?.counterexample?.replay;
     if (!replay) throw new Error('no counterexample');
-    const again = await cli(['--replay', replay, '--export', 'spec', '--out', join(dir, 'replay')]);
+    const again = await cli(['--config', 'examples/race.config.ts', '--replay', replay, '--export', 'spec', '--out', join(dir, 'replay')]);
     expect(again.code).toBe(0);
-    expect(await readFile(join(dir, 'replay', 'signal-sync-baseline.out'), 'utf8')).toBe(await readFile(join(out, 'signal-sync-baseline.out'), 'utf8'));
+    expect(await readFile(join(dir, 'replay', 'wallet-buggy-default.out'), 'utf8')).toBe(await readFile(join(out, 'wallet-buggy-default.out'), 'utf8'));
   });
 });

@@ -51,7 +51,7 @@ describe('a --database-url role without CREATEDB', () => {
   it('the CLI exits 2 with that message before any run', async () => {
     const o = fakeStream();
     const err = fakeStream();
-    const code = await runCli(['--scenario', 'lost-update', '--layers', 'baseline', '--out', out], { DATABASE_URL: urlAs(roles.without) }, { out: o.stream, err: err.stream });
+    const code = await runCli(['--config', 'examples/race.config.ts', '--scenario', 'wallet-buggy', '--out', out], { DATABASE_URL: urlAs(roles.without) }, { out: o.stream, err: err.stream });
     expect(code).toBe(2);
     expect(err.text()).toMatch(/^error E_DB_PERMISSION: role '.*' .* may not create databases/);
     expect(err.text()).not.toContain('internal error');

@@ -34,6 +34,8 @@ beforeAll(async () => {
     'CREATE TABLE parent (id int PRIMARY KEY)',
     'CREATE TABLE child (id int PRIMARY KEY, parent_id int REFERENCES parent(id) ON DELETE CASCADE)',
     'CREATE FUNCTION bump() RETURNS int LANGUAGE sql VOLATILE AS $$ UPDATE unrelated SET id = id RETURNING 1 $$',
+    "CREATE FUNCTION opaque_bump() RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN EXECUTE 'UPDATE unrelated SET id = id'; RETURN 1; END $$",
+    'CREATE TABLE calls_opaque (id int PRIMARY KEY)',
     // src → sink (and, through sink's own trigger, far); the assignment and the IF read `far`.
     ...trigger('src_to_sink', 'src', 'INSERT OR UPDATE', `DECLARE n int; BEGIN
        n := (SELECT count(*) FROM far);
@@ -43,6 +45,7 @@ beforeAll(async () => {
     ...trigger('dyn_exec', 'dyn', 'INSERT', "BEGIN EXECUTE 'INSERT INTO unrelated VALUES (' || NEW.id || ')'; RETURN NEW; END"),
     ...trigger('calls_user', 'calls', 'INSERT', 'BEGIN IF bump() > 0 THEN RETURN NEW; END IF; RETURN NEW; END'),
     ...trigger('performs_unknown', 'performs', 'INSERT', 'BEGIN PERFORM bump(); RETURN NEW; END'),
+    ...trigger('calls_opaque_fn', 'calls_opaque', 'INSERT', 'BEGIN PERFORM opaque_bump(); RETURN NEW; END'),
     // Recursive: updates its own table (the cycle is cut by the visited set, not by giving up).
     ...trigger('loops_self', 'loops', 'UPDATE', 'BEGIN IF NEW.n < 3 THEN UPDATE loops SET n = n + 1 WHERE id = NEW.id; END IF; RETURN NEW; END'),
     ...trigger('recs_plain', 'recs', 'INSERT', `DECLARE r record; BEGIN
@@ -76,7 +79,9 @@ describe('trigger footprints', () => {
       new Set(['act:0', 'db:t:monitoring.positions', 'db:s:monitoring.positions_id_seq', ...history]),
     );
     const positions = catalog.relations.get('monitoring.positions');
-    expect(positions?.writeEffects).toEqual({ insert: history, update: history, delete: [], truncate: [] });
+    // The id column's DEFAULT nextval(...) is attached to the table: it is part of the write's effects.
+    const attached = [...history, 'db:s:monitoring.positions_id_seq'];
+    expect(positions?.writeEffects).toEqual({ insert: attached, update: attached, delete: [], truncate: [] });
     // What made DPOR explode: such a write no longer conflicts with advisory locks or exchange calls.
     const write = fp("UPDATE monitoring.positions SET status = 'active' WHERE id = 1");
     expect(footprintsConflict(write, other('SELECT pg_advisory_xact_lock(42)'))).toBe(false);
@@ -118,14 +123,15 @@ describe('trigger footprints', () => {
     expect(fp('INSERT INTO recs_default VALUES (1)')).toEqual(expect.arrayContaining(ANYTHING));
   });
 
-  it('what a trigger does that we cannot read touches everything: EXECUTE, user functions, a WHEN calling one, settings of its own', () => {
-    for (const sql of [
-      'INSERT INTO dyn VALUES (1)',
-      'INSERT INTO calls VALUES (1)',
-      'INSERT INTO performs VALUES (1)',
-      'UPDATE guarded SET v = 1',
-      'INSERT INTO configured VALUES (1)',
-    ]) {
+  it('a user function a trigger (or its WHEN) calls is followed into its body', () => {
+    for (const sql of ['INSERT INTO calls VALUES (1)', 'INSERT INTO performs VALUES (1)', 'UPDATE guarded SET v = 1']) {
+      expect(isEverything(fp(sql)), sql).toBe(false);
+      expect(fp(sql), sql).toContain('db:t:public.unrelated');
+    }
+  });
+
+  it('what a trigger does that we cannot read touches everything: EXECUTE, a function doing it, settings of its own', () => {
+    for (const sql of ['INSERT INTO dyn VALUES (1)', 'INSERT INTO calls_opaque VALUES (1)', 'INSERT INTO configured VALUES (1)']) {
       expect(fp(sql), sql).toEqual(expect.arrayContaining(ANYTHING));
     }
     // Reading a table with an opaque trigger is still only a read.

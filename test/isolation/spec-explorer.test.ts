@@ -49,7 +49,7 @@ describe('exploring write-skew.spec', () => {
     expect(again.output).toBe(out);
     expect(out).toContain('ann |f      \nbob |f      \n(2 rows)');
     const test = await readFile(join(dir, 'write-skew-outcome-1.test.ts'), 'utf8');
-    expect(test).toContain("import { runSpecText } from '");
+    expect(test).toContain("import { chooseProvider, runSpecText, type StartedPostgres } from 'position-race-harness';");
     expect(test).toContain('expect(output).toBe(EXPECTED)');
   });
 

@@ -6,7 +6,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../harness/report/index.ts';
-import { consoleMessages, runChromium } from './headless-chromium.ts';
+import { CHROMIUM, consoleMessages, runChromium } from './headless-chromium.ts';
+import { named } from '../support/client-programs.ts';
+import { toolMissing } from '../support/system-tool.ts';
 import { sampleResult } from './sample-result.ts';
 
 const SCREENSHOT = fileURLToPath(new URL('../../reports/screenshots/report.png', import.meta.url));
@@ -73,7 +75,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('the HTML report in headless Chromium', () => {
+const noChromium = toolMissing(CHROMIUM, 'chromium');
+
+describe.skipIf(noChromium)(named('the HTML report in headless Chromium', noChromium), () => {
   it('builds the matrix and one timeline per counterexample, and the copy button works without errors', async () => {
     const probeFile = join(dir, 'probe.html');
     await writeFile(probeFile, (await readFile(reportFile, 'utf8')).replace('</body>', `${PROBE}\n</body>`), 'utf8');

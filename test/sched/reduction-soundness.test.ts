@@ -151,6 +151,14 @@ const CLASSIC: Record<string, readonly (readonly string[])[]> = {
     ["UPDATE orders SET status = 'closed' WHERE id = 1"],
     ['UPDATE order_stats SET n = n + 1 WHERE k = 2'],
   ],
+  'a deferrable read-only transaction waits for its safe snapshot (not a hang)': [
+    ['BEGIN ISOLATION LEVEL SERIALIZABLE', 'UPDATE kv SET v = 1 WHERE k = 1', 'COMMIT'],
+    ['BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE', 'SELECT v FROM kv WHERE k = 1', 'COMMIT'],
+  ],
+  'a multi-statement step: each statement is footprinted': [
+    ['UPDATE kv SET v = 5 WHERE k = 1; SELECT v FROM other WHERE k = 1'],
+    ['UPDATE other SET v = 7 WHERE k = 1', 'SELECT v FROM kv WHERE k = 1'],
+  ],
   'a foreign key: insert a child while the parent is deleted': [
     ['INSERT INTO child VALUES (1, 1)'],
     ['DELETE FROM parent WHERE id = 1'],
@@ -166,6 +174,13 @@ describe('reduction loses no outcome', () => {
     const { full } = await expectSameOutcomes(scheduler, scripts.map((s, i) => recorder(`s${i}`, s)));
     // Each of these races has more than one outcome: a reduction that ran one order would fail.
     expect(full.outcomes.size).toBeGreaterThan(1);
+  });
+
+  it('a safe-snapshot wait is a wait on the serializable writer, never a hang; the reader sees 0 or 1 (after the commit)', async () => {
+    const { full } = await expectSameOutcomes(scheduler, CLASSIC['a deferrable read-only transaction waits for its safe snapshot (not a hang)']?.map((s, i) => recorder(`s${i}`, s)) ?? []);
+    const parsed = [...full.outcomes].map((o) => JSON.parse(o) as { outcome: string; actors: { value?: string[] }[] });
+    expect(parsed.map((o) => o.outcome)).toEqual(parsed.map(() => 'completed'));
+    expect(new Set(parsed.map((o) => o.actors[1]?.value?.[1]))).toEqual(new Set(['[{"v":0}]', '[{"v":1}]']));
   });
 
   it('the write skew is found with reduction (the false proof of declared keys is gone)', async () => {

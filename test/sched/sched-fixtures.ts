@@ -1,14 +1,9 @@
 // Shared pieces of the scheduler tests: actors made of plain SQL, a scheduler with no services,
-// every run a strategy gives, and the baseline/recommended bot harness of a layer set.
+// every run a strategy gives.
 import type pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { freshDatabase } from '../support/test-database.ts';
-import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
-import { resolveLayerSet, type LayerSet } from '../../bot/layers/index.ts';
-import { CellHarness } from '../../harness/run/index.ts';
-import { openBotCell, type BotCell as BotPluginCell } from '../../bot/plugin/index.ts';
 import { Scheduler, type ActorSpec, type ScheduleRun, type Strategy } from '../../harness/sched/index.ts';
-import type { ScenarioEnv } from '../../bot/scenarios/index.ts';
 
 export function schedulerOn(databaseUrl: string, options: { hangTimeoutMs?: number } = {}): Promise<Scheduler> {
   return Scheduler.connect({ databaseUrl, ...options });
@@ -73,27 +68,4 @@ export function multinomial(sizes: readonly number[]): number {
     }
   }
   return result;
-}
-
-export interface BotCell {
-  readonly harness: CellHarness<BotPluginCell>;
-  readonly layerSet: LayerSet;
-  readonly env: ScenarioEnv;
-  close(): Promise<void>;
-}
-
-/** A CellHarness on a clone of `layers`'s template. */
-export async function botCell(dbs: HarnessDatabases, layers: string): Promise<BotCell> {
-  const layerSet = resolveLayerSet(layers);
-  const template: HarnessDatabase = await dbs.createTemplate(layerSet.id, layerSet.sqlFiles);
-  const harness = await CellHarness.open(dbs, template, (clock) => openBotCell(layerSet, clock));
-  return {
-    harness,
-    layerSet,
-    env: { policy: layerSet.policy, layerSet },
-    async close() {
-      await harness.close();
-      await dbs.drop(template);
-    },
-  };
 }

@@ -6,7 +6,7 @@ import type { HarnessDatabases } from '../../../harness/db/index.ts';
 import { ExhaustiveStrategy, PctStrategy, ReplayStrategy, formatReplayTarget, parseReplayTarget, type ScheduleRun, type Strategy } from '../../../harness/sched/index.ts';
 import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 import { harnessDatabases } from '../../../test/support/test-database.ts';
-import { botCell, type BotCell } from '../../../test/sched/sched-fixtures.ts';
+import { botCell, type BotCell } from '../support/bot-cell.ts';
 
 const scenario = SCENARIOS['signal-sync'] as Scenario;
 

@@ -5,15 +5,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../harness/cli/run-cli.ts';
-import { harnessDatabases } from '../support/test-database.ts';
+import { runCli } from '../../../harness/cli/run-cli.ts';
+import { harnessDatabases } from '../../../test/support/test-database.ts';
 import { sessionKiller, type KillTarget, type SessionKiller } from '../support/session-killer.ts';
-import { resolveLayerSet } from '../../bot/layers/index.ts';
-import { CellHarness, runCell, runMatrix, type CellResult, type RunResult } from '../../harness/run/index.ts';
-import { botVariant, openBotCell } from '../../bot/plugin/index.ts';
-import { ExhaustiveStrategy, RandomStrategy, ResumedStrategy, type ActorSpec, type ActorView, type Strategy } from '../../harness/sched/index.ts';
-import { UrlPostgresProvider, type HarnessDatabase, type HarnessDatabases } from '../../harness/db/index.ts';
-import { SCENARIOS } from '../../bot/scenarios/index.ts';
+import { resolveLayerSet } from '../../layers/index.ts';
+import { CellHarness, runCell, runMatrix, type CellResult, type RunResult } from '../../../harness/run/index.ts';
+import { botVariant, openBotCell } from '../../plugin/index.ts';
+import { ExhaustiveStrategy, RandomStrategy, ResumedStrategy, type ActorSpec, type ActorView, type Strategy } from '../../../harness/sched/index.ts';
+import { UrlPostgresProvider, type HarnessDatabase, type HarnessDatabases } from '../../../harness/db/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
 import { selfKiller } from '../fixtures/fault-scenarios/self-killer.race.ts';
 
 const baseline = resolveLayerSet('baseline');
@@ -80,9 +80,9 @@ describe('a session killed under a run', () => {
 });
 
 /** Every run of it loses its only session: its retries always run out. */
-const SELF_KILLER = 'test/fixtures/fault-scenarios/self-killer.race.ts';
+const SELF_KILLER = 'bot/test/fixtures/fault-scenarios/self-killer.race.ts';
 /** Its code throws when it builds its actors. */
-const BROKEN = 'test/fixtures/fault-scenarios/broken-scenario.race.ts';
+const BROKEN = 'bot/test/fixtures/fault-scenarios/broken-scenario.race.ts';
 
 describe('a cell with sessions killed under it', () => {
   const plan = new Map<number, KillTarget>([

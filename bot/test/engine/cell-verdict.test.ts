@@ -2,10 +2,10 @@
 // a preemption bound or a sample is `inconclusive`, and `--ci` accepts it only where the scenario
 // itself declares the sample or the bound.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
-import { resolveLayerSet } from '../../bot/layers/index.ts';
-import { judgeCell, runMatrix, type Coverage, type StrategyOptions } from '../../harness/run/index.ts';
-import { SCENARIOS, type Scenario } from '../../bot/scenarios/index.ts';
+import { UrlPostgresProvider, type StartedPostgres } from '../../../harness/db/index.ts';
+import { resolveLayerSet } from '../../layers/index.ts';
+import { judgeCell, runMatrix, type Coverage, type StrategyOptions } from '../../../harness/run/index.ts';
+import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 
 const exhaustive = (complete: boolean, preemptionBound?: number): Coverage => ({
   kind: 'exhaustive',

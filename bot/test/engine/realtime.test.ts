@@ -1,9 +1,9 @@
 // `realtime`, the naive baseline: no gates, real concurrency, sleeps scaled down. Its runs finish
 // and are traced, and the same bot flows run unchanged on it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCENARIOS } from '../../bot/scenarios/index.ts';
-import { harnessDatabases } from '../support/test-database.ts';
-import { botCell, type BotCell } from './sched-fixtures.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { harnessDatabases } from '../../../test/support/test-database.ts';
+import { botCell, type BotCell } from '../support/bot-cell.ts';
 
 describe('realtime runs', () => {
   let cell: BotCell;

@@ -2,9 +2,9 @@
 // actors issue, a side connection terminates a chosen session first (pg_terminate_backend, as an
 // operator would). Triggered by the run's own progress, never by wall-clock time.
 import pg from 'pg';
-import type { SqlClient, SqlResult, SqlRow, SqlSession } from '../../harness/ports/index.ts';
-import type { ActorPorts } from '../../harness/sched/index.ts';
-import type { Scenario } from '../../bot/scenarios/index.ts';
+import type { SqlClient, SqlResult, SqlRow, SqlSession } from '../../../harness/ports/index.ts';
+import type { ActorPorts } from '../../../harness/sched/index.ts';
+import type { Scenario } from '../../scenarios/index.ts';
 
 /** `self`: the issuing actor's own session; `observer`: the observer of a cell; `other`: another actor's. */
 export type KillTarget = 'self' | 'observer' | 'other';

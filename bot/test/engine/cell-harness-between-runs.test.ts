@@ -2,10 +2,10 @@
 // one round trip (what it reports is the state before the reset, and the next run starts from
 // scratch); and the tables of a long cell are vacuumed, so they do not grow with every run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReplayStrategy, Schedule } from '../../harness/sched/index.ts';
-import { SCENARIOS, defineScenario, type Scenario } from '../../bot/scenarios/index.ts';
-import { harnessDatabases } from '../support/test-database.ts';
-import { botCell, type BotCell } from '../sched/sched-fixtures.ts';
+import { ReplayStrategy, Schedule } from '../../../harness/sched/index.ts';
+import { SCENARIOS, defineScenario, type Scenario } from '../../scenarios/index.ts';
+import { harnessDatabases } from '../../../test/support/test-database.ts';
+import { botCell, type BotCell } from '../support/bot-cell.ts';
 
 const scenario = SCENARIOS['signal-sync'] as Scenario;
 // Signal activates its row while Sync, which saw none active, inserts a second: Sync fails with 23505.

@@ -6,14 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { HarnessDatabases, type StartedPostgres } from '../../harness/db/index.ts';
-import { resolveLayerSet } from '../../bot/layers/index.ts';
-import { runCell } from '../../harness/run/index.ts';
-import { botVariant } from '../../bot/plugin/index.ts';
-import { parseReplayTarget, sqlActor } from '../../harness/sched/index.ts';
-import { exportScenarioCounterexample, inlineParameters, readSpec, runSpecText } from '../../harness/isolation/index.ts';
-import { SCENARIOS, defineScenario, type Scenario } from '../../bot/scenarios/index.ts';
-import { suiteServer } from './spec-server.ts';
+import { HarnessDatabases, type StartedPostgres } from '../../../harness/db/index.ts';
+import { resolveLayerSet } from '../../layers/index.ts';
+import { runCell } from '../../../harness/run/index.ts';
+import { botVariant } from '../../plugin/index.ts';
+import { parseReplayTarget, sqlActor } from '../../../harness/sched/index.ts';
+import { exportScenarioCounterexample, inlineParameters, readSpec, runSpecText } from '../../../harness/isolation/index.ts';
+import { SCENARIOS, defineScenario, type Scenario } from '../../scenarios/index.ts';
+import { suiteServer } from '../../../test/isolation/spec-server.ts';
 
 const DUPLICATE = 'ERROR:  duplicate key value violates unique constraint "idx_unique_active_position"';
 
@@ -61,7 +61,10 @@ describe('the APTUSDT race (signal-sync @ baseline)', () => {
     expect(readSpec(spec).sessions.map((s) => s.name)).toEqual(['signal', 'sync']);
 
     // The exported vitest file, run by vitest on its own (against the suite's server).
-    await writeFile(join(dir, 'vitest.config.mjs'), "export default { test: { include: ['*.test.ts'] } };\n");
+    // The exported file imports the harness by its package name: inside this repository that is
+    // the package itself, read from its sources (the `source` export condition).
+    expect(await readFile(join(dir, 'signal-sync-baseline.test.ts'), 'utf8')).toContain("from 'position-race-harness';");
+    await writeFile(join(dir, 'vitest.config.mjs'), "export default { ssr: { resolve: { conditions: ['source'] } }, test: { include: ['*.test.ts'] } };\n");
     const child = spawnSync(process.execPath, [resolve('node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--config', 'vitest.config.mjs'], {
       encoding: 'utf8',
       env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') },

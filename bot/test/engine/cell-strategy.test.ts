@@ -2,8 +2,8 @@
 // bound applies to cells expected to violate (a bound finds bugs fast) but not to cells expected
 // to hold, whose verdict needs the whole search; a bound given on the command line always applies.
 import { describe, expect, it } from 'vitest';
-import { cellStrategy, type StrategyOptions } from '../../harness/run/index.ts';
-import { SCENARIOS, type Scenario } from '../../bot/scenarios/index.ts';
+import { cellStrategy, type StrategyOptions } from '../../../harness/run/index.ts';
+import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 
 const options: StrategyOptions = { budget: 5000, seed: 1, depth: 2, reduce: true };
 const signalSignal = SCENARIOS['signal-signal'] as Scenario;

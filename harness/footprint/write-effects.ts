@@ -1,7 +1,12 @@
-// What the user triggers fired by a write touch, per table and kind of write: each trigger's
-// PL/pgSQL body footprinted once, then closed over the writes of those bodies (triggers firing
-// triggers, cascades to linked tables). A trigger we cannot read makes the write touch everything.
+// What a write runs besides itself, per table and kind of write, and what each user function
+// touches: one graph whose nodes are (kind of write, table) and user functions. A write's node
+// holds its table's triggers and the expressions the catalog attaches (defaults, checks, domains,
+// index expressions); edges go to the writes those bodies make (triggers firing triggers,
+// cascades to linked tables) and to the functions they call. A footprint is the union over what
+// is reachable; a node we cannot read (opaque) makes it everything.
 import { SQL_ANYTHING, type Footprint } from './footprint.ts';
+import { attachedFootprint, type AttachedRow } from './attached-expressions.ts';
+import { functionFootprint, type FunctionRow } from './function-footprint.ts';
 import { plpgsqlBodyFootprint, type BodyFootprint } from './plpgsql-footprint.ts';
 import { Collector, type WriteEvents } from './sql-collector.ts';
 import type { CatalogRelation, SqlCatalog } from './sql-catalog.ts';
@@ -41,33 +46,59 @@ interface EffectNode {
 }
 
 const nodeId = (table: string, event: TriggerEvent): string => `${event}:${table}`;
+const functionNode = (name: string): string => `fn:${name}`;
 
-/** The trigger effects of every table a trigger can reach, by kind of write; tables absent have none. */
-export function triggerEffects(catalog: SqlCatalog, triggers: readonly (TriggerRow & { readonly on: string })[]): Map<string, Record<TriggerEvent, Footprint>> {
-  const effects = new Map<string, Record<TriggerEvent, Footprint>>();
-  if (triggers.length === 0) return effects;
-  const bodies = new Map<number, BodyFootprint | null>();
+/** Writes that evaluate a table's attached expressions (defaults, generated columns, checks, index expressions). */
+const ATTACHED_EVENTS: readonly TriggerEvent[] = ['insert', 'update'];
+
+export interface WriteEffects {
+  /** By table: what a write of each kind adds; tables absent add nothing. */
+  readonly tables: Map<string, Record<TriggerEvent, Footprint>>;
+  /** By user function name (all its overloads): what a call touches. */
+  readonly functions: Map<string, Footprint>;
+}
+
+/** The effects of every write and every user function call, closed over the graph. */
+export function writeEffects(
+  catalog: SqlCatalog,
+  triggers: readonly (TriggerRow & { readonly on: string })[],
+  attached: readonly (AttachedRow & { readonly on: string })[],
+  functions: readonly FunctionRow[],
+): WriteEffects {
+  const tables = new Map<string, Record<TriggerEvent, Footprint>>();
   const graph = new Map<string, EffectNode>();
+  const nodeOf = (id: string): EffectNode => {
+    const node = graph.get(id) ?? { opaque: false, keys: new Set<string>(), next: new Set<string>() };
+    graph.set(id, node);
+    return node;
+  };
+  const add = (node: EffectNode, footprint: BodyFootprint | null): void => {
+    if (!footprint) {
+      node.opaque = true;
+      return;
+    }
+    for (const k of footprint.keys) node.keys.add(k);
+    for (const w of footprint.writes) for (const n of firedBy(w.rel, w.events)) node.next.add(n);
+    for (const c of footprint.calls) node.next.add(functionNode(c));
+  };
+  const bodies = new Map<number, BodyFootprint | null>();
   for (const t of triggers) {
     const footprint = triggerFootprint(t, catalog, bodies);
-    for (const event of TRIGGER_EVENTS) {
-      if ((t.type & EVENT_BITS[event]) === 0) continue;
-      const id = nodeId(t.on, event);
-      const node = graph.get(id) ?? { opaque: false, keys: new Set<string>(), next: new Set<string>() };
-      graph.set(id, node);
-      if (!footprint) {
-        node.opaque = true;
-        continue;
-      }
-      for (const k of footprint.keys) node.keys.add(k);
-      for (const w of footprint.writes) for (const n of firedBy(w.rel, w.events)) node.next.add(n);
-    }
+    for (const event of TRIGGER_EVENTS) if ((t.type & EVENT_BITS[event]) !== 0) add(nodeOf(nodeId(t.on, event)), footprint);
   }
+  for (const a of attached) {
+    const footprint = attachedFootprint(a, catalog);
+    for (const event of ATTACHED_EVENTS) add(nodeOf(nodeId(a.on, event)), footprint);
+  }
+  for (const f of functions) add(nodeOf(functionNode(f.name)), functionFootprint(f, catalog));
+  const out: WriteEffects = { tables, functions: new Map() };
+  if (graph.size === 0) return out;
   for (const rel of catalog.relations.values()) {
     const byEvent = Object.fromEntries(TRIGGER_EVENTS.map((e) => [e, closure(graph, firedBy(rel, [e]))])) as Record<TriggerEvent, Footprint>;
-    if (TRIGGER_EVENTS.some((e) => byEvent[e].length > 0)) effects.set(rel.qualified, byEvent);
+    if (TRIGGER_EVENTS.some((e) => byEvent[e].length > 0)) tables.set(rel.qualified, byEvent);
   }
-  return effects;
+  for (const f of functions) if (!out.functions.has(f.name)) out.functions.set(f.name, closure(graph, [functionNode(f.name)]));
+  return out;
 }
 
 /** The nodes a write fires: its table's triggers for its events, and (cascades) every trigger of a linked table. */
@@ -85,7 +116,11 @@ function closure(graph: ReadonlyMap<string, EffectNode>, starts: readonly string
     seen.add(id);
     if (seen.size > MAX_NODES) return SQL_ANYTHING;
     const node = graph.get(id);
-    if (!node) continue;
+    // A call of a function the catalog does not list (created since it was read): anything.
+    if (!node) {
+      if (id.startsWith('fn:')) return SQL_ANYTHING;
+      continue;
+    }
     if (node.opaque) return SQL_ANYTHING;
     for (const k of node.keys) keys.add(k);
     todo.push(...node.next);
@@ -106,6 +141,7 @@ function triggerFootprint(t: TriggerRow, catalog: SqlCatalog, bodies: Map<number
   const create = parsedStatements(t.definition)?.[0]?.['CreateTrigStmt'] as Node | undefined;
   if (!create?.['whenClause']) return null;
   const writes = [...body.writes];
-  const when = new Collector(catalog, [], (rel, events) => writes.push({ rel, events })).collect(create['whenClause']);
-  return { keys: [...body.keys, ...when], writes };
+  const calls = [...body.calls];
+  const when = new Collector(catalog, [], (rel, events) => writes.push({ rel, events }), (name) => calls.push(name)).collect(create['whenClause']);
+  return { keys: [...body.keys, ...when], writes, calls };
 }

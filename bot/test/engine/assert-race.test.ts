@@ -3,10 +3,10 @@
 // is asked to hold on the baseline; the scenario's own declared expectation when not told
 // otherwise; and on a generic SQL race, as a user's test would call it.
 import { describe, expect, it } from 'vitest';
-import { defineScenario } from '../../harness/scenario/index.ts';
-import { sqlActor } from '../../harness/sched/index.ts';
-import { RaceAssertionError, assertRace } from '../../harness/vitest/index.ts';
-import { signalSync } from '../../bot/scenarios/signal-sync.ts';
+import { defineScenario } from '../../../harness/scenario/index.ts';
+import { sqlActor } from '../../../harness/sched/index.ts';
+import { RaceAssertionError, assertRace } from '../../../harness/vitest/index.ts';
+import { signalSync } from '../../scenarios/signal-sync.ts';
 
 async function failure(p: Promise<unknown>): Promise<RaceAssertionError> {
   const e = await p.then(

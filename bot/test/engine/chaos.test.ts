@@ -4,11 +4,11 @@
 // `connection-lost`, and every cell's verdict identical to that of an undisturbed run.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sessionKiller, type KillTarget, type SessionKiller } from '../support/session-killer.ts';
-import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
-import { resolveLayerSet } from '../../bot/layers/index.ts';
-import { runMatrix, type CellResult, type RunResult } from '../../harness/run/index.ts';
-import { SeededRandom } from '../../harness/sched/index.ts';
-import { SCENARIOS, type Scenario } from '../../bot/scenarios/index.ts';
+import { UrlPostgresProvider, type StartedPostgres } from '../../../harness/db/index.ts';
+import { resolveLayerSet } from '../../layers/index.ts';
+import { runMatrix, type CellResult, type RunResult } from '../../../harness/run/index.ts';
+import { SeededRandom } from '../../../harness/sched/index.ts';
+import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
 
 const NAMES = ['signal-sync', 'lost-update', 'close-while-opening'];
 const LAYERS = ['baseline', 'recommended'];

@@ -3,14 +3,14 @@
 // them; a setup that waits on a lock held outside the run ends with E_HANG within the hang limit.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harnessDatabases } from '../support/test-database.ts';
-import { HarnessError } from '../../harness/errors/index.ts';
-import { resolveLayerSet } from '../../bot/layers/index.ts';
-import { CellHarness } from '../../harness/run/index.ts';
-import { openBotCell } from '../../bot/plugin/index.ts';
-import { ABANDON, ExhaustiveStrategy, type ActorSpec, type Strategy } from '../../harness/sched/index.ts';
-import { defineScenario, type Scenario } from '../../bot/scenarios/index.ts';
-import type { HarnessDatabase, HarnessDatabases } from '../../harness/db/index.ts';
+import { harnessDatabases } from '../../../test/support/test-database.ts';
+import { HarnessError } from '../../../harness/errors/index.ts';
+import { resolveLayerSet } from '../../layers/index.ts';
+import { CellHarness } from '../../../harness/run/index.ts';
+import { openBotCell } from '../../plugin/index.ts';
+import { ABANDON, ExhaustiveStrategy, type ActorSpec, type Strategy } from '../../../harness/sched/index.ts';
+import { defineScenario, type Scenario } from '../../scenarios/index.ts';
+import type { HarnessDatabase, HarnessDatabases } from '../../../harness/db/index.ts';
 
 const ROW = `INSERT INTO monitoring.positions (symbol, exchange, side, quantity, entry_price, status) VALUES ('APTUSDT', 'binance', 'long', 1, 10, 'active')`;
 

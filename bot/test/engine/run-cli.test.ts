@@ -4,12 +4,12 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../harness/cli/run-cli.ts';
-import { LAYERS, NAMED_SETS } from '../../bot/layers/index.ts';
-import { REPORT_FORMAT_NAMES } from '../../harness/report/index.ts';
-import { STRATEGIES, type RunResult } from '../../harness/run/index.ts';
-import { SCENARIOS } from '../../bot/scenarios/index.ts';
-import { fakeStream } from '../support/fake-stream.ts';
+import { runCli } from '../../../harness/cli/run-cli.ts';
+import { LAYERS, NAMED_SETS } from '../../layers/index.ts';
+import { REPORT_FORMAT_NAMES } from '../../../harness/report/index.ts';
+import { STRATEGIES, type RunResult } from '../../../harness/run/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { fakeStream } from '../../../test/support/fake-stream.ts';
 
 interface CliRun {
   readonly code: number;

