@@ -10,7 +10,7 @@ import type { StartedPostgres } from '../db/index.ts';
 import { HarnessError, INPUT_ERROR_CODES } from '../errors/index.ts';
 import { STRATEGIES, type RunResult } from '../run/index.ts';
 import { parseReplayTarget } from '../sched/index.ts';
-import { SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, prepareSpecFile, runPermutationSteps, runPreparedSpecFile, type PreparedSpecFile, type SpecExploration } from '../isolation/index.ts';
+import { SpecDatabases, SpecRunner, exploreSpec, exportScenarioCounterexample, exportSpecOutcome, permutationLine, prepareSpecFile, runPermutationSteps, runPreparedSpecFile, type PreparedSpecFile, type SpecExploration } from '../isolation/index.ts';
 import type { ScenarioCatalog } from '../scenario/index.ts';
 import { strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import type { CliIo } from './run-cli.ts';
@@ -49,52 +49,59 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
   let newOutcomes = 0;
   let refused: HarnessError | null = prepared.refused;
   const several = files.length + (refused ? 1 : 0) > 1;
-  for (const p of files) {
-    const file = p.path;
-    let r;
-    try {
-      r = await runPreparedSpecFile(p, server, { hangTimeoutMs: options.hangTimeoutMs, env });
-    } catch (e) {
-      // One spec that cannot run does not stop the others; the command still fails with it.
-      if (!(e instanceof HarnessError) || !several) throw e;
-      io.err.write(`spec ${file}: error ${e.code}: ${e.message}\n`);
-      refused ??= e;
-      continue;
-    }
-    for (const w of r.warnings) io.err.write(`${file}: ${w}\n`);
-    const results = join(options.out, 'spec');
-    await mkdir(results, { recursive: true });
-    const actual = join(results, `${basename(file).replace(/\.spec$/, '')}.out`);
-    await writeFile(actual, r.output);
-    const c = r.comparison;
-    // stdout is the .out a user can diff (or the diff); the status line goes to stderr.
-    if (c.status === 'no-expected' && !several && !options.spec.explore) io.out.write(r.output);
-    if (c.status === 'differs') {
-      differing++;
-      io.out.write(`${c.diff}\n`);
-    }
-    const verdict = c.status === 'match' ? `ok (matches ${c.expected})` : c.status === 'differs' ? `FAILED: differs from ${c.expected}` : 'no expected output to compare with';
-    io.err.write(`spec ${file}: ${r.runs.length} permutation${r.runs.length === 1 ? '' : 's'}, ${verdict}; output in ${actual}\n`);
-    if (!options.spec.explore) continue;
-    // Dependence between steps comes from the engine's SQL footprints: DPOR applies (--no-reduce for every interleaving).
-    const strategy = STRATEGIES[options.strategy].create(strategyOptionsOf(options));
-    if (!strategy) throw new HarnessError('E_BAD_ARGUMENT', `--strategy ${options.strategy} cannot explore a spec`);
-    const runner = await SpecRunner.open(r.spec, server, { hangTimeoutMs: options.hangTimeoutMs, env });
-    let exploration: SpecExploration;
-    try {
-      exploration = await exploreSpec(runner, strategy, r.runs, options.budget);
-    } finally {
-      await runner.close();
-    }
-    io.out.write(explorationText(file, exploration));
-    const fresh = exploration.outcomes.filter((o) => !o.listed && !o.stuck);
-    newOutcomes += fresh.length;
-    if (options.spec.exportFormats.length > 0) {
-      for (const [i, o] of fresh.entries()) {
-        const written = await exportSpecOutcome(r.spec, o, i + 1, options.spec.exportFormats, options.out);
-        io.out.write(`exported: ${written.join(', ')}\n`);
+  // One manager of the specs' databases for the command (one admin connection, one reclaim);
+  // a finished spec's database is dropped while the next one runs.
+  const databases = await SpecDatabases.open(server);
+  try {
+    for (const p of files) {
+      const file = p.path;
+      let r;
+      try {
+        r = await runPreparedSpecFile(p, server, { hangTimeoutMs: options.hangTimeoutMs, env, databases });
+      } catch (e) {
+        // One spec that cannot run does not stop the others; the command still fails with it.
+        if (!(e instanceof HarnessError) || !several) throw e;
+        io.err.write(`spec ${file}: error ${e.code}: ${e.message}\n`);
+        refused ??= e;
+        continue;
+      }
+      for (const w of r.warnings) io.err.write(`${file}: ${w}\n`);
+      const results = join(options.out, 'spec');
+      await mkdir(results, { recursive: true });
+      const actual = join(results, `${basename(file).replace(/\.spec$/, '')}.out`);
+      await writeFile(actual, r.output);
+      const c = r.comparison;
+      // stdout is the .out a user can diff (or the diff); the status line goes to stderr.
+      if (c.status === 'no-expected' && !several && !options.spec.explore) io.out.write(r.output);
+      if (c.status === 'differs') {
+        differing++;
+        io.out.write(`${c.diff}\n`);
+      }
+      const verdict = c.status === 'match' ? `ok (matches ${c.expected})` : c.status === 'differs' ? `FAILED: differs from ${c.expected}` : 'no expected output to compare with';
+      io.err.write(`spec ${file}: ${r.runs.length} permutation${r.runs.length === 1 ? '' : 's'}, ${verdict}; output in ${actual}\n`);
+      if (!options.spec.explore) continue;
+      // Dependence between steps comes from the engine's SQL footprints: DPOR applies (--no-reduce for every interleaving).
+      const strategy = STRATEGIES[options.strategy].create(strategyOptionsOf(options));
+      if (!strategy) throw new HarnessError('E_BAD_ARGUMENT', `--strategy ${options.strategy} cannot explore a spec`);
+      const runner = await SpecRunner.open(r.spec, server, { hangTimeoutMs: options.hangTimeoutMs, env, needs: p.needs, databases });
+      let exploration: SpecExploration;
+      try {
+        exploration = await exploreSpec(runner, strategy, r.runs, options.budget);
+      } finally {
+        await runner.close();
+      }
+      io.out.write(explorationText(file, exploration));
+      const fresh = exploration.outcomes.filter((o) => !o.listed && !o.stuck);
+      newOutcomes += fresh.length;
+      if (options.spec.exportFormats.length > 0) {
+        for (const [i, o] of fresh.entries()) {
+          const written = await exportSpecOutcome(r.spec, o, i + 1, options.spec.exportFormats, options.out);
+          io.out.write(`exported: ${written.join(', ')}\n`);
+        }
       }
     }
+  } finally {
+    await databases.close();
   }
   if (refused) return INPUT_ERROR_CODES.has(refused.code) ? 2 : 3;
   if (differing > 0) return 1;

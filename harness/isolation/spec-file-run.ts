@@ -8,7 +8,7 @@ import { compareWithExpected, expectedFilesBeside, type ExpectedComparison, type
 import { renderTranscript } from './isolation-output.ts';
 import type { IsolationSpec } from './spec-model.ts';
 import { specPermutations } from './spec-permutations.ts';
-import { analyseSpec } from './spec-refusals.ts';
+import { analyseSpec, type SpecNeeds } from './spec-refusals.ts';
 import { readSpec, readSpecFile } from './spec-reader.ts';
 import { SpecRunner, type PermutationRun, type SpecRunnerOptions } from './spec-runner.ts';
 
@@ -33,6 +33,7 @@ export interface PreparedSpecFile {
   readonly path: string;
   readonly spec: IsolationSpec;
   readonly expected: readonly ExpectedFile[];
+  readonly needs: SpecNeeds;
 }
 
 export async function runSpecFile(path: string, server: StartedPostgres, options: SpecFileOptions = {}): Promise<SpecFileResult> {
@@ -46,14 +47,14 @@ export async function runSpecFile(path: string, server: StartedPostgres, options
  */
 export async function prepareSpecFile(path: string, expectedPath?: string): Promise<PreparedSpecFile> {
   const spec = await readSpecFile(path);
-  await analyseSpec(spec);
+  const needs = await analyseSpec(spec);
   const expected = expectedPath ? [await readExpected(expectedPath)] : await expectedFilesBeside(path);
-  return { path, spec, expected };
+  return { path, spec, expected, needs };
 }
 
 export async function runPreparedSpecFile(prepared: PreparedSpecFile, server: StartedPostgres, options: SpecRunnerOptions = {}): Promise<SpecFileResult> {
   const { path, spec } = prepared;
-  const { output, runs } = await runWholeSpec(spec, server, options);
+  const { output, runs } = await runWholeSpec(spec, server, { ...options, needs: prepared.needs });
   return { path, spec, output, runs, comparison: compareWithExpected(output, prepared.expected, `${path} (this run)`), warnings: [...spec.warnings, ...runs.flatMap((r) => r.warnings)] };
 }
 

@@ -11,7 +11,8 @@ import { IsolationTesterStrategy, type StepSource, type TesterEnd } from './isol
 import type { IsolationSpec, PermutationStep, SpecStep } from './spec-model.ts';
 import { sessionActors } from './spec-actors.ts';
 import { withLibpqEnvironment } from './libpq-environment.ts';
-import { analyseSpec, checkServerSupports } from './spec-refusals.ts';
+import type { SpecDatabases } from './spec-databases.ts';
+import { analyseSpec, checkServerSupports, type SpecNeeds } from './spec-refusals.ts';
 import { SpecRunLog, type SessionQuery } from './spec-run-log.ts';
 
 export interface SpecRunnerOptions {
@@ -21,6 +22,10 @@ export interface SpecRunnerOptions {
    * isolation tester's; default `process.env`.
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** What the spec needs of the server, when already analysed (prepareSpecFile did). */
+  readonly needs?: SpecNeeds;
+  /** A command's shared spec databases; without, the runner opens and closes a manager of its own. */
+  readonly databases?: SpecDatabases;
 }
 
 export interface PermutationRun {
@@ -43,7 +48,8 @@ export interface PermutationRun {
 export class SpecRunner {
   private constructor(
     readonly spec: IsolationSpec,
-    private readonly dbs: HarnessDatabases,
+    /** Gives the database back: dropped now (a manager of its own) or in the background (a shared one). */
+    private readonly releaseDatabase: () => Promise<void>,
     readonly db: HarnessDatabase,
     readonly scheduler: Scheduler,
   ) {}
@@ -53,15 +59,23 @@ export class SpecRunner {
    * a foreign one) and connects a scheduler to it.
    */
   static async open(spec: IsolationSpec, server: StartedPostgres, options: SpecRunnerOptions = {}): Promise<SpecRunner> {
-    const needs = await analyseSpec(spec);
-    const dbs = await HarnessDatabases.open(server);
+    const needs = options.needs ?? (await analyseSpec(spec));
+    const shared = options.databases;
+    const dbs = shared ? null : await HarnessDatabases.open(server);
+    const label = specDatabaseLabel(spec);
+    let db: HarnessDatabase | null = null;
+    const release = async (): Promise<void> => {
+      if (shared) {
+        if (db) shared.release(db);
+      } else await dbs?.close();
+    };
     try {
-      const db = await dbs.createTemplate(`spec_${spec.source.replace(/^.*\//, '').replace(/\.spec$/, '')}`, []);
+      db = shared ? await shared.take(label) : await (dbs as HarnessDatabases).createTemplate(label, []);
       const scheduler = await Scheduler.connect({
         databaseUrl: withLibpqEnvironment(db.url, options.env ?? process.env),
         ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
       });
-      const session = new SpecRunner(spec, dbs, db, scheduler);
+      const session = new SpecRunner(spec, release, db, scheduler);
       try {
         await checkServerSupports(spec, needs, (sql) => scheduler.observer.query(sql));
       } catch (e) {
@@ -70,7 +84,7 @@ export class SpecRunner {
       }
       return session;
     } catch (e) {
-      await dbs.close();
+      await release();
       throw e;
     }
   }
@@ -90,7 +104,7 @@ export class SpecRunner {
 
   async close(): Promise<void> {
     await this.scheduler.close();
-    await this.dbs.close();
+    await this.releaseDatabase();
   }
 
   private async run(source: { kind: 'permutation'; steps: readonly PermutationStep[] }): Promise<PermutationRun>;
@@ -152,6 +166,11 @@ export class SpecRunner {
       return { last: null, error: `${err.severity ?? 'ERROR'}:  ${err.message ?? String(e)}` };
     }
   }
+}
+
+/** The label in a spec's database name (prh_tpl_spec_<name>_<pid>_<n>). */
+export function specDatabaseLabel(spec: IsolationSpec): string {
+  return `spec_${spec.source.replace(/^.*\//, '').replace(/\.spec$/, '')}`;
 }
 
 function stepNamed(spec: IsolationSpec, name: string): SpecStep {

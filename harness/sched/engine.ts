@@ -330,13 +330,16 @@ export class Scheduler {
 
   /** Every in-process lane's session connected and clean, the observer live, the catalog read. */
   private async prepareSessions(plan: readonly PlannedLane[]): Promise<void> {
-    for (const [index, lane] of plan.entries()) {
-      if (lane.name !== null || this.sessions[index]) continue;
-      const s = new ActorSession(this.options.databaseUrl, `prh-actor-${index}`);
-      s.resetBetweenRuns = this.options.unsound?.sessionReset !== false;
-      await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
-      this.sessions[index] = s;
-    }
+    // Sessions connect side by side: a connection costs a round trip or three each.
+    const missing = plan.flatMap((lane, index) => (lane.name !== null || this.sessions[index] ? [] : [index]));
+    await Promise.all(
+      missing.map(async (index) => {
+        const s = new ActorSession(this.options.databaseUrl, `prh-actor-${index}`);
+        s.resetBetweenRuns = this.options.unsound?.sessionReset !== false;
+        await connectWithin('actor session', () => s.connect(), this.options.reconnectTimeoutMs);
+        this.sessions[index] = s;
+      }),
+    );
     // A session that died while idle (between runs) is replaced now rather than failing a step.
     await this.reconnectObserver();
     await Promise.all(this.sessions.map((s) => (s?.tainted ? this.restoreSession(s) : undefined)));

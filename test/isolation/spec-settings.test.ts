@@ -15,14 +15,15 @@ step lock { BEGIN; LOCK TABLE pg_class IN ACCESS SHARE MODE; }
 step show2 { SHOW deadlock_timeout; COMMIT; }
 `;
 
-// t1 waits first with the shorter deadlock_timeout (1s) and t2 closes the cycle with 100s: t1
-// is the victim. The harness's own choice (a long check for the first waiter, a short one for
-// the statement that closes a cycle) would make t2 the victim instead.
+// t1 waits first with the shorter deadlock_timeout (3s: t2's step closes the cycle well before
+// t1's check, even on a loaded machine) and t2 with 100s: t1 is the victim. The harness's own
+// choice (a long check for the first waiter, a short one for the statement that closes a cycle)
+// would make t2 the victim instead.
 const VICTIM = `
 setup { CREATE TABLE acct (id int PRIMARY KEY, n int NOT NULL); INSERT INTO acct VALUES (1, 0), (2, 0); }
 teardown { DROP TABLE acct; }
 session t1
-setup { SET deadlock_timeout = '1s'; }
+setup { SET deadlock_timeout = '3s'; }
 step t1_begin { BEGIN; }
 step t1_a { UPDATE acct SET n = n + 1 WHERE id = 1; }
 step t1_b { UPDATE acct SET n = n + 1 WHERE id = 2; }
