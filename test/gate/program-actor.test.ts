@@ -8,12 +8,12 @@ import { programActor } from '../../harness/gate/index.ts';
 import { renderHtml, renderMarkdown } from '../../harness/report/index.ts';
 import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { runMatrix, runReplay, type CellResult } from '../../harness/run/index.ts';
-import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
+import { defineScenario } from '../../harness/scenario/index.ts';
 import { Schedule } from '../../harness/sched/index.ts';
 import { CLIENTS_DIR, PSQL, PYTHON, named, psqlMissing, pythonMissing } from '../support/client-programs.ts';
+import { COUNTER_SCHEMA, counterScenario } from '../support/counter-scenario.ts';
 
 const noAsyncpg = pythonMissing('asyncpg');
-const SCHEMA = 'CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)';
 const exhaustive = { strategy: 'exhaustive' as const, strategyOptions: { budget: 500, seed: 1, depth: 2, reduce: true }, workers: 1 };
 
 let server: StartedPostgres;
@@ -21,18 +21,6 @@ beforeAll(async () => {
   server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
 });
 
-function counterScenario(name: string, actors: Scenario['actors'], expect: 'holds' | 'violates'): Scenario {
-  return defineScenario({
-    name,
-    schema: SCHEMA,
-    setup: async ({ sql }) => {
-      await sql('INSERT INTO counter VALUES (1, 0)');
-    },
-    actors,
-    check: async ({ sql }) => ((await sql<{ n: number }>('SELECT n FROM counter')).rows[0]?.n === 2 ? undefined : 'an increment was lost'),
-    expect,
-  });
-}
 
 const increment = (lock: boolean) => ['a', 'b'].map((name) => programActor({ name, command: [PYTHON, join(CLIENTS_DIR, 'increment.py'), ...(lock ? ['lock'] : [])] }));
 
@@ -76,7 +64,7 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { t
     const crash = (allowed: boolean) =>
       defineScenario({
         name: `py-crash-${allowed ? 'allowed' : 'not-allowed'}`,
-        schema: SCHEMA,
+        schema: COUNTER_SCHEMA,
         setup: async ({ sql }) => {
           await sql('INSERT INTO counter VALUES (1, 0)');
         },
@@ -103,7 +91,7 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { t
   it('one connection more than declared is refused (53300) and the program fails naming it', async () => {
     const scenario = defineScenario({
       name: 'py-two-connections',
-      schema: SCHEMA,
+      schema: COUNTER_SCHEMA,
       actors: [programActor({ name: 'greedy', command: [PYTHON, join(CLIENTS_DIR, 'misbehave.py'), 'two-connections'] })],
       checks: ['no-unexpected-error'],
     });
@@ -116,7 +104,7 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { t
   it('connections opened one after another reuse the one lane declared', async () => {
     const scenario = defineScenario({
       name: 'py-reconnect',
-      schema: SCHEMA,
+      schema: COUNTER_SCHEMA,
       setup: async ({ sql }) => {
         await sql('INSERT INTO counter VALUES (1, 0)');
       },
@@ -130,7 +118,7 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { t
   it('a program hanging outside every gate ends the run as a hang, and its process is killed', async () => {
     const scenario = defineScenario({
       name: 'py-hang',
-      schema: SCHEMA,
+      schema: COUNTER_SCHEMA,
       actors: [programActor({ name: 'sleeper', command: [PYTHON, join(CLIENTS_DIR, 'misbehave.py'), 'hang'] })],
     });
     const cell = only(await runMatrix({ scenarios: [scenario], server, ...exhaustive, hangTimeoutMs: 1500 }));
@@ -144,7 +132,7 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { t
   it('COPY is refused with an error naming it', async () => {
     const scenario = defineScenario({
       name: 'py-copy',
-      schema: SCHEMA,
+      schema: COUNTER_SCHEMA,
       actors: [programActor({ name: 'copier', command: [PYTHON, join(CLIENTS_DIR, 'misbehave.py'), 'copy'] })],
       checks: ['no-unexpected-error'],
     });
@@ -157,7 +145,7 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { t
   it("a program's sleep on the virtual clock is a step and costs virtual time, not wall time", async () => {
     const scenario = defineScenario({
       name: 'py-sleep',
-      schema: SCHEMA,
+      schema: COUNTER_SCHEMA,
       setup: async ({ sql }) => {
         await sql('INSERT INTO counter VALUES (1, 0)');
       },

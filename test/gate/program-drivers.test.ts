@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { programActor } from '../../harness/gate/index.ts';
 import { runMatrix, type CellResult } from '../../harness/run/index.ts';
-import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
 import { CLIENTS_DIR, named } from '../support/client-programs.ts';
+import type { Scenario } from '../../harness/scenario/index.ts';
+import { counterScenario } from '../support/counter-scenario.ts';
 
-const SCHEMA = 'CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)';
 const exhaustive = { strategy: 'exhaustive' as const, strategyOptions: { budget: 500, seed: 1, depth: 2, reduce: true }, workers: 1 };
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const buildDir = mkdtempSync(join(tmpdir(), 'prh-program-drivers-'));
@@ -64,19 +64,6 @@ beforeAll(async () => {
   server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
 });
 afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
-
-function counterScenario(name: string, actors: Scenario['actors'], expect: 'holds' | 'violates'): Scenario {
-  return defineScenario({
-    name,
-    schema: SCHEMA,
-    setup: async ({ sql }) => {
-      await sql('INSERT INTO counter VALUES (1, 0)');
-    },
-    actors,
-    check: async ({ sql }) => ((await sql<{ n: number }>('SELECT n FROM counter')).rows[0]?.n === 2 ? undefined : 'an increment was lost'),
-    expect,
-  });
-}
 
 async function only(scenario: Scenario): Promise<CellResult> {
   const result = await runMatrix({ scenarios: [scenario], server, ...exhaustive });

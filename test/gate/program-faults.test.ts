@@ -14,12 +14,15 @@ import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
 import { fakeStream } from '../support/fake-stream.ts';
 import { harnessErrorOf } from '../support/harness-error-of.ts';
 import { PSQL, named, psqlMissing } from '../support/client-programs.ts';
+import { COUNTER_SCHEMA, counterScenario } from '../support/counter-scenario.ts';
 
-const SCHEMA = 'CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)';
 const exhaustive = { strategy: 'exhaustive' as const, strategyOptions: { budget: 50, seed: 1, depth: 2, reduce: true }, workers: 1 };
 const FIXTURES = resolve('test/fixtures/program-scenarios');
 const dir = mkdtempSync(join(tmpdir(), 'prh-program-faults-'));
 const noPsql = psqlMissing();
+
+/** The counter race judged only by the actors' endings: these tests are about how a program fails. */
+const scenario = (name: string, actors: Scenario['actors']): Scenario => counterScenario(name, actors, undefined, ['no-unexpected-error']);
 
 let server: StartedPostgres;
 beforeAll(async () => {
@@ -27,17 +30,6 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function scenario(name: string, actors: Scenario['actors']): Scenario {
-  return defineScenario({
-    name,
-    schema: SCHEMA,
-    setup: async ({ sql }) => {
-      await sql('INSERT INTO counter VALUES (1, 0)');
-    },
-    actors,
-    checks: ['no-unexpected-error'],
-  });
-}
 
 async function only(s: Scenario): Promise<CellResult> {
   const result = await runMatrix({ scenarios: [s], server, ...exhaustive });
@@ -97,7 +89,7 @@ describe('programs that misbehave', { timeout: 240_000 }, () => {
     writeFileSync(script, 'BEGIN;\nUPDATE counter SET n = n + 1 WHERE id = 1;\n');
     const s = defineScenario({
       name: 'open-transaction',
-      schema: SCHEMA,
+      schema: COUNTER_SCHEMA,
       setup: async ({ sql }) => {
         await sql('INSERT INTO counter VALUES (1, 0)');
       },
@@ -128,7 +120,7 @@ describe('programs that misbehave', { timeout: 240_000 }, () => {
   it.skipIf(noPsql)(named('LISTEN and NOTIFY are carried: the program hears its notification', noPsql), async () => {
     const s = defineScenario({
       name: 'listen-notify',
-      schema: SCHEMA,
+      schema: COUNTER_SCHEMA,
       actors: [programActor({ name: 'listener', command: [PSQL, '-X', '-c', 'LISTEN jobs', '-c', "NOTIFY jobs, 'hello'"] })],
       check: ({ results }) => (/Asynchronous notification "jobs" with payload "hello"/.test(String(results['listener'])) ? undefined : `no notification in ${JSON.stringify(results)}`),
     });

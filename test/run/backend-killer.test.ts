@@ -6,10 +6,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { runMatrix, type CellResult } from '../../harness/run/index.ts';
-import { defineScenario } from '../../harness/scenario/index.ts';
+import { counterScenario } from '../support/counter-scenario.ts';
 import { sqlActor, type ActorPorts, type ActorSpec } from '../../harness/sched/index.ts';
 
-const SCHEMA = 'CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)';
 const readThenWrite = (name: string): ActorSpec => ({
   name,
   run: async ({ sql }: ActorPorts) => {
@@ -17,17 +16,7 @@ const readThenWrite = (name: string): ActorSpec => ({
     await sql.query('UPDATE counter SET n = $1 WHERE id = 1', [(rows[0]?.n ?? 0) + 1]);
   },
 });
-const increments = (name: string, actors: () => readonly ActorSpec[], expect: 'holds' | 'violates') =>
-  defineScenario({
-    name,
-    schema: SCHEMA,
-    setup: async ({ sql }) => {
-      await sql('INSERT INTO counter VALUES (1, 0)');
-    },
-    actors,
-    check: async ({ sql }) => ((await sql<{ n: number }>('SELECT n FROM counter')).rows[0]?.n === 2 ? undefined : 'an increment was lost'),
-    expect,
-  });
+const increments = (name: string, actors: () => readonly ActorSpec[], expect: 'holds' | 'violates') => counterScenario(name, actors, expect);
 const scenarios = [
   increments('killer-lost-update', () => [readThenWrite('a'), readThenWrite('b')], 'violates'),
   increments('killer-atomic', () => [sqlActor('a', ['BEGIN', 'UPDATE counter SET n = n + 1 WHERE id = 1', 'COMMIT']), sqlActor('b', ['BEGIN', 'UPDATE counter SET n = n + 1 WHERE id = 1', 'COMMIT'])], 'holds'),
