@@ -9,7 +9,7 @@ import { ProgramResult, RunEndedError, type ActorPorts, type ActorSpec, type Lan
 import { actorEnv } from './actor-env.ts';
 import { startClockEndpoint } from './clock-endpoint.ts';
 import { startServiceGate, type StartedServiceGate } from './http-service-gate.ts';
-import { startProcessActor, type ProcessExit } from './process-actor.ts';
+import { startProcessActor, type ProcessCommand, type ProcessExit, type StartedProcessActor } from './process-actor.ts';
 import { processTreeQuiet } from './process-tree.ts';
 import type { StepOutcome } from './step-responses.ts';
 import { WireRefusal } from './wire-hooks.ts';
@@ -36,6 +36,11 @@ export interface ProgramActorDefinition {
   readonly allowedErrors?: readonly string[];
   /** The environment it starts from (default: the harness's own, without its PG* variables). */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How a run starts it (default: a process of its own, startProcessActor). A long-lived runner
+   * may serve the run instead (runners/python-runner.ts), to start the interpreter once per search.
+   */
+  readonly launch?: (command: ProcessCommand) => StartedProcessActor;
 }
 
 /** Most database connections a program may declare: each is a thread of every schedule. */
@@ -132,7 +137,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
       services[name] = gate.url;
     }
     const env = actorEnv(d.baseEnv ?? process.env, { database: wire.address, services, clockUrl: clock.url }, d.env ?? {});
-    const program = startProcessActor({ argv: d.command, env, ...(d.cwd ? { cwd: d.cwd } : {}) });
+    const program = (d.launch ?? startProcessActor)({ argv: d.command, env, ...(d.cwd ? { cwd: d.cwd } : {}) });
     const pid = program.pid;
     if (pid !== undefined) ports.quiescence(() => processTreeQuiet(pid));
     const stop = () => void program.stop();
