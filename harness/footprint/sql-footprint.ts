@@ -89,6 +89,9 @@ export class SqlFootprinter {
       return [];
     }
     if (type === 'VariableShowStmt') return [];
+    // Session-local: closing its own cursors, dropping its own LISTENs (asyncpg's pool sends
+    // `CLOSE ALL; UNLISTEN *;` on every release) touches nothing another session sees.
+    if (type === 'ClosePortalStmt' || type === 'UnlistenStmt') return [];
     const autocommit = !this.inTransaction;
     if ((autocommit ? this.sessionIsolation : this.isolation) === 'serializable') this.serializable = true;
     let keys: string[];
@@ -141,7 +144,14 @@ export class SqlFootprinter {
   private setting(node: Node): void {
     const name = String(node['name'] ?? '').toLowerCase();
     const kind = String(node['kind']);
-    if (name === 'search_path' || kind === 'VAR_RESET_ALL') {
+    if (kind === 'VAR_RESET_ALL') {
+      // Back to the session's defaults (asyncpg's pool resets every connection it takes back):
+      // the search_path the catalog was read with, and the default isolation.
+      this.sessionIsolation = 'read committed';
+      if (!this.inTransaction) this.isolation = this.sessionIsolation;
+      return;
+    }
+    if (name === 'search_path') {
       this.lost = true;
       return;
     }

@@ -84,6 +84,9 @@ class Runner {
       this.#waiting = undefined;
       w?.(new Error(`the Python runner exited (${signal ?? `exit ${code ?? '?'}`}): ${this.#stderr.trim()}`));
     });
+    // An idle runner must not keep the harness alive: it ends when its stdin closes with the harness.
+    this.#child.unref();
+    for (const stream of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
     this.#unregister = registerCleanup(
       () => Promise.resolve(this.kill()),
       () => this.kill(),
