@@ -14,6 +14,7 @@ in the call, close it before returning). The harness kills this process when a r
 """
 import asyncio
 import contextlib
+import gc
 import importlib
 import inspect
 import io
@@ -51,6 +52,9 @@ def main() -> None:
             except BaseException:  # the program died of an exception: as the interpreter would end it
                 traceback.print_exc()
                 code = 1
+            # What the run left open (a transport of its closed loop) is closed now, before the
+            # harness hears that the run ended, as a process's exit would close it.
+            gc.collect()
         answer.write(json.dumps({'code': code, 'stdout': out.getvalue(), 'stderr': err.getvalue()}) + '\n')
         answer.flush()
 
