@@ -639,10 +639,14 @@ export class Scheduler {
     for (const g of this.groups) {
       if (!g.probe || g.lanes.every((l) => l.state === 'done')) continue;
       const progress = this.progress;
-      if (!(await g.probe())) return false;
-      // Let sockets be read: a request the program sent before it went quiet is held by now.
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
+      // Asked twice, with loop turns between: an answer the harness was still writing to the
+      // program (a sleep's reply once woken) wakes it after the first look.
+      for (let look = 0; look < 2; look++) {
+        if (!(await g.probe())) return false;
+        // Let sockets be read: a request the program sent before it went quiet is held by now.
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (progress !== this.progress || !this.actors.every((a) => this.isSettled(a))) return false;
     }
     return true;
