@@ -100,7 +100,7 @@ async function pythonExhaustive(databaseUrl: string, dir: string): Promise<GateF
 }
 
 /** Every figure of the gate; `runs` random schedules per port. */
-export async function gateFigures(dbs: HarnessDatabases, databaseUrl: string, dir: string, runs: number, log: (line: string) => void): Promise<GateFigures> {
+export async function gateFigures(dbs: HarnessDatabases, databaseUrl: string, dir: string, runs: number, log: (line: string) => void, search = true): Promise<GateFigures> {
   const ts = SCENARIOS['signal-sync'];
   const py = PYTHON_SCENARIOS['signal-sync'];
   if (!ts || !py) throw new Error('the signal-sync scenario is missing');
@@ -120,8 +120,8 @@ export async function gateFigures(dbs: HarnessDatabases, databaseUrl: string, di
     else process.env['POSITION_BOT_LAUNCH'] = launch;
     closePythonRunners();
   }
-  log('gate: the Python signal-sync@baseline exhaustive search, 2 worker processes');
-  const exhaustive = await pythonExhaustive(databaseUrl, dir);
+  if (search) log('gate: the Python signal-sync@baseline exhaustive search, 2 worker processes');
+  const exhaustive = search ? await pythonExhaustive(databaseUrl, dir) : null;
   const [inProcess, runner, perProcess] = ports as [PortFigures, PortFigures, PortFigures];
   return {
     cell: 'signal-sync@baseline',

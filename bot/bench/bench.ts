@@ -27,6 +27,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --gate                only the gate's figures (bench-gate.ts): per step through the wire gate
                         against in-process, and the Python signal-sync exhaustive search
   --gate-runs <n>       random schedules per port for --gate (default 40)
+  --no-gate-search      --gate without the Python exhaustive search
   --out <dir>           where bench.json goes (default reports)`;
 
 /** The issue's targets on this 2-core machine kind, idle. */
@@ -55,6 +56,7 @@ function flags() {
         out: { type: 'string', default: 'reports' },
         gate: { type: 'boolean', default: false },
         'gate-runs': { type: 'string' },
+        'no-gate-search': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -75,6 +77,7 @@ function flags() {
     out: values.out ?? 'reports',
     gate: values.gate ?? false,
     gateRuns: count('gate-runs', values['gate-runs'], 40),
+    gateSearch: !(values['no-gate-search'] ?? false),
   };
 }
 
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
   const dbs = await HarnessDatabases.open(server);
   try {
     if (o.gate) {
-      const gate = await gateFigures(dbs, server.urlFor(server.maintenanceDatabase), dir, o.gateRuns, log);
+      const gate = await gateFigures(dbs, server.urlFor(server.maintenanceDatabase), dir, o.gateRuns, log, o.gateSearch);
       const result = { date: startedAt.toISOString(), cpus: cpus().length, loadAverage: { before: loadBefore.map((x) => round(x, 2)), after: loadavg().map((x) => round(x, 2)) }, gate };
       mkdirSync(o.out, { recursive: true });
       const file = join(o.out, 'bench-gate.json');
