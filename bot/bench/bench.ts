@@ -12,6 +12,7 @@ import { DEFAULT_BUDGET, STRATEGIES, type StrategyName, type StrategyOptions } f
 import type { Strategy } from '../../harness/sched/index.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { exchangeRequestCost } from './bench-exchange.ts';
+import { gateFigures, renderGate } from './bench-gate.ts';
 import { defaultMatrix, workerProcesses } from './bench-processes.ts';
 import { sqlFloor } from './bench-sql-floor.ts';
 import { exhaustiveStats, memoryOver, round, throughput, type BenchCell, type Throughput } from './bench-throughput.ts';
@@ -23,6 +24,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --rss-schedules <n>   schedules between the two memory readings (default 20000)
   --no-matrix           skip the default matrix (npm run scenarios, 2 worker processes, without and with the odds pass)
   --quick               small counts and no matrix: 300, 500, 2000
+  --gate                only the gate's figures (bench-gate.ts): per step through the wire gate
+                        against in-process, and the Python signal-sync exhaustive search
+  --gate-runs <n>       random schedules per port for --gate (default 40)
+  --no-gate-search      --gate without the Python exhaustive search
   --out <dir>           where bench.json goes (default reports)`;
 
 /** The issue's targets on this 2-core machine kind, idle. */
@@ -49,6 +54,9 @@ function flags() {
         'no-matrix': { type: 'boolean', default: false },
         quick: { type: 'boolean', default: false },
         out: { type: 'string', default: 'reports' },
+        gate: { type: 'boolean', default: false },
+        'gate-runs': { type: 'string' },
+        'no-gate-search': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -67,6 +75,9 @@ function flags() {
     rssSchedules: count('rss-schedules', values['rss-schedules'], quick ? 2000 : 20_000),
     matrix: !(values['no-matrix'] ?? false) && !quick,
     out: values.out ?? 'reports',
+    gate: values.gate ?? false,
+    gateRuns: count('gate-runs', values['gate-runs'], 40),
+    gateSearch: !(values['no-gate-search'] ?? false),
   };
 }
 
@@ -98,6 +109,15 @@ async function main(): Promise<void> {
   const server = await chooseProvider({ db: 'embedded' }).start();
   const dbs = await HarnessDatabases.open(server);
   try {
+    if (o.gate) {
+      const gate = await gateFigures(dbs, server.urlFor(server.maintenanceDatabase), dir, o.gateRuns, log, o.gateSearch);
+      const result = { date: startedAt.toISOString(), cpus: cpus().length, loadAverage: { before: loadBefore.map((x) => round(x, 2)), after: loadavg().map((x) => round(x, 2)) }, gate };
+      mkdirSync(o.out, { recursive: true });
+      const file = join(o.out, 'bench-gate.json');
+      writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`load ${result.loadAverage.before.join(' ')} → ${result.loadAverage.after.join(' ')}\n${renderGate(gate)}\nwritten: ${file}\n`);
+      return;
+    }
     const template = await dbs.createTemplate('bench', layerSet.sqlFiles);
     const cell: BenchCell = { dbs, template, scenario, layerSet };
     const postgresVersion = await serverVersion(server.urlFor(server.maintenanceDatabase));

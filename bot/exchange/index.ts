@@ -28,3 +28,4 @@ export {
   type MockExchangeConnection,
 } from './exchange-transport.ts';
 export { exchangeOfService, exchangeService, exchangeServiceName } from './exchange-service.ts';
+export { exchangeHttpFace } from './exchange-http-face.ts';

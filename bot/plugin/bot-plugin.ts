@@ -5,7 +5,7 @@ import type { Clock } from '../../harness/ports/index.ts';
 import { type Violation } from '../../harness/check/index.ts';
 import { checkInvariants, observeState, type ActorEnd, type ObservedState } from '../../bot/invariants/index.ts';
 import { BOT_WORDS, botTiming, positionsTable } from './bot-words.ts';
-import { MockExchange, connectMockExchange, exchangeOfService, exchangeService, type ExchangeTransport } from '../exchange/index.ts';
+import { MockExchange, connectMockExchange, exchangeHttpFace, exchangeOfService, exchangeService, type ExchangeTransport } from '../exchange/index.ts';
 import { LAYERS, NAMED_SETS, resolveLayerSet, type FixLayer, type LayerSet, type NamedSetId } from '../layers/index.ts';
 import type { ActorOutcome } from '../../harness/sched/index.ts';
 import type { PluginCell, ScenarioPlugin, Variant } from '../../harness/scenario/index.ts';
@@ -110,7 +110,8 @@ export async function openBotCell(layerSet: LayerSet, clock: Clock, transport: E
     env,
     service: (name) => {
       const account = exchangeOfService(name);
-      return account === undefined ? undefined : exchangeService(served.client(account));
+      // The HTTP face serves programs raced as process actors (the Python bot, bot/python).
+      return account === undefined ? undefined : { ...exchangeService(served.client(account)), http: exchangeHttpFace(exchange, account) };
     },
     actors: (scenario) => scenario.actors(env),
     async prepare(scenario, sql) {

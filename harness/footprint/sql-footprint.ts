@@ -175,6 +175,9 @@ export class SqlFootprinter {
     }
     if (type === 'DiscardStmt') this.settingsChanged = true;
     if (type === 'VariableShowStmt') return [];
+    // Session-local: closing its own cursors, dropping its own LISTENs (asyncpg's pool sends
+    // `CLOSE ALL; UNLISTEN *;` on every release) touches nothing another session sees.
+    if (type === 'ClosePortalStmt' || type === 'UnlistenStmt') return [];
     const autocommit = !this.inTransaction;
     if ((autocommit ? this.sessionIsolation : this.isolation) === 'serializable') this.serializable = true;
     let keys: string[];
@@ -240,7 +243,13 @@ export class SqlFootprinter {
   private setting(node: Node): void {
     const name = String(node['name'] ?? '').toLowerCase();
     const kind = String(node['kind']);
-    if (name === 'search_path' || kind === 'VAR_RESET_ALL') {
+    if (kind === 'VAR_RESET_ALL') {
+      // Back to the session's defaults (asyncpg's pool resets every connection it takes back): the
+      // search_path the catalog was read with; the isolation is read again from the server, as
+      // after any settings change.
+      return;
+    }
+    if (name === 'search_path') {
       this.lostToSettings = true;
       return;
     }

@@ -22,3 +22,5 @@ export type { ServiceAnswer, ServiceGateHooks, ServiceGateOptions, ServiceHandle
 export { programActor, programOf } from './program-actor.ts';
 export type { ProgramActorDefinition } from './program-actor.ts';
 export { CAN_PROBE, processTreeQuiet, processTreeSettled } from './process-tree.ts';
+export { closePythonRunners, pythonRunner } from './runners/python-runner.ts';
+export type { Launcher, PythonRunnerOptions } from './runners/python-runner.ts';

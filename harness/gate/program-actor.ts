@@ -10,7 +10,7 @@ import { ProgramResult, RunEndedError, type ActorPorts, type ActorSpec, type Lan
 import { actorEnv } from './actor-env.ts';
 import { startClockEndpoint } from './clock-endpoint.ts';
 import { startServiceGate, type StartedServiceGate } from './http-service-gate.ts';
-import { checkCommand, startProcessActor, type ProcessExit } from './process-actor.ts';
+import { checkCommand, startProcessActor, type ProcessCommand, type ProcessExit, type StartedProcessActor } from './process-actor.ts';
 import { processTreeSettled } from './process-tree.ts';
 import type { StepOutcome } from './step-responses.ts';
 import { WireRefusal } from './wire-hooks.ts';
@@ -37,6 +37,11 @@ export interface ProgramActorDefinition {
   readonly allowedErrors?: readonly string[];
   /** The environment it starts from (default: the harness's own, without its PG* variables). */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How a run starts it (default: a process of its own, startProcessActor). A long-lived runner
+   * may serve the run instead (runners/python-runner.ts), to start the interpreter once per search.
+   */
+  readonly launch?: (command: ProcessCommand) => StartedProcessActor;
 }
 
 /** Most database connections a program may declare: each is a thread of every schedule. */
@@ -157,7 +162,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
       services[name] = gate.url;
     }
     const env = actorEnv(d.baseEnv ?? process.env, { database: wire.address, services, clockUrl: clock.url }, d.env ?? {});
-    const program = startProcessActor({ argv: d.command, env, ...(typeof d.cwd === 'string' ? { cwd: d.cwd } : {}) });
+    const program = (d.launch ?? startProcessActor)({ argv: d.command, env, ...(typeof d.cwd === 'string' ? { cwd: d.cwd } : {}) });
     const pid = program.pid;
     // Quiet: no thread of it runs, and no connection of it is half admitted (a client waiting for
     // the gate's answer to its startup sleeps, yet has no step parked to show for it).

@@ -521,7 +521,7 @@ export class Scheduler {
     for (const a of this.actors) {
       if (a.state === 'paused' && a.pending) views.push(a.pending.view);
       else if (a.state === 'sleeping' && a.wakeAt === earliest) {
-        views.push({ actor: a.index, name: a.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: ['clock'], wakeAt: a.wakeAt });
+        views.push({ actor: a.index, name: a.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: withProgramOrder(a, ['clock']), wakeAt: a.wakeAt });
       }
     }
     return views;
@@ -572,7 +572,7 @@ export class Scheduler {
       rt.current = kind === 'sleep' ? null : record;
       return Promise.resolve();
     }
-    const fp = footprint ?? ['clock'];
+    const fp = withProgramOrder(rt, footprint ?? ['clock']);
     return new Promise<void>((release, abandon) => {
       rt.pending = { view: { actor: rt.index, name: rt.name, kind, label, footprint: fp }, detail, values, release, abandon };
       rt.state = 'paused';
@@ -733,10 +733,14 @@ export class Scheduler {
     for (const g of this.groups) {
       if (!g.probe || g.lanes.every((l) => l.state === 'done')) continue;
       const progress = this.progress;
-      if (!(await g.probe())) return false;
-      // Let sockets be read: a request the program sent before it went quiet is held by now.
-      await new Promise((resolve) => setImmediate(resolve));
-      await new Promise((resolve) => setImmediate(resolve));
+      // Asked twice, with loop turns between: an answer the harness was still writing to the
+      // program (a sleep's reply once woken) wakes it after the first look.
+      for (let look = 0; look < 2; look++) {
+        if (!(await g.probe())) return false;
+        // Let sockets be read: a request the program sent before it went quiet is held by now.
+        await new Promise((resolve) => setImmediate(resolve));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (progress !== this.progress || !this.actors.every((a) => this.isSettled(a))) return false;
     }
     return true;
@@ -928,6 +932,16 @@ function compactText(text: string): string {
 const POLL_DELAY_MS = 1;
 /** PostgreSQL's default deadlock_timeout, until the server's own is read. */
 const DEFAULT_DEADLOCK_MS = 1000;
+/**
+ * The lanes of one program are not independent threads: what it asks on one lane may wait for an
+ * answer on another (program order across its connections, its HTTP calls and its sleeps). Every
+ * step of a program with several lanes also writes the program's own key, so the reduction never
+ * assumes that reordering two of its steps leaves the next one enabled.
+ */
+function withProgramOrder(rt: ActorRt, footprint: readonly string[]): readonly string[] {
+  return rt.external && rt.group.lanes.length > 1 ? [...footprint, `act:program${rt.group.index}`] : footprint;
+}
+
 /** First and longest pause before asking a program again whether it is quiescent. */
 const QUIESCENCE_RETRY_MS = { first: 1, most: 16 } as const;
 /** How long after the server's deadlock check a wait that nothing breaks counts as a hang. */

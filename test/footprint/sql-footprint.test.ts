@@ -98,6 +98,19 @@ describe('SQL footprints', () => {
     expect(s.footprint('SELECT * FROM c')).toEqual(expect.arrayContaining(ANYTHING));
   });
 
+  it("asyncpg's pool reset (advisory unlock, CLOSE ALL, UNLISTEN *, RESET ALL) touches only advisory locks, and later statements stay understood", () => {
+    const s = session();
+    const reset = s.footprint('SELECT pg_advisory_unlock_all();\nCLOSE ALL;\nUNLISTEN *;\nRESET ALL;');
+    expect(reset).toContain('db:a:*');
+    expect(reset).not.toContain('db:*');
+    expect(s.footprint('UPDATE c SET id = 2 WHERE id = 1')).toEqual(['act:0', 'db:t:public.c']);
+    // RESET ALL does not make a changed search_path known again.
+    const t = session();
+    t.footprint('SET search_path TO other');
+    t.footprint('RESET ALL');
+    expect(t.footprint('SELECT * FROM c')).toEqual(expect.arrayContaining(ANYTHING));
+  });
+
   it('conflicts: reads commute, a write conflicts with a read of the same key, wildcards cover their prefix', () => {
     const conflict = (a: Footprint, b: Footprint) => footprintsConflict(a, b);
     expect(conflict(['r:db:t:x'], ['r:db:t:x'])).toBe(false);

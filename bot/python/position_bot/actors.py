@@ -12,6 +12,7 @@ import errno
 import json
 import logging
 import os
+import re
 import sys
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -129,16 +130,24 @@ ROLES: dict[str, Callable[[argparse.Namespace, '_Context'], Awaitable[Any]]] = {
 _EXCHANGE_ROLES = frozenset({'signal', 'sync', 'close'})
 
 
+def exchange_url_of(env: Mapping[str, str], account: str) -> str | None:
+    """The account's own service URL (the harness's gate for service `exchange:<account>`:
+    RACE_SERVICE_EXCHANGE_<ACCOUNT>_URL), else the one base URL of every account."""
+    own = 'RACE_SERVICE_EXCHANGE_' + re.sub('[^A-Z0-9]+', '_', account.upper()) + '_URL'
+    return env.get(own) or env.get('RACE_SERVICE_EXCHANGE_URL')
+
+
 class _Context:
-    def __init__(self, repository: PositionRepository, layer_set: LayerSet, clock: Clock, exchange_url: str | None) -> None:
+    def __init__(self, repository: PositionRepository, layer_set: LayerSet, clock: Clock, env: Mapping[str, str]) -> None:
         self.repository = repository
         self.policy = layer_set.policy
         self.clock = clock
-        self._exchange_url = exchange_url
+        self._env = env
 
     def exchange(self, name: str) -> HttpExchangeClient:
-        assert self._exchange_url is not None
-        return HttpExchangeClient(self._exchange_url, name)
+        url = exchange_url_of(self._env, name)
+        assert url is not None
+        return HttpExchangeClient(url, name)
 
 
 async def run_actor(argv: list[str], env: Mapping[str, str] | None = None) -> int:
@@ -166,18 +175,17 @@ async def _run(argv: list[str], env: Mapping[str, str]) -> int:
         print(json.dumps(layer_set.to_json()), flush=True)
         return 0
     database_url = env.get('DATABASE_URL')
-    exchange_url = env.get('RACE_SERVICE_EXCHANGE_URL')
     if not database_url:
         return _fail(2, 'E_USAGE', None, 'DATABASE_URL is not set; point it at the PostgreSQL (or the gate) to use')
-    if args.role in _EXCHANGE_ROLES and not exchange_url:
-        return _fail(2, 'E_USAGE', None, f'RACE_SERVICE_EXCHANGE_URL is not set; the {args.role} actor calls the exchange')
+    if args.role in _EXCHANGE_ROLES and not exchange_url_of(env, args.exchange):
+        return _fail(2, 'E_USAGE', None, f'neither RACE_SERVICE_EXCHANGE_{re.sub("[^A-Z0-9]+", "_", args.exchange.upper())}_URL nor RACE_SERVICE_EXCHANGE_URL is set; the {args.role} actor calls the exchange')
     clock: Clock = RaceClock(env['RACE_CLOCK_URL']) if env.get('RACE_CLOCK_URL') else AsyncioClock()
     try:
         pool = await asyncpg.create_pool(database_url, **POOL_OPTIONS)
     except Exception as e:
         return _fail_with(e)
     try:
-        value = await ROLES[args.role](args, _Context(PositionRepository(pool, layer_set.policy), layer_set, clock, exchange_url))
+        value = await ROLES[args.role](args, _Context(PositionRepository(pool, layer_set.policy), layer_set, clock, env))
     except Exception as e:
         return _fail_with(e)
     finally:
