@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   // Inside this repository the package's own name resolves to its TypeScript sources, not dist/.
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['prh-source'] },
+  ssr: { resolve: { conditions: ['prh-source'] } },
   test: {
     include: ['test/**/*.test.ts', 'bot/test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],

@@ -29,9 +29,14 @@ process.on('uncaughtException', (e) => {
 
 // A reader that went away (`race | head`) ends the command as a termination would: what finished
 // is reported and what the run made is dropped, instead of running on with nobody reading.
+let readerGone = false;
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.kill(process.pid, 'SIGTERM');
+    if (e.code !== 'EPIPE') throw e;
+    // Once: a second signal during the shutdown would meet the default action and skip the cleanup.
+    if (readerGone) return;
+    readerGone = true;
+    process.kill(process.pid, 'SIGTERM');
   });
 }
 

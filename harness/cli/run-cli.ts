@@ -3,6 +3,9 @@
 // `--version` and `--help` answer before any scenario is loaded; what only some paths need (spec
 // files, worker processes) is imported when they run.
 import type { ChildProcess } from 'node:child_process';
+// The package's public entry, loaded before a user's TypeScript configuration registers tsx: the
+// configuration imports it, and modules first loaded through tsx's hooks cost several times more.
+import '../index.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/index.ts';

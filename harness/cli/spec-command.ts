@@ -46,6 +46,8 @@ export async function prepareSpecCommand(options: CliOptions, io: CliIo): Promis
 export async function runSpecCommand(server: StartedPostgres, options: CliOptions, io: CliIo, prepared: PreparedSpecCommand, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const files = prepared.specs;
   let differing = 0;
+  // Explorations a cross-check miss left incomplete: their "complete" would be a false claim.
+  let incomplete = 0;
   let newOutcomes = 0;
   let refused: HarnessError | null = prepared.refused;
   const several = files.length + (refused ? 1 : 0) > 1;
@@ -93,6 +95,7 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
       io.out.write(explorationText(file, exploration));
       const fresh = exploration.outcomes.filter((o) => !o.listed && !o.stuck);
       newOutcomes += fresh.length;
+      if (exploration.misses.length > 0 && exploration.stats.reduction === 'dpor') incomplete++;
       if (options.spec.exportFormats.length > 0) {
         for (const [i, o] of fresh.entries()) {
           const written = await exportSpecOutcome(r.spec, o, i + 1, options.spec.exportFormats, options.out);
@@ -104,7 +107,7 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
     await databases.close();
   }
   if (refused) return INPUT_ERROR_CODES.has(refused.code) ? 2 : 3;
-  if (differing > 0) return 1;
+  if (differing > 0 || incomplete > 0) return 1;
   return options.ci && newOutcomes > 0 ? 1 : 0;
 }
 
@@ -148,7 +151,17 @@ async function specFiles(patterns: readonly string[]): Promise<string[]> {
 function explorationText(file: string, e: SpecExploration): string {
   const fresh = e.outcomes.filter((o) => !o.listed && !o.stuck).length;
   const reduced = e.stats.reduction === 'dpor';
-  const complete = e.stats.complete === true ? (reduced ? ', complete: every interleaving up to reordering independent steps' : ', complete') : e.stats.strategy === 'exhaustive' ? ', budget reached' : '';
+  // A cross-check miss voids what the reduction skipped: the search is then not complete.
+  const complete =
+    e.misses.length > 0 && reduced
+      ? `, not complete: ${e.misses[0]}, beyond the footprints; run with --no-reduce`
+      : e.stats.complete === true
+        ? reduced
+          ? ', complete: every interleaving up to reordering independent steps'
+          : ', complete'
+        : e.stats.strategy === 'exhaustive'
+          ? ', budget reached'
+          : '';
   const lines = [
     '',
     `explored ${e.runs} interleavings of ${file} (${e.stats.strategy}${reduced ? ' with partial-order reduction' : ''}${complete}): ${e.outcomes.length} distinct outcome${e.outcomes.length === 1 ? '' : 's'}, ${fresh} not reached by a listed permutation`,

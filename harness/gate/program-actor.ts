@@ -169,6 +169,8 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     quiet = pid === undefined ? () => true : async () => !wire.admitting() && (await processTreeSettled(pid)) && !wire.admitting();
     const stop = () => void program.stop();
     ports.ended.addEventListener('abort', stop, { once: true });
+    // A run that ended while the gates were opening sent its abort before anyone listened.
+    if (ports.ended.aborted) stop();
     const exit = await program.exited;
     ports.ended.removeEventListener('abort', stop);
     if (ports.ended.aborted) throw new RunEndedError();

@@ -23,6 +23,11 @@ export interface SpecExploration {
   readonly runs: number;
   readonly stats: StrategyStats;
   readonly outcomes: readonly ExploredOutcome[];
+  /**
+   * What the run-time cross-check saw PostgreSQL touch beyond the footprints, in words: with
+   * reduction, the search is then not complete (a session-state miss voids it either way).
+   */
+  readonly misses: readonly string[];
 }
 
 /**
@@ -33,17 +38,19 @@ export async function exploreSpec(session: SpecRunner, inner: Strategy, listed: 
   const listedSignatures = new Set(listed.map((r) => r.signature));
   const byOutcome = new Map<string, { runs: number; first: PermutationRun }>();
   let runs = 0;
+  const misses = new Set<string>();
   while (runs < budget) {
     const r = await session.explore(inner);
     if (r === 'done') break;
     if (r === 'abandoned') continue;
     runs++;
+    for (const m of r.footprintMisses ?? []) misses.add(`${m.kind === 'session' ? 'a session began a run with' : `PostgreSQL shows that ${m.statement}`} ${m.touched}`);
     const seen = byOutcome.get(r.signature);
     if (seen) seen.runs++;
     else byOutcome.set(r.signature, { runs: 1, first: r });
   }
   const outcomes = [...byOutcome.entries()].map(([signature, o]) => ({ signature, runs: o.runs, first: o.first, listed: listedSignatures.has(signature), stuck: o.first.end === 'stuck' }));
-  return { spec: session.spec, runs, stats: inner.stats(), outcomes };
+  return { spec: session.spec, runs, stats: inner.stats(), outcomes, misses: [...misses] };
 }
 
 /** The permutation line of a run; a run that got stuck lists the steps it never launched after. */

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { HarnessDatabases, type HarnessDatabase, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import { Scheduler, type RunOutcome, type Schedule, type Strategy } from '../sched/index.ts';
+import { Scheduler, type FootprintMiss, type RunOutcome, type Schedule, type Strategy } from '../sched/index.ts';
 import type { QueryOutput, TranscriptEntry } from './isolation-transcript.ts';
 import { IsolationTesterStrategy, type StepSource, type TesterEnd } from './isolation-tester-strategy.ts';
 import type { IsolationSpec, PermutationStep, SpecStep } from './spec-model.ts';
@@ -42,6 +42,8 @@ export interface PermutationRun {
   readonly warnings: readonly string[];
   /** Per session, what each of its queries (setup, steps, teardown) returned, in order. */
   readonly queries: readonly (readonly SessionQuery[])[];
+  /** What the run-time cross-check saw PostgreSQL touch beyond the footprints (see FootprintMiss). */
+  readonly footprintMisses?: readonly FootprintMiss[];
 }
 
 /** A spec's database and scheduler, ready for permutations. */
@@ -139,7 +141,7 @@ export class SpecRunner {
     // The permutation as written, even when it failed before launching every step (the tester prints it first).
     const written = source.kind === 'permutation' ? source.steps : steps;
     const transcript: TranscriptEntry[] = [{ kind: 'permutation', steps: written.map((s) => s.step) }, ...setupOutput, ...tester.transcript, ...teardownOutput];
-    return { steps, transcript, end: tester.end, outcome: run.outcome, schedule: run.schedule, signature: signatureOf(spec, log, teardownOutput, tester.end), warnings, queries: log.finished };
+    return { steps, transcript, end: tester.end, outcome: run.outcome, schedule: run.schedule, signature: signatureOf(spec, log, teardownOutput, tester.end), warnings, queries: log.finished, ...(run.footprintMisses ? { footprintMisses: run.footprintMisses } : {}) };
   }
 
   private async teardown(warnings: string[]): Promise<TranscriptEntry[]> {

@@ -79,6 +79,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
   let codeError: string | undefined;
   let serverLost = false;
   let footprintMiss: string | undefined;
+  let sessionMiss: string | undefined;
   let odds: Odds | undefined;
   const recordFault = (phase: FaultRecord['phase'], session: string, code: string | null, message: string) => {
     if (faults.length < FAULTS_KEPT) faults.push({ run: schedules, phase, session, code, message });
@@ -102,8 +103,11 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       strategy?.endRun(run.schedule.choices.length);
       runIndex++;
       outcomes[run.outcome] = (outcomes[run.outcome] ?? 0) + 1;
-      const miss = run.footprintMisses?.[0];
-      if (miss) footprintMiss ??= `PostgreSQL shows that ${names[run.lanes?.[miss.actor]?.actor ?? miss.actor] ?? `actor ${miss.actor}`}'s ${miss.statement} ${miss.touched}, beyond its footprint`;
+      for (const miss of run.footprintMisses ?? []) {
+        const who = names[run.lanes?.[miss.actor]?.actor ?? miss.actor] ?? `actor ${miss.actor}`;
+        if (miss.kind === 'session') sessionMiss ??= `${who}'s session began a run with ${miss.touched}`;
+        else footprintMiss ??= `PostgreSQL shows that ${who}'s ${miss.statement} ${miss.touched}, beyond its footprint`;
+      }
       if (run.outcome === 'abandoned') continue;
       schedules++;
       const inspection = await harness.inspect(scenario, run, actors, { reset: true });
@@ -181,6 +185,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       ...(codeError === undefined ? {} : { error: codeError }),
       ...(cellFault === undefined ? {} : { stoppedBy: cellFault }),
       ...(footprintMiss === undefined ? {} : { footprintMiss }),
+      ...(sessionMiss === undefined ? {} : { sessionMiss }),
     }),
     schedules,
     violating,

@@ -17,6 +17,8 @@ export interface VerdictInput {
    * such account, in words): the reduction may have skipped an order, so the search proves nothing.
    */
   readonly footprintMiss?: string;
+  /** A run began from session state an earlier run left: no search over such runs proves anything. */
+  readonly sessionMiss?: string;
 }
 
 export interface CellVerdict {
@@ -39,6 +41,9 @@ export function judgeCell(c: VerdictInput): CellVerdict {
   if (failed !== undefined) return { verdict: 'inconclusive', verdictReason: `could not run: ${failed}`, agrees: false };
   const { coverage } = c;
   const reduction = coverage.stats.reduction === 'dpor' ? 'with partial-order reduction' : 'without reduction';
+  if (c.sessionMiss !== undefined) {
+    return { verdict: 'inconclusive', verdictReason: `not proven: ${c.sessionMiss}`, agrees: false };
+  }
   if (c.footprintMiss !== undefined && coverage.stats.reduction === 'dpor') {
     return { verdict: 'inconclusive', verdictReason: `not proven: ${c.footprintMiss}; run it with --no-reduce`, agrees: false };
   }

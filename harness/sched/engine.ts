@@ -332,7 +332,9 @@ export class Scheduler {
   private async prepareSessions(plan: readonly PlannedLane[]): Promise<void> {
     // Sessions connect side by side: a connection costs a round trip or three each.
     const missing = plan.flatMap((lane, index) => (lane.name !== null || this.sessions[index] ? [] : [index]));
-    await Promise.all(
+    // Every attempt settles before a failure is thrown: a session still connecting then would be
+    // stored after the caller closed the scheduler, and leak.
+    const connected = await Promise.allSettled(
       missing.map(async (index) => {
         const s = new ActorSession(this.options.databaseUrl, `prh-actor-${index}`);
         s.resetBetweenRuns = this.options.unsound?.sessionReset !== false;
@@ -340,6 +342,8 @@ export class Scheduler {
         this.sessions[index] = s;
       }),
     );
+    const failed = connected.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     // A session that died while idle (between runs) is replaced now rather than failing a step.
     await this.reconnectObserver();
     await Promise.all(this.sessions.map((s) => (s?.tainted ? this.restoreSession(s) : undefined)));
@@ -361,7 +365,7 @@ export class Scheduler {
         if (lane.name !== null || !session) continue;
         this.firstStates[index] ??= session.stateFingerprint;
         if (session.stateFingerprint !== this.firstStates[index]) {
-          this.misses.push({ actor: index, statement: '(the session as the run began)', touched: `state left by an earlier run: ${session.stateFingerprint} (the first run began with: ${this.firstStates[index]})` });
+          this.misses.push({ kind: 'session', actor: index, statement: '(the session as the run began)', touched: `state left by an earlier run: ${session.stateFingerprint} (the first run began with: ${this.firstStates[index]})` });
         }
       }
     }
@@ -631,11 +635,14 @@ export class Scheduler {
       ]);
     } catch (e) {
       if (isConnectionFault(e)) return;
-      throw e;
+      // The check could not be made: the transaction counts as unchecked, never as checked (and a
+      // harness failure never reaches the actor's code as a database error).
+      this.misses.push({ kind: 'lock', actor: rt.index, statement: compactText(ending.statements.join('; ')), touched: `(not cross-checked: ${e instanceof Error ? e.message : String(e)})` });
+      return;
     }
     const statement = compactText(ending.statements.join('; '));
     if (isolation !== null && ending.assumed !== null && isolationNamed(isolation) !== ending.assumed) {
-      this.misses.push({ actor: rt.index, statement, touched: `ran at ${isolation}; the footprints assumed ${ending.assumed}` });
+      this.misses.push({ kind: 'isolation', actor: rt.index, statement, touched: `ran at ${isolation}; the footprints assumed ${ending.assumed}` });
     }
     for (const l of locks) {
       const key = l.kind === 'S' ? `db:s:${l.qualified}` : `db:t:${l.qualified}`;
@@ -645,7 +652,7 @@ export class Scheduler {
       if (l.kind === 'S' && !write) continue;
       if (footprintCovers(ending.claims, key, write)) continue;
       const touched = `${write ? 'wrote or locked' : 'read'} ${l.qualified} (${l.mode})`;
-      if (!this.misses.some((m) => m.actor === rt.index && m.touched === touched)) this.misses.push({ actor: rt.index, statement, touched });
+      if (!this.misses.some((m) => m.actor === rt.index && m.touched === touched)) this.misses.push({ kind: 'lock', actor: rt.index, statement, touched });
     }
   }
 

@@ -26,6 +26,11 @@ export interface LaneInfo {
  * session that did not start as in the first run): the reduction may have skipped an order.
  */
 export interface FootprintMiss {
+  /**
+   * `lock`/`isolation`: a footprint claimed less than PostgreSQL shows (it voids a reduced search);
+   * `session`: a run began from state an earlier run left (it voids any search).
+   */
+  readonly kind: 'lock' | 'isolation' | 'session';
   /** Lane index. */
   readonly actor: number;
   /** The statement after which it was seen (or what the run began with). */

@@ -104,7 +104,11 @@ async function replayOne(server: StartedPostgres, scenario: ScenarioBase, replay
 function failureText(cell: CellResult, verdict: ExpectedVerdict, want: Expectation, strategy: string): string {
   const lines = [`Race '${cell.scenario}' @ ${cell.variant}: expected it ${want === 'holds' ? 'to hold' : 'to be violated'}, got ${verdict} (${cell.violating} of ${cell.schedules} schedules violated${cell.coverage.complete ? ', every interleaving explored' : ''})`];
   if (cell.error) lines.push(`error: ${cell.error}`);
-  if (verdict === 'inconclusive' && strategy === 'exhaustive') lines.push('The search did not finish within its budget, so it proves nothing: raise `budget`, or sample with `strategy: "pct"` (no violation in what ran then holds).');
+  if (verdict === 'inconclusive' && strategy === 'exhaustive') {
+    // A search that finished can still prove nothing: the run-time cross-check says why.
+    if (cell.coverage.complete) lines.push(`It proves nothing: ${cell.verdictReason}.`);
+    else lines.push('The search did not finish within its budget, so it proves nothing: raise `budget`, or sample with `strategy: "pct"` (no violation in what ran then holds).');
+  }
   const cx = cell.counterexample;
   if (cx) {
     lines.push('', 'Violated checks:');

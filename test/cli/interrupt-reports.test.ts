@@ -18,7 +18,7 @@ afterAll(async () => {
 
 /** The worked examples' eleven quick cells, one at a time; `signal` once the first has finished. */
 async function interrupted(signal: NodeJS.Signals, out: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'harness/cli/main.ts', '--config', 'examples/race.config.ts', '--workers', '1', '--format', 'json,md', '--out', out], {
+  const child = spawn(process.execPath, ['--conditions=prh-source', '--import', 'tsx', 'harness/cli/main.ts', '--config', 'examples/race.config.ts', '--workers', '1', '--format', 'json,md', '--out', out], {
     env: { ...process.env, DATABASE_URL: inject('pgAdminUrl'), NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -14,7 +14,7 @@ export interface HarnessChild<T> {
 }
 
 export function harnessChild<T>(...args: string[]): HarnessChild<T> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=prh-source', '--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr?.on('data', (c: Buffer) => (err += c.toString()));

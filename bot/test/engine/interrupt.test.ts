@@ -15,7 +15,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('SIGINT during a run', () => {
   it('stops PostgreSQL and removes its directory, exiting 130', async () => {
     // A private TMPDIR: the embedded provider puts its directory there, and only there.
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'harness/cli/main.ts', '--scenario', 'signal-sync', '--layers', 'baseline', '--out', join(tmp, 'out')], {
+    const child = spawn(process.execPath, ['--conditions=prh-source', '--import', 'tsx', 'harness/cli/main.ts', '--scenario', 'signal-sync', '--layers', 'baseline', '--out', join(tmp, 'out')], {
       env: { ...process.env, TMPDIR: tmp, DATABASE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -62,9 +62,9 @@ describe('the APTUSDT race (signal-sync @ baseline)', () => {
 
     // The exported vitest file, run by vitest on its own (against the suite's server).
     // The exported file imports the harness by its package name: inside this repository that is
-    // the package itself, read from its sources (the `source` export condition).
+    // the package itself, read from its sources (the `prh-source` export condition).
     expect(await readFile(join(dir, 'signal-sync-baseline.test.ts'), 'utf8')).toContain("from 'position-race-harness';");
-    await writeFile(join(dir, 'vitest.config.mjs'), "export default { ssr: { resolve: { conditions: ['source'] } }, test: { include: ['*.test.ts'] } };\n");
+    await writeFile(join(dir, 'vitest.config.mjs'), "export default { ssr: { resolve: { conditions: ['prh-source'] } }, test: { include: ['*.test.ts'] } };\n");
     const child = spawnSync(process.execPath, [resolve('node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--config', 'vitest.config.mjs'], {
       encoding: 'utf8',
       env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') },

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 function scenarios(args: readonly string[]) {
-  return spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'harness/cli/main.ts', ...args], {
+  return spawnSync(process.execPath, ['--conditions=prh-source', '--import', 'tsx', 'harness/cli/main.ts', ...args], {
     encoding: 'utf8',
     env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') },
   });
@@ -28,7 +28,7 @@ describe('worker processes', () => {
   it('a worker killed with SIGKILL mid-cell loses nothing: its cell runs again, every cell is reported', async () => {
     const out = join(dir, 'killed');
     const cells = ['--scenario', 'activation-race', '--scenario', 'signal-sync', '--scenario', 'lost-update', '--scenario', 'close-reopen', '--layers', 'recommended', '--layers', 'check-open-statuses'];
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'harness/cli/main.ts', ...cells, '--workers', '2', '--ci', '--format', 'json', '--out', out], {
+    const child = spawn(process.execPath, ['--conditions=prh-source', '--import', 'tsx', 'harness/cli/main.ts', ...cells, '--workers', '2', '--ci', '--format', 'json', '--out', out], {
       env: { ...process.env, DATABASE_URL: inject('pgAdminUrl') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -73,17 +73,24 @@ class Runner {
     });
     this.#child.stderr.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString('utf8')).slice(-4096)));
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
+      let answer: Answer;
+      try {
+        answer = JSON.parse(line) as Answer;
+      } catch {
+        // Something else wrote to the runner's stdout: its answers can no longer be trusted.
+        this.#fail(new Error(`the Python runner wrote a line that is not an answer: ${line.slice(0, 200)}`));
+        this.kill();
+        return;
+      }
       const w = this.#waiting;
       this.#waiting = undefined;
-      w?.(JSON.parse(line) as Answer);
+      w?.(answer);
     });
-    this.#child.on('exit', (code, signal) => {
-      this.dead = true;
-      this.#unregister();
-      const w = this.#waiting;
-      this.#waiting = undefined;
-      w?.(new Error(`the Python runner exited (${signal ?? `exit ${code ?? '?'}`}): ${this.#stderr.trim()}`));
-    });
+    this.#child.on('exit', (code, signal) => this.#fail(new Error(`the Python runner exited (${signal ?? `exit ${code ?? '?'}`}): ${this.#stderr.trim()}`)));
+    // A runner that could not start, or died while idle (a write to its stdin fails): the run
+    // waiting on it ends with the reason, never an uncaught error of the harness.
+    this.#child.on('error', (e) => this.#fail(e));
+    this.#child.stdin.on('error', (e) => this.#fail(e));
     // An idle runner must not keep the harness alive: it ends when its stdin closes with the harness.
     this.#child.unref();
     for (const stream of [this.#child.stdin, this.#child.stdout, this.#child.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
@@ -91,6 +98,16 @@ class Runner {
       () => Promise.resolve(this.kill()),
       () => this.kill(),
     );
+  }
+
+  #fail(e: Error): void {
+    if (!this.dead) {
+      this.dead = true;
+      this.#unregister();
+    }
+    const w = this.#waiting;
+    this.#waiting = undefined;
+    w?.(e);
   }
 
   get pid(): number | undefined {
