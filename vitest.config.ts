@@ -11,5 +11,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two files at a time on these 2-core machines: the tests mostly wait on PostgreSQL and child
+    // processes (vitest's default, one fewer than the cores, runs them one by one).
+    maxWorkers: 2,
   },
 });
