@@ -67,13 +67,20 @@ describe('CellHarness between runs', () => {
       const r = await cell.harness.scheduler.observer.query<{ pages: number }>(`SELECT pg_relation_size('monitoring.positions') / 8192 AS pages`);
       return Number(r.rows[0]?.pages);
     };
+    const sizes: number[] = [];
     for (let i = 0; i < 450; i++) {
       await cell.harness.prepare(filler);
       const strategy = new ReplayStrategy(Schedule.parse('0'));
       strategy.beginRun();
       await cell.harness.scheduler.run(filler.actors(cell.env), strategy);
+      if (i === 249 || i === 449) sizes.push(await size());
     }
-    // Without vacuum the table grows to about 80 pages here.
-    expect(await size()).toBeLessThan(20);
+    // Past the first vacuum (run 200) the space of emptied rows is reused: the file stops growing.
+    // Without vacuum it grows with every run, to about 80 pages here. (Whether VACUUM also gives
+    // the freed pages back to the file system depends on a lock it takes only when free, so the
+    // size itself is not asserted.)
+    const [after250, after450] = sizes as [number, number];
+    expect(after450).toBeLessThanOrEqual(after250 + 2);
+    expect(after450).toBeLessThan(60);
   });
 });
