@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { actorEnv, CAN_PROBE, checkCommand, processTreeSettled, serviceEnvName, startProcessActor } from '../../harness/gate/index.ts';
 import { harnessErrorOf } from '../support/harness-error-of.ts';
+import { eventually } from '../support/harness-child.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'prh-process-actor-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -94,19 +95,20 @@ describe('startProcessActor', () => {
     const parent = script('parent.sh', `sh -c 'trap "" TERM; echo $$ > ${pidFile}; while true; do sleep 1; done' &\nwait`);
     const actor = startProcessActor({ argv: [parent], env: { PATH: process.env['PATH'] ?? '' } }, { killGraceMs: 100 });
     let child = 0;
-    while (child === 0) {
+    await eventually(() => {
       try {
         child = Number(readFileSync(pidFile, 'utf8')) || 0;
       } catch {
-        await new Promise((r) => setTimeout(r, 10));
+        // Not written yet.
       }
-    }
+      return child !== 0;
+    });
     expect(alive(child)).toBe(true);
     const exit = await actor.stop();
     expect(exit.stopped).toBe(true);
     expect(exit.signal).toBe('SIGTERM');
     // The group's SIGKILL has been sent by now; the kernel reaps the orphan shortly after.
-    for (let i = 0; i < 500 && alive(child); i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => !alive(child), 5_000);
     expect(alive(child)).toBe(false);
   });
 
@@ -115,7 +117,7 @@ describe('startProcessActor', () => {
     const exit = await startProcessActor({ argv: ['sh', '-c', `sleep 30 & echo $! > ${pidFile}; exit 0`], env: { PATH: process.env['PATH'] ?? '' } }).exited;
     expect(exit.code).toBe(0);
     const orphan = Number(readFileSync(pidFile, 'utf8'));
-    for (let i = 0; i < 500 && alive(orphan); i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => !alive(orphan), 5_000);
     expect(alive(orphan)).toBe(false);
   });
 });

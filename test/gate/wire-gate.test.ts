@@ -10,6 +10,7 @@ import { actorEnv, startProcessActor, startWireGate, WireRefusal, type ClientAut
 import { CLIENTS_DIR, named, printed, PSQL, psqlMissing, pythonMissing, runProgram, runPython } from '../support/client-programs.ts';
 import { StepSequencer } from '../support/step-sequencer.ts';
 import { harnessDatabases } from '../support/test-database.ts';
+import { eventually } from '../support/harness-child.ts';
 
 const SCHEMA = `CREATE TABLE gate_accounts (id int PRIMARY KEY, balance int NOT NULL);
 INSERT INTO gate_accounts VALUES (1, 100), (2, 100);`;
@@ -46,11 +47,7 @@ async function gateFor(seq: StepSequencer, name: string, auth?: ClientAuth): Pro
 
 /** Waits for a condition the server will reach (a lock wait, a backend's exit); fails after 20 s. */
 async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  if (!(await eventually(check, 20_000))) throw new Error(`gave up waiting: ${what}`);
 }
 
 async function backendAlive(pid: number | null): Promise<boolean> {
