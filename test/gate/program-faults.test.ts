@@ -72,7 +72,7 @@ describe('a bad command', () => {
     // An unreachable server: had the CLI tried to start or reach one, the error would say so.
     const code = await runCli(['--scenarios', 'missing-command.scenario.ts', '--out', join(dir, 'reports')], { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none' }, { out: out.stream, err: err.stream, cwd: FIXTURES });
     expect(code, err.text()).toBe(2);
-    expect(err.text()).toMatch(/^error E_BAD_SCENARIO: missing-command\.race\.ts: cannot load it: actor 'ghost': actor command '\.\/no-such-program' does not exist/m);
+    expect(err.text()).toMatch(/^error E_BAD_SCENARIO: missing-command\.scenario\.ts: cannot load it: actor 'ghost': actor command '\.\/no-such-program' does not exist/m);
     expect(err.text()).not.toMatch(/E_DB_|127\.0\.0\.1:1/);
   });
 });
