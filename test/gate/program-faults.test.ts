@@ -15,6 +15,7 @@ import { fakeStream } from '../support/fake-stream.ts';
 import { harnessErrorOf } from '../support/harness-error-of.ts';
 import { PSQL, named, psqlMissing } from '../support/client-programs.ts';
 import { COUNTER_SCHEMA, counterScenario } from '../support/counter-scenario.ts';
+import { eventually } from '../support/harness-child.ts';
 
 const exhaustive = { strategy: 'exhaustive' as const, strategyOptions: { budget: 50, seed: 1, depth: 2, reduce: true }, workers: 1 };
 const FIXTURES = resolve('test/fixtures/program-scenarios');
@@ -142,15 +143,15 @@ describe('the harness stopped in the middle of a run', { timeout: 120_000 }, () 
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     // The sleeping grandchild is up once it wrote its pid (polled: it is the program's, not ours).
     let sleeper = 0;
-    for (let i = 0; i < 3000 && sleeper === 0; i++) {
+    await eventually(() => {
       if (existsSync(pidFile)) sleeper = Number(readFileSync(pidFile, 'utf8')) || 0;
-      if (sleeper === 0) await new Promise((r) => setTimeout(r, 20));
-    }
+      return sleeper !== 0;
+    });
     expect(sleeper, stderr).toBeGreaterThan(0);
     expect(alive(sleeper)).toBe(true);
     child.kill(signal);
     expect(await exited, stderr).toBe(signal === 'SIGINT' ? 130 : 143);
-    for (let i = 0; i < 500 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => !alive(sleeper), 5_000);
     expect(alive(sleeper)).toBe(false);
   });
 });
