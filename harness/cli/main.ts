@@ -9,6 +9,12 @@ if (process.argv.slice(2).includes('--version')) {
   process.stdout.write(`${packageVersion()}\n`);
   process.exit(0);
 }
+// So does `--help`, which loads the configuration alone (or answers from the cache, compiled).
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  const { helpCommand } = await import('./help-command.ts');
+  process.exit(await helpCommand(args, process.cwd(), { out: process.stdout, err: process.stderr }, { cache: !import.meta.url.endsWith('.ts') }));
+}
 const { runCli } = await import('./run-cli.ts');
 
 const debug = process.argv.includes('--debug');

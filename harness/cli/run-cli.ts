@@ -36,7 +36,8 @@ import { oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, typ
 import { pluginsInUse } from './cli-plugins.ts';
 import { CORE_FLAGS } from './core-flags.ts';
 import { parseSome } from './flag-table.ts';
-import { helpText, listing } from './help-text.ts';
+import { helpCommand } from './help-command.ts';
+import { listing } from './help-text.ts';
 import { onInterrupt } from './interrupt-reports.ts';
 import { renderAblationTable, renderMatrixTable } from './matrix-table.ts';
 import { assertWritableOutDir } from './out-dir.ts';
@@ -78,20 +79,9 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   let options: CliOptions;
   let formats: ReportFormat[];
   try {
+    if (early['help'] === true) return await helpCommand(argv, cwd, io, { cache: false });
     const sources = scenarioSources(argv);
-    try {
-      loaded = await loadRaceConfig(cwd, sources.config);
-    } catch (e) {
-      if (early['help'] !== true) throw e;
-      // Help without the configuration's plugins is still help.
-      io.out.write(`${helpText([])}\n`);
-      io.err.write(`(the configuration could not be loaded, so its plugins' flags are not shown: ${(e as Error).message})\n`);
-      return 0;
-    }
-    if (early['help'] === true) {
-      io.out.write(`${helpText(pluginsInUse(loaded.config.plugins ?? [], []))}\n`);
-      return 0;
-    }
+    loaded = await loadRaceConfig(cwd, sources.config);
     catalog = await loadScenarioCatalog({ cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios }, loaded);
     if (catalog.defaultGlob && early['queue-worker'] !== true) {
       io.err.write(`warning: no race.config.ts (or .mts, .js, .mjs) in ${cwd} or a directory above it; running the ${DEFAULT_SCENARIO_GLOB} files under ${cwd}\n`);

@@ -10,6 +10,7 @@ import { DEFAULT_SCENARIO_GLOB, findScenarioFiles, loadScenarioFiles, moduleHint
 import { readSchemaFile } from './sql-plugin.ts';
 import { isScenarioPlugin, type ScenarioPlugin } from './scenario-plugin.ts';
 import { importUserFile } from './module-loader.ts';
+import { findConfigFile } from './config-file.ts';
 
 export interface RaceConfig {
   /** Globs of scenario files, relative to the configuration file (default `**\/*.race.ts`). */
@@ -32,8 +33,6 @@ export interface RaceConfig {
 
 const SETTINGS = ['scenarios', 'exclude', 'schema', 'plugins', 'defaultRun'] as const;
 
-/** The names the CLI looks for, in order. */
-export const CONFIG_FILE_NAMES = ['race.config.ts', 'race.config.mts', 'race.config.js', 'race.config.mjs'] as const;
 
 /** Types a configuration (identity at run time, validated when loaded). */
 export function defineConfig(config: RaceConfig): RaceConfig {
@@ -70,20 +69,17 @@ export interface LoadedConfig {
   readonly baseSchema: readonly SqlFile[];
 }
 
-/** The first of CONFIG_FILE_NAMES in `cwd` or the nearest directory above it; null when there is none. */
-export function findConfigFile(cwd: string): string | null {
-  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
-    const found = CONFIG_FILE_NAMES.map((n) => resolve(dir, n)).find((f) => existsSync(f));
-    if (found) return found;
-    if (dirname(dir) === dir) return null;
-  }
-}
+/** Imports a user's file (an absolute path). */
+export type UserFileImporter = (file: string) => Promise<unknown>;
 
-/** The configuration: `config` (relative to `cwd`), else the one findConfigFile finds, else none. */
-export async function loadRaceConfig(cwd: string, config?: string): Promise<LoadedConfig> {
+/**
+ * The configuration: `config` (relative to `cwd`), else the one findConfigFile finds, else none.
+ * `importer` loads the file (default: the way scenario files are loaded, sharing their modules).
+ */
+export async function loadRaceConfig(cwd: string, config?: string, importer: UserFileImporter = importUserFile): Promise<LoadedConfig> {
   const configFile = config ? resolve(cwd, config) : findConfigFile(cwd);
   if (config && configFile && !existsSync(configFile)) throw new HarnessError('E_BAD_ARGUMENT', `--config: no file ${configFile}`);
-  const loaded = configFile ? await loadConfigFile(configFile) : {};
+  const loaded = configFile ? await loadConfigFile(configFile, importer) : {};
   const dir = configFile ? dirname(configFile) : cwd;
   const baseSchema = (loaded.schema ?? []).map((f) => {
     const path = resolve(dir, f);
@@ -102,10 +98,10 @@ export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig
   return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile, config, defaultGlob: !given && configFile === null };
 }
 
-async function loadConfigFile(file: string): Promise<RaceConfig> {
+async function loadConfigFile(file: string, importer: UserFileImporter): Promise<RaceConfig> {
   let mod: { default?: unknown };
   try {
-    mod = (await importUserFile(file)) as { default?: unknown };
+    mod = (await importer(file)) as { default?: unknown };
   } catch (e) {
     throw new HarnessError('E_BAD_SCENARIO', `${file}: cannot load it: ${e instanceof Error ? e.message : String(e)}${moduleHint(file, e, dirname(file))}`, { cause: e });
   }

@@ -138,6 +138,10 @@ describe('a project that installed the harness', () => {
     const help = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--help']);
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toContain('--replay');
+    // The answer is kept (its configuration bundled by the compiled CLI) and given again unchanged.
+    expect(existsSync(join(project, 'node_modules', '.cache', 'position-race-harness', 'answers.json'))).toBe(true);
+    const again = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--help']);
+    expect(again.stdout).toBe(help.stdout);
   });
 
   it('type-checks a typed scenario under strict, noPropertyAccessFromIndexSignature and without skipLibCheck', () => {
