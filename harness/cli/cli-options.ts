@@ -128,6 +128,7 @@ export async function parseCliOptions(argv: readonly string[], env: Readonly<Rec
   };
   // The configuration's default run names its own scenarios: not those `--scenarios` loads instead.
   const defaults = !given.has('all') && !given.has('scenarios') && !replay && !command ? checkedDefaultRun(context, byName) : {};
+  const isDefaultRun = !given.has('scenario') && !given.has('variant') && !given.has('all') && (defaults.scenarios !== undefined || defaults.variants !== undefined || defaults.budget !== undefined);
   const scenarioNames = replay ? [replay.scenario] : (list('scenario') ?? defaults.scenarios ?? [...byName.keys()]);
   const chosen = await Promise.all(scenarioNames.map(lookUp));
   const expectOverrides = await Promise.all(
@@ -203,13 +204,13 @@ export async function parseCliOptions(argv: readonly string[], env: Readonly<Rec
     list: bool('list'),
     scenarios,
     variants,
-    defaultRun: !given.has('scenario') && !given.has('variant') && !given.has('all') && (defaults.scenarios !== undefined || defaults.variants !== undefined),
+    defaultRun: isDefaultRun,
     givenVariants,
     config: str('config'),
     scenarioGlobs: list('scenarios') ?? [],
     updateExpected: bool('update-expected'),
     strategy,
-    budget: num('budget') ?? (strategy === 'exhaustive' ? DEFAULT_BUDGET.exhaustive : DEFAULT_BUDGET.other),
+    budget: num('budget') ?? (isDefaultRun ? defaults.budget : undefined) ?? (strategy === 'exhaustive' ? DEFAULT_BUDGET.exhaustive : DEFAULT_BUDGET.other),
     seed: num('seed') as number,
     depth: num('depth') as number,
     preemptionBound: num('preemption-bound'),
@@ -257,13 +258,13 @@ async function pluginScenario(plugins: readonly ScenarioPlugin[], name: string):
 }
 
 /** The configuration's default run, its scenario names checked (a stale name is the configuration's mistake). */
-function checkedDefaultRun(context: CliContext, byName: ReadonlyMap<string, ScenarioBase>): { scenarios?: readonly string[]; variants?: readonly string[] } {
+function checkedDefaultRun(context: CliContext, byName: ReadonlyMap<string, ScenarioBase>): { scenarios?: readonly string[]; variants?: readonly string[]; budget?: number } {
   const d = context.config.defaultRun;
   if (!d) return {};
   for (const n of d.scenarios ?? []) {
     if (!byName.has(n)) throw new HarnessError('E_BAD_SCENARIO', `${context.configFile ?? 'the configuration'}: defaultRun names scenario '${n}', which no scenario file defines; valid scenarios: ${[...byName.keys()].join(', ')}`);
   }
-  return { ...(d.scenarios ? { scenarios: d.scenarios } : {}), ...(d.variants ? { variants: d.variants } : {}) };
+  return { ...(d.scenarios ? { scenarios: d.scenarios } : {}), ...(d.variants ? { variants: d.variants } : {}), ...(d.budget !== undefined ? { budget: d.budget } : {}) };
 }
 
 /** `variant` must be one of the scenario's: its plugin resolves it (the bot: a layer set), else names the valid ones. */

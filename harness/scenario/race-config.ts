@@ -26,9 +26,11 @@ export interface RaceConfig {
   readonly plugins?: readonly ScenarioPlugin[];
   /**
    * What a run without `--scenario` / `--variant` runs, so that a first run is short; `--all`
-   * runs every scenario under every default variant of its plugin.
+   * runs every scenario under every default variant of its plugin. `budget` (most runs per cell)
+   * applies to that run unless `--budget` is given: for scenarios whose runs are slow (programs
+   * started per run), a default run that stops in minutes.
    */
-  readonly defaultRun?: { readonly scenarios?: readonly string[]; readonly variants?: readonly string[] };
+  readonly defaultRun?: { readonly scenarios?: readonly string[]; readonly variants?: readonly string[]; readonly budget?: number };
 }
 
 const SETTINGS = ['scenarios', 'exclude', 'schema', 'plugins', 'defaultRun'] as const;
@@ -115,8 +117,16 @@ async function loadConfigFile(file: string, importer: UserFileImporter): Promise
   }
   if (c.plugins !== undefined && (!Array.isArray(c.plugins) || !c.plugins.every(isScenarioPlugin))) throw bad('plugins must be a list of scenario plugins (e.g. the plugin object a plugin package exports)');
   const d = c.defaultRun;
-  if (d !== undefined && (typeof d !== 'object' || d === null || Object.keys(d).some((k) => k !== 'scenarios' && k !== 'variants') || (d.scenarios !== undefined && !isNameList(d.scenarios)) || (d.variants !== undefined && !isNameList(d.variants)))) {
-    throw bad("defaultRun must look like { scenarios: ['name', ...], variants: ['id', ...] } (both optional)");
+  if (
+    d !== undefined &&
+    (typeof d !== 'object' ||
+      d === null ||
+      Object.keys(d).some((k) => k !== 'scenarios' && k !== 'variants' && k !== 'budget') ||
+      (d.scenarios !== undefined && !isNameList(d.scenarios)) ||
+      (d.variants !== undefined && !isNameList(d.variants)) ||
+      (d.budget !== undefined && (!Number.isInteger(d.budget) || d.budget < 1)))
+  ) {
+    throw bad("defaultRun must look like { scenarios: ['name', ...], variants: ['id', ...], budget: 100 } (all optional; budget a whole number of runs, at least 1)");
   }
   return c;
 }

@@ -143,6 +143,30 @@ describe('a run', () => {
     expect(all.err).toContain("error in setup-throws @ default: the setup of scenario 'setup-throws' threw: no data today");
   });
 
+  it("the default run's budget applies to it alone: --budget replaces it, a bad one is the configuration's mistake", async () => {
+    const budgeted = await project('budgeted', {
+      'race.config.ts': `import { defineConfig } from 'position-race-harness';\nexport default defineConfig({ scenarios: ['*.race.ts'], defaultRun: { budget: 1 } });\n`,
+      'quick.race.ts': RACE('quick-one'),
+    });
+    const schedules = async (out: string) => (JSON.parse(await readFile(join(budgeted, out, 'results.json'), 'utf8')) as RunResult).cells.map((c) => c.schedules);
+    const byDefault = await cli(['--out', join(budgeted, 'default')], budgeted);
+    expect(byDefault.out).toContain('budget 1,');
+    expect(await schedules('default')).toEqual([1]);
+    // A search the budget cut is never taken as holding: the run fails, saying so.
+    expect(byDefault.code).toBe(1);
+    expect(byDefault.err).toContain('quick-one @ default: inconclusive — 1 interleaving (exhaustive, budget reached before the end)');
+    const given = await cli(['--budget', '50', '--out', join(budgeted, 'given')], budgeted);
+    expect(given.code, given.err).toBe(0);
+    expect(await schedules('given')).toEqual([2]);
+    const named = await cli(['--scenario', 'quick-one', '--out', join(budgeted, 'named')], budgeted);
+    expect(named.out).toContain('budget 5000,');
+
+    await writeFile(join(budgeted, 'bad.config.ts'), `export default { scenarios: ['*.race.ts'], defaultRun: { budget: 0 } };\n`);
+    const bad = await cli(['--config', 'bad.config.ts', '--out', join(budgeted, 'bad')], budgeted, { DATABASE_URL: NO_DATABASE });
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('defaultRun must look like');
+  });
+
   it('estimates from the last run in --out, and colours only on request off a terminal', async () => {
     const out = join(dir, 'colour');
     const plain = await cli(['--scenario', 'quick-one', '--out', out], dir);
