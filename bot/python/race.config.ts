@@ -1,6 +1,7 @@
 // The Python bot's races: the plan's five scenarios with position_bot's own code as the actors
 // (process actors through the wire gate), under the baseline, Options 2 to 5 and `proposed`.
-//   npm run scenarios -- --config bot/python/race.config.ts   (expected outcomes not recorded yet: no --ci)
+//   npm run scenarios -- --config bot/python/race.config.ts --ci   (the default run, as CI runs it)
+//   npm run scenarios -- --config bot/python/race.config.ts --scenario plan-test-2 --layers proposed  (any other cell)
 import { defineConfig } from '../../harness/scenario/index.ts';
 import { BOT_PLUGIN } from '../plugin/index.ts';
 import { PYTHON_LAYER_SETS, PYTHON_SCENARIOS } from './scenarios/index.ts';
@@ -9,5 +10,11 @@ export default defineConfig({
   scenarios: ['scenarios/*.ts'],
   exclude: ['scenarios/index.ts', 'scenarios/python-actor.ts', 'scenarios/python-scenario.ts'],
   plugins: [BOT_PLUGIN],
-  defaultRun: { scenarios: Object.keys(PYTHON_SCENARIOS), variants: [...PYTHON_LAYER_SETS] },
+  // The headline race on the bot's own code, at the baseline and under `proposed`. Each run
+  // drives the bot's processes (0.15-0.3 s a run), so the default run is the two cells whose
+  // searches end within the budget: `proposed` proven (375 interleavings in 499 runs), the baseline
+  // violated; about two minutes on two cores. Any other cell: --scenario / --layers; the five
+  // scenarios × six layer sets are compared with the TypeScript bot by
+  // bot/test/python/differential.test.ts.
+  defaultRun: { scenarios: ['signal-sync'], variants: ['baseline', 'proposed'], budget: 600 },
 });
