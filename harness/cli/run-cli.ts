@@ -30,7 +30,7 @@ import {
   type MatrixOptions,
   type RunResult,
 } from '../run/index.ts';
-import { DEFAULT_REPORT_WORDS, DEFAULT_SCENARIO_GLOB, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type LoadedConfig, type ScenarioBase, type ScenarioCatalog } from '../scenario/index.ts';
+import { DEFAULT_REPORT_WORDS, DEFAULT_SCENARIO_GLOB, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type ScenarioBase, type ScenarioCatalog } from '../scenario/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';
 import { oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import { pluginsInUse } from './cli-plugins.ts';
@@ -65,7 +65,10 @@ export interface CliIo {
 }
 
 /** Flags read before the configuration and the scenarios are loaded. */
-const EARLY_FLAGS = CORE_FLAGS.filter((f) => ['version', 'help', 'queue-worker'].includes(f.name));
+const EARLY_FLAGS = CORE_FLAGS.filter((f) => ['version', 'help', 'queue-worker', 'spec'].includes(f.name));
+
+/** What an isolation spec run loads instead of the configuration and its scenarios: nothing. */
+const NO_CATALOG: ScenarioCatalog = { scenarios: [], baseSchema: [], configFile: null, config: {}, defaultGlob: false };
 
 export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
   const cwd = io.cwd ?? process.cwd();
@@ -74,15 +77,16 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     io.out.write(`${packageVersion()}\n`);
     return 0;
   }
-  let loaded: LoadedConfig;
   let catalog: ScenarioCatalog;
   let options: CliOptions;
   let formats: ReportFormat[];
   try {
     if (early['help'] === true) return await helpCommand(argv, cwd, io, { cache: false });
     const sources = scenarioSources(argv);
-    loaded = await loadRaceConfig(cwd, sources.config);
-    catalog = await loadScenarioCatalog({ cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios }, loaded);
+    // Spec files are the whole input of a spec run: the configuration's scenarios (and the loader
+    // a TypeScript configuration needs) would only slow its start.
+    const specRun = (early['spec'] as readonly string[]).length > 0;
+    catalog = specRun ? NO_CATALOG : await loadScenarioCatalog({ cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios }, await loadRaceConfig(cwd, sources.config));
     if (catalog.defaultGlob && early['queue-worker'] !== true) {
       io.err.write(`warning: no race.config.ts (or .mts, .js, .mjs) in ${cwd} or a directory above it; running the ${DEFAULT_SCENARIO_GLOB} files under ${cwd}\n`);
     }

@@ -13,10 +13,10 @@ function fakeStream(): { stream: NodeJS.WriteStream; text: () => string } {
   return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
 }
 
-async function cli(argv: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+async function cli(argv: readonly string[], cwd?: string): Promise<{ code: number; out: string; err: string }> {
   const out = fakeStream();
   const err = fakeStream();
-  const code = await runCli(argv, { DATABASE_URL: inject('pgAdminUrl') }, { out: out.stream, err: err.stream });
+  const code = await runCli(argv, { DATABASE_URL: inject('pgAdminUrl') }, { out: out.stream, err: err.stream, ...(cwd ? { cwd } : {}) });
   return { code, out: out.text(), err: err.text() };
 }
 
@@ -35,6 +35,21 @@ describe('--spec', () => {
     expect(r.err).toContain('spec fixtures/specs/results.spec: 1 permutation, ok (matches fixtures/specs/results.out)');
     expect(r.err).toContain('spec fixtures/specs/grammar.spec: 3 permutations, ok (matches fixtures/specs/grammar.out)');
     expect(await readFile(join(dir, 'spec', 'results.out'), 'utf8')).toBe(await readFile('fixtures/specs/results.out', 'utf8'));
+  });
+
+  it('loads no configuration and no scenario: a spec runs beside a configuration that cannot load', async () => {
+    const project = join(dir, 'broken-config');
+    await mkdir(project, { recursive: true });
+    await writeFile(join(project, 'race.config.mjs'), "throw new Error('this configuration must not be loaded');\n");
+    const spec = join(process.cwd(), 'fixtures/specs/results.spec');
+    const r = await cli(['--spec', spec, '--out', join(project, 'out')], project);
+    expect(r.err).not.toContain('must not be loaded');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('1 permutation, ok');
+    // The same directory without --spec does load it.
+    const list = await cli(['--list'], project);
+    expect(list.code).toBe(2);
+    expect(list.err).toContain('this configuration must not be loaded');
   });
 
   it('exits 1 with the diff when the output differs from --expected', async () => {
