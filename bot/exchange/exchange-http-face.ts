@@ -21,8 +21,9 @@ export function exchangeHttpFace(mock: MockExchange, account: string): HttpServi
       }
       if (bound?.origin !== url.origin) bound = { origin: url.origin, handlers: exchangeRoutes(url.origin, mock) };
       const response = await getResponse(bound.handlers, request);
-      // HttpResponse.error() (a lost response, an aborted hang): the gate answers it as a failed service.
-      if (!response || response.type === 'error') throw new Error(response ? 'no response (the exchange lost it)' : `no route ${request.method} ${url.pathname}`);
+      if (!response) throw new Error(`no route ${request.method} ${url.pathname}`);
+      // HttpResponse.error() (a lost response, an aborted hang) goes back as it is: the gate closes
+      // the connection without an answer, what the program would see of the real exchange.
       return response;
     },
     access(method, path) {

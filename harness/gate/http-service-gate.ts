@@ -25,7 +25,7 @@ export type ServiceAnswer = { readonly status: number } | { readonly error: stri
 export interface ServiceGateHooks {
   /** Resolve to let the request through to the handler; reject to answer 503 with that message. */
   onRequest(step: ServiceStep): Promise<void>;
-  /** The client got its answer (or the handler failed: 502). */
+  /** The client got its answer (or the handler failed: 502; or it answered Response.error(): the connection closed). */
   onAnswered?(step: ServiceStep, answer: ServiceAnswer): void;
 }
 
@@ -111,6 +111,13 @@ export async function startServiceGate(options: ServiceGateOptions): Promise<Sta
         const message = e instanceof Error ? e.message : String(e);
         plain(res, 502, `the ${options.name} service failed: ${message}`);
         options.hooks.onAnswered?.(step, { error: message });
+        return;
+      }
+      // fetch's Response.error() is a network error: the client sees its connection closed with no
+      // answer, as a response lost on the way looks (a mock's "lost response" fault), not a 5xx.
+      if (response.type === 'error') {
+        req.socket.destroy();
+        options.hooks.onAnswered?.(step, { error: 'no response: the service gave a network error, the connection was closed' });
         return;
       }
       await writeResponse(res, response);

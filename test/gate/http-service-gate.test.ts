@@ -79,4 +79,20 @@ describe('HTTP service gate', () => {
       await failing.close();
     }
   });
+
+  it("fetch: a handler's Response.error() closes the connection without an answer, as a lost response looks", async () => {
+    const answers: ServiceAnswer[] = [];
+    const lossy = await startServiceGate({ name: 'lossy', handler: async () => Response.error(), hooks: { onRequest: async () => {}, onAnswered: (_s, a) => void answers.push(a) } });
+    try {
+      const error = await fetch(`${lossy.url}/orders`, { method: 'POST', body: '{}' }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TypeError);
+      expect(String((error as TypeError).message)).toBe('fetch failed');
+      expect(answers).toEqual([{ error: 'no response: the service gave a network error, the connection was closed' }]);
+    } finally {
+      await lossy.close();
+    }
+  });
 });

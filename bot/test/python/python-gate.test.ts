@@ -11,6 +11,10 @@ import { exportScenarioCounterexample } from '../../../harness/isolation/index.t
 import { runMatrix, runReplay } from '../../../harness/run/index.ts';
 import { parseReplayTarget, type TraceStep } from '../../../harness/sched/index.ts';
 import { signalSync } from '../../python/scenarios/signal-sync.ts';
+import { signal } from '../../python/scenarios/python-actor.ts';
+import { pythonScenario } from '../../python/scenarios/python-scenario.ts';
+import { loneRollback } from '../../scenarios/lone-rollback.ts';
+import { defineBotScenario } from '../../scenarios/index.ts';
 import { pythonUnavailable } from './python-actors.ts';
 
 const missing = pythonUnavailable();
@@ -27,6 +31,20 @@ afterAll(async () => {
   delete process.env['POSITION_BOT_LAUNCH'];
   await rm(dir, { recursive: true, force: true });
 });
+
+// A lone Signal whose stop-loss response is lost on the way (the exchange placed the stop): the
+// exchange's HTTP face hands the gate a network error, and the program sees its connection closed.
+const { plugin: _plugin, description: _description, ...rollback } = loneRollback;
+const lostStopLoss = defineBotScenario({
+  ...rollback,
+  name: 'lost-stop-loss',
+  title: 'A lone Signal whose stop-loss response is lost',
+  setup: async (ctx) => {
+    ctx.exchange.injectFault({ exchange: 'binance', operation: 'placeStopLoss', fault: { kind: 'lost-response' } });
+  },
+  check: () => [],
+});
+const lostStopLossPython = pythonScenario(lostStopLoss, (env) => [signal('signal', 'XRPUSDT', 'binance', env)]);
 
 // asyncpg names its prepared statements from a counter of the interpreter (__asyncpg_stmt_2a__):
 // a long-lived runner's names go on from run to run. Everything else is the same.
@@ -67,6 +85,16 @@ describe.skipIf(missing)(`the Python bot through the gate${missing ? ` (skipped:
     expect(r.reproduced).toBe(r.statements);
     const out = await readFile(join(dir, 'signal-sync-baseline.out'), 'utf8');
     expect(out).toContain(DUPLICATE);
+  });
+
+  it('a lost response over the HTTP gate ends the Python Signal as it ends the TypeScript one: a network error, rolled back', async () => {
+    process.env['POSITION_BOT_LAUNCH'] = 'runner';
+    const common = { layers: ['baseline'], server, strategy: 'exhaustive' as const, strategyOptions: { budget: 50, seed: 1, depth: 2, reduce: true }, workers: 1, hangTimeoutMs: 15_000 };
+    const [py, ts] = [(await runMatrix({ ...common, scenarios: [lostStopLossPython] })).cells[0], (await runMatrix({ ...common, scenarios: [lostStopLoss] })).cells[0]];
+    const outcomes = (c: typeof py) => (c?.distinctOutcomes ?? []).map((o) => `${o.actors} | ${o.state}`);
+    expect(outcomes(py)).toHaveLength(1);
+    expect(outcomes(py)[0]).toContain('(HTTP 0, NETWORK)');
+    expect(outcomes(py)).toEqual(outcomes(ts));
   });
 
   it('PCT and random sampling run on it', async () => {
