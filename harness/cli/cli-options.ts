@@ -18,6 +18,8 @@ export interface CliOptions {
   readonly variants: readonly string[] | undefined;
   /** The run is the configuration's default run (no `--scenario`, `--variant` or `--all`). */
   readonly defaultRun: boolean;
+  /** The default run with the search it implies (no flag chose the strategy, budget, bound or reduction). */
+  readonly defaultSearch: boolean;
   /** `--config` and `--scenarios`: where the scenarios come from (passed on to worker processes). */
   readonly config: string | undefined;
   readonly scenarioGlobs: readonly string[];
@@ -205,6 +207,7 @@ export async function parseCliOptions(argv: readonly string[], env: Readonly<Rec
     scenarios,
     variants,
     defaultRun: isDefaultRun,
+    defaultSearch: isDefaultRun && !['strategy', 'budget', 'seed', 'depth', 'preemption-bound', 'no-reduce'].some((f) => given.has(f)),
     givenVariants,
     config: str('config'),
     scenarioGlobs: list('scenarios') ?? [],

@@ -287,7 +287,11 @@ async function expectedOutcomes(result: RunResult, options: CliOptions, io: CliI
   const comparisons = await compareExpected(result, files, io.cwd);
   const lines = renderComparisons(comparisons);
   if (lines.length > 0) io.out.write(`\n${lines.join('\n')}\n`);
-  return comparisons.some((c) => c.status === 'changed' || c.status === 'missing');
+  // The default run's search is the configuration's: files recorded with another one are stale
+  // (a changed defaultRun, or a variant re-recorded by hand), not a run that chose another search.
+  const stale = options.defaultSearch ? comparisons.filter((c) => c.status === 'not-compared' && c.recordedSearch !== undefined) : [];
+  if (stale.length > 0) io.out.write(`The default run's search differs from what its expected outcomes were recorded with (${stale.map((c) => `${c.scenario} @ ${c.variant}`).join(', ')}): record them again with --update-expected\n`);
+  return stale.length > 0 || comparisons.some((c) => c.status === 'changed' || c.status === 'missing');
 }
 
 /** Reads the expected-outcomes file of every scenario in the run: a corrupt one is bad input, named. */

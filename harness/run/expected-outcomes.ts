@@ -28,7 +28,7 @@ export type Comparison =
   | { readonly scenario: string; readonly variant: string; readonly status: 'same' }
   | { readonly scenario: string; readonly variant: string; readonly status: 'changed'; readonly lines: readonly string[] }
   | { readonly scenario: string; readonly variant: string; readonly status: 'missing'; readonly file: string }
-  | { readonly scenario: string; readonly variant: string; readonly status: 'not-compared'; readonly reason: string };
+  | { readonly scenario: string; readonly variant: string; readonly status: 'not-compared'; readonly reason: string; readonly recordedSearch?: string };
 
 const ABOUT = 'Expected outcomes of one scenario: its verdict and distinct outcomes per variant. `--update-expected` rewrites this file; `--ci` fails when a run differs from it.';
 
@@ -91,7 +91,7 @@ export async function compareExpected(result: RunResult, files: ReadonlyMap<stri
     }
     const measured = expectedVariant(cell, result.options);
     if (measured.search !== expected.search) {
-      out.push({ scenario, variant, status: 'not-compared', reason: `recorded with ${expected.search}, this run: ${measured.search}` });
+      out.push({ scenario, variant, status: 'not-compared', reason: `recorded with ${expected.search}, this run: ${measured.search}`, recordedSearch: expected.search });
       continue;
     }
     const lines = diffVariant(expected, measured);

@@ -167,6 +167,24 @@ describe('a run', () => {
     expect(bad.err).toContain('defaultRun must look like');
   });
 
+  it("--ci on the default run fails when its expected outcomes were recorded with another search; a run that chose its own is not compared", async () => {
+    const config = (budget: number) => `export default { scenarios: ['*.race.ts'], defaultRun: { budget: ${budget} } };\n`;
+    const recorded = await project('recorded', { 'race.config.ts': config(10), 'other.config.ts': config(20), 'quick.race.ts': RACE('quick-one') });
+    const record = await cli(['--update-expected', '--out', join(recorded, 'a')], recorded);
+    expect(record.code, record.err).toBe(0);
+    const same = await cli(['--ci', '--out', join(recorded, 'b')], recorded);
+    expect(same.code, same.out + same.err).toBe(0);
+    expect(same.out).toContain('Expected outcomes: 1 same, 0 changed, 0 missing, 0 not compared');
+    // A run that chose its own search is not held to files recorded with another.
+    const chosen = await cli(['--ci', '--budget', '50', '--out', join(recorded, 'c')], recorded);
+    expect(chosen.code, chosen.out + chosen.err).toBe(0);
+    expect(chosen.out).toContain('quick-one @ default: not compared (recorded with exhaustive, budget 10, this run: exhaustive, budget 50)');
+    // The configuration's default run changed its budget: its files are stale.
+    const stale = await cli(['--ci', '--config', 'other.config.ts', '--out', join(recorded, 'd')], recorded);
+    expect(stale.code).toBe(1);
+    expect(stale.out).toContain("The default run's search differs from what its expected outcomes were recorded with (quick-one @ default): record them again with --update-expected");
+  });
+
   it('estimates from the last run in --out, and colours only on request off a terminal', async () => {
     const out = join(dir, 'colour');
     const plain = await cli(['--scenario', 'quick-one', '--out', out], dir);
