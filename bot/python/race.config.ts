@@ -13,7 +13,9 @@ export default defineConfig({
   // The headline race on the bot's own code, at the baseline and under `proposed`. Each run
   // drives the bot's processes (0.15-0.3 s a run), so the default run is the two cells whose
   // searches end within the budget: `proposed` proven (375 interleavings in 499 runs), the baseline
-  // violated; about two minutes on two cores. Any other cell: --scenario / --layers; the five
+  // violated (its bounded search is cut at 600 of some 4,000 runs: its expected outcomes are those
+  // of the first 600, which a change of the search order changes too); about two minutes on two
+  // cores. Any other cell: --scenario / --layers; the five
   // scenarios × six layer sets are compared with the TypeScript bot by
   // bot/test/python/differential.test.ts.
   defaultRun: { scenarios: ['signal-sync'], variants: ['baseline', 'proposed'], budget: 600 },

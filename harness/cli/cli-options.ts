@@ -102,6 +102,8 @@ export async function parseCliOptions(argv: readonly string[], env: Readonly<Rec
   const shown = (name: string) => parsed.spelled.get(name) ?? name;
   const refuse = (flag: string, others: readonly string[], why: string) => refuseIgnored(parsed, flag, others, why);
 
+  // A spec run loads neither the configuration nor its scenarios (run-cli.ts): what would choose among them is refused, not ignored.
+  refuse('spec', ['scenario', 'variant', 'all', 'replay', 'merge', 'list', 'config', 'scenarios', 'update-expected', 'shard'], 'a --spec run reads only its spec files, not the configuration or its scenarios');
   const command = chosenCommand(plugins, given);
   // An empty --replay is a malformed schedule, not "no replay" (which would run the whole matrix).
   const replay = given.has('replay') ? parseReplayTarget(str('replay') ?? '') : null;

@@ -34,7 +34,7 @@ export const CORE_FLAGS: readonly FlagDef[] = [
   { name: 'ablation', type: 'string', value: '<set>', group: SELECT, needs: 'ablation', description: 'run a named set and the set without each of its parts, and a table of why each part is needed' },
   { name: 'replay', type: 'string', value: '<scenario@variant:schedule>', group: SEARCH, description: 'run exactly one schedule and print its trace' },
   { name: 'strategy', type: 'string', value: '<name>', group: SEARCH, choices: Object.keys(STRATEGIES), default: 'exhaustive', description: 'how interleavings are chosen' },
-  { name: 'budget', type: 'integer', min: 1, value: '<n>', group: SEARCH, defaultText: `${DEFAULT_BUDGET.exhaustive} for exhaustive, ${DEFAULT_BUDGET.other} otherwise`, description: 'most runs per cell' },
+  { name: 'budget', type: 'integer', min: 1, value: '<n>', group: SEARCH, defaultText: `${DEFAULT_BUDGET.exhaustive} for exhaustive, ${DEFAULT_BUDGET.other} otherwise; on the configuration's default run its defaultRun.budget, if it gives one`, description: 'most runs per cell' },
   { name: 'seed', type: 'integer', min: 0, value: '<n>', group: SEARCH, default: DEFAULT_SEED, description: 'seed of pct, random and simulated runs' },
   { name: 'depth', type: 'integer', min: 1, value: '<d>', group: SEARCH, default: DEFAULT_PCT_DEPTH, description: 'PCT bug depth' },
   { name: 'preemption-bound', type: 'integer', min: 0, value: '<n>', group: SEARCH, description: 'exhaustive: at most n preemptions per run (the verdict is then bounded, never proven)' },

@@ -1,7 +1,7 @@
 // `race --help`: the core's flags and those of the plugins the configuration names. Only the
 // configuration is loaded (no scenario, no database); with a cache the answer is kept until the
-// configuration, a project file it imports, the installed packages or the harness change, so a
-// repeated `--help` loads neither the harness nor the configuration.
+// configuration, a project file it imports, a package it imports, a lockfile or the harness
+// change, so a repeated `--help` loads neither the harness nor the configuration.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -16,8 +16,9 @@ export interface HelpIo {
 
 export interface HelpOptions {
   /**
-   * Keep and reuse the answer in node_modules/.cache. Off when the harness runs from its
-   * TypeScript sources: an edit of them would not show in what the cache checks.
+   * Keep and reuse the answer in node_modules/.cache, the configuration loaded as a bundle. Off
+   * when the harness runs from its TypeScript sources: an edit of them would not show in what the
+   * cache checks, and the running loader loads the configuration as a run does.
    */
   readonly cache: boolean;
 }
@@ -34,23 +35,31 @@ export async function helpCommand(argv: readonly string[], cwd: string, io: Help
     return 0;
   }
 
-  const [{ helpText }, { pluginsInUse }, { importBundled, loadRaceConfig }] = await Promise.all([import('./help-text.ts'), import('./cli-plugins.ts'), import('../scenario/index.ts')]);
-  // Compiled, the configuration is bundled (no TypeScript loader to start, and the bundle names
-  // the files it depends on); from the sources the running loader imports it as it is.
-  let inputs: readonly string[] | null = configFile ? null : [];
-  const bundled = async (file: string) => {
+  const [{ helpText }, { pluginsInUse }, { BundleUnavailable, importBundled, importUserFile, loadRaceConfig }] = await Promise.all([
+    import('./help-text.ts'),
+    import('./cli-plugins.ts'),
+    import('../scenario/index.ts'),
+  ]);
+  // The harness's own compiled file: a rebuild without a new version changes it.
+  const harness = fileURLToPath(import.meta.url);
+  let stamps = cache && !configFile ? cache.stamp({ files: [], others: [harness] }) : null;
+  const bundled = async (file: string): Promise<unknown> => {
+    const before = cache?.stamp({ files: [file], others: [] })[0];
     try {
-      const b = await importBundled(file);
-      inputs = b.inputs;
+      const b = await importBundled(file, cache?.ensureDir() ? cache.dir : undefined);
+      const after = cache?.stamp({ files: b.inputs, others: [...b.packages, harness] });
+      // The configuration edited while it was bundled: its answer is not kept.
+      if (after && before && after[0]?.[1] === before[1]) stamps = after;
       return b.module;
-    } catch {
+    } catch (e) {
       // What esbuild cannot bundle (a path alias, a plugin of the loader) loads as a run loads it.
-      return (await import('../scenario/module-loader.ts')).importUserFile(file);
+      if (e instanceof BundleUnavailable) return importUserFile(file);
+      throw e;
     }
   };
   let text: string;
   try {
-    const loaded = await loadRaceConfig(cwd, typeof given === 'string' ? given : undefined, options.cache ? bundled : undefined);
+    const loaded = await loadRaceConfig(cwd, typeof given === 'string' ? given : undefined, cache ? bundled : undefined);
     text = `${helpText(pluginsInUse(loaded.config.plugins ?? [], []))}\n`;
   } catch (e) {
     // Help without the configuration's plugins is still help.
@@ -59,7 +68,6 @@ export async function helpCommand(argv: readonly string[], cwd: string, io: Help
     return 0;
   }
   io.out.write(text);
-  // The harness's own files count too: a rebuild without a new version changes them.
-  if (cache && inputs) cache.put(key, [...inputs, fileURLToPath(import.meta.url)], text);
+  if (cache && stamps) cache.put(key, stamps, text);
   return 0;
 }

@@ -13,5 +13,6 @@ export type { LoadedScenario } from './scenario-files.ts';
 export { defineConfig, loadRaceConfig, loadScenarioCatalog } from './race-config.ts';
 export { CONFIG_FILE_NAMES, findConfigFile } from './config-file.ts';
 export type { LoadedConfig, RaceConfig, ScenarioCatalog, ScenarioSources, UserFileImporter } from './race-config.ts';
-export { importBundled } from './config-bundle.ts';
+export { BundleUnavailable, importBundled } from './config-bundle.ts';
+export { importUserFile } from './module-loader.ts';
 export type { BundledModule } from './config-bundle.ts';

@@ -35,7 +35,6 @@ export interface RaceConfig {
 
 const SETTINGS = ['scenarios', 'exclude', 'schema', 'plugins', 'defaultRun'] as const;
 
-
 /** Types a configuration (identity at run time, validated when loaded). */
 export function defineConfig(config: RaceConfig): RaceConfig {
   return config;

@@ -12,28 +12,47 @@ import { fakeStream } from '../support/fake-stream.ts';
 
 // A plugin of the test's own, written without the harness's imports: the bundle inlines every
 // project file, and a plugin is recognised by its shape.
-const PLUGIN = (flag: string) => `export const TIDE = {
+const PLUGIN = (flag: string) => `import { WHEN } from 'ebb-flags';
+export const TIDE = {
   name: 'tide',
   variants: () => [],
   openCell: () => { throw new Error('not run here'); },
-  cli: { title: 'Tide (a plugin of the test)', flags: [{ name: '${flag}', type: 'string', value: '<when>', group: 'x', description: 'when the tide turns' }] },
+  cli: { title: 'Tide (a plugin of the test)', flags: [{ name: '${flag}', type: 'string', value: '<when>', group: 'x', description: WHEN }] },
 };
 `;
 
 let dir: string;
-const cacheFile = () => join(dir, 'node_modules', '.cache', 'position-race-harness', 'answers.json');
+const cacheDir = () => join(dir, 'node_modules', '.cache', 'position-race-harness');
+const cacheFile = () => join(cacheDir(), 'answers.json');
+const bundlesLeft = () => [...readdirSync(dir), ...(existsSync(cacheDir()) ? readdirSync(cacheDir()) : [])].filter((f) => f.includes('.timestamp-'));
+/** A package the plugin imports, installed in the project's node_modules. */
+async function installPackage(description: string, version: string) {
+  const pkg = join(dir, 'node_modules', 'ebb-flags');
+  await mkdir(pkg, { recursive: true });
+  await writeFile(join(pkg, 'package.json'), JSON.stringify({ name: 'ebb-flags', version, type: 'module', exports: './index.js' }));
+  await writeFile(join(pkg, 'index.js'), `export const WHEN = ${JSON.stringify(description)};\n`);
+}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'prh-help-'));
   await mkdir(join(dir, 'node_modules'));
   await mkdir(join(dir, 'sub'));
   await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
+  await writeFile(join(dir, 'package-lock.json'), '{}\n');
+  await installPackage('when the tide turns', '1.0.0');
   await writeFile(join(dir, 'tide-plugin.ts'), PLUGIN('tide'));
   await writeFile(join(dir, 'race.config.ts'), `import { TIDE } from './tide-plugin.ts';\nconst plugins: unknown[] = [TIDE];\nexport default { scenarios: ['*.race.ts'], plugins };\n`);
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** Marks the kept answers, to tell an answer from the cache from one computed again. */
+async function markKept() {
+  const kept = JSON.parse(await readFile(cacheFile(), 'utf8')) as { version: string; entries: Record<string, { text: string }> };
+  for (const e of Object.values(kept.entries)) e.text = 'FROM THE CACHE\n';
+  await writeFile(cacheFile(), JSON.stringify(kept));
+}
 
 async function help(argv: readonly string[], cwd = join(dir, 'sub')) {
   const out = fakeStream();
@@ -50,20 +69,21 @@ describe('race --help with its cache', () => {
     expect(first.out).toContain('Usage: race [options]');
     expect(first.out).toContain('Tide (a plugin of the test)');
     expect(first.out).toContain('--tide <when>');
-    const kept = JSON.parse(await readFile(cacheFile(), 'utf8')) as { entries: Record<string, { inputs: [string, string][]; text: string }> };
+    const kept = JSON.parse(await readFile(cacheFile(), 'utf8')) as { entries: Record<string, { stamps: [string, string][]; text: string }> };
     const entry = Object.values(kept.entries)[0];
     expect(entry?.text).toBe(first.out);
-    const inputs = entry?.inputs.map(([p]) => p) ?? [];
-    expect(inputs).toEqual(expect.arrayContaining([join(dir, 'race.config.ts'), join(dir, 'tide-plugin.ts'), join(dir, 'package.json')]));
-    // The bundle beside the configuration is gone.
-    expect(readdirSync(dir).filter((f) => f.includes('.timestamp-'))).toEqual([]);
+    const stamps = new Map(entry?.stamps);
+    // The project's files by content, the package it imports and the lockfiles by size and time.
+    expect(stamps.get(join(dir, 'race.config.ts'))).toMatch(/^sha1:/);
+    expect(stamps.get(join(dir, 'tide-plugin.ts'))).toMatch(/^sha1:/);
+    expect(stamps.get(join(dir, 'node_modules', 'ebb-flags', 'package.json'))).toMatch(/^\d+:/);
+    expect([...stamps.keys()]).toContain(join(dir, 'package-lock.json'));
+    // No bundle is left, beside the configuration or in the cache.
+    expect(bundlesLeft()).toEqual([]);
   });
 
   it('answers from the cache while nothing changed, and again from the files once an imported one changed', async () => {
-    // Mark the kept answer, to tell an answer from the cache from one computed again.
-    const kept = JSON.parse(await readFile(cacheFile(), 'utf8')) as { version: string; entries: Record<string, { text: string }> };
-    for (const e of Object.values(kept.entries)) e.text = 'FROM THE CACHE\n';
-    await writeFile(cacheFile(), JSON.stringify(kept));
+    await markKept();
     expect((await help(['--help'])).out).toBe('FROM THE CACHE\n');
 
     await writeFile(join(dir, 'tide-plugin.ts'), PLUGIN('ebb'));
@@ -72,6 +92,26 @@ describe('race --help with its cache', () => {
     const after = await help(['--help']);
     expect(after.out).toContain('--ebb <when>');
     expect(after.out).not.toContain('--tide');
+
+    // A package the configuration imports is upgraded (its package.json changes with it): the
+    // kept answer is not used. (This process keeps the package's old module, so the flag's text
+    // itself cannot change here; a new `race` process would import the new one.)
+    await markKept();
+    expect((await help(['--help'])).out).toBe('FROM THE CACHE\n');
+    await installPackage('when the moon says', '1.1.0');
+    const upgraded = await help(['--help']);
+    expect(upgraded.out).not.toBe('FROM THE CACHE\n');
+    expect(upgraded.out).toContain('--ebb <when>');
+  });
+
+  it('a cache file that is not what it should be is ignored and written again', async () => {
+    for (const garbage of ['{"version": 1', JSON.stringify({ version: 'x', entries: null }), JSON.stringify({ version: JSON.parse(await readFile(cacheFile(), 'utf8')).version, entries: { [`help\0${join(dir, 'race.config.ts')}`]: { stamps: 'nope', text: 7 } } })]) {
+      await writeFile(cacheFile(), garbage);
+      const r = await help(['--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('--ebb <when>');
+    }
+    expect((await help(['--help'])).out).toContain('--ebb <when>');
   });
 
   it('without a configuration: the core flags only; with one that cannot load: the core flags, why, and nothing kept', async () => {
@@ -83,13 +123,19 @@ describe('race --help with its cache', () => {
       expect(none.out).not.toContain('Tide');
 
       await writeFile(join(dir, 'broken.config.ts'), `import { NOTHING } from './no-such-file.ts';\nexport default { plugins: [NOTHING] };\n`);
+      await writeFile(join(dir, 'throwing.config.ts'), `globalThis.__throwingConfigRuns = (globalThis.__throwingConfigRuns ?? 0) + 1;\nthrow new Error('no flags today');\n`);
       const before = await readFile(cacheFile(), 'utf8');
       const broken = await help(['--help', '--config', '../broken.config.ts']);
       expect(broken.code).toBe(0);
       expect(broken.out).toContain('Usage: race [options]');
       expect(broken.err).toMatch(/could not be loaded.*no-such-file/s);
+      const throwing = await help(['--help', '--config', '../throwing.config.ts']);
+      expect(throwing.code).toBe(0);
+      expect(throwing.err).toContain('no flags today');
+      // Its own error is not a reason to load it a second time another way.
+      expect((globalThis as { __throwingConfigRuns?: number }).__throwingConfigRuns).toBe(1);
       expect(await readFile(cacheFile(), 'utf8')).toBe(before);
-      expect(existsSync(join(dir, 'broken.config.ts'))).toBe(true);
+      expect(bundlesLeft()).toEqual([]);
     } finally {
       await rm(empty, { recursive: true, force: true });
     }

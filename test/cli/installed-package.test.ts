@@ -3,7 +3,7 @@
 // API, the `race` bin runs the project's race.config.ts and scenario file, vitest runs assertRace
 // on the package's global setup, and tsc checks a typed scenario under strict settings.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -138,10 +138,16 @@ describe('a project that installed the harness', () => {
     const help = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--help']);
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toContain('--replay');
-    // The answer is kept (its configuration bundled by the compiled CLI) and given again unchanged.
-    expect(existsSync(join(project, 'node_modules', '.cache', 'position-race-harness', 'answers.json'))).toBe(true);
+    // The answer is kept (its configuration bundled by the compiled CLI), and the next --help
+    // answers from the cache: a marked answer comes back as it was marked.
+    const answers = join(project, 'node_modules', '.cache', 'position-race-harness', 'answers.json');
+    const kept = JSON.parse(readFileSync(answers, 'utf8')) as { entries: Record<string, { text: string }> };
+    expect(Object.values(kept.entries).map((e) => e.text)).toEqual([help.stdout]);
+    for (const e of Object.values(kept.entries)) e.text = 'FROM THE CACHE\n';
+    writeFileSync(answers, JSON.stringify(kept));
     const again = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--help']);
-    expect(again.stdout).toBe(help.stdout);
+    expect(again.stdout).toBe('FROM THE CACHE\n');
+    expect(readdirSync(project).filter((f) => f.includes('.timestamp-'))).toEqual([]);
   });
 
   it('type-checks a typed scenario under strict, noPropertyAccessFromIndexSignature and without skipLibCheck', () => {

@@ -50,6 +50,12 @@ describe('--spec', () => {
     const list = await cli(['--list'], project);
     expect(list.code).toBe(2);
     expect(list.err).toContain('this configuration must not be loaded');
+    // What would choose among the configuration's scenarios is refused, not ignored.
+    for (const flag of [['--scenario', 'signal-sync'], ['--config', 'race.config.mjs'], ['--list']]) {
+      const r2 = await cli(['--spec', spec, ...flag], project);
+      expect(r2.code).toBe(2);
+      expect(r2.err).toContain(`${flag[0]} cannot be combined with --spec: a --spec run reads only its spec files, not the configuration or its scenarios`);
+    }
   });
 
   it('exits 1 with the diff when the output differs from --expected', async () => {

@@ -76,8 +76,9 @@ describe('CellHarness between runs', () => {
     // Emptied rows leave dead tuples that nothing prunes here: without vacuum the file grows by
     // about 9 pages every 50 runs (44 pages after 250 runs, 78 after 450). A vacuum every 200 runs
     // frees them all, so the file never holds more than one window's growth (about 35 pages).
+    // The bound sits between the two, with room for a busy machine.
     // Whether VACUUM also cuts the freed pages off the end of the file depends on a lock it takes
     // only when free (usually it does, down to 1 page), so the size at each point is not pinned.
-    expect(await size()).toBeLessThan(40);
+    expect(await size()).toBeLessThan(60);
   });
 });
