@@ -1,10 +1,11 @@
 // A configuration file loaded as one bundle (what Vite does with vite.config.ts): esbuild joins it
 // and the project files it imports into one ES module, without a module loader, and says which
 // files went in and which packages it imports, so an answer computed from the configuration can
-// be kept until one of them changes.
+// be kept until one of them changes. Each file keeps its own import.meta.url.
 import { existsSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HarnessError } from '../errors/index.ts';
 
@@ -20,6 +21,9 @@ export interface BundledModule {
 export class BundleUnavailable extends HarnessError {}
 
 const BUILTINS = new Set(builtinModules);
+/** What `import.meta.url` of a project file becomes in the bundle: a constant of that file's own. */
+const ORIGINAL_URL = '__prh_original_import_meta_url';
+const LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'js' | 'jsx'>> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
 
 /** `lodash/fp` → `lodash`, `@scope/pkg/x` → `@scope/pkg`; null for a builtin or a path. */
 function packageName(specifier: string): string | null {
@@ -40,7 +44,7 @@ function packageJsonOf(name: string, dir: string): string | null {
 /**
  * Imports `file` bundled. The bundle is written into `outDir` (a cache directory inside the
  * project's node_modules, so packages resolve as from the file; default: beside the file) and
- * removed once imported; a project file's `import.meta.url` becomes the bundle's.
+ * removed once imported; a project file's `import.meta.url` stays its own.
  * BundleUnavailable when esbuild cannot bundle it or a package it imports cannot be resolved from
  * there; an error of the configuration's own code is thrown as it is (it ran once, it is not retried).
  */
@@ -61,6 +65,21 @@ export async function importBundled(file: string, outDir = dirname(file)): Promi
       write: false,
       metafile: true,
       logLevel: 'silent',
+      // Each project file keeps its own import.meta.url (as Vite does for its configuration), so
+      // a path it resolves against it (a schema file beside it) is the same as when run unbundled.
+      define: { 'import.meta.url': ORIGINAL_URL },
+      plugins: [
+        {
+          name: 'original-import-meta-url',
+          setup(b) {
+            b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+              if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+              const contents = `const ${ORIGINAL_URL} = ${JSON.stringify(pathToFileURL(args.path).href)};\n${await readFile(args.path, 'utf8')}`;
+              return { contents, loader: LOADERS[extname(args.path)] ?? 'ts', resolveDir: dirname(args.path) };
+            });
+          },
+        },
+      ],
     });
     code = result.outputFiles[0]?.text ?? '';
     metafile = result.metafile;
@@ -71,14 +90,19 @@ export async function importBundled(file: string, outDir = dirname(file)): Promi
   const bundle = join(outDir, `${file.split(/[\\/]/).pop() ?? 'config'}.timestamp-${Date.now()}-${process.pid}.mjs`);
   let module: unknown;
   try {
-    writeFileSync(bundle, code);
-    module = await import(pathToFileURL(bundle).href);
-  } catch (e) {
-    const why = (e as { code?: unknown } | null)?.code;
-    if (why === 'ERR_MODULE_NOT_FOUND' || why === 'ERR_UNSUPPORTED_DIR_IMPORT' || why === 'ENOENT' || why === 'EACCES' || why === 'EROFS') {
+    try {
+      writeFileSync(bundle, code);
+    } catch (e) {
+      throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its bundle cannot be written to ${outDir}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      module = await import(pathToFileURL(bundle).href);
+    } catch (e) {
+      // A package that does not resolve from the bundle's place; any other error is the file's own.
+      const why = (e as { code?: unknown } | null)?.code;
+      if (why !== 'ERR_MODULE_NOT_FOUND' && why !== 'ERR_UNSUPPORTED_DIR_IMPORT') throw e;
       throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its bundle cannot be imported: ${(e as Error).message}`, { cause: e });
     }
-    throw e;
   } finally {
     rmSync(bundle, { force: true });
   }

@@ -12,12 +12,15 @@ import { fakeStream } from '../support/fake-stream.ts';
 
 // A plugin of the test's own, written without the harness's imports: the bundle inlines every
 // project file, and a plugin is recognised by its shape.
-const PLUGIN = (flag: string) => `import { WHEN } from 'ebb-flags';
+const PLUGIN = (flag: string) => `import { readFileSync } from 'node:fs';
+import { WHEN } from 'ebb-flags';
+// A file beside the plugin, found through its own import.meta.url (the bundle is elsewhere).
+const TITLE = readFileSync(new URL('./tide-title.txt', import.meta.url), 'utf8').trim();
 export const TIDE = {
   name: 'tide',
   variants: () => [],
   openCell: () => { throw new Error('not run here'); },
-  cli: { title: 'Tide (a plugin of the test)', flags: [{ name: '${flag}', type: 'string', value: '<when>', group: 'x', description: WHEN }] },
+  cli: { title: TITLE, flags: [{ name: '${flag}', type: 'string', value: '<when>', group: 'x', description: WHEN }] },
 };
 `;
 
@@ -41,6 +44,7 @@ beforeAll(async () => {
   await writeFile(join(dir, 'package-lock.json'), '{}\n');
   await installPackage('when the tide turns', '1.0.0');
   await writeFile(join(dir, 'tide-plugin.ts'), PLUGIN('tide'));
+  await writeFile(join(dir, 'tide-title.txt'), 'Tide (a plugin of the test)\n');
   await writeFile(join(dir, 'race.config.ts'), `import { TIDE } from './tide-plugin.ts';\nconst plugins: unknown[] = [TIDE];\nexport default { scenarios: ['*.race.ts'], plugins };\n`);
 });
 afterAll(async () => {
