@@ -10,6 +10,8 @@ import { dirname, join } from 'node:path';
 
 /** [path, how it was: `sha1:<hex>` of a project file's content, `<size>:<mtime>` of the others]. */
 type Stamp = readonly [string, string];
+/** What an answer was computed from, as it was then. */
+export type AnswerStamps = readonly Stamp[];
 
 interface Entry {
   readonly stamps: readonly Stamp[];
@@ -96,12 +98,12 @@ export class AnswerCache {
   }
 
   /** The stamps of `inputs` now: take them before computing the answer, hand them to put. */
-  stamp(inputs: AnswerInputs): readonly Stamp[] {
+  stamp(inputs: AnswerInputs): AnswerStamps {
     return [...inputs.files.map((p): Stamp => [p, contentStamp(p)]), ...[...new Set([...inputs.others, ...this.lockfiles])].map((p): Stamp => [p, statStamp(p)])];
   }
 
   /** Keeps `text` for `key`, unless an input changed since `stamps` were taken (then it may not match them). */
-  put(key: string, stamps: readonly Stamp[], text: string): void {
+  put(key: string, stamps: AnswerStamps, text: string): void {
     if (stamps.some(([path, was]) => (was.startsWith('sha1:') ? contentStamp(path) : statStamp(path)) !== was)) return;
     const file = join(this.dir, FILE_NAME);
     const tmp = `${file}.${process.pid}.tmp`;

@@ -30,13 +30,14 @@ import {
   type MatrixOptions,
   type RunResult,
 } from '../run/index.ts';
-import { DEFAULT_REPORT_WORDS, DEFAULT_SCENARIO_GLOB, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type ScenarioBase, type ScenarioCatalog } from '../scenario/index.ts';
+import { DEFAULT_REPORT_WORDS, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type ScenarioBase, type ScenarioCatalog } from '../scenario/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';
 import { oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import { pluginsInUse } from './cli-plugins.ts';
 import { CORE_FLAGS } from './core-flags.ts';
 import { parseSome } from './flag-table.ts';
 import { helpCommand } from './help-command.ts';
+import { noConfigWarning } from './no-config-warning.ts';
 import { listing } from './help-text.ts';
 import { onInterrupt } from './interrupt-reports.ts';
 import { renderAblationTable, renderMatrixTable } from './matrix-table.ts';
@@ -88,7 +89,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     const specRun = (early['spec'] as readonly string[]).length > 0;
     catalog = specRun ? NO_CATALOG : await loadScenarioCatalog({ cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios }, await loadRaceConfig(cwd, sources.config));
     if (catalog.defaultGlob && early['queue-worker'] !== true) {
-      io.err.write(`warning: no race.config.ts (or .mts, .js, .mjs) in ${cwd} or a directory above it; running the ${DEFAULT_SCENARIO_GLOB} files under ${cwd}\n`);
+      io.err.write(noConfigWarning(cwd));
     }
     options = await parseCliOptions(argv, env, { scenarios: catalog.scenarios, config: catalog.config, configFile: catalog.configFile });
     formats = parseFormats(options.formats);

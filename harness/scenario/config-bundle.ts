@@ -2,7 +2,7 @@
 // and the project files it imports into one ES module, without a module loader, and says which
 // files went in and which packages it imports, so an answer computed from the configuration can
 // be kept until one of them changes. Each file keeps its own import.meta.url.
-import { existsSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { dirname, extname, join, resolve, sep } from 'node:path';
@@ -32,6 +32,21 @@ function packageName(specifier: string): string | null {
   return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
 }
 
+/** Whether the nearest package.json above `dir` says "type": "module". */
+function inModulePackage(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    const pkg = join(d, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(d) === d) return false;
+  }
+}
+
 /** The package.json Node would find for `name` from `dir` (node_modules up the tree), its real path. */
 function packageJsonOf(name: string, dir: string): string | null {
   for (let d = dir; ; d = dirname(d)) {
@@ -50,6 +65,9 @@ function packageJsonOf(name: string, dir: string): string | null {
  */
 export async function importBundled(file: string, outDir = dirname(file)): Promise<BundledModule> {
   const dir = dirname(file);
+  // Node loads a .ts or .js file of a package without "type": "module" as CommonJS; the bundle,
+  // an ES module, would load where the file itself might not: leave it to the usual loader.
+  if (/\.(?:[jt]sx?)$/.test(file) && !inModulePackage(dir)) throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its package is not "type": "module"`);
   let code: string;
   let metafile: { inputs: Record<string, { imports: readonly { path: string; external?: boolean }[] }> };
   try {
