@@ -20,9 +20,11 @@ interface Entry {
 
 /** What an answer depends on. */
 export interface AnswerInputs {
-  /** The project's own files: compared by content (an edit within the clock's resolution shows). */
+  /** Files whose content was hashed when they were read (the project's files a bundle holds). */
+  readonly hashed?: readonly { readonly path: string; readonly sha1: string }[];
+  /** Files compared by content (settings, packages' package.json): an edit within the clock's resolution shows. */
   readonly files: readonly string[];
-  /** Packages' package.json and the like: compared by size and modification time. */
+  /** Files compared by size and modification time (large ones). */
   readonly others: readonly string[];
 }
 
@@ -97,13 +99,17 @@ export class AnswerCache {
     }
   }
 
-  /** The stamps of `inputs` now: take them before computing the answer, hand them to put. */
+  /** The stamps of `inputs` (now, for those not hashed already): take them before computing the answer, hand them to put. */
   stamp(inputs: AnswerInputs): AnswerStamps {
-    return [...inputs.files.map((p): Stamp => [p, contentStamp(p)]), ...[...new Set([...inputs.others, ...this.lockfiles])].map((p): Stamp => [p, statStamp(p)])];
+    const hashed = (inputs.hashed ?? []).map((h): Stamp => [h.path, `sha1:${h.sha1}`]);
+    const known = new Set(hashed.map(([p]) => p));
+    const files = [...new Set(inputs.files)].filter((p) => !known.has(p)).map((p): Stamp => [p, contentStamp(p)]);
+    return [...hashed, ...files, ...[...new Set([...inputs.others, ...this.lockfiles])].map((p): Stamp => [p, statStamp(p)])];
   }
 
   /** Keeps `text` for `key`, unless an input changed since `stamps` were taken (then it may not match them). */
   put(key: string, stamps: AnswerStamps, text: string): void {
+    // An input changed since it was read: the answer may not match the stamps.
     if (stamps.some(([path, was]) => (was.startsWith('sha1:') ? contentStamp(path) : statStamp(path)) !== was)) return;
     const file = join(this.dir, FILE_NAME);
     const tmp = `${file}.${process.pid}.tmp`;
@@ -114,7 +120,11 @@ export class AnswerCache {
       renameSync(tmp, file);
     } catch {
       // Read-only or full: the next command computes its answer again.
-      rmSync(tmp, { force: true });
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // not even that: nothing was written
+      }
     }
   }
 

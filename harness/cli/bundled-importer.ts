@@ -1,26 +1,25 @@
-// Imports a project's files for an answer the cache may keep (`--help`, `--list`): each one
-// bundled (scenario/config-bundle.ts), recording what went into it, so the answer can be stamped
-// with its inputs. A file esbuild cannot bundle loads the usual way, and then the answer is not kept.
+// Imports a project's files for an answer the cache may keep (`--help`): each one bundled
+// (scenario/config-bundle.ts), recording exactly what went into it, so the answer can be stamped
+// with its inputs. A file that cannot be bundled loads the usual way, and a module whose result
+// may depend on more than its files (the environment, files it reads, computed imports, linked
+// packages) is imported all the same: in both cases the answer is not kept.
 import { fileURLToPath } from 'node:url';
-import { BundleUnavailable, importBundled, importUserFile } from '../scenario/index.ts';
+import { BundleUnavailable, importBundled, importUserFile, type BundledModule } from '../scenario/index.ts';
 import type { AnswerCache, AnswerStamps } from './answer-cache.ts';
 
 export class BundledImporter {
-  private readonly files: string[] = [];
-  private readonly packages: string[] = [];
-  private readonly before: AnswerStamps[] = [];
+  private readonly bundles: BundledModule[] = [];
   private complete = true;
 
   constructor(private readonly cache: AnswerCache) {}
 
-  /** An importer for loadRaceConfig and loadScenarioCatalog. */
+  /** An importer for loadRaceConfig. */
   readonly import = async (file: string): Promise<unknown> => {
-    // Taken before the bundle reads it: an edit while it is bundled shows at put.
-    this.before.push(this.cache.stamp({ files: [file], others: [] }));
     try {
-      const b = await importBundled(file, this.cache.ensureDir() ? this.cache.dir : undefined);
-      this.files.push(...b.inputs);
-      this.packages.push(...b.packages);
+      if (!this.cache.ensureDir()) throw new BundleUnavailable('E_BAD_SCENARIO', `${this.cache.dir} cannot be made`);
+      const b = await importBundled(file, this.cache.dir);
+      this.bundles.push(b);
+      if (b.dynamic !== null) this.complete = false;
       return b.module;
     } catch (e) {
       // What esbuild cannot bundle (a path alias, a plugin of the loader) loads as a run loads it.
@@ -30,12 +29,13 @@ export class BundledImporter {
     }
   };
 
-  /** The stamps of everything imported, and of the harness itself; null when something was not bundled or changed meanwhile. */
+  /** What was imported, stamped (the harness's compiled file too: a rebuild changes it); null when the answer must not be kept. */
   stamps(): AnswerStamps | null {
     if (!this.complete) return null;
-    // The harness's own compiled file: a rebuild without a new version changes it.
-    const now = this.cache.stamp({ files: [...new Set(this.files)], others: [...new Set(this.packages), fileURLToPath(import.meta.url)] });
-    const current = new Map(now);
-    return this.before.every((b) => b.every(([path, was]) => current.get(path) === was)) ? now : null;
+    return this.cache.stamp({
+      hashed: this.bundles.flatMap((b) => b.inputs),
+      files: this.bundles.flatMap((b) => [...b.packages, ...b.settings]),
+      others: [fileURLToPath(import.meta.url)],
+    });
   }
 }

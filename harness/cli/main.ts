@@ -9,22 +9,12 @@ if (process.argv.slice(2).includes('--version')) {
   process.stdout.write(`${packageVersion()}\n`);
   process.exit(0);
 }
-// So do `--help` (the configuration alone) and, compiled, a plain `--list`: both from the cache
-// when it holds their answer (answer-cache.ts). Whatever these fast paths cannot answer, or fail
-// at, the full command below answers as usual.
+// So does `--help`, which loads the configuration alone (or, compiled, answers from the cache).
 const args = process.argv.slice(2);
-const compiled = !import.meta.url.endsWith('.ts');
-const fastAnswer = async (): Promise<number | null> => {
-  if (args.includes('--help') || args.includes('-h')) {
-    const { helpCommand } = await import('./help-command.ts');
-    return helpCommand(args, process.cwd(), { out: process.stdout, err: process.stderr }, { cache: compiled });
-  }
-  if (!compiled || !args.includes('--list')) return null;
-  const { isPlainList, listCommand } = await import('./list-command.ts');
-  return isPlainList(args) ? listCommand(args, process.cwd(), { out: process.stdout, err: process.stderr }) : null;
-};
-const fast = await fastAnswer().catch(() => null);
-if (fast !== null) process.exit(fast);
+if (args.includes('--help') || args.includes('-h')) {
+  const { helpCommand } = await import('./help-command.ts');
+  process.exit(await helpCommand(args, process.cwd(), { out: process.stdout, err: process.stderr }, { cache: !import.meta.url.endsWith('.ts') }));
+}
 const { runCli } = await import('./run-cli.ts');
 
 const debug = process.argv.includes('--debug');

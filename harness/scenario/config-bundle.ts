@@ -1,29 +1,40 @@
 // A configuration file loaded as one bundle (what Vite does with vite.config.ts): esbuild joins it
-// and the project files it imports into one ES module, without a module loader, and says which
-// files went in and which packages it imports, so an answer computed from the configuration can
-// be kept until one of them changes. Each file keeps its own import.meta.url.
+// and the project files it imports into one ES module, without a module loader, and says exactly
+// what went in (each file with the hash of the content it read) and which packages it imports,
+// so an answer computed from the configuration can be kept until one of them changes. Each file
+// keeps its own import.meta.url, dirname and filename.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HarnessError } from '../errors/index.ts';
 
 export interface BundledModule {
   readonly module: unknown;
-  /** Absolute paths of the project files in the bundle, the configuration first. */
-  readonly inputs: readonly string[];
+  /** The project files in the bundle (the configuration first), each with the sha1 of what esbuild read. */
+  readonly inputs: readonly { readonly path: string; readonly sha1: string }[];
   /** The package.json (real path) of each package the bundle imports, where it could be found. */
   readonly packages: readonly string[];
+  /** package.json, tsconfig.json and jsconfig.json wherever esbuild may have looked for one (present or not). */
+  readonly settings: readonly string[];
+  /**
+   * Why what the module computes may depend on more than these files (it reads the environment or
+   * files, imports by a computed path, or uses a package linked from outside node_modules); null if not.
+   */
+  readonly dynamic: string | null;
 }
 
 /** The bundle could not be made or its imports not resolved: load the file the usual way instead. */
 export class BundleUnavailable extends HarnessError {}
 
 const BUILTINS = new Set(builtinModules);
-/** What `import.meta.url` of a project file becomes in the bundle: a constant of that file's own. */
-const ORIGINAL_URL = '__prh_original_import_meta_url';
-const LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'js' | 'jsx'>> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.cjs': 'js', '.jsx': 'jsx' };
+/** What import.meta.url / dirname / filename of a project file become in the bundle: constants of its own. */
+const ORIGINAL = { url: '__prh_original_url', dirname: '__prh_original_dirname', filename: '__prh_original_filename' } as const;
+const LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'js' | 'jsx'>> = { '.ts': 'ts', '.mts': 'ts', '.tsx': 'tsx', '.js': 'js', '.mjs': 'js', '.jsx': 'jsx' };
+const SETTINGS_FILES = ['package.json', 'tsconfig.json', 'jsconfig.json'];
+/** What makes a module's result depend on more than its source: a read of the environment or of files, a computed import, require. */
+const DYNAMIC = /process\.env|\bimport\s*\(|createRequire|\brequire\s*\(|\b(?:readFile|readFileSync|readdir|readdirSync|existsSync|statSync|opendir|opendirSync|readlink)\b/;
 
 /** `lodash/fp` → `lodash`, `@scope/pkg/x` → `@scope/pkg`; null for a builtin or a path. */
 function packageName(specifier: string): string | null {
@@ -32,9 +43,21 @@ function packageName(specifier: string): string | null {
   return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
 }
 
-/** Whether the nearest package.json above `dir` says "type": "module". */
-function inModulePackage(dir: string): boolean {
+/** The package.json Node would find for `name` from `dir` (node_modules up the tree), its real path. */
+function packageJsonOf(name: string, dir: string): string | null {
   for (let d = dir; ; d = dirname(d)) {
+    const candidate = join(d, 'node_modules', name, 'package.json');
+    if (existsSync(candidate)) return realpathSync(candidate);
+    if (dirname(d) === d) return null;
+  }
+}
+
+/** Whether Node would load `file` as an ES module: .mjs/.mts, or .js/.ts in a package with "type": "module". */
+function loadsAsModule(file: string): boolean {
+  const ext = extname(file);
+  if (ext === '.mjs' || ext === '.mts') return true;
+  if (ext === '.cjs' || ext === '.cts') return false;
+  for (let d = dirname(file); ; d = dirname(d)) {
     const pkg = join(d, 'package.json');
     if (existsSync(pkg)) {
       try {
@@ -47,27 +70,28 @@ function inModulePackage(dir: string): boolean {
   }
 }
 
-/** The package.json Node would find for `name` from `dir` (node_modules up the tree), its real path. */
-function packageJsonOf(name: string, dir: string): string | null {
-  for (let d = dir; ; d = dirname(d)) {
-    const candidate = join(d, 'node_modules', name, 'package.json');
-    if (existsSync(candidate)) return realpathSync(candidate);
-    if (dirname(d) === d) return null;
+/** Every settings file esbuild or Node may read for files in `dirs`: each directory up to the root. */
+function settingsAround(dirs: Iterable<string>): string[] {
+  const seen = new Set<string>();
+  for (const start of dirs) {
+    for (let d = start; !seen.has(d); d = dirname(d)) {
+      seen.add(d);
+      if (dirname(d) === d) break;
+    }
   }
+  return [...seen].flatMap((d) => SETTINGS_FILES.map((f) => join(d, f)));
 }
 
 /**
  * Imports `file` bundled. The bundle is written into `outDir` (a cache directory inside the
- * project's node_modules, so packages resolve as from the file; default: beside the file) and
- * removed once imported; a project file's `import.meta.url` stays its own.
- * BundleUnavailable when esbuild cannot bundle it or a package it imports cannot be resolved from
- * there; an error of the configuration's own code is thrown as it is (it ran once, it is not retried).
+ * project's node_modules, so packages resolve as from the file) and removed once imported.
+ * BundleUnavailable when esbuild cannot bundle it, a file of it would load as CommonJS, the bundle
+ * cannot be written, or a package it imports cannot be resolved from there; an error of the
+ * configuration's own code is thrown as it is (it ran once, it is not retried).
  */
-export async function importBundled(file: string, outDir = dirname(file)): Promise<BundledModule> {
+export async function importBundled(file: string, outDir: string): Promise<BundledModule> {
   const dir = dirname(file);
-  // Node loads a .ts or .js file of a package without "type": "module" as CommonJS; the bundle,
-  // an ES module, would load where the file itself might not: leave it to the usual loader.
-  if (/\.(?:[jt]sx?)$/.test(file) && !inModulePackage(dir)) throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its package is not "type": "module"`);
+  const read = new Map<string, string>();
   let code: string;
   let metafile: { inputs: Record<string, { imports: readonly { path: string; external?: boolean }[] }> };
   try {
@@ -83,17 +107,23 @@ export async function importBundled(file: string, outDir = dirname(file)): Promi
       write: false,
       metafile: true,
       logLevel: 'silent',
-      // Each project file keeps its own import.meta.url (as Vite does for its configuration), so
-      // a path it resolves against it (a schema file beside it) is the same as when run unbundled.
-      define: { 'import.meta.url': ORIGINAL_URL },
+      define: { 'import.meta.url': ORIGINAL.url, 'import.meta.dirname': ORIGINAL.dirname, 'import.meta.filename': ORIGINAL.filename },
       plugins: [
         {
-          name: 'original-import-meta-url',
+          name: 'original-module-facts',
           setup(b) {
-            b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+            b.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, (args) => {
               if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
-              const contents = `const ${ORIGINAL_URL} = ${JSON.stringify(pathToFileURL(args.path).href)};\n${await readFile(args.path, 'utf8')}`;
-              return { contents, loader: LOADERS[extname(args.path)] ?? 'ts', resolveDir: dirname(args.path) };
+              // Node would load it as CommonJS: the bundle, an ES module, could load where it does not.
+              if (!loadsAsModule(args.path)) throw new Error(`${args.path} would load as CommonJS`);
+              const source = readFileSync(args.path, 'utf8');
+              read.set(args.path, createHash('sha1').update(source).digest('hex'));
+              const facts = [
+                `const ${ORIGINAL.url} = ${JSON.stringify(pathToFileURL(args.path).href)};`,
+                `const ${ORIGINAL.dirname} = ${JSON.stringify(dirname(args.path))};`,
+                `const ${ORIGINAL.filename} = ${JSON.stringify(args.path)};`,
+              ].join(' ');
+              return { contents: `${facts}\n${source}`, loader: LOADERS[extname(args.path)] ?? 'ts', resolveDir: dirname(args.path) };
             });
           },
         },
@@ -122,9 +152,12 @@ export async function importBundled(file: string, outDir = dirname(file)): Promi
       throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its bundle cannot be imported: ${(e as Error).message}`, { cause: e });
     }
   } finally {
-    rmSync(bundle, { force: true });
+    try {
+      rmSync(bundle, { force: true });
+    } catch {
+      // Its directory went away meanwhile: nothing is left to remove.
+    }
   }
-  const inputs = Object.keys(metafile.inputs).map((p) => resolve(dir, p));
   const names = new Set<string>();
   for (const input of Object.values(metafile.inputs)) {
     for (const imported of input.imports) {
@@ -133,5 +166,19 @@ export async function importBundled(file: string, outDir = dirname(file)): Promi
     }
   }
   const packages = [...names].flatMap((n) => packageJsonOf(n, dir) ?? []);
-  return { module, inputs: [file, ...inputs.filter((p) => p !== file)], packages };
+  // What esbuild read without the plugin (a JSON file, say): hashed now.
+  for (const p of Object.keys(metafile.inputs)) {
+    const path = isAbsolute(p) ? p : resolve(dir, p);
+    if (read.has(path) || path.includes(`${sep}node_modules${sep}`)) continue;
+    try {
+      read.set(path, createHash('sha1').update(readFileSync(path)).digest('hex'));
+    } catch {
+      read.set(path, 'unreadable');
+    }
+  }
+  const inputs = [...read].map(([path, sha1]) => ({ path, sha1 }));
+  inputs.sort((a, b) => (a.path === file ? -1 : b.path === file ? 1 : 0));
+  const linked = packages.find((p) => !p.includes(`${sep}node_modules${sep}`));
+  const dynamic = DYNAMIC.exec(code)?.[0] ?? (linked ? `a package linked from outside node_modules (${dirname(linked)})` : null);
+  return { module, inputs, packages, settings: settingsAround(inputs.map((i) => dirname(i.path))), dynamic };
 }

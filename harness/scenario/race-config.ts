@@ -90,13 +90,13 @@ export async function loadRaceConfig(cwd: string, config?: string, importer: Use
 }
 
 /** Loads the scenario files the configuration (loaded already, or now) or `--scenarios` names. */
-export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig?: LoadedConfig, importer: UserFileImporter = importUserFile): Promise<ScenarioCatalog> {
-  const { config, configFile, dir, baseSchema } = loadedConfig ?? (await loadRaceConfig(sources.cwd, sources.config, importer));
+export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig?: LoadedConfig): Promise<ScenarioCatalog> {
+  const { config, configFile, dir, baseSchema } = loadedConfig ?? (await loadRaceConfig(sources.cwd, sources.config));
   const given = sources.scenarios !== undefined && sources.scenarios.length > 0;
   const files = given
     ? await findScenarioFiles(sources.scenarios ?? [], sources.cwd)
     : await findScenarioFiles(config.scenarios ?? [DEFAULT_SCENARIO_GLOB], dir, config.exclude ?? []);
-  return { scenarios: await loadScenarioFiles(files, sources.cwd, importer), baseSchema, configFile, config, defaultGlob: !given && configFile === null };
+  return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile, config, defaultGlob: !given && configFile === null };
 }
 
 async function loadConfigFile(file: string, importer: UserFileImporter): Promise<RaceConfig> {

@@ -12,10 +12,8 @@ import { fakeStream } from '../support/fake-stream.ts';
 
 // A plugin of the test's own, written without the harness's imports: the bundle inlines every
 // project file, and a plugin is recognised by its shape.
-const PLUGIN = (flag: string) => `import { readFileSync } from 'node:fs';
-import { WHEN } from 'ebb-flags';
-// A file beside the plugin, found through its own import.meta.url (the bundle is elsewhere).
-const TITLE = readFileSync(new URL('./tide-title.txt', import.meta.url), 'utf8').trim();
+const PLUGIN = (flag: string) => `import { WHEN } from 'ebb-flags';
+const TITLE = 'Tide (a plugin of the test)';
 export const TIDE = {
   name: 'tide',
   variants: () => [],
@@ -44,7 +42,6 @@ beforeAll(async () => {
   await writeFile(join(dir, 'package-lock.json'), '{}\n');
   await installPackage('when the tide turns', '1.0.0');
   await writeFile(join(dir, 'tide-plugin.ts'), PLUGIN('tide'));
-  await writeFile(join(dir, 'tide-title.txt'), 'Tide (a plugin of the test)\n');
   await writeFile(join(dir, 'race.config.ts'), `import { TIDE } from './tide-plugin.ts';\nconst plugins: unknown[] = [TIDE];\nexport default { scenarios: ['*.race.ts'], plugins };\n`);
 });
 afterAll(async () => {
@@ -77,11 +74,14 @@ describe('race --help with its cache', () => {
     const entry = Object.values(kept.entries)[0];
     expect(entry?.text).toBe(first.out);
     const stamps = new Map(entry?.stamps);
-    // The project's files by content, the package it imports and the lockfiles by size and time.
+    // The project's files and the package it imports by content, the lockfiles by size and time.
     expect(stamps.get(join(dir, 'race.config.ts'))).toMatch(/^sha1:/);
     expect(stamps.get(join(dir, 'tide-plugin.ts'))).toMatch(/^sha1:/);
-    expect(stamps.get(join(dir, 'node_modules', 'ebb-flags', 'package.json'))).toMatch(/^\d+:/);
-    expect([...stamps.keys()]).toContain(join(dir, 'package-lock.json'));
+    expect(stamps.get(join(dir, 'node_modules', 'ebb-flags', 'package.json'))).toMatch(/^sha1:/);
+    expect(stamps.get(join(dir, 'package-lock.json'))).toMatch(/^\d+:/);
+    // The settings esbuild and Node read: the project's package.json, a tsconfig.json that is not there (yet).
+    expect(stamps.get(join(dir, 'package.json'))).toMatch(/^sha1:/);
+    expect(stamps.get(join(dir, 'tsconfig.json'))).toBe('missing');
     // No bundle is left, beside the configuration or in the cache.
     expect(bundlesLeft()).toEqual([]);
   });
@@ -106,6 +106,26 @@ describe('race --help with its cache', () => {
     const upgraded = await help(['--help']);
     expect(upgraded.out).not.toBe('FROM THE CACHE\n');
     expect(upgraded.out).toContain('--ebb <when>');
+  });
+
+  it('a configuration that reads files or the environment is loaded as written (its own import.meta) and its answer not kept', async () => {
+    await mkdir(join(dir, 'reads'), { recursive: true });
+    await writeFile(join(dir, 'reads', 'title.txt'), 'Read beside the configuration\n');
+    await writeFile(
+      join(dir, 'reads', 'race.config.ts'),
+      `import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+const title = readFileSync(new URL('./title.txt', import.meta.url), 'utf8').trim();
+const again = readFileSync(join(import.meta.dirname, 'title.txt'), 'utf8').trim();
+export default { plugins: [{ name: 'reader', variants: () => [], openCell: () => { throw new Error('no'); }, cli: { title: title === again ? title : 'differs', flags: [{ name: 'shade', type: 'string', group: 'x', description: String(process.env.SHADE ?? 'grey') }] } }] };
+`,
+    );
+    const before = await readFile(cacheFile(), 'utf8');
+    const r = await help(['--help'], join(dir, 'reads'));
+    expect(r.err).toBe('');
+    expect(r.out).toContain('Read beside the configuration');
+    expect(r.out).toContain('--shade');
+    expect(await readFile(cacheFile(), 'utf8')).toBe(before);
   });
 
   it('a cache file that is not what it should be is ignored and written again', async () => {

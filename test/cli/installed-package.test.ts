@@ -148,15 +148,6 @@ describe('a project that installed the harness', () => {
     const again = inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--help']);
     expect(again.stdout).toBe('FROM THE CACHE\n');
     expect(readdirSync(project).filter((f) => f.includes('.timestamp-'))).toEqual([]);
-    // A plain --list answers as the full command does (which --debug forces), then from the cache.
-    const bin = join(project, 'node_modules', '.bin', 'race');
-    const full = inProject(process.execPath, [bin, '--list', '--debug']);
-    const fast = inProject(process.execPath, [bin, '--list']);
-    expect(fast.status, fast.stderr).toBe(0);
-    expect(fast.stdout).toContain('Scenarios:');
-    expect([fast.stdout, fast.stderr]).toEqual([full.stdout, full.stderr]);
-    expect(inProject(process.execPath, [bin, '--list']).stdout).toBe(full.stdout);
-    expect(Object.keys((JSON.parse(readFileSync(answers, 'utf8')) as { entries: object }).entries)).toHaveLength(2);
   });
 
   it('type-checks a typed scenario under strict, noPropertyAccessFromIndexSignature and without skipLibCheck', () => {
