@@ -13,6 +13,7 @@ import type { Strategy } from '../../harness/sched/index.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { exchangeRequestCost } from './bench-exchange.ts';
 import { gateFigures, renderGate } from './bench-gate.ts';
+import { crossCheckFigures, renderCrossCheck, type CrossCheckFigures } from './bench-cross-check.ts';
 import { defaultMatrix, workerProcesses } from './bench-processes.ts';
 import { sqlFloor } from './bench-sql-floor.ts';
 import { exhaustiveStats, memoryOver, round, throughput, type BenchCell, type Throughput } from './bench-throughput.ts';
@@ -28,6 +29,9 @@ const USAGE = `Usage: npm run bench -- [options]
                         against in-process, and the Python signal-sync exhaustive search
   --gate-runs <n>       random schedules per port for --gate (default 40)
   --no-gate-search      --gate without the Python exhaustive search
+  --cross-check         only the run-time cross-check's cost (bench-cross-check.ts): the same
+                        reduced search with it on and off, alternating (also part of the full run)
+  --cross-check-passes <n>  timed passes each way (default 8)
   --out <dir>           where bench.json goes (default reports)`;
 
 /** The issue's targets on this 2-core machine kind, idle. */
@@ -57,6 +61,8 @@ function flags() {
         gate: { type: 'boolean', default: false },
         'gate-runs': { type: 'string' },
         'no-gate-search': { type: 'boolean', default: false },
+        'cross-check': { type: 'boolean', default: false },
+        'cross-check-passes': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -78,6 +84,8 @@ function flags() {
     gate: values.gate ?? false,
     gateRuns: count('gate-runs', values['gate-runs'], 40),
     gateSearch: !(values['no-gate-search'] ?? false),
+    crossCheckOnly: values['cross-check'] ?? false,
+    crossCheckPasses: count('cross-check-passes', values['cross-check-passes'], quick ? 4 : 8),
   };
 }
 
@@ -118,6 +126,15 @@ async function main(): Promise<void> {
       process.stdout.write(`load ${result.loadAverage.before.join(' ')} → ${result.loadAverage.after.join(' ')}\n${renderGate(gate)}\nwritten: ${file}\n`);
       return;
     }
+    if (o.crossCheckOnly) {
+      const crossCheck = await crossCheckFigures(dbs, o.crossCheckPasses, log);
+      const result = { date: startedAt.toISOString(), cpus: cpus().length, loadAverage: { before: loadBefore.map((x) => round(x, 2)), after: loadavg().map((x) => round(x, 2)) }, crossCheck };
+      mkdirSync(o.out, { recursive: true });
+      const file = join(o.out, 'bench-cross-check.json');
+      writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+      process.stdout.write(`load ${result.loadAverage.before.join(' ')} → ${result.loadAverage.after.join(' ')}\n${renderCrossCheck(crossCheck)}\nwritten: ${file}\n`);
+      return;
+    }
     const template = await dbs.createTemplate('bench', layerSet.sqlFiles);
     const cell: BenchCell = { dbs, template, scenario, layerSet };
     const postgresVersion = await serverVersion(server.urlFor(server.maintenanceDatabase));
@@ -155,6 +172,9 @@ async function main(): Promise<void> {
     log(`exhaustive search of every scenario at the baseline (budget ${defaultBudget})`);
     const exhaustive = await exhaustiveStats(dbs, template, Object.values(SCENARIOS), layerSet, { budget: defaultBudget, seed: 1, depth: 2, reduce: true });
 
+    log('the run-time cross-check: the same reduced search with it on and off');
+    const crossCheck = await crossCheckFigures(dbs, o.crossCheckPasses, log);
+
     log(`memory over ${o.rssSchedules} schedules`);
     const memory = await memoryOver(cell, make('random', { budget: o.rssSchedules }), o.rssSchedules, (done) => log(`  ${done}`));
 
@@ -184,6 +204,7 @@ async function main(): Promise<void> {
       inProcess,
       workerProcesses: { perProcessSchedules: o.cliSchedules, runs: processes, twoToOne: one && two ? round(two.schedulesPerSecond / one.schedulesPerSecond, 2) : null },
       exhaustiveAtBaseline: exhaustive,
+      crossCheck,
       memory,
       defaultMatrix: matrix,
       defaultMatrixWithOdds: matrixWithOdds,
@@ -214,6 +235,7 @@ type BenchResult = {
   inProcess: Record<string, Throughput>;
   workerProcesses: { runs: Awaited<ReturnType<typeof workerProcesses>>[]; twoToOne: number | null };
   exhaustiveAtBaseline: Awaited<ReturnType<typeof exhaustiveStats>>;
+  crossCheck: readonly CrossCheckFigures[];
   memory: Awaited<ReturnType<typeof memoryOver>>;
   defaultMatrix: Awaited<ReturnType<typeof defaultMatrix>> | null;
   defaultMatrixWithOdds: Awaited<ReturnType<typeof defaultMatrix>> | null;
@@ -237,6 +259,7 @@ function render(r: BenchResult): string {
     `  statements ${f.floorStatementsMs} ms, with state read and reset ${f.floorMs} ms`,
     `  controlled schedule ${f.controlledMs} ms (run alone ${f.controlledRunMs} ms): ratio ${f.ratio} (run alone ${f.ratioRunOnly}; target ≤ ${TARGETS.controlledToFloor})`,
     `exchange request: http (msw) ${r.exchangeRequestMicroseconds.http.wall} µs (CPU ${r.exchangeRequestMicroseconds.http.cpu} µs), direct ${r.exchangeRequestMicroseconds.direct.wall} µs (CPU ${r.exchangeRequestMicroseconds.direct.cpu} µs): ${r.exchangeRequestMicroseconds.ratio}×`,
+    renderCrossCheck(r.crossCheck),
     `memory over ${r.memory.schedules} schedules: RSS ${r.memory.rssMiB.before} → ${r.memory.rssMiB.after} MiB, live heap ${r.memory.heapUsedMiB.before} → ${r.memory.heapUsedMiB.after} MiB`,
     ...[r.defaultMatrix, r.defaultMatrixWithOdds].map((m) =>
       m
