@@ -58,7 +58,9 @@ describe('databases of a run that ends', () => {
       expect(comment.split('\n')[0]).toBe(DB_MARKER);
       const owner = parseOwner(comment);
       expect(owner).toMatchObject({ host: thisProcess().host, pid: process.pid, started: thisProcess().started });
-      expect(owner?.lease).toBeGreaterThan(Date.now() / 1000);
+      // Leases are in the server's time, which is what a reclaim compares them with.
+      const serverNow = await admin.query<{ now: number }>('SELECT extract(epoch FROM now())::float8 AS now');
+      expect(owner?.lease).toBeGreaterThan(serverNow.rows[0]?.now ?? Infinity);
     } finally {
       await dbs.close();
     }
