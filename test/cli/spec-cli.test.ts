@@ -6,12 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../harness/cli/run-cli.ts';
 import type { RunResult } from '../../harness/run/index.ts';
-
-function fakeStream(): { stream: NodeJS.WriteStream; text: () => string } {
-  const chunks: string[] = [];
-  const stream = { isTTY: false, write: (s: string | Uint8Array) => chunks.push(typeof s === 'string' ? s : Buffer.from(s).toString('utf8')) > 0 };
-  return { stream: stream as unknown as NodeJS.WriteStream, text: () => chunks.join('') };
-}
+import { fakeStream } from '../support/fake-stream.ts';
 
 async function cli(argv: readonly string[], cwd?: string): Promise<{ code: number; out: string; err: string }> {
   const out = fakeStream();
