@@ -77,6 +77,12 @@ export class Collector {
   private readonly keys = new Set<string>();
   /** The statement may take a session-level lock that outlives its transaction (pg_advisory_lock, or code we cannot see into). */
   mayLockSession = false;
+  /** The advisory keys it may lock at session level (they outlive its transaction). */
+  readonly sessionAdvisory: string[] = [];
+  /** It calls pg_advisory_unlock_all. */
+  unlocksAll = false;
+  /** It runs something the collector cannot see into (it may lock anything, at any level). */
+  opaque = false;
   private readonly cteNames = new Set<string>();
 
   constructor(
@@ -145,6 +151,7 @@ export class Collector {
   private anything(): void {
     for (const k of SQL_ANYTHING) this.keys.add(k);
     this.mayLockSession = true;
+    this.opaque = true;
   }
 
   private relation(rv: Node, writing: WriteEvents | null): void {
@@ -184,7 +191,19 @@ export class Collector {
       this.onWrite(rel, writing);
       return;
     }
-    for (const event of writing) for (const k of rel.writeEffects[event]) this.keys.add(k);
+    for (const event of writing) for (const k of rel.writeEffects[event]) this.effect(k);
+  }
+
+  /**
+   * A key of code the statement runs (a trigger, a function): an advisory lock taken there may be
+   * a session-level one, so it counts as one (what pg_advisory_unlock_all may later release).
+   */
+  private effect(k: string): void {
+    this.keys.add(k);
+    if (k.startsWith('db:a:')) {
+      this.mayLockSession = true;
+      this.sessionAdvisory.push(k);
+    }
   }
 
   /** An operator the user defined runs the user's function behind it (a CHECK's `a === b`). */
@@ -206,7 +225,7 @@ export class Collector {
       this.anything();
       return;
     }
-    for (const k of effects) this.keys.add(k);
+    for (const k of effects) this.effect(k);
   }
 
   private functionCall(fc: Node): void {
@@ -227,12 +246,18 @@ export class Collector {
       return;
     }
     if (ADVISORY.test(name)) {
-      this.keys.add(this.advisoryKey(args));
-      if (!name.includes('_xact_') && !name.includes('unlock')) this.mayLockSession = true;
+      const key = this.advisoryKey(args);
+      this.keys.add(key);
+      if (!name.includes('_xact_') && !name.includes('unlock')) {
+        this.mayLockSession = true;
+        this.sessionAdvisory.push(key);
+      }
       return;
     }
     if (name === 'pg_advisory_unlock_all') {
-      this.keys.add('db:a:*');
+      // It releases only this session's session-level locks: which ones, the session's footprinter
+      // knows (SqlFootprinter adds their keys, or every advisory key when it cannot tell).
+      this.unlocksAll = true;
       return;
     }
     if (name === 'nextval' || name === 'setval') {

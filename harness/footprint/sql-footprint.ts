@@ -63,6 +63,12 @@ export class SqlFootprinter {
   private serializable = false;
   /** A statement may have taken a session-level lock since the last `takeSessionLocks`. */
   private sessionLocks = false;
+  /**
+   * The advisory keys this session may hold at session level, for what pg_advisory_unlock_all
+   * releases (asyncpg's pool calls it on every release); null once something it cannot see into
+   * ran (a function, a utility statement), which may have locked any key.
+   */
+  private heldAdvisory: Set<string> | null = new Set();
 
   constructor(
     private readonly catalog: SqlCatalog,
@@ -79,10 +85,7 @@ export class SqlFootprinter {
   footprint(text: string, values?: readonly unknown[]): Footprint {
     const statements = parsedStatements(text);
     // PostgreSQL will reject it too, but we do not guess what a statement we cannot read does.
-    if (statements === null) {
-      this.settingsChanged = true;
-      return this.record(SQL_ANYTHING);
-    }
+    if (statements === null) return this.unseen();
     const keys = new Set<string>([this.activityKey]);
     this.currentText = text;
     for (const stmt of statements) for (const k of this.statement(stmt, values ?? [])) keys.add(k);
@@ -90,6 +93,14 @@ export class SqlFootprinter {
     // Code we cannot see into (set_config, DO, a function with SET clauses) may change settings too.
     if (keys.has('db:*')) this.settingsChanged = true;
     return [...keys];
+  }
+
+  /** A statement whose text is unknown (or unreadable): it may touch, lock or set anything. */
+  unseen(): Footprint {
+    this.settingsChanged = true;
+    this.sessionLocks = true;
+    this.heldAdvisory = null;
+    return this.record(SQL_ANYTHING);
   }
 
   /**
@@ -103,6 +114,8 @@ export class SqlFootprinter {
     this.lostToSettings = false;
     this.settingsChanged = false;
     this.ending = null;
+    // The engine's reset released the session's advisory locks (pg_advisory_unlock_all).
+    this.heldAdvisory = new Set();
   }
 
   private endTransaction(): void {
@@ -185,6 +198,13 @@ export class SqlFootprinter {
       const collector = this.lost || this.lostToSettings ? null : new Collector(this.catalog, values);
       keys = collector ? collector.statement(type, node) : [...SQL_ANYTHING];
       if (!collector || collector.mayLockSession) this.sessionLocks = true;
+      if (!collector || collector.opaque) this.heldAdvisory = null;
+      else for (const k of collector.sessionAdvisory) this.heldAdvisory?.add(k);
+      if (collector?.unlocksAll) {
+        // Another session sees only the locks this one held at session level go.
+        keys.push(...(this.heldAdvisory ?? ['db:a:*']));
+        this.heldAdvisory?.clear();
+      }
       if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && !this.firstSnapshotSeen) {
         this.firstSnapshotSeen = true;
         this.assumedAtSnapshot = this.isolation;
@@ -198,6 +218,7 @@ export class SqlFootprinter {
       if (!NAME_PRESERVING_UTILITY.has(type)) this.lost = true;
       keys = [...SQL_ANYTHING];
       this.sessionLocks = true;
+      this.heldAdvisory = null;
     }
     // Under SERIALIZABLE a commit may fail another transaction through any rw-dependency chain.
     if (autocommit && this.sessionIsolation === 'serializable') keys.push(...SQL_ANYTHING);

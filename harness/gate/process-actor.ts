@@ -41,6 +41,12 @@ export interface StartedProcessActor {
   readonly exited: Promise<ProcessExit>;
   /** Ends the whole process group: SIGTERM, then SIGKILL after the grace period. */
   stop(): Promise<ProcessExit>;
+  /**
+   * Asks the program itself whether it is idle, where it can say so (a runner's event loop, see
+   * runners/python-runner.py): true once it is about to block with nothing to do, false when it
+   * cannot tell (another thread), undefined when no answer came in time (look from /proc).
+   */
+  idle?(): Promise<boolean | undefined>;
 }
 
 function executable(path: string): boolean {

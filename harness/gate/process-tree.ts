@@ -88,3 +88,17 @@ export async function processTreeSettled(root: number): Promise<boolean> {
   await new Promise((resolve) => setImmediate(resolve));
   return quietSnapshot(root) === first;
 }
+
+/**
+ * True when `pid` is one thread with no child process: what a program that says it is idle (its
+ * event loop about to block) must also be for that to speak for all of it. False when unsure.
+ */
+export function singleThreadNoChildren(pid: number): boolean {
+  if (!CAN_PROBE) return false;
+  try {
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return tasks.length === 1 && readFileSync(`/proc/${pid}/task/${tasks[0] ?? pid}/children`, 'latin1').trim() === '';
+  } catch {
+    return false;
+  }
+}

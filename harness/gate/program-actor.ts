@@ -11,7 +11,7 @@ import { actorEnv } from './actor-env.ts';
 import { startClockEndpoint } from './clock-endpoint.ts';
 import { startServiceGate, type StartedServiceGate } from './http-service-gate.ts';
 import { checkCommand, startProcessActor, type ProcessCommand, type ProcessExit, type StartedProcessActor } from './process-actor.ts';
-import { processTreeSettled } from './process-tree.ts';
+import { processTreeSettled, singleThreadNoChildren } from './process-tree.ts';
 import type { StepOutcome } from './step-responses.ts';
 import { WireRefusal } from './wire-hooks.ts';
 import { startWireGate, type StartedWireGate } from './wire-gate.ts';
@@ -166,8 +166,25 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     const pid = program.pid;
     // Quiet: no thread of it runs, and no connection of it is half admitted (a client waiting for
     // the gate's answer to its startup sleeps, yet has no step parked to show for it).
-    quiet = pid === undefined ? () => true : async () => !wire.admitting() && (await processTreeSettled(pid)) && !wire.admitting();
-    const stop = () => void program.stop();
+    // A program that can say it is idle (a runner's loop about to block) is asked first: its answer
+    // comes the moment it is true, where /proc can only be looked at again and again. Its word
+    // covers one thread, so a process with more threads or children is looked at from /proc.
+    quiet =
+      pid === undefined
+        ? () => true
+        : async () => {
+            if (wire.admitting()) return false;
+            const said = await program.idle?.();
+            const settled = (said === true && singleThreadNoChildren(pid)) || (await processTreeSettled(pid));
+            return settled && !wire.admitting();
+          };
+    // Its gates start closing first (their connections get their end now; the close itself is
+    // awaited below, never before the stop: a program that reads nothing would hold it up), so
+    // whatever a runner's run still awaits fails at once and the runner can serve the next run.
+    const stop = () => {
+      for (const g of gates) void g.close().catch(() => undefined);
+      void program.stop();
+    };
     ports.ended.addEventListener('abort', stop, { once: true });
     // A run that ended while the gates were opening sent its abort before anyone listened.
     if (ports.ended.aborted) stop();

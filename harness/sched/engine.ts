@@ -469,7 +469,7 @@ export class Scheduler {
     // Parse and Describe take relation locks only DDL conflicts with (and DDL writes db:*).
     if (step.statements.length === 0) return ['r:db:l:*', `act:${rt.index}`];
     const keys = new Set<string>();
-    for (const st of step.statements) for (const k of st.text === null ? SQL_ANYTHING : this.sqlFootprint(rt, st.text, st.values)) keys.add(k);
+    for (const st of step.statements) for (const k of this.sqlFootprint(rt, st.text, st.values)) keys.add(k);
     return [...keys];
   }
 
@@ -585,7 +585,7 @@ export class Scheduler {
   }
 
   /** What the statement may touch, from its text and parameters, in the session's transaction. */
-  private sqlFootprint(rt: ActorRt, text: string, values: readonly unknown[] | undefined): readonly string[] {
+  private sqlFootprint(rt: ActorRt, text: string | null, values: readonly unknown[] | undefined): readonly string[] {
     if (!this.catalog) throw new Error('the catalog is read before the first controlled run');
     let entry = this.footprinters.get(rt.session);
     if (!entry || entry.pid !== rt.session.pid) {
@@ -594,7 +594,7 @@ export class Scheduler {
       entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, isolation) };
       this.footprinters.set(rt.session, entry);
     }
-    return entry.footprinter.footprint(text, values);
+    return text === null ? entry.footprinter.unseen() : entry.footprinter.footprint(text, values);
   }
 
   /**
@@ -772,6 +772,9 @@ export class Scheduler {
       for (;;) {
         // After a fault nothing is waited for: blocked detection may be gone with the observer.
         if (this.fault) return 'settled';
+        // Taken before the programs are asked: a change while they answer wakes the wait below at
+        // once (the change promise is replaced when it fires, and the new one would miss it).
+        const change = this.changePromise;
         const lanesSettled = this.actors.every((a) => this.isSettled(a));
         if (lanesSettled && (!programs || (await this.allSettled()))) return 'settled';
         if (timedOut) return 'hang';
@@ -782,7 +785,7 @@ export class Scheduler {
         const again = lanesSettled ? new Promise<'again'>((resolve) => setTimeout(() => resolve('again'), retryMs)) : null;
         if (again) retryMs = Math.min(retryMs * 2, QUIESCENCE_RETRY_MS.most);
         // Never race a promise that never settles: every race would leave a reaction on it.
-        await Promise.race([this.changePromise, limit, ...(this.poll ? [this.poll] : []), ...(again ? [again] : [])]);
+        await Promise.race([change, limit, ...(this.poll ? [this.poll] : []), ...(again ? [again] : [])]);
       }
     } finally {
       clearTimeout(timer);

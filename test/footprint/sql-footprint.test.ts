@@ -19,6 +19,7 @@ beforeAll(async () => {
     'CREATE VIEW av AS SELECT * FROM a',
     'CREATE FUNCTION bump() RETURNS int LANGUAGE sql VOLATILE AS $$ UPDATE c SET id = id RETURNING 1 $$',
     "CREATE FUNCTION opaque_bump() RETURNS int LANGUAGE plpgsql VOLATILE AS $$ BEGIN EXECUTE 'UPDATE c SET id = id'; RETURN 1; END $$",
+    'CREATE FUNCTION hold(k bigint) RETURNS void LANGUAGE plpgsql VOLATILE AS $$ BEGIN PERFORM pg_advisory_lock(9); END $$',
   ]) {
     await db.client.query(s);
   }
@@ -98,17 +99,41 @@ describe('SQL footprints', () => {
     expect(s.footprint('SELECT * FROM c')).toEqual(expect.arrayContaining(ANYTHING));
   });
 
-  it("asyncpg's pool reset (advisory unlock, CLOSE ALL, UNLISTEN *, RESET ALL) touches only advisory locks, and later statements stay understood", () => {
+  it("asyncpg's pool reset (advisory unlock, CLOSE ALL, UNLISTEN *, RESET ALL) touches only the session's own session-level advisory locks, and later statements stay understood", () => {
+    const RESET = 'SELECT pg_advisory_unlock_all();\nCLOSE ALL;\nUNLISTEN *;\nRESET ALL;';
     const s = session();
-    const reset = s.footprint('SELECT pg_advisory_unlock_all();\nCLOSE ALL;\nUNLISTEN *;\nRESET ALL;');
-    expect(reset).toContain('db:a:*');
-    expect(reset).not.toContain('db:*');
+    // Nothing held: another session sees nothing of it (what made the Python bot's search explode).
+    expect(s.footprint(RESET)).toEqual(['act:0']);
     expect(s.footprint('UPDATE c SET id = 2 WHERE id = 1')).toEqual(['act:0', 'db:t:public.c']);
-    // RESET ALL does not make a changed search_path known again.
+    // A transaction's advisory locks are gone at its end: the reset releases none of them.
+    s.footprint('BEGIN');
+    s.footprint('SELECT pg_advisory_xact_lock($1)', [5]);
+    s.footprint('COMMIT');
+    expect(s.footprint(RESET)).toEqual(['act:0']);
+    // Session-level locks are released, each by its key; once, then nothing is held.
+    s.footprint('SELECT pg_advisory_lock(3)');
+    s.footprint('SELECT pg_try_advisory_lock_shared($1)', [4]);
+    expect(s.footprint(RESET)).toEqual(expect.arrayContaining(['db:a:3', 'db:a:4']));
+    expect(s.footprint(RESET)).toEqual(['act:0']);
+    // A lock taken in a function's body may be a session-level one; code it cannot see into may
+    // have taken any: every advisory key.
+    s.footprint('SELECT hold(1)');
+    expect(s.footprint(RESET)).toContain('db:a:9');
+    s.footprint('SELECT opaque_bump()');
+    expect(s.footprint(RESET)).toContain('db:a:*');
     const t = session();
-    t.footprint('SET search_path TO other');
-    t.footprint('RESET ALL');
-    expect(t.footprint('SELECT * FROM c')).toEqual(expect.arrayContaining(ANYTHING));
+    t.footprint('DO $$ BEGIN PERFORM pg_advisory_lock(1); END $$');
+    expect(t.footprint('SELECT pg_advisory_unlock_all()')).toEqual(expect.arrayContaining(ANYTHING));
+    // The engine's reset between runs releases them all.
+    const v = session();
+    v.footprint('SELECT pg_advisory_lock(1)');
+    v.reset();
+    expect(v.footprint('SELECT pg_advisory_unlock_all()')).toEqual(['act:0']);
+    // RESET ALL does not make a changed search_path known again.
+    const u = session();
+    u.footprint('SET search_path TO other');
+    u.footprint('RESET ALL');
+    expect(u.footprint('SELECT * FROM c')).toEqual(expect.arrayContaining(ANYTHING));
   });
 
   it('conflicts: reads commute, a write conflicts with a read of the same key, wildcards cover their prefix', () => {

@@ -13,6 +13,7 @@ const SCHEMA = [
   'CREATE TABLE parent (id int PRIMARY KEY)',
   'CREATE TABLE child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent(id))',
   'CREATE TABLE kv (k int PRIMARY KEY, v int NOT NULL)',
+  'CREATE FUNCTION take_lock(k int) RETURNS void LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_lock(k); END $$',
   'CREATE TABLE other (k int PRIMARY KEY, v int NOT NULL)',
   `CREATE FUNCTION acct_audit() RETURNS trigger LANGUAGE plpgsql AS $$
      BEGIN INSERT INTO audit (note) VALUES ('acct ' || NEW.id || ' = ' || NEW.balance); RETURN NEW; END $$`,
@@ -162,6 +163,15 @@ const CLASSIC: Record<string, readonly (readonly string[])[]> = {
   'advisory locks from bound parameters and constants': [
     ['BEGIN', 'SELECT pg_advisory_xact_lock(7)', 'SELECT v FROM other WHERE k = 1', 'UPDATE other SET v = v + 1 WHERE k = 1', 'COMMIT'],
     ['BEGIN', 'SELECT pg_advisory_xact_lock(7)', 'SELECT v FROM other WHERE k = 1', 'UPDATE other SET v = v + 10 WHERE k = 1', 'COMMIT'],
+  ],
+  // The try-lock sees the lock held only between the other session's lock and its unlock_all.
+  "session-level advisory locks, released by pg_advisory_unlock_all (asyncpg's pool reset)": [
+    ['SELECT pg_advisory_unlock_all()', 'SELECT pg_advisory_lock(3)', 'UPDATE kv SET v = 5 WHERE k = 1', 'SELECT pg_advisory_unlock_all()'],
+    ['SELECT pg_advisory_unlock_all()', 'SELECT pg_try_advisory_lock(3)', 'SELECT pg_advisory_unlock_all()'],
+  ],
+  'a session-level advisory lock taken inside a function, released by pg_advisory_unlock_all': [
+    ['SELECT take_lock(3)', 'UPDATE kv SET v = 5 WHERE k = 1', 'SELECT pg_advisory_unlock_all()'],
+    ['SELECT pg_try_advisory_lock(3)', 'SELECT pg_advisory_unlock_all()'],
   ],
   'a trigger writes a table another session reads': [
     ['UPDATE acct SET balance = balance - 10 WHERE id = 1'],

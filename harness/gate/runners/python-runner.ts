@@ -24,27 +24,57 @@ export interface PythonRunnerOptions {
 /** A launcher: the program's command `[python, -m, module, ...args]` (or `[python, script, ...args]`) becomes a call of `entry(args, env)`. */
 export type Launcher = (command: ProcessCommand) => StartedProcessActor;
 
-const pools = new Map<string, Runner[]>();
+interface Pool {
+  /** Runners started and not serving a run (a new one may still be importing). */
+  readonly idle: Runner[];
+  /** Runs going on now, and the most seen at once: how many spares the next run will want. */
+  busy: number;
+  peak: number;
+}
 
-/** A launcher that runs the command in a long-lived runner of `options` instead of a new process. */
+const pools = new Map<string, Pool>();
+
+/**
+ * A launcher that runs the command in a long-lived runner of `options` instead of a new process.
+ * A run that is stopped (an abandoned or cut-short schedule) takes its runner with it; so the pool
+ * keeps as many runners started as the runs of one schedule use at once, and a killed one is
+ * replaced while the next run goes on, not when it asks.
+ */
 export function pythonRunner(options: PythonRunnerOptions): Launcher {
   if (!/^[\w.]+(:\w+)?$/.test(options.entry)) throw new HarnessError('E_BAD_SCENARIO', `python runner entry '${options.entry}' is not 'module:function'`);
   const key = JSON.stringify([options.python, options.entry, options.cwd ?? null]);
   return (command) => {
-    const idle = pools.get(key) ?? [];
-    pools.set(key, idle);
-    let runner = idle.pop();
-    while (runner && runner.dead) runner = idle.pop();
+    const pool = pools.get(key) ?? { idle: [], busy: 0, peak: 0 };
+    pools.set(key, pool);
+    let runner = pool.idle.shift();
+    while (runner && runner.dead) runner = pool.idle.shift();
     const r = runner ?? new Runner(options);
-    return r.run(argsOf(command.argv), command, () => {
-      if (!r.dead) idle.push(r);
+    pool.busy++;
+    pool.peak = Math.max(pool.peak, pool.busy);
+    const started = r.run(argsOf(command.argv), command, () => {
+      if (!r.dead) pool.idle.push(r);
     });
+    void started.exited.then(() => {
+      pool.busy--;
+      topUp(pool, options);
+    });
+    topUp(pool, options);
+    return started;
   };
+}
+
+/** Starts runners until the pool has, busy and idle, as many as its runs used at once. */
+function topUp(pool: Pool, options: PythonRunnerOptions): void {
+  for (let i = pool.idle.length - 1; i >= 0; i--) if (pool.idle[i]?.dead) pool.idle.splice(i, 1);
+  while (pool.busy + pool.idle.length < pool.peak) pool.idle.push(new Runner(options));
 }
 
 /** Stops every idle runner (tests; the process's exit stops them anyway). */
 export function closePythonRunners(): void {
-  for (const idle of pools.values()) for (const r of idle.splice(0)) r.kill();
+  for (const pool of pools.values()) {
+    for (const r of pool.idle.splice(0)) r.kill();
+    pool.peak = 0;
+  }
 }
 
 /** What `sys.argv[1:]` of the program would hold. */
@@ -58,10 +88,27 @@ interface Answer {
   readonly stderr: string;
 }
 
+interface Pong {
+  readonly pong: number;
+  readonly idle: boolean;
+}
+
+/**
+ * How long a ping waits for its pong. A program computing longer, or one whose loop is not the
+ * runner's (it answers no ping), is then looked at from /proc, which also sees a busy one.
+ */
+const PONG_WAIT_MS = 25;
+/** How long a stopped run has to unwind before its runner is killed. */
+const CANCEL_WAIT_MS = 1000;
+
 class Runner {
   readonly #child: ChildProcessWithoutNullStreams;
   #waiting: ((a: Answer | Error) => void) | undefined;
   #stderr = '';
+  #pings = 0;
+  /** Runs served so far: a run's idle() speaks only while that run is the runner's. */
+  #runs = 0;
+  readonly #pongs = new Map<number, (idle: boolean | undefined) => void>();
   dead = false;
   readonly #unregister: () => void;
 
@@ -73,15 +120,21 @@ class Runner {
     });
     this.#child.stderr.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString('utf8')).slice(-4096)));
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
-      let answer: Answer;
+      let answer: Answer | Pong;
       try {
-        answer = JSON.parse(line) as Answer;
+        answer = JSON.parse(line) as Answer | Pong;
       } catch {
         // Something else wrote to the runner's stdout: its answers can no longer be trusted.
         this.#fail(new Error(`the Python runner wrote a line that is not an answer: ${line.slice(0, 200)}`));
         this.kill();
         return;
       }
+      if ('pong' in answer) {
+        this.#answerPings(answer.pong, answer.idle);
+        return;
+      }
+      // The run is over: a ping still out is answered by its end.
+      this.#answerPings(Infinity, undefined);
       const w = this.#waiting;
       this.#waiting = undefined;
       w?.(answer);
@@ -100,7 +153,33 @@ class Runner {
     );
   }
 
+  #answerPings(upTo: number, idle: boolean | undefined): void {
+    for (const [k, resolve] of this.#pongs) {
+      if (k > upTo) continue;
+      this.#pongs.delete(k);
+      resolve(idle);
+    }
+  }
+
+  /** Asks the runner's loop whether the run is idle (python-runner.py answers when it is about to block). */
+  #idle(run: number): Promise<boolean | undefined> {
+    if (this.dead || this.#waiting === undefined || run !== this.#runs) return Promise.resolve(undefined);
+    const k = ++this.#pings;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pongs.delete(k);
+        resolve(undefined);
+      }, PONG_WAIT_MS);
+      this.#pongs.set(k, (idle) => {
+        clearTimeout(timer);
+        resolve(idle);
+      });
+      this.#child.stdin.write(`{"ping":${k}}\n`);
+    });
+  }
+
   #fail(e: Error): void {
+    this.#answerPings(Infinity, undefined);
     if (!this.dead) {
       this.dead = true;
       this.#unregister();
@@ -116,6 +195,7 @@ class Runner {
 
   run(args: readonly string[], command: ProcessCommand, released: () => void): StartedProcessActor {
     let stopped = false;
+    const run = ++this.#runs;
     const exited = new Promise<ProcessExit>((resolve) => {
       this.#waiting = (a) => {
         if (a instanceof Error) {
@@ -123,17 +203,24 @@ class Runner {
           return;
         }
         released();
-        resolve({ code: a.code, signal: null, stdoutTail: a.stdout.slice(-8192), stderrTail: a.stderr.slice(-8192), stopped: false });
+        resolve({ code: a.code, signal: null, stdoutTail: a.stdout.slice(-8192), stderrTail: a.stderr.slice(-8192), stopped });
       };
     });
     this.#child.stdin.write(JSON.stringify({ argv: args, env: command.env, cwd: command.cwd ?? null }) + '\n');
     return {
       pid: this.pid,
       exited,
+      idle: () => this.#idle(run),
       stop: () => {
-        // A run cut short leaves its coroutines mid-flight: the runner goes with it.
+        if (stopped) return exited;
         stopped = true;
-        this.kill();
+        // A run cut short (an abandoned schedule, most often) has its tasks cancelled and the runner
+        // serves the next run: starting an interpreter again costs more than the run. Its gates are
+        // closed by then, so whatever it still awaits fails at once. One that does not end soon
+        // (it swallows the cancellation, or blocks outside its loop) is killed.
+        const timer = setTimeout(() => this.kill(), CANCEL_WAIT_MS);
+        this.#child.stdin.write('{"cancel":true}\n');
+        void exited.finally(() => clearTimeout(timer));
         return exited;
       },
     };
