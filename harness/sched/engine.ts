@@ -65,6 +65,8 @@ interface ActorGroup {
   probe: QuiescenceProbe | null;
   outcome: ActorOutcome | null;
   readonly ended: AbortController;
+  /** A program that LISTENs (or ran a statement the gate could not read) may hear from others at any time. */
+  listens: boolean;
 }
 
 interface Pending {
@@ -263,7 +265,7 @@ export class Scheduler {
     this.trace = [];
     this.blockedSteps = 0;
     this.resetChange();
-    this.groups = specs.map((spec, index) => ({ index, spec, lanes: [], probe: null, outcome: null, ended: new AbortController() }));
+    this.groups = specs.map((spec, index) => ({ index, spec, lanes: [], probe: null, outcome: null, ended: new AbortController(), listens: false }));
     this.actors = plan.map((lane, index) => {
       const group = this.groups[lane.owner] as ActorGroup;
       const own = lane.name === null ? (this.sessions[index] as ActorSession) : null;
@@ -466,6 +468,7 @@ export class Scheduler {
   private laneFootprint(rt: ActorRt, step: LaneStep): readonly string[] {
     if (step.kind === 'service') return step.footprint;
     if (step.kind === 'connect') return [`act:${rt.index}`];
+    if (step.statements.some((st) => st.text === null || /\blisten\b/i.test(st.text))) rt.group.listens = true;
     // Parse and Describe take relation locks only DDL conflicts with (and DDL writes db:*).
     if (step.statements.length === 0) return ['r:db:l:*', `act:${rt.index}`];
     const keys = new Set<string>();
@@ -523,9 +526,9 @@ export class Scheduler {
     let earliest = Number.POSITIVE_INFINITY;
     for (const a of this.actors) if (a.state === 'sleeping') earliest = Math.min(earliest, a.wakeAt);
     for (const a of this.actors) {
-      if (a.state === 'paused' && a.pending) views.push(a.pending.view);
+      if (a.state === 'paused' && a.pending) views.push(withProgram(a, a.pending.view));
       else if (a.state === 'sleeping' && a.wakeAt === earliest) {
-        views.push({ actor: a.index, name: a.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: withProgramOrder(a, ['clock']), wakeAt: a.wakeAt });
+        views.push(withProgram(a, { actor: a.index, name: a.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: withProgramOrder(a, ['clock']), wakeAt: a.wakeAt }));
       }
     }
     return views;
@@ -949,7 +952,22 @@ const DEFAULT_DEADLOCK_MS = 1000;
  * assumes that reordering two of its steps leaves the next one enabled.
  */
 function withProgramOrder(rt: ActorRt, footprint: readonly string[]): readonly string[] {
-  return rt.external && rt.group.lanes.length > 1 ? [...footprint, `act:program${rt.group.index}`] : footprint;
+  return rt.external && rt.group.lanes.length > 1 ? [...footprint, programKey(rt.group)] : footprint;
+}
+
+function programKey(group: ActorGroup): string {
+  return `act:program${group.index}`;
+}
+
+/**
+ * The step of a program's lane as strategies see it: with its program, and whether the step is
+ * all the program has going. A program is quiescent when the engine decides, so one whose other
+ * lanes are idle or done, and which listens for nothing, does nothing more until this step returns.
+ */
+function withProgram(rt: ActorRt, view: ActorView): ActorView {
+  if (!rt.external || rt.group.lanes.length < 2) return view;
+  const sole = !rt.group.listens && rt.group.lanes.every((l) => l === rt || l.state === 'idle' || l.state === 'done');
+  return { ...view, program: { key: programKey(rt.group), sole } };
 }
 
 /** First and longest pause before asking a program again whether it is quiescent. */

@@ -135,7 +135,7 @@ export class ExhaustiveStrategy implements Strategy {
         const d = events[j] as ActorView;
         if (d.actor === e.actor || independent(d, e)) continue;
         const dClock = clocks[j] as Map<number, number>;
-        if ((own?.get(d.actor) ?? 0) < (dClock.get(d.actor) ?? 0)) this.reverseAt(j, e.actor);
+        if ((own?.get(d.actor) ?? 0) < (dClock.get(d.actor) ?? 0)) this.reverseAt(j, e.actor, e);
         for (const [a, t] of dClock) if ((clock.get(a) ?? 0) < t) clock.set(a, t);
       }
       clock.set(e.actor, (own?.get(e.actor) ?? 0) + 1);
@@ -144,10 +144,18 @@ export class ExhaustiveStrategy implements Strategy {
     }
   }
 
-  private reverseAt(index: number, actor: number): void {
+  private reverseAt(index: number, actor: number, later: ActorView): void {
     const frame = this.stack[index] as Frame;
-    if (frame.options.some((v) => v.actor === actor)) frame.backtrack.add(actor);
-    else for (const v of frame.options) frame.backtrack.add(v.actor);
+    if (frame.options.some((v) => v.actor === actor)) {
+      frame.backtrack.add(actor);
+      return;
+    }
+    // The later step is its program's, and the earlier one was all that program had going: the
+    // program could not have made the later step before the earlier one returned, so the two are
+    // ordered (program order across its lanes) and there is no other order to try.
+    const earlier = frame.chosen.program;
+    if (earlier?.sole && later.program?.key === earlier.key) return;
+    for (const v of frame.options) frame.backtrack.add(v.actor);
   }
 
   private firstAllowed(frame: Frame, candidates: readonly number[]): ActorView | undefined {

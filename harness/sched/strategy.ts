@@ -18,6 +18,14 @@ export interface ActorView {
   readonly footprint: Footprint;
   /** For a `wake` step: the virtual time the sleeper is due (a simulation orders by it). */
   readonly wakeAt?: number;
+  /**
+   * For a step of a program with several lanes: the program's key, and whether the step is all the
+   * program has going (no other lane with a step waiting, in flight or asleep, no LISTEN that could
+   * bring it news). Then nothing of the program can happen before this step returns: whatever
+   * it does next on any lane follows from it (program order), as an in-process actor's next step
+   * follows its last.
+   */
+  readonly program?: { readonly key: string; readonly sole: boolean };
 }
 
 /** Returned by `next` to abandon a run whose remaining interleavings are already covered. */
