@@ -35,10 +35,11 @@ interface Pool {
 const pools = new Map<string, Pool>();
 
 /**
- * A launcher that runs the command in a long-lived runner of `options` instead of a new process.
- * A run that is stopped (an abandoned or cut-short schedule) takes its runner with it; so the pool
- * keeps as many runners started as the runs of one schedule use at once, and a killed one is
- * replaced while the next run goes on, not when it asks.
+ * A launcher (ProgramActorDefinition.launch) that runs each run of a Python program as a call of
+ * `entry(argv, env)` in a long-lived interpreter (python-runner.py) instead of a new process, so a
+ * search starts Python and imports its driver once. A run the harness stops is cancelled and its
+ * interpreter kept; one that will not end is killed, and the pool starts its replacement while
+ * the next run goes on.
  */
 export function pythonRunner(options: PythonRunnerOptions): Launcher {
   if (!/^[\w.]+(:\w+)?$/.test(options.entry)) throw new HarnessError('E_BAD_SCENARIO', `python runner entry '${options.entry}' is not 'module:function'`);
