@@ -61,6 +61,15 @@ describe.skipIf(missing)(named('the Python runner', missing), () => {
     expect(exit).toMatchObject({ code: 7, stopped: false });
   });
 
+  it('a plain function for an entry is never asked (its run blocks the loop): /proc decides, and the run ends as it returns', async () => {
+    const connected = listener.next();
+    const run = start('sync_waits');
+    const { socket } = await connected;
+    expect(await run.idle?.()).toBeUndefined();
+    socket.write('4\n');
+    expect((await run.exited).code).toBe(4);
+  });
+
   it('a run with a thread of its own cannot speak for it: idle is false, and /proc decides', async () => {
     const connected = listener.next();
     const run = start('waits_with_thread');

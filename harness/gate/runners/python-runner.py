@@ -18,7 +18,9 @@ block with nothing to do (no callback ready, no socket readable or writable, no 
 harness learns at once that every request the program will make has been made, instead of
 watching the process from /proc. With another thread alive the loop cannot speak for it and
 answers "idle": false (the harness then looks at the threads itself). A program that runs its own
-loop never answers; the harness gives up waiting after a moment and looks from /proc.
+loop, or blocks its loop, leaves a ping unanswered; the harness gives up waiting after a moment and
+looks from /proc for the rest of that run. The runner's first line, {"pings": false} for an entry
+that is a plain function, tells the harness not to ask at all.
 
 A stdin line {"cancel": true} stops the run going on (an abandoned schedule): its tasks are
 cancelled and its answer is written as for any run; the harness has closed its gates first, so
@@ -156,6 +158,8 @@ def main() -> None:
     module_name, _, function_name = sys.argv[1].partition(':')
     entry = getattr(importlib.import_module(module_name), function_name or 'main')
     asyncio.set_event_loop_policy(IdleLoopPolicy())
+    # A plain function runs its whole run inside one step of the loop: no ping could be answered.
+    answer({'pings': inspect.iscoroutinefunction(entry)})
 
     async def call(argv, env):
         result = entry(argv, env)

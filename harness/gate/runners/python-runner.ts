@@ -94,6 +94,11 @@ interface Pong {
   readonly idle: boolean;
 }
 
+/** The runner's first line: whether its runs can answer pings at all. */
+interface Hello {
+  readonly pings: boolean;
+}
+
 /**
  * How long a ping waits for its pong. A program computing longer, or one whose loop is not the
  * runner's (it answers no ping), is then looked at from /proc, which also sees a busy one.
@@ -109,6 +114,10 @@ class Runner {
   #pings = 0;
   /** Runs served so far: a run's idle() speaks only while that run is the runner's. */
   #runs = 0;
+  /** The run that left a ping unanswered. */
+  #silentRun = 0;
+  /** False when the runner's entry is a plain function: its runs block the loop that would answer. */
+  #answers = true;
   readonly #pongs = new Map<number, (idle: boolean | undefined) => void>();
   dead = false;
   readonly #unregister: () => void;
@@ -121,9 +130,9 @@ class Runner {
     });
     this.#child.stderr.on('data', (d: Buffer) => (this.#stderr = (this.#stderr + d.toString('utf8')).slice(-4096)));
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
-      let answer: Answer | Pong;
+      let answer: Answer | Pong | Hello;
       try {
-        answer = JSON.parse(line) as Answer | Pong;
+        answer = JSON.parse(line) as Answer | Pong | Hello;
       } catch {
         // Something else wrote to the runner's stdout: its answers can no longer be trusted.
         this.#fail(new Error(`the Python runner wrote a line that is not an answer: ${line.slice(0, 200)}`));
@@ -132,6 +141,10 @@ class Runner {
       }
       if ('pong' in answer) {
         this.#answerPings(answer.pong, answer.idle);
+        return;
+      }
+      if ('pings' in answer) {
+        this.#answers = answer.pings;
         return;
       }
       // The run is over: a ping still out is answered by its end.
@@ -162,13 +175,18 @@ class Runner {
     }
   }
 
-  /** Asks the runner's loop whether the run is idle (python-runner.py answers when it is about to block). */
+  /**
+   * Asks the runner's loop whether the run is idle (python-runner.py answers when it is about to
+   * block). A run whose loop once left a ping unanswered (a plain function for an entry, blocking
+   * calls, its own loop) is not asked again: /proc alone looks at it for the rest of the run.
+   */
   #idle(run: number): Promise<boolean | undefined> {
-    if (this.dead || this.#waiting === undefined || run !== this.#runs) return Promise.resolve(undefined);
+    if (!this.#answers || this.dead || this.#waiting === undefined || run !== this.#runs || this.#silentRun === run) return Promise.resolve(undefined);
     const k = ++this.#pings;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#pongs.delete(k);
+        this.#silentRun = run;
         resolve(undefined);
       }, PONG_WAIT_MS);
       this.#pongs.set(k, (idle) => {

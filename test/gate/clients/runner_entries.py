@@ -2,6 +2,7 @@
 for the test's local socket, at RUNNER_TEST_PORT, to say something."""
 import asyncio
 import os
+import socket
 import threading
 import time
 
@@ -56,3 +57,10 @@ async def swallows_cancel(argv, env):
             await asyncio.sleep(3600)
         except asyncio.CancelledError:
             pass
+
+
+def sync_waits(argv, env):
+    """A plain function with a blocking socket: its loop cannot answer while it runs."""
+    with socket.create_connection(('127.0.0.1', int(env['RUNNER_TEST_PORT']))) as conn:
+        conn.sendall(f'{os.getpid()}\n'.encode())
+        return int(conn.makefile().readline().strip() or 0)
