@@ -29,13 +29,17 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
   await side.connect();
   const killed: Record<KillTarget, number> = { self: 0, observer: 0, other: 0 };
 
-  const kill = async (target: KillTarget, actor: number): Promise<void> => {
+  /**
+   * A session of the cell whose actor issued the statement (its database): with several cells
+   * running at once, a kill must not hit another cell's session, idle between its runs or not.
+   */
+  const kill = async (target: KillTarget, actor: number, database: string): Promise<void> => {
     const name = target === 'observer' ? 'prh-observer' : target === 'self' ? `prh-actor-${actor}` : null;
     const r = await side.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity
-        WHERE datname LIKE 'prh\\_w\\_%' AND ${name ? 'application_name = $1' : "application_name LIKE 'prh-actor-%' AND application_name <> $1"}
+        WHERE datname = $2 AND ${name ? 'application_name = $1' : "application_name LIKE 'prh-actor-%' AND application_name <> $1"}
         ORDER BY pid LIMIT 1`,
-      [name ?? `prh-actor-${actor}`],
+      [name ?? `prh-actor-${actor}`, database],
     );
     const pid = r.rows[0]?.pid;
     if (pid === undefined) return;
@@ -47,16 +51,16 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
   interface Counter {
     statements: number;
   }
-  const cause = async (fault: PlannedFault, actor: number): Promise<void> => {
-    if (typeof fault === 'string') await kill(fault, actor);
+  const cause = async (fault: PlannedFault, actor: number, database: string): Promise<void> => {
+    if (typeof fault === 'string') await kill(fault, actor, database);
     else await fault.run();
   };
   const counters = new WeakMap<Scenario, Counter>();
-  const wrapSql = (inner: SqlClient, actor: number, plan: ReadonlyMap<number, PlannedFault>, counter: Counter): SqlClient => {
+  const wrapSql = (inner: SqlClient, actor: number, database: string, plan: ReadonlyMap<number, PlannedFault>, counter: Counter): SqlClient => {
     const client: SqlClient = {
       async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
         const target = plan.get(++counter.statements);
-        if (target) await cause(target, actor);
+        if (target) await cause(target, actor, database);
         return inner.query<R>(text, values, label);
       },
       transaction<T>(label: string, fn: (tx: SqlSession) => Promise<T>): Promise<T> {
@@ -67,7 +71,7 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
     const wrapSession = (tx: SqlSession): SqlSession => ({
       async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
         const target = plan.get(++counter.statements);
-        if (target) await cause(target, actor);
+        if (target) await cause(target, actor, database);
         return tx.query<R>(text, values, label);
       },
     });
@@ -84,7 +88,7 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
         actors: (env) =>
           scenario.actors(env).map((spec) => ({
             ...spec,
-            run: (ports: ActorPorts) => spec.run({ ...ports, sql: wrapSql(ports.sql, ports.actor, plan, counter) }),
+            run: (ports: ActorPorts) => spec.run({ ...ports, sql: wrapSql(ports.sql, ports.actor, databaseOf(ports.databaseUrl), plan, counter) }),
           })),
       };
       counters.set(wrapped, counter);
@@ -94,4 +98,9 @@ export async function sessionKiller(adminUrl: string): Promise<SessionKiller> {
       await side.end();
     },
   };
+}
+
+/** The database a connection string names. */
+function databaseOf(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
 }
