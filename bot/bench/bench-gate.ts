@@ -16,6 +16,7 @@ import { openBotCell, type BotScenario } from '../plugin/index.ts';
 import { closePythonRunners, PYTHON_SCENARIOS } from '../python/scenarios/index.ts';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { round } from './bench-throughput.ts';
+import { cpuSince, livingChildrenCpu, sampleCpu, type CpuSample } from './process-cpu.ts';
 
 const MAIN = fileURLToPath(new URL('../../harness/cli/main.ts', import.meta.url));
 const PYTHON_CONFIG = fileURLToPath(new URL('../python/race.config.ts', import.meta.url));
@@ -26,6 +27,11 @@ export interface PortFigures {
   readonly steps: number;
   readonly msPerSchedule: number;
   readonly msPerStep: number;
+  /**
+   * CPU per step (ms): the harness's process, the program's long-lived runners (Python), and
+   * PostgreSQL; where a step's time goes when nothing else runs.
+   */
+  readonly cpuPerStep: { readonly harness: number; readonly program: number; readonly postgres: number | null };
 }
 
 export interface GateFigures {
@@ -49,9 +55,13 @@ async function portFigures(port: string, dbs: HarnessDatabases, scenario: BotSce
   let steps = 0;
   // One run first, not timed: the interpreter's start and imports are the runner's once per search.
   const started: number[] = [];
+  let cpu: { harness: CpuSample; program: number } | undefined;
   try {
     for (let i = 0; i <= runs; i++) {
-      if (i === 1) started.push(performance.now());
+      if (i === 1) {
+        started.push(performance.now());
+        cpu = { harness: sampleCpu(), program: livingChildrenCpu('python') };
+      }
       if (!strategy.beginRun()) {
         strategy = make();
         strategy.beginRun();
@@ -66,7 +76,15 @@ async function portFigures(port: string, dbs: HarnessDatabases, scenario: BotSce
     await h.close();
   }
   const ms = performance.now() - (started[0] ?? performance.now());
-  return { port, schedules: runs, steps, msPerSchedule: round(ms / runs, 1), msPerStep: round(ms / Math.max(steps, 1), 2) };
+  const perStep = (x: number) => round(x / Math.max(steps, 1), 2);
+  const spent = cpu ? cpuSince(cpu.harness) : undefined;
+  const cpuPerStep = {
+    harness: perStep(spent?.self ?? 0),
+    // Runners alive at both samples (a run the harness kills takes its runner's CPU with it).
+    program: perStep(livingChildrenCpu('python') - (cpu?.program ?? 0)),
+    postgres: spent?.postgres === undefined ? null : perStep(spent.postgres),
+  };
+  return { port, schedules: runs, steps, msPerSchedule: round(ms / runs, 1), msPerStep: perStep(ms), cpuPerStep };
 }
 
 async function pythonExhaustive(databaseUrl: string, dir: string): Promise<GateFigures['exhaustive']> {
@@ -134,8 +152,11 @@ export async function gateFigures(dbs: HarnessDatabases, databaseUrl: string, di
 
 export function renderGate(g: GateFigures): string {
   return [
-    `the gate (${g.cell}, random schedules)            schedules   steps   ms/schedule   ms/step`,
-    ...g.ports.map((p) => `  ${p.port.padEnd(48)}${String(p.schedules).padStart(6)}${String(p.steps).padStart(8)}${String(p.msPerSchedule).padStart(14)}${String(p.msPerStep).padStart(10)}`),
+    `the gate (${g.cell}, random schedules)            schedules   steps   ms/schedule   ms/step   CPU ms/step: harness + program + PostgreSQL`,
+    ...g.ports.map(
+      (p) =>
+        `  ${p.port.padEnd(48)}${String(p.schedules).padStart(6)}${String(p.steps).padStart(8)}${String(p.msPerSchedule).padStart(14)}${String(p.msPerStep).padStart(10)}   ${p.cpuPerStep.harness} + ${p.cpuPerStep.program} + ${p.cpuPerStep.postgres ?? '?'}`,
+    ),
     `  per step, through the gate (runner) / in-process: ${g.gateToInProcessPerStep} (goal ≤ 1.5)`,
     `  per schedule, a process per run / runner: ${g.processToRunnerPerSchedule}`,
     g.exhaustive

@@ -88,3 +88,19 @@ export function cpuSince(before: CpuSample, after: CpuSample = sampleCpu()): Cpu
     postgres: after.postgres === undefined || before.postgres === undefined ? undefined : after.postgres - before.postgres,
   };
 }
+
+/**
+ * Milliseconds of CPU the living children of this process whose command starts with `comm` have
+ * spent so far (long-lived helpers, such as the Python runners; ended ones are not counted).
+ */
+export function livingChildrenCpu(comm: string): number {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return 0;
+  }
+  let ticks = 0;
+  for (const s of pids.map(readStat)) if (s && s.ppid === process.pid && s.comm.startsWith(comm)) ticks += s.own;
+  return ticks * msPerTick();
+}
