@@ -24,10 +24,17 @@ export function isConnectionFault(e: unknown): boolean {
   return false;
 }
 
-/** `57P01: terminating connection due to administrator command`: the fault as one line. */
+/**
+ * `57P01: terminating connection due to administrator command`: the fault as one line. pg's
+ * words for a statement sent on a connection that had died while idle (the server ended it
+ * between two statements) say what happened instead of how the driver noticed.
+ */
 export function describeFault(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
   const message = e instanceof Error ? e.message : String(e);
+  if (typeof code !== 'string' && /not queryable/i.test(message)) {
+    return 'the connection was lost while it sat idle (the server ended the session, or the network dropped it), before the next statement';
+  }
   return typeof code === 'string' ? `${code}: ${message}` : message;
 }
 
