@@ -55,6 +55,8 @@ async function main(): Promise<void> {
   timed(HarnessDatabases.prototype, 'drop', "spec's database: DROP DATABASE (in the background)");
   timed(HarnessDatabases.prototype, 'close', 'databases: close (what is left dropped)');
   timed(Scheduler, 'connect', 'scheduler: observer session');
+  timed(Scheduler.prototype, 'beginWorkload', 'a database handed on: scheduler reset (DISCARD ALL)');
+  timed(SpecDatabases.prototype, 'giveBack', "spec's end: catalog check, database kept or closed");
   timed(Scheduler.prototype, 'prepareSessions', 'run: sessions ready (first: connect + catalog)');
   timed(ActorSession.prototype, 'connect', '  of which: actor session connect');
   timed(ActorSession.prototype, 'restore', 'run end: session restore (ROLLBACK)');
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
   let totalMs = 0;
   let permutations = 0;
   let steps = 0;
+  let reused = 0;
   try {
     for (let rep = 0; rep < Number(values.reps); rep++) {
       // As the CLI runs them: one manager of the specs' databases for all.
@@ -85,6 +88,7 @@ async function main(): Promise<void> {
         steps += r.runs.reduce((n, run) => n + run.steps.length, 0);
       }
       const t2 = performance.now();
+      reused += databases.reused;
       await databases.close();
       totalMs += performance.now() - t2;
     }
@@ -93,7 +97,7 @@ async function main(): Promise<void> {
   }
   const line = (name: string, ms: number, calls?: number) => `${name.padEnd(62)} ${ms.toFixed(0).padStart(7)} ms${calls !== undefined ? `  (${calls} calls, ${(ms / Math.max(calls, 1)).toFixed(1)} ms each)` : ''}`;
   const out = [
-    `${specs.length} spec files × ${values.reps}: ${permutations} permutations, ${steps} steps, ${totalMs.toFixed(0)} ms in all (${(totalMs / permutations).toFixed(1)} ms a permutation)`,
+    `${specs.length} spec files × ${values.reps}: ${permutations} permutations, ${steps} steps, ${totalMs.toFixed(0)} ms in all (${(totalMs / permutations).toFixed(1)} ms a permutation); ${reused} specs ran on a database an earlier spec left unchanged`,
     line('read, parse, refusals (libpg-query), expected .out', prepareMs),
     ...[...totals.entries()].map(([k, v]) => line(k, v.ms, v.calls)),
   ];

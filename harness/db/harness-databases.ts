@@ -172,6 +172,8 @@ export class HarnessDatabases {
   /** A fresh marked database holding `files` applied in order; the template of later clones. */
   async createTemplate(key: string, files: readonly SqlFile[]): Promise<HarnessDatabase> {
     const db = await this.createMarked(`${DB_PREFIX}tpl_${sanitize(key)}_${process.pid}_${++counter}`);
+    // A connection to a new database pays for building its catalog caches: none when nothing is applied.
+    if (files.length === 0) return db;
     const client = new pg.Client({ connectionString: db.url, application_name: 'prh-maintenance' });
     client.on('error', () => undefined);
     await client.connect();

@@ -10,6 +10,8 @@ export { TestcontainersPostgresProvider } from './testcontainers-provider.ts';
 export { THROWAWAY_SERVER_SETTINGS } from './postgres-provider.ts';
 export type { PostgresProvider, ProviderKind, StartedPostgres } from './postgres-provider.ts';
 export { HarnessDatabases, DB_PREFIX } from './harness-databases.ts';
+export { CatalogBaseline } from './catalog-baseline.ts';
+export type { CatalogChange } from './catalog-baseline.ts';
 export { DB_MARKER, LEASE_SECONDS, isMarked, ownerComment, parseOwner } from './database-owner.ts';
 export type { DatabaseOwner } from './database-owner.ts';
 export { thisProcess } from './process-identity.ts';

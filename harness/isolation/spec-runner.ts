@@ -50,8 +50,8 @@ export interface PermutationRun {
 export class SpecRunner {
   private constructor(
     readonly spec: IsolationSpec,
-    /** Gives the database back: dropped now (a manager of its own) or in the background (a shared one). */
-    private readonly releaseDatabase: () => Promise<void>,
+    /** Gives the database and the scheduler back: closed and dropped now (a manager of its own), or to the command's shared databases. */
+    private readonly release: () => Promise<void>,
     readonly db: HarnessDatabase,
     readonly scheduler: Scheduler,
   ) {}
@@ -63,32 +63,37 @@ export class SpecRunner {
   static async open(spec: IsolationSpec, server: StartedPostgres, options: SpecRunnerOptions = {}): Promise<SpecRunner> {
     const needs = options.needs ?? (await analyseSpec(spec));
     const shared = options.databases;
-    const dbs = shared ? null : await HarnessDatabases.open(server);
     const label = specDatabaseLabel(spec);
-    let db: HarnessDatabase | null = null;
-    const release = async (): Promise<void> => {
-      if (shared) {
-        if (db) shared.release(db);
-      } else await dbs?.close();
-    };
-    try {
-      db = shared ? await shared.take(label) : await (dbs as HarnessDatabases).createTemplate(label, []);
-      const scheduler = await Scheduler.connect({
-        databaseUrl: withLibpqEnvironment(db.url, options.env ?? process.env),
-        ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}),
-      });
-      const session = new SpecRunner(spec, release, db, scheduler);
+    const databaseUrl = (db: HarnessDatabase) => withLibpqEnvironment(db.url, options.env ?? process.env);
+    const connect = (db: HarnessDatabase) => Scheduler.connect({ databaseUrl: databaseUrl(db), ...(options.hangTimeoutMs ? { hangTimeoutMs: options.hangTimeoutMs } : {}) });
+    let session: SpecRunner;
+    if (shared) {
+      // The libpq environment and the hang bound are the same for every spec of a command; the
+      // key keeps a database (and its sessions) from serving a spec that connects otherwise.
+      const key = JSON.stringify({ url: databaseUrl({ name: '', url: '' }), hang: options.hangTimeoutMs ?? null });
+      const taken = await shared.take(label, key, connect);
+      session = new SpecRunner(spec, () => shared.giveBack(taken), taken.db, taken.scheduler);
+    } else {
+      const dbs = await HarnessDatabases.open(server);
       try {
-        await checkServerSupports(spec, needs, (sql) => scheduler.observer.query(sql));
+        const db = await dbs.createTemplate(label, []);
+        const scheduler = await connect(db);
+        session = new SpecRunner(spec, async () => {
+          await scheduler.close();
+          await dbs.close();
+        }, db, scheduler);
       } catch (e) {
-        await session.close();
+        await dbs.close();
         throw e;
       }
-      return session;
+    }
+    try {
+      await checkServerSupports(spec, needs, (sql) => session.scheduler.observer.query(sql));
     } catch (e) {
-      await release();
+      await session.close();
       throw e;
     }
+    return session;
   }
 
   /** One permutation (listed or generated), run the way the isolation tester runs it. */
@@ -104,9 +109,9 @@ export class SpecRunner {
     return this.run({ kind: 'explore', inner });
   }
 
-  async close(): Promise<void> {
-    await this.scheduler.close();
-    await this.releaseDatabase();
+  /** Gives the database and the scheduler back (to the next spec, or closed and dropped). */
+  close(): Promise<void> {
+    return this.release();
   }
 
   private async run(source: { kind: 'permutation'; steps: readonly PermutationStep[] }): Promise<PermutationRun>;

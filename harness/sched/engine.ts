@@ -211,6 +211,25 @@ export class Scheduler {
     this.observerSession = null;
   }
 
+  /**
+   * Readies the scheduler for other actors on the same database (a command's next spec): the
+   * catalog is read again at the next run, the cross-check's reference states and the footprint
+   * trackers are forgotten, and the observer session is made like a new connection (what a setup
+   * or teardown block set or took on it is gone). The actor sessions are already restored after
+   * every run.
+   */
+  async beginWorkload(): Promise<void> {
+    if (this.actors.length > 0) throw new Error('beginWorkload() during a run');
+    this.catalog = null;
+    this.footprinters.clear();
+    this.firstStates.length = 0;
+    this.ranSerializable = false;
+    await this.reconnectObserver();
+    const observer = this.observer;
+    if (observer.getTransactionStatus() !== 'I') await observer.query('ROLLBACK');
+    await observer.query('DISCARD ALL');
+  }
+
   /** One controlled run: the strategy picks every step. */
   async run(specs: readonly ActorSpec[], strategy: Strategy): Promise<ScheduleRun> {
     this.controlled = true;
