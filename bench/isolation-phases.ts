@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   timed(HarnessDatabases.prototype, 'close', 'databases: close (what is left dropped)');
   timed(Scheduler, 'connect', 'scheduler: observer session');
   timed(Scheduler.prototype, 'beginWorkload', 'a database handed on: scheduler reset (DISCARD ALL)');
-  timed(SpecDatabases.prototype, 'giveBack', "spec's end: catalog check, database kept or closed");
+  timed(SpecDatabases.prototype, 'unchanged' as never, 'a next spec: the last database checked (catalogs)');
   timed(Scheduler.prototype, 'prepareSessions', 'run: sessions ready (first: connect + catalog)');
   timed(ActorSession.prototype, 'connect', '  of which: actor session connect');
   timed(ActorSession.prototype, 'restore', 'run end: session restore (ROLLBACK)');

@@ -48,7 +48,8 @@ export interface SqlCatalog {
 
 /** The smallest interface the loader needs of a client: pg's Client and Pool both fit. */
 export interface CatalogQuerier {
-  query<R>(text: string): Promise<{ rows: R[] }>;
+  /** Several statements in one text: one result each, as pg answers a simple query. */
+  query(text: string): Promise<unknown>;
 }
 
 interface RelRow {
@@ -111,7 +112,7 @@ JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname NOT IN ('pg_catalo
 const NO_EFFECTS: Readonly<Record<TriggerEvent, Footprint>> = { insert: [], update: [], delete: [], truncate: [] };
 
 /**
- * Reads the catalog in nine queries (once per scheduler: the schema does not change between runs)
+ * Reads the catalog in one round trip (once per scheduler: the schema does not change between runs)
  * and analyses the bodies of its user triggers and functions, and the expressions attached to its
  * tables, once.
  */
@@ -125,15 +126,22 @@ export interface CatalogOptions {
 
 export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions = {}): Promise<SqlCatalog> {
   await loadSqlParser();
-  const rels = (await db.query<RelRow>(RELATIONS_SQL)).rows;
-  const fks = (await db.query<{ a: number; b: number }>(FOREIGN_KEYS_SQL)).rows;
-  const seqs = (await db.query<{ tbl: number; seq: number }>(SEQUENCES_SQL)).rows;
-  const pure = (await db.query<{ name: string }>(PURE_BUILTINS_SQL)).rows;
-  const user = (await db.query<{ name: string; volatility: string }>(USER_FUNCTIONS_SQL)).rows;
-  const triggers = (await db.query<TriggerRow>(TRIGGERS_SQL)).rows;
-  const attached = options.attached === false ? [] : (await db.query<AttachedRow>(ATTACHED_SQL)).rows;
-  const functions = (await db.query<FunctionRow>(FUNCTIONS_SQL)).rows;
-  const operators = (await db.query<{ op: string; fn: string }>(OPERATORS_SQL)).rows;
+  // One round trip, and one snapshot: the reads agree with each other.
+  const queries = [RELATIONS_SQL, FOREIGN_KEYS_SQL, SEQUENCES_SQL, PURE_BUILTINS_SQL, USER_FUNCTIONS_SQL, TRIGGERS_SQL, FUNCTIONS_SQL, OPERATORS_SQL];
+  if (options.attached !== false) queries.push(ATTACHED_SQL);
+  const answer = await db.query(queries.join(';\n'));
+  const results = (Array.isArray(answer) ? answer : [answer]) as { rows: unknown[] }[];
+  if (results.length !== queries.length) throw new Error(`the catalog read answered ${results.length} results to ${queries.length} queries`);
+  const rowsOf = <R>(i: number): R[] => (results[i]?.rows ?? []) as R[];
+  const rels = rowsOf<RelRow>(0);
+  const fks = rowsOf<{ a: number; b: number }>(1);
+  const seqs = rowsOf<{ tbl: number; seq: number }>(2);
+  const pure = rowsOf<{ name: string }>(3);
+  const user = rowsOf<{ name: string; volatility: string }>(4);
+  const triggers = rowsOf<TriggerRow>(5);
+  const functions = rowsOf<FunctionRow>(6);
+  const operators = rowsOf<{ op: string; fn: string }>(7);
+  const attached = options.attached === false ? [] : rowsOf<AttachedRow>(8);
 
   const byOid = new Map(rels.map((r) => [r.oid, r]));
   const neighbours = new Map<number, Set<number>>();

@@ -42,7 +42,7 @@ export class SpecDatabases {
   async take(label: string, key: string, connect: (db: HarnessDatabase) => Promise<Scheduler>): Promise<SpecDatabase> {
     const kept = this.kept;
     this.kept = null;
-    if (kept && kept.key === key) {
+    if (kept && kept.key === key && (await this.unchanged(kept))) {
       try {
         await kept.scheduler.beginWorkload();
         this.reused++;
@@ -64,14 +64,15 @@ export class SpecDatabases {
   }
 
   /**
-   * Gives a spec's database back: kept for the next spec when its catalogs are as they were when
-   * it was made (and nobody else holds anything on it), else closed and dropped in the background.
+   * Gives a spec's database back. The next spec gets it if its catalogs are then as they were when
+   * it was made (and nobody else holds anything on it) — checked when a next spec comes, so the
+   * last spec of a command costs no check; otherwise it is closed and dropped in the background.
    */
   async giveBack(taken: SpecDatabase): Promise<void> {
     const held = this.held.get(taken);
     if (!held) return;
     this.held.delete(taken);
-    if (!this.kept && (await this.unchanged(held))) {
+    if (!this.kept) {
       this.kept = held;
       return;
     }

@@ -132,7 +132,7 @@ export class ActorSession {
     return p.then(
       (r) => {
         this.busy = false;
-        this.noteTransactionEnd();
+        this.afterStatement(text);
         return r;
       },
       async (e: unknown) => {
@@ -163,6 +163,24 @@ export class ActorSession {
   }
 
   /**
+   * Whether the engine's deadlock_timeout still holds after `text` ran. A SET made outside a
+   * transaction block lasts until something resets settings (RESET, DISCARD); one made inside a
+   * block is undone if the block, or a savepoint taken before it, rolls back — which `text` may do
+   * and begin another block in the same breath (`ROLLBACK; BEGIN`), so any word that may end a
+   * block counts, not only the status the server reports afterwards. A word in a string literal
+   * costs one SET more, never one too few.
+   */
+  private afterStatement(text: string): void {
+    if (this.appliedDeadlockCheck === 'unknown') return;
+    if (this.deadlockCheckInTransaction ? MAY_END_BLOCK.test(text) : MAY_RESET_SETTINGS.test(text)) {
+      this.appliedDeadlockCheck = 'unknown';
+      this.deadlockCheckInTransaction = false;
+      return;
+    }
+    this.noteTransactionEnd();
+  }
+
+  /**
    * A SET made outside a transaction block lasts; one made inside it is undone if the block rolls
    * back. Once the block it was made in has ended (the server says so), set it again before use.
    */
@@ -188,8 +206,6 @@ export class ActorSession {
     const q = new RawQuery(text);
     this.busy = true;
     this.applyDeadlockCheck();
-    // Several statements may begin or end transactions, and a SET inside one is undone with it.
-    this.appliedDeadlockCheck = 'unknown';
     this.noticeListener = onNotice ?? null;
     this.client.query(q);
     sent();
@@ -197,6 +213,7 @@ export class ActorSession {
     // As in send(): the error comes before the transaction is aborted and its locks released.
     if (error) await this.client?.query('').catch(() => undefined);
     this.busy = false;
+    this.afterStatement(text);
     this.noticeListener = null;
     const notifications = this.notifications;
     this.notifications = [];
@@ -272,6 +289,11 @@ export class ActorSession {
     if (c) await c.end().catch(() => undefined);
   }
 }
+
+/** Words of the statements that may end a transaction block or roll back to a savepoint (a procedure or DO block may commit). */
+const MAY_END_BLOCK = /\b(commit|rollback|abort|end|prepare|call|do|reset|discard)\b/i;
+/** Words of the statements that may undo a setting made outside a block. */
+const MAY_RESET_SETTINGS = /\b(reset|discard)\b/i;
 
 /** Whether SQL (or connection options) may set deadlock_timeout: any mention counts. */
 function mentionsDeadlockTimeout(text: string): boolean {

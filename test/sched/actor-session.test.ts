@@ -65,4 +65,50 @@ describe('ActorSession deadlock check', () => {
       query.mockRestore();
     }
   });
+
+  /** The value the server applies to a raw step sent now (a spec's step). */
+  async function rawTimeout(): Promise<string> {
+    // Spelled so the step does not name the setting: a step that names it owns it from then on.
+    const r = await session.sendRaw("SELECT current_setting('deadlock' || '_timeout') AS t", undefined, () => undefined);
+    const first = r.results[0];
+    return first?.kind === 'rows' ? String(first.rows[0]?.[0]) : '(no rows)';
+  }
+
+  it('sets it again after a raw step that may have undone it, even when a new block began in the same step', async () => {
+    await session.restore();
+    session.deadlockCheck = 'long';
+    await session.sendRaw('BEGIN', undefined, () => undefined);
+    session.deadlockCheck = 'short';
+    expect(await rawTimeout()).toBe('100ms');
+    // The block the SET was made in rolls back and another begins: the status says "in a block" throughout.
+    await session.sendRaw('ROLLBACK; BEGIN', undefined, () => undefined);
+    expect(await rawTimeout()).toBe('100ms');
+    await session.sendRaw('COMMIT', undefined, () => undefined);
+    // A savepoint taken before the SET, rolled back to: the block goes on, the SET is undone.
+    session.deadlockCheck = 'long';
+    await session.sendRaw('BEGIN; SAVEPOINT s', undefined, () => undefined);
+    session.deadlockCheck = 'short';
+    expect(await rawTimeout()).toBe('100ms');
+    await session.send('ROLLBACK TO SAVEPOINT s', undefined);
+    expect(await timeout()).toBe('100ms');
+    await session.sendRaw('COMMIT', undefined, () => undefined);
+    // Set outside a block, then RESET ALL in a raw step.
+    expect(await rawTimeout()).toBe('100ms');
+    await session.sendRaw('RESET ALL', undefined, () => undefined);
+    expect(await rawTimeout()).toBe('100ms');
+  });
+
+  it('sends no SET before raw steps while the value it set outside a transaction still holds', async () => {
+    await session.restore();
+    session.deadlockCheck = 'long';
+    await rawTimeout();
+    const query = vi.spyOn(pg.Client.prototype, 'query');
+    try {
+      for (const text of ['BEGIN', 'SELECT 1; SELECT 2', 'COMMIT', 'INSERT INTO nowhere VALUES (1)', 'BEGIN; SELECT 3', 'ROLLBACK']) await session.sendRaw(text, undefined, () => undefined);
+      const sent = query.mock.calls.map((c) => String((c[0] as { text?: string } | string | undefined) && typeof c[0] === 'object' ? (c[0] as { text?: string }).text : c[0]));
+      expect(sent.filter((t) => t.startsWith('SET'))).toEqual([]);
+    } finally {
+      query.mockRestore();
+    }
+  });
 });
