@@ -15,6 +15,16 @@ if (args.includes('--help') || args.includes('-h')) {
   const { helpCommand } = await import('./help-command.ts');
   process.exit(await helpCommand(args, process.cwd(), { out: process.stdout, err: process.stderr }, { cache: !import.meta.url.endsWith('.ts') }));
 }
+// A compiled `race --list` answers from the project's cache while nothing it came from changed.
+const cacheAnswers = !import.meta.url.endsWith('.ts');
+if (cacheAnswers && args.includes('--list')) {
+  const { cachedListing } = await import('./list-command.ts');
+  const kept = await cachedListing(args, process.cwd());
+  if (kept !== null) {
+    process.stdout.write(kept);
+    process.exit(0);
+  }
+}
 const { runCli } = await import('./run-cli.ts');
 
 const debug = process.argv.includes('--debug');
@@ -66,7 +76,7 @@ if (process.send) {
 
 // Installed as a package, this runs as the `race` bin (bin/race.mjs); in this repository as `npm run scenarios`.
 const command = /(^|[\\/])race(\.mjs)?$/.test(process.argv[1] ?? '') ? 'npx race' : undefined;
-const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr, spawnSelf, ...(parent ? { parent } : {}), ...(command ? { command } : {}) }).catch(async (e: unknown) => {
+const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr, spawnSelf, cacheAnswers, ...(parent ? { parent } : {}), ...(command ? { command } : {}) }).catch(async (e: unknown) => {
   process.stderr.write(`internal error: ${e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e)}\n`);
   await stopAll();
   return 3;

@@ -30,7 +30,7 @@ import {
   type MatrixOptions,
   type RunResult,
 } from '../run/index.ts';
-import { DEFAULT_REPORT_WORDS, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type ScenarioBase, type ScenarioCatalog } from '../scenario/index.ts';
+import { DEFAULT_REPORT_WORDS, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type ScenarioBase, type ScenarioCatalog, type ScenarioMatch } from '../scenario/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';
 import { oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import { pluginsInUse } from './cli-plugins.ts';
@@ -39,6 +39,7 @@ import { parseSome } from './flag-table.ts';
 import { helpCommand } from './help-command.ts';
 import { noConfigWarning } from './no-config-warning.ts';
 import { listing } from './help-text.ts';
+import { ListingKeeper } from './list-command.ts';
 import { onInterrupt } from './interrupt-reports.ts';
 import { renderAblationTable, renderMatrixTable } from './matrix-table.ts';
 import { assertWritableOutDir } from './out-dir.ts';
@@ -63,10 +64,12 @@ export interface CliIo {
   readonly cwd?: string;
   /** How this command is invoked, for the replay commands it prints (default: `npm run scenarios --`). */
   readonly command?: string;
+  /** Keep a `--list` answer in the project's cache (the compiled CLI; see list-command.ts). */
+  readonly cacheAnswers?: boolean;
 }
 
 /** Flags read before the configuration and the scenarios are loaded. */
-const EARLY_FLAGS = CORE_FLAGS.filter((f) => ['version', 'help', 'queue-worker', 'spec'].includes(f.name));
+const EARLY_FLAGS = CORE_FLAGS.filter((f) => ['version', 'help', 'queue-worker', 'spec', 'list'].includes(f.name));
 
 /** What an isolation spec run loads instead of the configuration and its scenarios: nothing. */
 const NO_CATALOG: ScenarioCatalog = { scenarios: [], baseSchema: [], configFile: null, config: {}, defaultGlob: false };
@@ -79,6 +82,8 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     return 0;
   }
   let catalog: ScenarioCatalog;
+  // Set by the catalog's loading (a closure): an object, so the compiler does not take it for null.
+  const listingKept: { keep: ((text: string) => void) | null } = { keep: null };
   let options: CliOptions;
   let formats: ReportFormat[];
   try {
@@ -87,7 +92,10 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     // Spec files are the whole input of a spec run: the configuration's scenarios (and the loader
     // a TypeScript configuration needs) would only slow its start.
     const specRun = (early['spec'] as readonly string[]).length > 0;
-    catalog = specRun ? NO_CATALOG : await loadScenarioCatalog({ cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios }, await loadRaceConfig(cwd, sources.config));
+    // A listing the compiled CLI computes is kept (stamped before the files load) for the next `--list`.
+    const keeper = early['list'] === true && io.cacheAnswers === true && !specRun ? await ListingKeeper.begin(argv, cwd) : null;
+    const found = keeper ? async (match: ScenarioMatch) => void (listingKept.keep = await keeper.stampScenarioFiles(match)) : undefined;
+    catalog = specRun ? NO_CATALOG : await loadScenarioCatalog({ cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios }, await loadRaceConfig(cwd, sources.config), found);
     if (catalog.defaultGlob && early['queue-worker'] !== true) {
       io.err.write(noConfigWarning(cwd));
     }
@@ -97,7 +105,9 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     return reportError(e, io);
   }
   if (options.list) {
-    io.out.write(`${listing(catalog.scenarios, pluginsInUse(catalog.config.plugins ?? [], catalog.scenarios.map((l) => l.scenario)))}\n`);
+    const text = `${listing(catalog.scenarios, pluginsInUse(catalog.config.plugins ?? [], catalog.scenarios.map((l) => l.scenario)))}\n`;
+    io.out.write(text);
+    listingKept.keep?.(text);
     return 0;
   }
   const debug = options.debug;

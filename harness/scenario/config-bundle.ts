@@ -90,14 +90,53 @@ function settingsAround(dirs: Iterable<string>): string[] {
  * configuration's own code is thrown as it is (it ran once, it is not retried).
  */
 export async function importBundled(file: string, outDir: string): Promise<BundledModule> {
-  const dir = dirname(file);
+  const { code, metafile, read } = await bundle([file], dirname(file));
+  // A name of its own per process, so two commands at once do not meet.
+  const written = join(outDir, `${file.split(/[\\/]/).pop() ?? 'config'}.timestamp-${Date.now()}-${process.pid}.mjs`);
+  let module: unknown;
+  try {
+    try {
+      writeFileSync(written, code);
+    } catch (e) {
+      throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its bundle cannot be written to ${outDir}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      module = await import(pathToFileURL(written).href);
+    } catch (e) {
+      // A package that does not resolve from the bundle's place; any other error is the file's own.
+      const why = (e as { code?: unknown } | null)?.code;
+      if (why !== 'ERR_MODULE_NOT_FOUND' && why !== 'ERR_UNSUPPORTED_DIR_IMPORT') throw e;
+      throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its bundle cannot be imported: ${(e as Error).message}`, { cause: e });
+    }
+  } finally {
+    try {
+      rmSync(written, { force: true });
+    } catch {
+      // Its directory went away meanwhile: nothing is left to remove.
+    }
+  }
+  return { module, ...whatWentIn(file, dirname(file), code, metafile, read) };
+}
+
+/**
+ * What `files` (absolute paths) are made of, as importBundled says it of one file, without
+ * importing them: for an answer computed by loading them the usual way. BundleUnavailable when
+ * esbuild cannot bundle them.
+ */
+export async function moduleInputs(files: readonly string[], dir: string): Promise<Omit<BundledModule, 'module'>> {
+  const { code, metafile, read } = await bundle(files, dir);
+  return whatWentIn(files[0] ?? '', dir, code, metafile, read);
+}
+
+type Metafile = { inputs: Record<string, { imports: readonly { path: string; external?: boolean }[] }> };
+
+/** One ES module of `entries` and the project files they import, with each file's hash as esbuild read it. */
+async function bundle(entries: readonly string[], dir: string): Promise<{ code: string; metafile: Metafile; read: Map<string, string> }> {
   const read = new Map<string, string>();
-  let code: string;
-  let metafile: { inputs: Record<string, { imports: readonly { path: string; external?: boolean }[] }> };
   try {
     const { build } = await import('esbuild');
     const result = await build({
-      entryPoints: [file],
+      entryPoints: [...entries],
       absWorkingDir: dir,
       bundle: true,
       packages: 'external',
@@ -105,6 +144,8 @@ export async function importBundled(file: string, outDir: string): Promise<Bundl
       format: 'esm',
       target: `node${process.versions.node}`,
       write: false,
+      // Several entries need a directory to name their outputs in; nothing is written there.
+      ...(entries.length > 1 ? { outdir: join(dir, '.prh-bundle-not-written') } : {}),
       metafile: true,
       logLevel: 'silent',
       define: { 'import.meta.url': ORIGINAL.url, 'import.meta.dirname': ORIGINAL.dirname, 'import.meta.filename': ORIGINAL.filename },
@@ -129,35 +170,14 @@ export async function importBundled(file: string, outDir: string): Promise<Bundl
         },
       ],
     });
-    code = result.outputFiles[0]?.text ?? '';
-    metafile = result.metafile;
+    return { code: result.outputFiles.map((f) => f.text).join('\n'), metafile: result.metafile, read };
   } catch (e) {
-    throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: esbuild cannot bundle it: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new BundleUnavailable('E_BAD_SCENARIO', `${entries.join(', ')}: esbuild cannot bundle it: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  // A name of its own per process, so two commands at once do not meet.
-  const bundle = join(outDir, `${file.split(/[\\/]/).pop() ?? 'config'}.timestamp-${Date.now()}-${process.pid}.mjs`);
-  let module: unknown;
-  try {
-    try {
-      writeFileSync(bundle, code);
-    } catch (e) {
-      throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its bundle cannot be written to ${outDir}: ${(e as Error).message}`, { cause: e });
-    }
-    try {
-      module = await import(pathToFileURL(bundle).href);
-    } catch (e) {
-      // A package that does not resolve from the bundle's place; any other error is the file's own.
-      const why = (e as { code?: unknown } | null)?.code;
-      if (why !== 'ERR_MODULE_NOT_FOUND' && why !== 'ERR_UNSUPPORTED_DIR_IMPORT') throw e;
-      throw new BundleUnavailable('E_BAD_SCENARIO', `${file}: its bundle cannot be imported: ${(e as Error).message}`, { cause: e });
-    }
-  } finally {
-    try {
-      rmSync(bundle, { force: true });
-    } catch {
-      // Its directory went away meanwhile: nothing is left to remove.
-    }
-  }
+}
+
+/** The inputs, packages, settings files and dynamic reads of a bundle (its first entry listed first). */
+function whatWentIn(first: string, dir: string, code: string, metafile: Metafile, read: Map<string, string>): Omit<BundledModule, 'module'> {
   const names = new Set<string>();
   for (const input of Object.values(metafile.inputs)) {
     for (const imported of input.imports) {
@@ -177,8 +197,8 @@ export async function importBundled(file: string, outDir: string): Promise<Bundl
     }
   }
   const inputs = [...read].map(([path, sha1]) => ({ path, sha1 }));
-  inputs.sort((a, b) => (a.path === file ? -1 : b.path === file ? 1 : 0));
+  inputs.sort((a, b) => (a.path === first ? -1 : b.path === first ? 1 : 0));
   const linked = packages.find((p) => !p.includes(`${sep}node_modules${sep}`));
   const dynamic = DYNAMIC.exec(code)?.[0] ?? (linked ? `a package linked from outside node_modules (${dirname(linked)})` : null);
-  return { module, inputs, packages, settings: settingsAround(inputs.map((i) => dirname(i.path))), dynamic };
+  return { inputs, packages, settings: settingsAround(inputs.map((i) => dirname(i.path))), dynamic };
 }

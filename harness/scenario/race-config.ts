@@ -58,6 +58,16 @@ export interface ScenarioCatalog {
   readonly config: RaceConfig;
   /** No configuration and no `--scenarios`: the scenarios came from DEFAULT_SCENARIO_GLOB under `cwd`. */
   readonly defaultGlob: boolean;
+  /** How the scenario files were found, and which they were (a kept listing is matched again). */
+  readonly match?: ScenarioMatch;
+}
+
+/** The globs the scenario files came from (findScenarioFiles's arguments) and the files they matched. */
+export interface ScenarioMatch {
+  readonly patterns: readonly string[];
+  readonly cwd: string;
+  readonly exclude: readonly string[];
+  readonly files: readonly string[];
 }
 
 export interface LoadedConfig {
@@ -90,13 +100,14 @@ export async function loadRaceConfig(cwd: string, config?: string, importer: Use
 }
 
 /** Loads the scenario files the configuration (loaded already, or now) or `--scenarios` names. */
-export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig?: LoadedConfig): Promise<ScenarioCatalog> {
+/** `found` is told which files the globs matched before they are loaded (a cache stamps them then). */
+export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig?: LoadedConfig, found?: (match: ScenarioMatch) => Promise<void>): Promise<ScenarioCatalog> {
   const { config, configFile, dir, baseSchema } = loadedConfig ?? (await loadRaceConfig(sources.cwd, sources.config));
   const given = sources.scenarios !== undefined && sources.scenarios.length > 0;
-  const files = given
-    ? await findScenarioFiles(sources.scenarios ?? [], sources.cwd)
-    : await findScenarioFiles(config.scenarios ?? [DEFAULT_SCENARIO_GLOB], dir, config.exclude ?? []);
-  return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile, config, defaultGlob: !given && configFile === null };
+  const glob = given ? { patterns: sources.scenarios ?? [], cwd: sources.cwd, exclude: [] } : { patterns: config.scenarios ?? [DEFAULT_SCENARIO_GLOB], cwd: dir, exclude: config.exclude ?? [] };
+  const files = await findScenarioFiles(glob.patterns, glob.cwd, glob.exclude);
+  await found?.({ ...glob, files });
+  return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile, config, defaultGlob: !given && configFile === null, match: { ...glob, files } };
 }
 
 async function loadConfigFile(file: string, importer: UserFileImporter): Promise<RaceConfig> {

@@ -150,6 +150,41 @@ describe('a project that installed the harness', () => {
     expect(readdirSync(project).filter((f) => f.includes('.timestamp-'))).toEqual([]);
   });
 
+  it('answers --list from the cache until a scenario file, a file it imports, or the files the globs match change', async () => {
+    const race = (...args: string[]) => inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), ...args]);
+    const answers = join(project, 'node_modules', '.cache', 'position-race-harness', 'answers.json');
+    const mark = () => {
+      const kept = JSON.parse(readFileSync(answers, 'utf8')) as { entries: Record<string, { text: string }> };
+      for (const [key, e] of Object.entries(kept.entries)) if (key.startsWith('list')) e.text = JSON.stringify({ ...(JSON.parse(e.text) as object), text: 'FROM THE CACHE\n' });
+      writeFileSync(answers, JSON.stringify(kept));
+    };
+    const first = race('--list');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain('withdraw-buggy');
+    mark();
+    expect(race('--list').stdout).toBe('FROM THE CACHE\n');
+    // Other flags are another question.
+    expect(race('--list', '--scenarios', 'races/withdraw.race.ts').stdout).toContain('withdraw-fixed');
+    // A new scenario file matched by the configuration's glob, then a file it imports, edited.
+    await writeFile(join(project, 'names.ts'), "export const NAME = 'deposit-twice';\n");
+    await writeFile(join(project, 'races', 'deposit.race.ts'), `import { defineScenario } from 'position-race-harness';\nimport { NAME } from '../names.ts';\nexport const deposit = defineScenario({ name: NAME, actors: [{ name: 'a', run: async ({ sql }) => { await sql.query('SELECT 1'); } }] });\n`);
+    try {
+      expect(race('--list').stdout).toContain('deposit-twice');
+      mark();
+      expect(race('--list').stdout).toBe('FROM THE CACHE\n');
+      await writeFile(join(project, 'names.ts'), "export const NAME = 'deposit-thrice';\n");
+      const edited = race('--list');
+      expect(edited.stdout).toContain('deposit-thrice');
+      expect(edited.stdout).not.toContain('deposit-twice');
+    } finally {
+      await rm(join(project, 'races', 'deposit.race.ts'));
+      await rm(join(project, 'names.ts'));
+    }
+    const removed = race('--list');
+    expect(removed.stdout).toContain('withdraw-buggy');
+    expect(removed.stdout).not.toContain('deposit');
+  });
+
   it('type-checks a typed scenario under strict, noPropertyAccessFromIndexSignature and without skipLibCheck', () => {
     const r = inProject(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]);
     expect(r.stdout + r.stderr).toBe('');
