@@ -1,10 +1,10 @@
 // One exchange account of a MockExchange as an HTTP face of its service (harness/ports): a program
 // raced as a process actor calls `{RACE_SERVICE_EXCHANGE_<ACCOUNT>_URL}/{account}/v1/...` and each
 // request is answered by the same msw routes (exchange-routes.ts) the TypeScript bot's fetch uses.
-import { getResponse } from 'msw';
 import type { HttpServiceFace } from '../../harness/ports/index.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
 import type { MockExchange } from './mock-exchange.ts';
+import { msw } from './msw-modules.ts';
 
 /** Requests that only read the account (its positions, an order) commute with each other. */
 const READS = /^\/[^/]+\/v1\/(positions|order\/[^/]+\/[^/]+)$/;
@@ -20,7 +20,7 @@ export function exchangeHttpFace(mock: MockExchange, account: string): HttpServi
         return Response.json({ code: 'NOT_FOUND', message: `this service is the ${account} account; no route ${request.method} ${url.pathname}` }, { status: 404 });
       }
       if (bound?.origin !== url.origin) bound = { origin: url.origin, handlers: exchangeRoutes(url.origin, mock) };
-      const response = await getResponse(bound.handlers, request);
+      const response = await msw().getResponse(bound.handlers, request);
       if (!response) throw new Error(`no route ${request.method} ${url.pathname}`);
       // HttpResponse.error() (a lost response, an aborted hang) goes back as it is: the gate closes
       // the connection without an answer, what the program would see of the real exchange.

@@ -12,12 +12,14 @@
 // Errors answer `{ code, message }` (see exchange-calls.ts), plus 404 NOT_FOUND for no such route.
 // A lost response or an aborted hang is a network error, with no status at all.
 
-import { http, HttpResponse, type HttpHandler, type JsonBodyType, type PathParams } from 'msw';
+import type { HttpHandler, JsonBodyType, PathParams } from 'msw';
 import { answerCall, prepareCall, type ExchangeReply, type PreparedCall } from './exchange-calls.ts';
 import type { MockExchange } from './mock-exchange.ts';
+import { msw } from './msw-modules.ts';
 
 /** msw handlers answering for `mock` under `baseUrl` (an origin, no trailing slash). */
 export function exchangeRoutes(baseUrl: string, mock: MockExchange): HttpHandler[] {
+  const { http } = msw();
   const api = `${baseUrl}/:exchange/v1`;
   const answer = async (request: Request, prepare: () => PreparedCall) =>
     toResponse(await answerCall(mock, prepare, request.signal));
@@ -50,6 +52,7 @@ export function exchangeRoutes(baseUrl: string, mock: MockExchange): HttpHandler
 }
 
 function toResponse(reply: ExchangeReply): Response {
+  const { HttpResponse } = msw();
   switch (reply.kind) {
     case 'ok':
       return HttpResponse.json(reply.body as JsonBodyType);
@@ -61,7 +64,7 @@ function toResponse(reply: ExchangeReply): Response {
 }
 
 function errorJson(status: number, code: string, message: string): Response {
-  return HttpResponse.json({ code, message }, { status });
+  return msw().HttpResponse.json({ code, message }, { status });
 }
 
 function param(params: PathParams, name: string): string {

@@ -4,11 +4,11 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { getResponse } from 'msw';
 import { FetchExchangeClient, type ExchangeClient } from '../flow/index.ts';
 import { knownExchange } from './exchange-calls.ts';
 import { exchangeRoutes } from './exchange-routes.ts';
 import type { MockExchange } from './mock-exchange.ts';
+import { msw } from './msw-modules.ts';
 
 /** A MockExchange listening on a local port until `close()`. */
 export interface HttpExchangeServer {
@@ -54,7 +54,7 @@ export async function startHttpExchangeServer(mock: MockExchange): Promise<HttpE
       ...(method === 'GET' || method === 'HEAD' || body.length === 0 ? {} : { body }),
       signal: abort.signal,
     });
-    const response = await getResponse(handlers, request);
+    const response = await msw().getResponse(handlers, request);
     if (response === undefined) {
       sendJson(res, 404, { code: 'NOT_FOUND', message: `no route ${method} ${req.url ?? '/'}` });
       return;

@@ -1,7 +1,7 @@
 // Serves MockExchange instances over HTTP through one msw server per process: msw patches the
 // global fetch once, so each instance gets its own base URL and parallel runs never share state.
 
-import { setupServer, type SetupServer } from 'msw/node';
+import type { SetupServer } from 'msw/node';
 import type { HttpHandler } from 'msw';
 import { FetchExchangeClient } from '../flow/index.ts';
 import type { ExchangeClient } from '../flow/index.ts';
@@ -9,6 +9,7 @@ import { exchangeRoutes } from './exchange-routes.ts';
 import { knownExchange } from './exchange-calls.ts';
 import type { MockExchangeConnection } from './exchange-transport.ts';
 import type { MockExchange } from './mock-exchange.ts';
+import { mswNode } from './msw-modules.ts';
 
 /** A MockExchange reachable over fetch until `close()`. */
 export interface ServedMockExchange extends MockExchangeConnection {
@@ -61,7 +62,7 @@ export function mockExchangeServerState(): { readonly listening: boolean; readon
 
 function startServer(): SetupServer {
   // A fresh server per start: msw does not promise that listen() works again after close().
-  const started = setupServer();
+  const started = mswNode().setupServer();
   // Anything that is not one of our base URLs goes to the real network untouched.
   started.listen({ onUnhandledRequest: 'bypass' });
   return started;

@@ -3,9 +3,6 @@
 // `--version` and `--help` answer before any scenario is loaded; what only some paths need (spec
 // files, worker processes) is imported when they run.
 import type { ChildProcess } from 'node:child_process';
-// The package's public entry, loaded before a user's TypeScript configuration registers tsx: the
-// configuration imports it, and modules first loaded through tsx's hooks cost several times more.
-import '../index.ts';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chooseProvider, isShuttingDown, type StartedPostgres } from '../db/index.ts';
@@ -92,6 +89,10 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     // Spec files are the whole input of a spec run: the configuration's scenarios (and the loader
     // a TypeScript configuration needs) would only slow its start.
     const specRun = (early['spec'] as readonly string[]).length > 0;
+    // The package's public entry, loaded before a user's TypeScript configuration registers tsx:
+    // the configuration imports it, and modules first loaded through tsx's hooks cost several
+    // times more. A spec run loads no configuration, and not the parts of the API it does not use.
+    if (!specRun) await import('../index.ts');
     // A listing the compiled CLI computes is kept (stamped before the files load) for the next `--list`.
     const keeper = early['list'] === true && io.cacheAnswers === true && !specRun ? await ListingKeeper.begin(argv, cwd) : null;
     const found = keeper ? async (match: ScenarioMatch) => void (listingKept.keep = await keeper.stampScenarioFiles(match)) : undefined;

@@ -325,7 +325,7 @@ export class EmbeddedPostgresProvider implements PostgresProvider {
       try {
         await waitReady(c);
         const url = (db: string) => `postgresql://postgres:${password}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
-        return { kind: 'embedded', maintenanceDatabase: 'postgres', urlFor: url, stop, notice };
+        return { kind: 'embedded', maintenanceDatabase: 'postgres', urlFor: url, stop, notice, copiesFiles: true };
       } catch (e) {
         lastError = e; // most often: the port was taken between our probe and the bind
         started(undefined);

@@ -300,7 +300,8 @@ export class HarnessDatabases {
     if (this.closing) throw new HarnessError('E_CONNECTION_LOST', `not creating database ${name}: the harness is closing its databases`);
     const ident = pg.escapeIdentifier(name);
     // 42P04 on a retry: the first attempt created it before its connection died (names are unique).
-    await this.adminQuery(`CREATE DATABASE ${ident}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}`, undefined, (e) => codeOf(e) === '42P04');
+    const strategy = this.server.copiesFiles ? ' STRATEGY FILE_COPY' : '';
+    await this.adminQuery(`CREATE DATABASE ${ident}${template ? ` TEMPLATE ${pg.escapeIdentifier(template)}` : ''}${strategy}`, undefined, (e) => codeOf(e) === '42P04');
     this.created.add(name);
     // A template's comment is not copied, so every database is marked on its own; a database
     // left unmarked would be one the harness itself refuses to drop.

@@ -13,6 +13,13 @@ export interface StartedPostgres {
   stop(): Promise<void>;
   /** Where one-line notices go (leftovers of dead runs reclaimed); none when absent. */
   readonly notice?: (line: string) => void;
+  /**
+   * A server of the harness's own that does not sync to disk (THROWAWAY_SERVER_SETTINGS):
+   * CREATE DATABASE copies the template's files (STRATEGY FILE_COPY, a tenth of the default's
+   * time there), whose checkpoints cost nothing on it. Never on a server the harness was pointed
+   * at: there, they would flush the whole server's buffers.
+   */
+  readonly copiesFiles?: boolean;
 }
 
 export interface PostgresProvider {

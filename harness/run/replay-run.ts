@@ -39,7 +39,8 @@ export async function runReplay(server: StartedPostgres, scenario: ScenarioBase,
       if (e instanceof HarnessError && e.code === 'E_MIGRATION' && !variant.failedSqlIsResult) throw new HarnessError('E_BAD_SCENARIO', `scenario '${scenario.name}': schema ${e.message}`, { cause: e });
       throw e;
     }
-    const harness = await CellHarness.open(dbs, template, (clock) => scenario.plugin.openCell(variant, { clock, realtime: false, options: options.pluginOptions?.[scenario.plugin.name] }));
+    // One run: on the template itself, as a copy of it would be.
+    const harness = await CellHarness.open(dbs, template, (clock) => scenario.plugin.openCell(variant, { clock, realtime: false, options: options.pluginOptions?.[scenario.plugin.name] }), { onTemplate: true });
     try {
       const actors = (options.instrument ?? ((a) => a))(harness.actors(scenario));
       await harness.prepare(scenario, options.instrumentSetup);
