@@ -28,6 +28,7 @@ import {
   type RunResult,
 } from '../run/index.ts';
 import { DEFAULT_REPORT_WORDS, loadRaceConfig, loadScenarioCatalog, reportWords, shownPath, type ScenarioBase, type ScenarioCatalog, type ScenarioMatch } from '../scenario/index.ts';
+import { loadSqlParser } from '../footprint/index.ts';
 import { formatReplayTarget } from '../sched/index.ts';
 import { oddsOptionsOf, parseCliOptions, scenarioSources, strategyOptionsOf, type CliOptions } from './cli-options.ts';
 import { pluginsInUse } from './cli-plugins.ts';
@@ -131,6 +132,8 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   }
   let server: StartedPostgres | undefined;
   try {
+    // Every run footprints its statements: the parser's WebAssembly loads while the server starts.
+    void loadSqlParser().catch(() => undefined);
     server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl, env, notice: (line) => io.err.write(`${line}\n`) }).start();
     if (options.queueWorker) {
       if (!io.parent) throw new HarnessError('E_BAD_ARGUMENT', `${QUEUE_WORKER_FLAG} is for worker processes started by the harness itself`);
