@@ -1,8 +1,8 @@
 // `npm run bench:startup`: what a user waits for before anything races — `race --version`,
 // `--help` and `--list` (the first time, and answered from the project's cache), and a `--replay`
 // of a counterexample with the embedded server — in a project that installed the packed harness
-// (compiled JavaScript, as from npm), and the bot's replay in this repository (`npm run scenarios`,
-// through tsx). Medians of --reps runs, with the machine's load; writes reports/bench-startup.json.
+// (compiled JavaScript, as from npm), and the bot's replay in this repository (`npm run scenarios`:
+// node with tsx's loader, timed with and without npm's own start). Medians of --reps runs, with the machine's load; writes reports/bench-startup.json.
 // Never a test: figures, not assertions.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -152,7 +152,8 @@ async function main(): Promise<void> {
     const botRun = await scenarios('--scenario', 'signal-sync', '--layers', 'baseline', '--workers', '1', '--format', 'json', '--out', out, '--no-odds');
     if (botRun.code !== 0 && botRun.code !== 1) throw new Error(`signal-sync@baseline did not run (exit ${botRun.code}): ${botRun.stderr.trim().split('\n').slice(-3).join(' / ')}`);
     const botReplay = firstReplay(join(out, 'results.json'));
-    await measure(`repository: npm run scenarios -- --replay '${botReplay.slice(0, 40)}…' (tsx, embedded server)`, process.execPath, ['--import', 'tsx', '--conditions=prh-source', 'harness/cli/main.ts', '--replay', botReplay], process.cwd(), undefined, GOALS.replay);
+    await measure(`repository: the bot's --replay '${botReplay.slice(0, 24)}…', node --import tsx (what npm run scenarios runs)`, process.execPath, ['--import', 'tsx', '--conditions=prh-source', 'harness/cli/main.ts', '--replay', botReplay], process.cwd(), undefined, GOALS.replay);
+    await measure(`repository: the same through npm run scenarios (npm's own start included)`, 'npm', ['run', '-s', 'scenarios', '--', '--replay', botReplay], process.cwd(), undefined, GOALS.replay);
   } finally {
     rmSync(project, { recursive: true, force: true });
   }

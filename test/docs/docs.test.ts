@@ -20,11 +20,12 @@ import { anchors, docFiles, links, read, repoPaths } from './markdown.ts';
 
 const ROOT = resolve('.');
 
-/** `npm run scenarios` as package.json defines it (`tsx <args>`), as a node command line. */
+/** `npm run scenarios` as package.json defines it (`node <args>` or `tsx <args>`), as node's arguments. */
 function scenariosEntry(): string[] {
   const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['scenarios'] ?? '';
   const [tool, ...args] = script.split(/\s+/);
-  if (tool !== 'tsx') throw new Error(`npm run scenarios is '${script}': this test knows how to run tsx only`);
+  if (tool === 'node') return args;
+  if (tool !== 'tsx') throw new Error(`npm run scenarios is '${script}': this test knows how to run node and tsx only`);
   return [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), ...args];
 }
 

@@ -2,6 +2,7 @@
 // writes one report; a worker killed with SIGKILL loses nothing (its cell runs again in another);
 // `--merge` joins shards run elsewhere.
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -43,14 +44,17 @@ describe('worker processes', () => {
     );
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await firstCellDone;
-    // The victim: a worker with a cell in progress, found by its clone database (prh_w_<pid>_<n>).
+    // The victim: a worker with a cell in progress, found by its clone database (prh_w_<pid>_<n>) —
+    // a worker of this command: another test file running meanwhile clones databases named after
+    // its own process, and killing that one would kill a test runner's worker.
     const side = new pg.Client({ connectionString: inject('pgAdminUrl') });
     await side.connect();
     let victim = 0;
     try {
       for (let attempt = 0; attempt < 10_000 && !victim; attempt++) {
         const r = await side.query<{ datname: string }>(`SELECT datname FROM pg_stat_activity WHERE application_name = 'prh-observer' AND datname ~ '^prh_w_[0-9]+_'`);
-        victim = Number(/^prh_w_(\d+)_/.exec(r.rows[0]?.datname ?? '')?.[1] ?? 0);
+        const pids = r.rows.map((row) => Number(/^prh_w_(\d+)_/.exec(row.datname)?.[1] ?? 0));
+        victim = pids.find((pid) => pid > 0 && parentOf(pid) === child.pid) ?? 0;
       }
       expect(victim).toBeGreaterThan(0);
       process.kill(victim, 'SIGKILL');
@@ -117,3 +121,12 @@ describe('worker processes', () => {
     expect(scenarios(['--merge', join(dir, 'missing.json')]).status).toBe(2);
   });
 });
+
+/** The parent pid of `pid` (from /proc), or 0 when it is gone. */
+function parentOf(pid: number): number {
+  try {
+    return Number(/^PPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
