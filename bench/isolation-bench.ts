@@ -5,12 +5,12 @@
 // spec per invocation and all specs in one invocation, with `--database-url` (a running server)
 // and with the harness's embedded server (started by the command, as a user's first run would);
 // writes reports/bench-isolation.json and prints a table. Never a test: figures, not assertions.
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chooseProvider, HarnessDatabases, type StartedPostgres } from '../harness/db/index.ts';
+import { median, timedRun, uptime } from './timed-process.ts';
 
 const USAGE = `Usage: npm run bench:isolation -- [options]
 
@@ -28,42 +28,7 @@ const TESTER = join(NATIVE, 'lib/postgresql/pgxs/src/test/isolation/isolationtes
 const COMPILED = 'dist/cli/main.js';
 const SOURCE = 'bin/race.mjs';
 
-interface Timed {
-  readonly ms: number;
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-    child.stdin.end(input ?? '');
-  });
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
 const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
-
-function uptime(): string {
-  try {
-    return execFileSync('uptime', { encoding: 'utf8' }).trim();
-  } catch {
-    return `load average: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`;
-  }
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { reps: { type: 'string', default: '2' }, only: { type: 'string' }, 'no-embedded': { type: 'boolean', default: false }, out: { type: 'string', default: 'reports' }, source: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
@@ -95,9 +60,9 @@ async function main(): Promise<void> {
     const testerDb = new Map<string, string>();
     for (const spec of specs) testerDb.set(spec, (await dbs.createTemplate(`bench_${basename(spec, '.spec')}`, [])).url);
 
-    const tester = (spec: string) => run(TESTER, [testerDb.get(spec) as string], testerEnv, readFileSync(spec, 'utf8'));
+    const tester = (spec: string) => timedRun(TESTER, [testerDb.get(spec) as string], { env: testerEnv, input: readFileSync(spec, 'utf8') });
     const race = (files: readonly string[], url: string | null, out: string) =>
-      run(process.execPath, [cli, ...files.flatMap((f) => ['--spec', f]), ...(url ? ['--database-url', url] : []), '--out', out], raceEnv);
+      timedRun(process.execPath, [cli, ...files.flatMap((f) => ['--spec', f]), ...(url ? ['--database-url', url] : []), '--out', out], { env: raceEnv });
 
     type Mode = 'url' | 'embedded';
     const modes: Mode[] = embedded ? ['url', 'embedded'] : ['url'];
