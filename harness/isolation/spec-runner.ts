@@ -10,7 +10,7 @@ import type { QueryOutput, TranscriptEntry } from './isolation-transcript.ts';
 import { IsolationTesterStrategy, type StepSource, type TesterEnd } from './isolation-tester-strategy.ts';
 import type { IsolationSpec, PermutationStep, SpecStep } from './spec-model.ts';
 import { sessionActors } from './spec-actors.ts';
-import { withLibpqEnvironment } from './libpq-environment.ts';
+import { libpqStartupOptions, withLibpqEnvironment } from './libpq-environment.ts';
 import type { SpecDatabases } from './spec-databases.ts';
 import { analyseSpec, checkServerSupports, type SpecNeeds } from './spec-refusals.ts';
 import { SpecRunLog, type SessionQuery } from './spec-run-log.ts';
@@ -70,7 +70,7 @@ export class SpecRunner {
     if (shared) {
       // The libpq environment and the hang bound are the same for every spec of a command; the
       // key keeps a database (and its sessions) from serving a spec that connects otherwise.
-      const key = JSON.stringify({ url: databaseUrl({ name: '', url: '' }), hang: options.hangTimeoutMs ?? null });
+      const key = JSON.stringify({ options: libpqStartupOptions(options.env ?? process.env), hang: options.hangTimeoutMs ?? null });
       const taken = await shared.take(label, key, connect);
       session = new SpecRunner(spec, () => shared.giveBack(taken), taken.db, taken.scheduler);
     } else {

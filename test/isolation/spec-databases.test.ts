@@ -12,9 +12,9 @@ afterEach(async () => {
   databases = undefined;
 });
 
-async function run(server: StartedPostgres, text: string): Promise<{ output: string; database: string }> {
+async function run(server: StartedPostgres, text: string, env?: Readonly<Record<string, string | undefined>>): Promise<{ output: string; database: string }> {
   const spec = readSpec(text, 'inline.spec');
-  const runner = await SpecRunner.open(spec, server, { databases });
+  const runner = await SpecRunner.open(spec, server, { ...(databases ? { databases } : {}), ...(env ? { env } : {}) });
   try {
     const runs: PermutationRun[] = [];
     for (const p of specPermutations(spec)) runs.push(await runner.runPermutation(p.steps));
@@ -78,5 +78,25 @@ step a { SELECT 1; }
     expect(comments.database).toBe(after.database);
     expect(databases.reused).toBe(1);
     expect(probe.database).not.toBe(comments.database);
+  });
+
+  it("shares a database between specs run with libpq's environment (PGDATESTYLE, as pg_regress sets it), never with a spec connecting otherwise", async () => {
+    const server = await suiteServer();
+    databases = await SpecDatabases.open(server);
+    const DATESTYLE = `
+session s1
+step show { SELECT current_setting('DateStyle') AS style; }
+`;
+    const regress = { PGDATESTYLE: 'Postgres, MDY' };
+    const first = await run(server, DATESTYLE, regress);
+    const second = await run(server, DATESTYLE, regress);
+    expect(first.output).toContain('Postgres, MDY');
+    expect(second.output).toContain('Postgres, MDY');
+    expect(second.database).toBe(first.database);
+    // Sessions connected with other startup options are not the ones this spec asks for.
+    const plain = await run(server, DATESTYLE, {});
+    expect(plain.output).toContain('ISO, MDY');
+    expect(plain.database).not.toBe(first.database);
+    expect(databases.reused).toBe(1);
   });
 });
