@@ -52,10 +52,12 @@ export class CatalogBaseline {
     const counted = (catalog: string, from: string, where = 'true') =>
       `SELECT '${catalog}' AS catalog, count(*) FILTER (WHERE ${where})::int AS n, count(*) FILTER (WHERE ${where} AND ${newer})::int AS written FROM ${from}`;
     const parts = row.names.map((name) => counted(name, `pg_catalog.${name}`, name === 'pg_namespace' ? TEMP_SCHEMA : 'true'));
-    // What of the shared catalogs belongs to this database: ALTER DATABASE, its settings, the
-    // roles' dependencies on its objects, transactions prepared in it (they hold locks).
+    // What of the shared catalogs belongs to this database: ALTER DATABASE, its settings and
+    // every role's settings (`ALTER ROLE ... SET` applies to sessions that connect afterwards,
+    // not to the ones kept), the roles' dependencies on its objects, transactions prepared in it
+    // (they hold locks).
     parts.push(counted('pg_database', 'pg_catalog.pg_database', 'datname = current_database()'));
-    parts.push(counted('pg_db_role_setting', 'pg_catalog.pg_db_role_setting', "setdatabase = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"));
+    parts.push(counted('pg_db_role_setting', 'pg_catalog.pg_db_role_setting', "setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))"));
     parts.push(counted('pg_shdepend', 'pg_catalog.pg_shdepend', "dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"));
     parts.push(`SELECT 'pg_prepared_xacts' AS catalog, count(*)::int AS n, 0 AS written FROM pg_catalog.pg_prepared_xacts WHERE database = current_database()`);
     // Other sessions on it, not idle, or holding a lock on it (a session-level advisory lock, a

@@ -47,6 +47,19 @@ describe('CatalogBaseline', () => {
     expect(await changed(base, client)).toEqual(['pg_namespace']);
   });
 
+  it('finds a role setting made for every database: sessions connected later would get it, kept ones would not', async () => {
+    const { client, base } = await baseline();
+    const role = `prh_test_role_${process.pid}`;
+    await client.query(`CREATE ROLE ${role}`);
+    try {
+      await client.query(`ALTER ROLE ${role} SET work_mem = '1MB'`);
+      expect(await changed(base, client)).toEqual(['pg_db_role_setting']);
+    } finally {
+      await client.query(`DROP ROLE ${role}`);
+    }
+    expect(await base.changes(client)).toEqual([]);
+  });
+
   it('finds a comment on a system object removed, and a setting of the database', async () => {
     const { client, base } = await baseline();
     await client.query('COMMENT ON SCHEMA public IS NULL');
