@@ -42,7 +42,10 @@ export class CatalogBaseline {
               (txid_snapshot_xmax(txid_current_snapshot()) % 4294967296)::text AS horizon
          FROM pg_class c
         WHERE c.relnamespace = 'pg_catalog'::regnamespace AND c.relkind = 'r' AND NOT c.relisshared
-          AND c.relname <> ALL (ARRAY[${IGNORED.map((n) => `'${n}'`).join(', ')}])`,
+          AND c.relname <> ALL (ARRAY[${IGNORED.map((n) => `'${n}'`).join(', ')}])
+          -- A role that is not a superuser may not read every catalog (pg_largeobject): what
+          -- it cannot read, it cannot have changed either (its metadata catalog is read).
+          AND has_table_privilege(c.oid, 'SELECT')`,
     );
     const row = r.rows[0];
     if (!row) throw new Error('the catalog list came back empty');
@@ -53,17 +56,18 @@ export class CatalogBaseline {
       `SELECT '${catalog}' AS catalog, count(*) FILTER (WHERE ${where})::int AS n, count(*) FILTER (WHERE ${where} AND ${newer})::int AS written FROM ${from}`;
     const parts = row.names.map((name) => counted(name, `pg_catalog.${name}`, name === 'pg_namespace' ? TEMP_SCHEMA : 'true'));
     // What of the shared catalogs belongs to this database: ALTER DATABASE, its settings and
-    // every role's settings (`ALTER ROLE ... SET` applies to sessions that connect afterwards,
-    // not to the ones kept), the roles' dependencies on its objects, transactions prepared in it
-    // (they hold locks).
+    // the settings of the role the sessions connect as, in every database (`ALTER ROLE ... SET`
+    // applies to sessions that connect afterwards, not to the ones kept), the roles' dependencies
+    // on its objects, transactions prepared in it (they hold locks).
+    const database = '(SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())';
     parts.push(counted('pg_database', 'pg_catalog.pg_database', 'datname = current_database()'));
-    parts.push(counted('pg_db_role_setting', 'pg_catalog.pg_db_role_setting', "setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))"));
-    parts.push(counted('pg_shdepend', 'pg_catalog.pg_shdepend', "dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())"));
+    parts.push(counted('pg_db_role_setting', 'pg_catalog.pg_db_role_setting', `setdatabase = ${database} OR (setdatabase = 0 AND setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user))`));
+    parts.push(counted('pg_shdepend', 'pg_catalog.pg_shdepend', `dbid = ${database}`));
     parts.push(`SELECT 'pg_prepared_xacts' AS catalog, count(*)::int AS n, 0 AS written FROM pg_catalog.pg_prepared_xacts WHERE database = current_database()`);
     // Other sessions on it, not idle, or holding a lock on it (a session-level advisory lock, a
     // replaced session's backend not yet gone): what they hold could still change it.
     parts.push(`SELECT 'pg_stat_activity' AS catalog, count(*)::int AS n, 0 AS written FROM pg_catalog.pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state IS DISTINCT FROM 'idle'`);
-    parts.push(`SELECT 'pg_locks' AS catalog, count(*)::int AS n, 0 AS written FROM pg_catalog.pg_locks WHERE pid IS DISTINCT FROM pg_backend_pid() AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())`);
+    parts.push(`SELECT 'pg_locks' AS catalog, count(*)::int AS n, 0 AS written FROM pg_catalog.pg_locks WHERE pid IS DISTINCT FROM pg_backend_pid() AND database = ${database}`);
     const countSql = parts.join('\nUNION ALL ');
     const counts = await client.query<{ catalog: string; n: number; written: number }>(countSql);
     return new CatalogBaseline(countSql, new Map(counts.rows.map((c) => [c.catalog, c.n])));

@@ -16,7 +16,8 @@ export interface SpecDatabase {
 interface Held extends SpecDatabase {
   /** The scheduler's connection options: a kept database serves only a spec connected alike. */
   readonly key: string;
-  readonly baseline: CatalogBaseline;
+  /** null: the catalogs could not be read; the database then serves no other spec. */
+  readonly baseline: CatalogBaseline | null;
 }
 
 export class SpecDatabases {
@@ -55,7 +56,8 @@ export class SpecDatabases {
     let scheduler: Scheduler | null = null;
     try {
       scheduler = await connect(db);
-      return this.hold({ db, scheduler, key, baseline: await CatalogBaseline.take(scheduler.observer) });
+      const baseline = await CatalogBaseline.take(scheduler.observer).catch(() => null);
+      return this.hold({ db, scheduler, key, baseline });
     } catch (e) {
       await scheduler?.close();
       this.release(db);
@@ -97,6 +99,7 @@ export class SpecDatabases {
   }
 
   private async unchanged(held: Held): Promise<boolean> {
+    if (!held.baseline) return false;
     try {
       const observer = held.scheduler.observer;
       // A block left open on the control session (a teardown's BEGIN) is not the database's state.

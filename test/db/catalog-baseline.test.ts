@@ -47,17 +47,27 @@ describe('CatalogBaseline', () => {
     expect(await changed(base, client)).toEqual(['pg_namespace']);
   });
 
-  it('finds a role setting made for every database: sessions connected later would get it, kept ones would not', async () => {
-    const { client, base } = await baseline();
-    const role = `prh_test_role_${process.pid}`;
-    await client.query(`CREATE ROLE ${role}`);
+  it("finds a setting of the sessions' role made for every database: sessions connected later would get it, kept ones would not", async () => {
+    db = await freshDatabase([]);
+    // A role of the test's own, so that no other test's sessions get the setting meanwhile; not a
+    // superuser, as a role given by --database-url may not be (it cannot read every catalog).
+    const role = `prh_baseline_${process.pid}`;
+    await db.client.query(`CREATE ROLE ${role} LOGIN PASSWORD 'baseline'`);
+    const url = new URL(db.db.url);
+    url.username = role;
+    url.password = 'baseline';
+    const own = new pg.Client({ connectionString: url.toString() });
     try {
-      await client.query(`ALTER ROLE ${role} SET work_mem = '1MB'`);
-      expect(await changed(base, client)).toEqual(['pg_db_role_setting']);
+      await own.connect();
+      const base = await CatalogBaseline.take(own);
+      await own.query(`ALTER ROLE CURRENT_USER SET work_mem = '1MB'`);
+      expect(await changed(base, own)).toEqual(['pg_db_role_setting']);
+      await own.query('ALTER ROLE CURRENT_USER RESET work_mem');
+      expect(await base.changes(own)).toEqual([]);
     } finally {
-      await client.query(`DROP ROLE ${role}`);
+      await own.end().catch(() => undefined);
+      await db.client.query(`DROP ROLE ${role}`);
     }
-    expect(await base.changes(client)).toEqual([]);
   });
 
   it('finds a comment on a system object removed, and a setting of the database', async () => {

@@ -1,9 +1,10 @@
 // A command's specs share a database only while each leaves it as it found it: a spec that leaves
 // a table, a comment on a system object or a setting on the control session never shows in the
 // next spec's output, and a spec that cleans up hands its database and sessions on.
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { readSpec, SpecDatabases, SpecRunner, specOutput, specPermutations, type PermutationRun } from '../../harness/isolation/index.ts';
-import type { StartedPostgres } from '../../harness/db/index.ts';
+import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { suiteServer } from './spec-server.ts';
 
 let databases: SpecDatabases | undefined;
@@ -98,5 +99,35 @@ step show { SELECT current_setting('DateStyle') AS style; }
     expect(plain.output).toContain('ISO, MDY');
     expect(plain.database).not.toBe(first.database);
     expect(databases.reused).toBe(1);
+  });
+
+  it('shares a database between specs for a role that may only create databases (it cannot read every catalog)', async () => {
+    const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+    await admin.connect();
+    const role = `prh_specs_${process.pid}`;
+    await admin.query(`CREATE ROLE ${role} LOGIN CREATEDB PASSWORD 'specs'`);
+    try {
+      const url = new URL(inject('pgAdminUrl'));
+      url.username = role;
+      url.password = 'specs';
+      const server = await new UrlPostgresProvider(url.toString()).start();
+      databases = await SpecDatabases.open(server);
+      const SPEC = `
+setup { CREATE TABLE t (a int); INSERT INTO t VALUES (1); }
+teardown { DROP TABLE t; }
+session s1
+step r { SELECT a FROM t; }
+`;
+      const first = await run(server, SPEC);
+      const second = await run(server, SPEC);
+      expect(second.output).toBe(first.output);
+      expect(second.database).toBe(first.database);
+      expect(databases.reused).toBe(1);
+      await databases.close();
+      databases = undefined;
+    } finally {
+      await admin.query(`DROP ROLE ${role}`).catch(() => undefined);
+      await admin.end();
+    }
   });
 });
