@@ -14,5 +14,8 @@ export default defineConfig({
     // Two files at a time on these 2-core machines: the tests mostly wait on PostgreSQL and child
     // processes (vitest's default, one fewer than the cores, runs them one by one).
     maxWorkers: 2,
+    // The commands tests start run in their own processes and leave no resident behind; the
+    // resident's own tests turn it on for themselves (test/cli/resident/).
+    env: { RACE_RESIDENT: 'off' },
   },
 });

@@ -59,6 +59,7 @@ export const CORE_FLAGS: readonly FlagDef[] = [
   { name: 'debug', type: 'boolean', group: OTHER, description: 'print the stack trace of an internal error' },
   { name: 'version', type: 'boolean', group: OTHER, description: 'print the version and exit' },
   { name: 'help', short: 'h', type: 'boolean', group: OTHER, description: 'this text (with the flags of the plugins the configuration names)' },
+  { name: 'stop-resident', type: 'boolean', group: OTHER, description: 'stop the resident process that serves spec runs against --database-url (it drops its database), then exit; RACE_RESIDENT=off starts none' },
   { name: 'queue-worker', type: 'boolean', group: OTHER, hidden: true, description: 'this process is a worker taking cells from its parent' },
 ];
 

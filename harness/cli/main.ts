@@ -25,8 +25,6 @@ if (cacheAnswers && args.includes('--list')) {
     process.exit(0);
   }
 }
-const { runCli } = await import('./run-cli.ts');
-
 const debug = process.argv.includes('--debug');
 
 /** Stops whatever the run started; the database layer is loaded only when something needs stopping. */
@@ -74,11 +72,35 @@ if (process.send) {
   };
 }
 
+// A spec run against a URL goes to the resident process, which has the harness loaded and the last
+// spec's database kept; the first such command runs here and leaves one behind (resident/).
+const resident = await import('./resident/index.ts');
+const entry = process.argv[1] ?? 'harness/cli/main.ts';
 // Installed as a package, this runs as the `race` bin (bin/race.mjs); in this repository as `npm run scenarios`.
-const command = /(^|[\\/])race(\.mjs)?$/.test(process.argv[1] ?? '') ? 'npx race' : undefined;
-const code = await runCli(process.argv.slice(2), process.env, { out: process.stdout, err: process.stderr, spawnSelf, cacheAnswers, ...(parent ? { parent } : {}), ...(command ? { command } : {}) }).catch(async (e: unknown) => {
-  process.stderr.write(`internal error: ${e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e)}\n`);
-  await stopAll();
-  return 3;
-});
-process.exitCode = code;
+const command = /(^|[\\/])race(\.mjs)?$/.test(entry) ? 'npx race' : undefined;
+const serving = args[0] === resident.RESIDENT_SERVE_FLAG;
+const place = !serving && !process.send && resident.servedByResident(args, process.env) ? resident.residentPlace(process.env) : null;
+let ranInResident = false;
+let startResidentAfter = false;
+if (place) {
+  const answer = await resident.runInResident(place, resident.requestOf(args, command), process.stdout, process.stderr);
+  if (answer.ran) {
+    ranInResident = true;
+    process.exitCode = answer.code;
+  } else startResidentAfter = !answer.listening;
+}
+
+if (serving) {
+  const p = resident.residentPlace({ ...process.env, RACE_RESIDENT: args[1] ?? '' });
+  if (p) await (await import('./resident/resident-server.ts')).serveResident(p);
+} else if (!ranInResident) {
+  const { runCli } = await import('./run-cli.ts');
+  const code = await runCli(args, process.env, { out: process.stdout, err: process.stderr, spawnSelf, cacheAnswers, ...(parent ? { parent } : {}), ...(command ? { command } : {}) }).catch(async (e: unknown) => {
+    process.stderr.write(`internal error: ${e instanceof Error ? (debug ? (e.stack ?? e.message) : e.message) : String(e)}\n`);
+    await stopAll();
+    return 3;
+  });
+  process.exitCode = code;
+  // The next spec run against a URL finds the harness loaded.
+  if (startResidentAfter && place) resident.startResident(entry, place.idleMs);
+}

@@ -46,6 +46,7 @@ import { progressPrinter } from './progress.ts';
 import { RunEstimate, durationText } from './run-estimate.ts';
 import { colourWanted, paint } from './terminal-colour.ts';
 import { QUEUE_WORKER_FLAG, type ParentChannel } from './worker-protocol.ts';
+import type { KeptResources } from './resident/index.ts';
 
 export interface CliIo {
   readonly out: NodeJS.WriteStream;
@@ -64,10 +65,12 @@ export interface CliIo {
   readonly command?: string;
   /** Keep a `--list` answer in the project's cache (the compiled CLI; see list-command.ts). */
   readonly cacheAnswers?: boolean;
+  /** In the resident process: the server given by URL and the spec databases, kept for the next command. */
+  readonly keep?: KeptResources;
 }
 
 /** Flags read before the configuration and the scenarios are loaded. */
-const EARLY_FLAGS = CORE_FLAGS.filter((f) => ['version', 'help', 'queue-worker', 'spec', 'list'].includes(f.name));
+const EARLY_FLAGS = CORE_FLAGS.filter((f) => ['version', 'help', 'queue-worker', 'spec', 'list', 'stop-resident'].includes(f.name));
 
 /** What an isolation spec run loads instead of the configuration and its scenarios: nothing. */
 const NO_CATALOG: ScenarioCatalog = { scenarios: [], baseSchema: [], configFile: null, config: {}, defaultGlob: false };
@@ -79,6 +82,7 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     io.out.write(`${packageVersion()}\n`);
     return 0;
   }
+  if (early['stop-resident'] === true) return await stopResidentCommand(env, io);
   let catalog: ScenarioCatalog;
   // Set by the catalog's loading (a closure): an object, so the compiler does not take it for null.
   const listingKept: { keep: ((text: string) => void) | null } = { keep: null };
@@ -131,10 +135,14 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     }
   }
   let server: StartedPostgres | undefined;
+  let kept: KeptResources | undefined;
   try {
     // Every run footprints its statements: the parser's WebAssembly loads while the server starts.
     void loadSqlParser().catch(() => undefined);
-    server = await chooseProvider({ db: options.db, databaseUrl: options.databaseUrl, env, notice: (line) => io.err.write(`${line}\n`) }).start();
+    const provider = chooseProvider({ db: options.db, databaseUrl: options.databaseUrl, env, notice: (line) => io.err.write(`${line}\n`) });
+    // A server given by URL is only connected to: the resident keeps it while the same user reaches it alike.
+    kept = io.keep && provider.kind === 'url' ? io.keep : undefined;
+    server = kept ? await kept.server(JSON.stringify({ url: options.databaseUrl, libpq: Object.entries(env).filter(([k]) => k.startsWith('PG')).sort() }), () => provider.start()) : await provider.start();
     if (options.queueWorker) {
       if (!io.parent) throw new HarnessError('E_BAD_ARGUMENT', `${QUEUE_WORKER_FLAG} is for worker processes started by the harness itself`);
       const { runQueueWorker } = await import('./queue-worker.ts');
@@ -163,8 +171,17 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
   } catch (e) {
     return reportError(inScenarioFile(e, catalog, io), io, debug);
   } finally {
-    await server?.stop();
+    if (!kept) await server?.stop();
   }
+}
+
+/** `--stop-resident`: every resident of this user drops its databases and ends. */
+async function stopResidentCommand(env: Readonly<Record<string, string | undefined>>, io: CliIo): Promise<number> {
+  const { residentDir, stopResidents } = await import('./resident/index.ts');
+  const dir = residentDir(env);
+  const pids = dir ? await stopResidents(dir) : [];
+  io.out.write(pids.length === 0 ? 'no resident process was running\n' : `stopped the resident process${pids.length === 1 ? '' : 'es'} ${pids.join(', ')}; ${pids.length === 1 ? 'its' : 'their'} databases are dropped\n`);
+  return 0;
 }
 
 /** The scenario matrix: the count and estimate, the run (reports of what finished if interrupted), the outcome. */

@@ -53,7 +53,9 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
   const several = files.length + (refused ? 1 : 0) > 1;
   // One manager of the specs' databases for the command (one admin connection, one reclaim);
   // a finished spec's database is dropped while the next one runs.
-  const databases = await SpecDatabases.open(server);
+  // In the resident, the manager (and the last spec's database) carries over to the next command.
+  const kept = (await io.keep?.specDatabases(server)) ?? null;
+  const databases = kept ?? (await SpecDatabases.open(server));
   try {
     for (const p of files) {
       const file = p.path;
@@ -104,7 +106,7 @@ export async function runSpecCommand(server: StartedPostgres, options: CliOption
       }
     }
   } finally {
-    await databases.close();
+    if (!kept) await databases.close();
   }
   if (refused) return INPUT_ERROR_CODES.has(refused.code) ? 2 : 3;
   if (differing > 0 || incomplete > 0) return 1;

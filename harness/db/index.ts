@@ -14,7 +14,7 @@ export { CatalogBaseline } from './catalog-baseline.ts';
 export type { CatalogChange } from './catalog-baseline.ts';
 export { DB_MARKER, LEASE_SECONDS, isMarked, ownerComment, parseOwner } from './database-owner.ts';
 export type { DatabaseOwner } from './database-owner.ts';
-export { thisProcess } from './process-identity.ts';
+export { pidAlive, processStartTime, thisProcess } from './process-identity.ts';
 export type { ProcessIdentity } from './process-identity.ts';
 export { clusterCacheDir } from './cluster-cache.ts';
 export type { HarnessDatabase } from './harness-databases.ts';

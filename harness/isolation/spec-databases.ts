@@ -18,6 +18,8 @@ interface Held extends SpecDatabase {
   readonly key: string;
   /** null: the catalogs could not be read; the database then serves no other spec. */
   readonly baseline: CatalogBaseline | null;
+  /** How the scheduler was connected: a database made ahead of a spec (prepareNext) is connected alike. */
+  readonly connect: (db: HarnessDatabase) => Promise<Scheduler>;
 }
 
 export class SpecDatabases {
@@ -52,12 +54,29 @@ export class SpecDatabases {
         await this.discard(kept);
       }
     } else if (kept) await this.discard(kept);
+    return this.hold(await this.make(label, key, connect));
+  }
+
+  /**
+   * Makes the next spec's database now, while nothing waits for it (the resident process between
+   * commands): keeps the last one if it is unchanged, else replaces it with a fresh one connected
+   * as it was. The next spec still checks it when it takes it.
+   */
+  async prepareNext(): Promise<void> {
+    const kept = this.kept;
+    if (!kept || (await this.unchanged(kept))) return;
+    this.kept = null;
+    await this.discard(kept);
+    this.kept = await this.make('spec', kept.key, kept.connect);
+  }
+
+  private async make(label: string, key: string, connect: (db: HarnessDatabase) => Promise<Scheduler>): Promise<Held> {
     const db = await this.enqueue(() => this.dbs.createTemplate(label, []));
     let scheduler: Scheduler | null = null;
     try {
       scheduler = await connect(db);
       const baseline = await CatalogBaseline.take(scheduler.observer).catch(() => null);
-      return this.hold({ db, scheduler, key, baseline });
+      return { db, scheduler, key, baseline, connect };
     } catch (e) {
       await scheduler?.close();
       this.release(db);
