@@ -220,6 +220,16 @@ export class HarnessDatabases {
     }
   }
 
+  /** Whether the maintenance session answers (reconnecting if it must); false once the server was given up on. */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.adminQuery('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async drop(db: HarnessDatabase): Promise<void> {
     await this.assertOurs(db.name);
     await this.adminQuery(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(db.name)} WITH (FORCE)`);

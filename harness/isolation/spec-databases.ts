@@ -57,6 +57,11 @@ export class SpecDatabases {
     return this.hold(await this.make(label, key, connect));
   }
 
+  /** Whether the server still answers the manager (a resident asks before each command). */
+  reachable(): Promise<boolean> {
+    return this.dbs.reachable();
+  }
+
   /**
    * Makes the next spec's database now, while nothing waits for it (the resident process between
    * commands): keeps the last one if it is unchanged, else replaces it with a fresh one connected

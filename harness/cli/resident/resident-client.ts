@@ -50,7 +50,7 @@ export function runInResident(place: ResidentPlace, request: ResidentRequest, ou
           wrote = true;
           (f.kind === FRAME.out ? out : err).write(f.payload);
         } else if (f.kind === FRAME.exit) settle({ ran: true, code: Number(JSON.parse(f.payload.toString())) });
-        else if (f.kind === FRAME.declined) settle({ ran: false, listening: true });
+        else if (f.kind === FRAME.declined) settle({ ran: false, listening: f.payload.toString() === 'busy' });
       }
     });
     socket.on('error', () => undefined);
@@ -97,22 +97,31 @@ export function startResident(entry: string, idleMs: number): void {
  * its databases and end; the pids of those that answered.
  */
 export async function stopResidents(dir: string): Promise<number[]> {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => /^resident-[0-9a-f]+\.sock$/.test(n));
-  } catch {
-    return [];
-  }
-  const pids = await Promise.all(names.map((n) => stopOne(join(dir, n))));
+  const pids = await Promise.all(residentSockets(dir).map((socket) => stopOne(socket, FRAME.stop)));
   return pids.filter((p): p is number => p !== null);
 }
 
-function stopOne(socketPath: string): Promise<number | null> {
+/** A new resident asks the other builds' residents (an edit ago, an install ago) to end once idle. */
+export async function retireOthers(dir: string, own: string): Promise<void> {
+  await Promise.all(residentSockets(dir).filter((socket) => socket !== own).map((socket) => stopOne(socket, FRAME.retire)));
+}
+
+function residentSockets(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((n) => /^resident-[0-9a-f]+\.sock$/.test(n))
+      .map((n) => join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+function stopOne(socketPath: string, kind: typeof FRAME.stop | typeof FRAME.retire): Promise<number | null> {
   return new Promise((resolve) => {
     const socket = connect(socketPath);
     const reader = new FrameReader();
     let pid: number | null = null;
-    socket.on('connect', () => sendFrame(socket, FRAME.stop, ''));
+    socket.on('connect', () => sendFrame(socket, kind, ''));
     socket.on('data', (chunk: Buffer) => {
       for (const f of reader.push(chunk)) if (f.kind === FRAME.stopping) pid = Number(JSON.parse(f.payload.toString()));
     });

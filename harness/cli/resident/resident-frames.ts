@@ -10,12 +10,17 @@ export const FRAME = {
   signal: 0x53,
   /** command → resident: stop now (`race --stop-resident`). */
   stop: 0x58,
+  /** a new resident → an older build's: end if idle (a busy one ends when idle, as always). */
+  retire: 0x56,
   /** resident → command: bytes for stdout / stderr. */
   out: 0x4f,
   err: 0x45,
   /** resident → command: the command's exit code (JSON). */
   exit: 0x43,
-  /** resident → command: not run here (busy with another command); the command runs in its own process. */
+  /**
+   * resident → command: not run here; the command runs in its own process. Payload `busy` (with
+   * another command: leave it be) or `ending` (the resident is on its way out: start another).
+   */
   declined: 0x44,
   /** resident → command: its pid (JSON), the answer to `stop` before it ends. */
   stopping: 0x50,

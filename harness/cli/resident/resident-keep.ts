@@ -14,14 +14,38 @@ export interface KeptResources {
 
 export class ResidentKeep implements KeptResources {
   private current: { readonly key: string; readonly server: StartedPostgres; databases: SpecDatabases | null } | null = null;
+  /** Where the kept server's notices go: the stderr of the command being run. */
+  private notice: (line: string) => void = () => undefined;
+
+  /** A command begins: notices go to its stderr from now on. */
+  begin(notice: (line: string) => void): void {
+    this.notice = notice;
+  }
 
   async server(key: string, start: () => Promise<StartedPostgres>): Promise<StartedPostgres> {
     if (this.current?.key === key) return this.current.server;
     // Another server, or the same one reached otherwise (other credentials): nothing carries over.
     await this.close();
-    const server = await start();
+    const started = await start();
+    const server: StartedPostgres = { ...started, notice: (line) => this.notice(line) };
     this.current = { key, server, databases: null };
     return server;
+  }
+
+  /**
+   * Whether what is kept still serves (the server answers), within `withinMs`: a resident whose
+   * server went away, or whose connections hang, ends instead of failing or stalling the next command.
+   */
+  async healthy(withinMs: number): Promise<boolean> {
+    const databases = this.current?.databases;
+    if (!databases) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), withinMs)));
+    try {
+      return await Promise.race([databases.reachable(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async specDatabases(server: StartedPostgres): Promise<SpecDatabases | null> {

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 /** How long a resident with nothing to do stays (RACE_RESIDENT=<seconds> changes it). */
 export const DEFAULT_RESIDENT_SECONDS = 300;
+/** The longest a timer can wait (2^31 - 1 ms, about 24.8 days): a longer idle time is this. */
+const MOST_IDLE_MS = 2 ** 31 - 1;
 /** Longest path of a Unix socket on Linux and macOS (sun_path), less room to spare. */
 const MAX_SOCKET_PATH = 100;
 
@@ -34,7 +36,7 @@ export function residentLifetimeMs(env: Env): number | null {
   if (v === undefined || v === '') return env['CI'] && env['CI'] !== 'false' ? null : DEFAULT_RESIDENT_SECONDS * 1000;
   if (v === 'off' || v === 'false' || v === 'no') return null;
   const seconds = Number(v);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null;
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MOST_IDLE_MS) : null;
 }
 
 /** True for a spec run against a server given by URL: the commands a resident serves. */
@@ -48,7 +50,7 @@ export function servedByResident(argv: readonly string[], env: Env): boolean {
     return found;
   };
   if (!argv.some((a) => a === '--spec' || a.startsWith('--spec='))) return false;
-  if (argv.some((a) => a === '--queue-worker' || a === '--help' || a === '-h' || a === '--version' || a === '--list')) return false;
+  if (argv.some((a) => a === '--queue-worker' || a === '--help' || a === '-h' || a === '--version' || a === '--list' || a === '--stop-resident')) return false;
   const db = value('db');
   if (db !== undefined && db !== 'url') return false;
   return Boolean(value('database-url') || env['DATABASE_URL']);

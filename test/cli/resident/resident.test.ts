@@ -2,6 +2,7 @@
 // `race` command (through tsx, as `npm run scenarios` runs), what carries over between commands
 // and what must not, and how it ends (asked, Ctrl-C of a command, killed).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect as connectTcp, createServer, type AddressInfo, type Socket } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -66,9 +67,12 @@ function command(args: readonly string[], options: { cwd?: string; env?: Record<
   return new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal, out, err })));
 }
 
-/** Starts a resident as a command would, but with its output read: resolves with its pid once it listens. */
-function startResident(): Promise<{ pid: number; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [...NODE_ARGS, join(process.cwd(), MAIN), '--resident-serve', '600'], { env: env(), stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Starts a resident as a command would, but with its output read: resolves with its pid once it
+ * listens. Other Node flags make it another build's.
+ */
+function startResident(nodeFlags: readonly string[] = []): Promise<{ pid: number; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [...nodeFlags, ...NODE_ARGS, join(process.cwd(), MAIN), '--resident-serve', '600'], { env: env(), stdio: ['ignore', 'pipe', 'inherit'] });
   started.push(child);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
@@ -105,6 +109,8 @@ describe('which commands a resident serves', () => {
     expect(servedByResident(['--spec', 'a.spec', '--db', 'embedded'], withUrl)).toBe(false);
     expect(servedByResident(['--scenario', 'x'], withUrl)).toBe(false);
     expect(servedByResident(['--spec', 'a.spec', '--help'], withUrl)).toBe(false);
+    // Stopping the resident is never the resident's to do.
+    expect(servedByResident(['--spec', 'a.spec', '--stop-resident'], withUrl)).toBe(false);
   });
 
   it('is on by default, off under CI or with RACE_RESIDENT=off, and lives RACE_RESIDENT seconds', () => {
@@ -113,6 +119,8 @@ describe('which commands a resident serves', () => {
     expect(residentLifetimeMs({ CI: 'true', RACE_RESIDENT: '60' })).toBe(60_000);
     expect(residentLifetimeMs({ RACE_RESIDENT: 'off' })).toBeNull();
     expect(residentLifetimeMs({ RACE_RESIDENT: 'soon' })).toBeNull();
+    // Past what a timer can wait, the longest it can (not Node's fallback of 1 ms).
+    expect(residentLifetimeMs({ RACE_RESIDENT: String(10 ** 9) })).toBe(2 ** 31 - 1);
   });
 });
 
@@ -193,6 +201,48 @@ describe('the resident process', () => {
     const r = await command(['--spec', join(process.cwd(), 'fixtures/specs/results.spec'), '--database-url', url, '--out', 'o', '--debug'], { cwd: dir });
     expect(r.err).toContain(served(next.pid));
     expect(r.code).toBe(0);
+  });
+
+  it("a new build's resident retires an idle resident of an older build", async () => {
+    const older = await startResident();
+    const newer = await startResident(['--no-deprecation']);
+    expect(newer.pid).not.toBe(older.pid);
+    expect(await older.exited).toBe(0);
+    expect(await databasesOf(older.pid)).toEqual([]);
+  });
+
+  it('a resident whose server stopped answering ends, and the command runs in its own process as it would have', async () => {
+    // The suite's server behind a proxy the test can cut.
+    const target = new URL(url);
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connectTcp(Number(target.port), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const via = new URL(url);
+    via.port = String((proxy.address() as AddressInfo).port);
+    const resident = await startResident();
+    const spec = join(process.cwd(), 'fixtures/specs/results.spec');
+    const first = await command(['--spec', spec, '--database-url', via.toString(), '--out', 'o', '--debug'], { cwd: dir });
+    expect(first.err).toContain(served(resident.pid));
+    expect(first.code, first.err).toBe(0);
+    // The server goes away: what the resident keeps no longer answers.
+    await new Promise<void>((resolve) => {
+      proxy.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+    // (The resident this command leaves behind has nothing to keep and lives 5 s.)
+    const second = await command(['--spec', spec, '--database-url', via.toString(), '--out', 'o'], { cwd: dir, env: { RACE_RESIDENT: '5' } });
+    const own = await command(['--spec', spec, '--database-url', via.toString(), '--out', 'o'], { cwd: dir, env: { RACE_RESIDENT: 'off' } });
+    expect(second.err).toContain('E_DB_UNREACHABLE');
+    expect([second.code, second.err, second.out]).toEqual([own.code, own.err, own.out]);
+    expect(await resident.exited).toBe(0);
   });
 
   it('a command that finds no resident listening (a stale socket) runs in its own process, having written nothing', async () => {
