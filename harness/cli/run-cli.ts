@@ -140,9 +140,10 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     // Every run footprints its statements: the parser's WebAssembly loads while the server starts.
     void loadSqlParser().catch(() => undefined);
     const provider = chooseProvider({ db: options.db, databaseUrl: options.databaseUrl, env, notice: (line) => io.err.write(`${line}\n`) });
-    // A server given by URL is only connected to: the resident keeps it while the same user reaches it alike.
+    // A server given by URL is only connected to: the resident keeps it while the same user reaches
+    // it alike (the URL, libpq's variables, and HOME, where ~/.pgpass is).
     kept = io.keep && provider.kind === 'url' ? io.keep : undefined;
-    server = kept ? await kept.server(JSON.stringify({ url: options.databaseUrl, libpq: Object.entries(env).filter(([k]) => k.startsWith('PG')).sort() }), () => provider.start()) : await provider.start();
+    server = kept ? await kept.server(JSON.stringify({ url: options.databaseUrl, libpq: Object.entries(env).filter(([k]) => k.startsWith('PG') || k === 'HOME').sort() }), () => provider.start()) : await provider.start();
     if (options.queueWorker) {
       if (!io.parent) throw new HarnessError('E_BAD_ARGUMENT', `${QUEUE_WORKER_FLAG} is for worker processes started by the harness itself`);
       const { runQueueWorker } = await import('./queue-worker.ts');

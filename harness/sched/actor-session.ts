@@ -126,6 +126,7 @@ export class ActorSession {
   /** Sends at once: pg writes to the socket inside `query` when the connection is idle. */
   send(text: string, values: readonly unknown[] | undefined): Promise<pg.QueryResult> {
     if (!this.client) throw new Error('session not connected');
+    this.refuseIfLost();
     this.busy = true;
     this.applyDeadlockCheck();
     const p = this.client.query(text, values ? [...values] : undefined);
@@ -150,6 +151,28 @@ export class ActorSession {
         throw e;
       },
     );
+  }
+
+  /**
+   * A connection known dead (its 'error' event, or a 57P01 answer to one of the harness's own
+   * queries, which pg delivers before it sees the socket close: until then the client still
+   * takes queries and only queues them) is never sent anything: the statement fails as the session did.
+   */
+  private refuseIfLost(): void {
+    if (this.lostWith !== null) throw this.lostWith;
+  }
+
+  /** The harness's own query on the session: a connection fault marks the session lost. */
+  private async own<T>(q: Promise<T>): Promise<T> {
+    try {
+      return await q;
+    } catch (e) {
+      if (isConnectionFault(e)) {
+        this.tainted = true;
+        this.lostWith ??= e;
+      }
+      throw e;
+    }
   }
 
   private applyDeadlockCheck(): void {
@@ -203,6 +226,7 @@ export class ActorSession {
       this.ownDeadlockTimeout = true;
       this.ownDeadlockMs = deadlockTimeoutSetIn(text) ?? this.ownDeadlockMs;
     }
+    this.refuseIfLost();
     const q = new RawQuery(text);
     this.busy = true;
     this.applyDeadlockCheck();
@@ -228,7 +252,7 @@ export class ActorSession {
   async readIsolation(): Promise<{ readonly session: string; readonly transaction: string | null } | null> {
     if (!this.client || this.client.getTransactionStatus() === 'E') return null;
     const inTransaction = this.inTransaction;
-    const r = (await this.client.query(inTransaction ? 'SHOW default_transaction_isolation; SHOW transaction_isolation' : 'SHOW default_transaction_isolation')) as unknown as
+    const r = (await this.own(this.client.query(inTransaction ? 'SHOW default_transaction_isolation; SHOW transaction_isolation' : 'SHOW default_transaction_isolation'))) as unknown as
       | pg.QueryResult<Record<string, string>>
       | pg.QueryResult<Record<string, string>>[];
     const results = Array.isArray(r) ? r : [r];
@@ -244,7 +268,7 @@ export class ActorSession {
    */
   async transactionIsolation(): Promise<string | null> {
     if (!this.client || this.client.getTransactionStatus() !== 'T') return null;
-    const r = await this.client.query<{ transaction_isolation: string }>('SHOW transaction_isolation');
+    const r = await this.own(this.client.query<{ transaction_isolation: string }>('SHOW transaction_isolation'));
     return r.rows[0]?.transaction_isolation ?? null;
   }
 

@@ -650,11 +650,15 @@ export class Scheduler {
     try {
       // Both at once: the locks from the observer (nothing is added to the actor's transaction),
       // the level from the session itself, only if a snapshot was taken (a DEFERRABLE
-      // transaction's first SELECT would wait for its safe snapshot).
-      [isolation, locks] = await Promise.all([
+      // transaction's first SELECT would wait for its safe snapshot). Both are awaited even when
+      // one fails: the statement must not be queued behind the session's SHOW.
+      const [iso, held] = await Promise.allSettled([
         ending.assumed === null ? null : session.transactionIsolation(),
         this.observer.query<LockRow>(`${RELATION_LOCKS_SQL} WHERE l.pid = $1`, [session.pid]).then((r) => r.rows),
       ]);
+      if (iso.status === 'rejected') throw iso.reason;
+      if (held.status === 'rejected') throw held.reason;
+      [isolation, locks] = [iso.value, held.value];
     } catch (e) {
       if (isConnectionFault(e)) return;
       // The check could not be made: the transaction counts as unchecked, never as checked (and a

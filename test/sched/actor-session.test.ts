@@ -1,6 +1,7 @@
 // An actor session's deadlock check (deadlock_timeout) is what the engine asked for whenever a
 // statement goes out — also after a transaction that changed it rolled back — while it is set
-// again only when the server's value may differ (not before every statement after a COMMIT).
+// again only when the server's value may differ (not before every statement after a COMMIT); and
+// a session whose connection died sends nothing more.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ActorSession } from '../../harness/sched/actor-session.ts';
@@ -109,6 +110,24 @@ describe('ActorSession deadlock check', () => {
       expect(sent.filter((t) => t.startsWith('SET'))).toEqual([]);
     } finally {
       query.mockRestore();
+    }
+  });
+});
+
+describe('ActorSession on a connection that died', () => {
+  it('sends nothing once its backend answered that it was terminated: the statement fails at once instead of waiting in pg\'s queue', async () => {
+    const db = await freshDatabase();
+    const session = new ActorSession(db.db.url);
+    try {
+      await session.connect();
+      await session.send('BEGIN', undefined);
+      // The termination comes as the answer to a statement (57P01), before pg sees the socket close:
+      // until then the client would take another query and queue it.
+      await expect(session.send('SELECT pg_terminate_backend(pg_backend_pid())', undefined)).rejects.toMatchObject({ code: '57P01' });
+      expect(() => session.send('COMMIT', undefined)).toThrow(/terminat/);
+    } finally {
+      await session.close();
+      await db.close();
     }
   });
 });
