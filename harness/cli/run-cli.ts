@@ -96,8 +96,9 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     const specRun = (early['spec'] as readonly string[]).length > 0;
     // The package's public entry, loaded before a user's TypeScript configuration registers tsx:
     // the configuration imports it, and modules first loaded through tsx's hooks cost several
-    // times more. A spec run loads no configuration, and not the parts of the API it does not use.
-    if (!specRun) await import('../index.ts');
+    // times more. A spec run loads no configuration, and not the parts of the API it does not use;
+    // nor does the CLI run from its sources, where every module comes through tsx anyway.
+    if (!specRun && !import.meta.url.endsWith('.ts')) await import('../index.ts');
     // A listing the compiled CLI computes is kept (stamped before the files load) for the next `--list`.
     const keeper = early['list'] === true && io.cacheAnswers === true && !specRun ? await ListingKeeper.begin(argv, cwd) : null;
     const found = keeper ? async (match: ScenarioMatch) => void (listingKept.keep = await keeper.stampScenarioFiles(match)) : undefined;
