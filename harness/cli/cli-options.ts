@@ -2,12 +2,12 @@
 // each loaded plugin's from its own (turned into that plugin's options). Every bad input is a
 // HarnessError whose message names the flag and the valid choices; the CLI exits 2 on it.
 import { HarnessError, unknownName } from '../errors/index.ts';
-import { EXPORT_FORMATS, type ExportFormat } from '../isolation/index.ts';
+import type { ExportFormat } from '../isolation/index.ts';
 import { DEFAULT_BUDGET, STRATEGIES, ablationPlan, type OddsOptions, type StrategyName, type StrategyOptions } from '../run/index.ts';
 import { parseReplayTarget, type ReplayTarget } from '../sched/index.ts';
 import type { AblationPlan, FlagValues, LoadedScenario, PluginCommand, RaceConfig, ScenarioBase, ScenarioPlugin } from '../scenario/index.ts';
 import { commandLineFlags, pluginsInUse } from './cli-plugins.ts';
-import { CORE_FLAGS, DEFAULT_ODDS_RUNS } from './core-flags.ts';
+import { CORE_FLAGS, DEFAULT_ODDS_RUNS, EXPORT_FORMATS } from './core-flags.ts';
 import { parseFlags, parseSome, type ParsedFlags } from './flag-table.ts';
 import { helpText } from './help-text.ts';
 

@@ -1,11 +1,18 @@
 // The engine's flags, one table: the parser, `--help` and docs/reference/cli.md all come from it.
 // Defaults are the engine's own constants; plugins add their flags from their own tables.
 import { DEFAULT_RECONNECT_TIMEOUT_MS, PROVIDER_NAMES } from '../db/index.ts';
-import { EXPORT_FORMATS } from '../isolation/index.ts';
+import type { ExportFormat } from '../isolation/index.ts';
 import { REPORT_FORMAT_NAMES } from '../report/index.ts';
 import { DEFAULT_BUDGET, STRATEGIES } from '../run/index.ts';
 import type { FlagDef } from '../scenario/index.ts';
 import { DEFAULT_HANG_TIMEOUT_MS } from '../sched/index.ts';
+
+/**
+ * The formats of `--export`: isolation's own (its EXPORT_FORMATS), listed here so that reading the
+ * flags does not load the isolation code (and its diff library) into every command; a test checks
+ * that the two lists are the same (test/cli/core-flags.test.ts).
+ */
+export const EXPORT_FORMATS = ['spec', 'vitest'] as const satisfies readonly ExportFormat[];
 
 /** Most worker processes: each holds a PostgreSQL session per actor plus two. */
 export const MAX_WORKERS = 64;
