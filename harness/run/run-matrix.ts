@@ -4,7 +4,7 @@
 // finished and marks the others: a dead worker's cell goes back to the queue, a lost server
 // stops the run with what it has.
 import { createHash } from 'node:crypto';
-import { HarnessDatabases, isConnectionFault, type HarnessDatabase, type SqlFile, type StartedPostgres } from '../db/index.ts';
+import { describeFault, HarnessDatabases, isConnectionFault, type HarnessDatabase, type SqlFile, type StartedPostgres } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { reportWords, type ReportWords, type ScenarioBase, type Variant } from '../scenario/index.ts';
 import { failedCell, runCell, type CellOptions } from './cell-runner.ts';
@@ -104,8 +104,14 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
         try {
           templates.set(key, await dbs.createTemplate(t.variant.id, filesOf(t.variant)));
         } catch (e) {
-          // A connection lost while building it: build another (the broken one is dropped at the end).
-          if (isConnectionFault(e) && attempt < MAX_FAULT_RETRIES) continue;
+          if (isConnectionFault(e)) {
+            // A connection lost while building it: build another (the broken one is dropped at the end).
+            if (attempt < MAX_FAULT_RETRIES) continue;
+            // Lost every time: the cells on it are incomplete (an infrastructure fault), as a cell
+            // whose sessions keep dying is; the other templates' cells still run.
+            templates.set(key, new HarnessError('E_CONNECTION_LOST', `the connection building the template of '${t.variant.id}' died ${attempt + 1} times (last: ${describeFault(e)}); the server or the network is unstable`, { cause: e }));
+            continue;
+          }
           if (!(e instanceof HarnessError) || e.code !== 'E_MIGRATION') throw e;
           // A user's schema that fails is bad input; a layer's migration that fails is a finding.
           if (!t.variant.failedSqlIsResult) throw new HarnessError('E_BAD_SCENARIO', `scenario '${t.scenario.name}': schema ${e.message}`, { cause: e });
@@ -131,6 +137,10 @@ export async function runMatrix(o: MatrixOptions): Promise<RunResult> {
           const q = queue.take();
           if (!q) return;
           const template = templates.get(templateKey(filesOf(q.variant)));
+          if (template instanceof HarnessError && template.code === 'E_CONNECTION_LOST') {
+            finish(q, incompleteCell(q, 'fault', `${template.code}: ${template.message}`));
+            continue;
+          }
           if (!template || template instanceof HarnessError) {
             finish(q, failedCell({ scenario: q.scenario, variant: q.variant }, (template ?? new Error('no template')).message));
             continue;

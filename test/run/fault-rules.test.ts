@@ -1,6 +1,7 @@
 // The fault rules on plain SQL scenarios: a session killed before a run, in a scenario's own setup,
 // or after a violation was found, is an infrastructure fault — retried, or an honest `incomplete` —
-// never an internal error, never the scenario's own error, and never a reason to drop a violation.
+// never an internal error, never the scenario's own error, and never a reason to drop a violation;
+// a template whose session dies every time makes its cells incomplete, not the run's error.
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { runMatrix } from '../../harness/run/index.ts';
@@ -141,3 +142,18 @@ describe('a session that died between runs, unnoticed', () => {
   });
 });
 
+
+describe('a template whose connection dies every time it is built', () => {
+  it("makes its cells incomplete (a fault), not the run's error, and the other cells run", async () => {
+    // The schema kills the session that applies it: every attempt to build the template loses its connection.
+    const killing = defineScenario({ name: 'template-dies', schema: 'SELECT pg_terminate_backend(pg_backend_pid())', actors: () => [sqlActor('a', ['SELECT 1'])], expect: 'holds' });
+    const fine = defineScenario({ name: 'template-fine', schema: SCHEMA, actors: () => [sqlActor('a', ['SELECT 1'])], expect: 'holds' });
+    const result = await runMatrix({ scenarios: [killing, fine], server, ...options });
+    const [lost, ran] = result.cells;
+    expect(lost?.incomplete).toBe('fault');
+    expect(lost?.error ?? lost?.verdictReason).toMatch(/E_CONNECTION_LOST: the connection building the template of '.*' died 4 times/);
+    expect(ran?.scenario).toBe('template-fine');
+    expect(ran?.incomplete).toBeUndefined();
+    expect(ran?.verdict).toBe('proven');
+  });
+});
