@@ -2,13 +2,14 @@
 // `--help` and `--list` (the first time, and answered from the project's cache), and a `--replay`
 // of a counterexample with the embedded server — in a project that installed the packed harness
 // (compiled JavaScript, as from npm), and the bot's replay in this repository (`npm run scenarios`:
-// node with tsx's loader, timed with and without npm's own start). Medians of --reps runs, with the machine's load; writes reports/bench-startup.json.
+// bin/race.mjs, timed with and without npm's own start, and from the sources through tsx). Medians of --reps runs, with the machine's load; writes reports/bench-startup.json.
 // Never a test: figures, not assertions.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SOURCE_STAMP_FILE, sourceStamp } from '../bin/source-stamp.mjs';
 import { median, timedRun, uptime } from './timed-process.ts';
 
 /** A process timed from spawn to exit, in `cwd`. */
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
     return;
   }
   const reps = Number(values.reps);
+  // What `npm run scenarios` runs here depends on it: the compiled build only while it is current.
+  const stamp = join('dist', SOURCE_STAMP_FILE);
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== sourceStamp('harness')) throw new Error('dist/ is not built from the sources as they are: run npm run build first');
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a whole number ≥ 1, got '${values.reps}'`);
   const loadBefore = uptime();
   process.stderr.write(`${loadBefore}\npacking and installing the harness in a project of its own...\n`);
@@ -100,14 +104,16 @@ async function main(): Promise<void> {
     if (found.code !== 0 && found.code !== 1) throw new Error(`the project's races did not run (exit ${found.code}): ${found.stderr}`);
     const replay = firstReplay(join(project, 'reports', 'results.json'));
     await measure(`installed: race --replay '${replay}' (embedded server)`, process.execPath, [race, '--replay', replay], project, undefined, GOALS.replay);
-    // The bot in this repository, as `npm run scenarios` runs it (tsx over the sources).
+    // The bot in this repository, as `npm run scenarios` runs it (bin/race.mjs: the compiled CLI
+    // while dist/ is current, the bot's files as one kept bundle), and from the sources through tsx.
     const out = join(project, 'bot-run');
-    const scenarios = (...args: string[]) => run(process.execPath, ['--import', 'tsx', '--conditions=prh-source', 'harness/cli/main.ts', ...args], process.cwd(), env);
+    const scenarios = (...args: string[]) => run(process.execPath, ['bin/race.mjs', ...args], process.cwd(), env);
     const botRun = await scenarios('--scenario', 'signal-sync', '--layers', 'baseline', '--workers', '1', '--format', 'json', '--out', out, '--no-odds');
     if (botRun.code !== 0 && botRun.code !== 1) throw new Error(`signal-sync@baseline did not run (exit ${botRun.code}): ${botRun.stderr.trim().split('\n').slice(-3).join(' / ')}`);
     const botReplay = firstReplay(join(out, 'results.json'));
-    await measure(`repository: the bot's --replay '${botReplay.slice(0, 24)}…', node --import tsx (what npm run scenarios runs)`, process.execPath, ['--import', 'tsx', '--conditions=prh-source', 'harness/cli/main.ts', '--replay', botReplay], process.cwd(), undefined, GOALS.replay);
+    await measure(`repository: the bot's --replay '${botReplay.slice(0, 24)}…', node bin/race.mjs (what npm run scenarios runs)`, process.execPath, ['bin/race.mjs', '--replay', botReplay], process.cwd(), undefined, GOALS.replay);
     await measure(`repository: the same through npm run scenarios (npm's own start included)`, 'npm', ['run', '-s', 'scenarios', '--', '--replay', botReplay], process.cwd(), undefined, GOALS.replay);
+    await measure(`repository: the same from the sources, node --import tsx harness/cli/main.ts (after an edit of harness/, before npm run build)`, process.execPath, ['--import', 'tsx', '--conditions=prh-source', 'harness/cli/main.ts', '--replay', botReplay], process.cwd());
   } finally {
     rmSync(project, { recursive: true, force: true });
   }

@@ -102,7 +102,9 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     // A listing the compiled CLI computes is kept (stamped before the files load) for the next `--list`.
     const keeper = early['list'] === true && io.cacheAnswers === true && !specRun ? await ListingKeeper.begin(argv, cwd) : null;
     const found = keeper ? async (match: ScenarioMatch) => void (listingKept.keep = await keeper.stampScenarioFiles(match)) : undefined;
-    catalog = specRun ? NO_CATALOG : await loadScenarioCatalog({ cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios }, await loadRaceConfig(cwd, sources.config), found);
+    const where = { cwd, ...(sources.config ? { config: sources.config } : {}), scenarios: sources.scenarios };
+    // Compiled, the project's files load as one kept bundle (no loader thread); from the sources, tsx is in place already.
+    catalog = specRun ? NO_CATALOG : import.meta.url.endsWith('.ts') ? await loadScenarioCatalog(where, await loadRaceConfig(cwd, sources.config), found) : await (await import('./project-modules.ts')).loadProjectCatalog(where, found);
     if (catalog.defaultGlob && early['queue-worker'] !== true) {
       io.err.write(noConfigWarning(cwd));
     }

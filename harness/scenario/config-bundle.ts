@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, extname, isAbsolute, join, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Plugin } from 'esbuild';
 import { pathToFileURL } from 'node:url';
 import { HarnessError } from '../errors/index.ts';
 
@@ -38,7 +39,7 @@ const DYNAMIC = /process\.env|\bimport\s*\(|createRequire|\brequire\s*\(|\b(?:re
 
 /** `lodash/fp` → `lodash`, `@scope/pkg/x` → `@scope/pkg`; null for a builtin or a path. */
 function packageName(specifier: string): string | null {
-  if (specifier.startsWith('node:') || specifier.startsWith('.') || specifier.startsWith('/') || BUILTINS.has(specifier.split('/')[0] ?? '')) return null;
+  if (specifier.startsWith('node:') || specifier.startsWith('file:') || specifier.startsWith('.') || specifier.startsWith('/') || BUILTINS.has(specifier.split('/')[0] ?? '')) return null;
   const parts = specifier.split('/');
   return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
 }
@@ -128,10 +129,63 @@ export async function moduleInputs(files: readonly string[], dir: string): Promi
   return whatWentIn(files[0] ?? '', dir, code, metafile, read);
 }
 
-type Metafile = { inputs: Record<string, { imports: readonly { path: string; external?: boolean }[] }> };
+type Metafile = { inputs: Record<string, { imports: readonly { path: string; external?: boolean }[] }>; outputs: Record<string, { entryPoint?: string }> };
+
+/** Where a split bundle is written, and the harness's own checkout, whose sources its compiled modules stand for. */
+interface SplitOutput {
+  readonly outDir: string;
+  readonly harness?: CompiledHarness;
+}
+
+/** A checkout of the harness with its compiled build: `sources` (harness/) compiled into `compiled` (dist/). */
+export interface CompiledHarness {
+  readonly sources: string;
+  readonly compiled: string;
+}
+
+/** A project bundle on disk: each entry's output module, and what went in. */
+export interface ProjectBundle extends Omit<BundledModule, 'module'> {
+  /** The entries (absolute paths) and their output files. */
+  readonly outputs: ReadonlyMap<string, string>;
+}
+
+/**
+ * An import of the harness's sources, in its own checkout (the bot's plugin imports them by
+ * path), is the compiled module the running CLI loaded: the same instances, not a second copy.
+ */
+function compiledHarness(harness: CompiledHarness): Plugin {
+  return {
+    name: 'compiled-harness',
+    setup(b) {
+      b.onResolve({ filter: /\.ts$/ }, (args) => {
+        if (!args.path.startsWith('.') && !isAbsolute(args.path)) return undefined;
+        const within = relative(harness.sources, resolve(args.resolveDir, args.path));
+        if (within.startsWith('..') || isAbsolute(within)) return undefined;
+        const compiled = join(harness.compiled, within.replace(/\.ts$/, '.js'));
+        if (!existsSync(compiled)) throw new Error(`${args.path} (imported by ${args.importer}) has no compiled module ${compiled}: run npm run build`);
+        return { path: pathToFileURL(compiled).href, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * Writes `entries` (absolute paths) and the project files they import into `outDir` as one
+ * split ES-module bundle: importing an entry's output runs it as Node would run the file, without
+ * a module loader, and modules two entries share are one instance. BundleUnavailable as for
+ * importBundled, and when a file imports by a computed path or requires.
+ */
+export async function writeProjectBundle(entries: readonly string[], dir: string, outDir: string, harness?: CompiledHarness): Promise<ProjectBundle> {
+  const { code, metafile, read } = await bundle(entries, dir, { outDir, ...(harness ? { harness } : {}) });
+  const outputs = new Map<string, string>();
+  for (const [output, facts] of Object.entries(metafile.outputs)) {
+    if (facts.entryPoint !== undefined) outputs.set(resolve(dir, facts.entryPoint), resolve(dir, output));
+  }
+  return { outputs, ...whatWentIn(entries[0] ?? '', dir, code, metafile, read) };
+}
 
 /** One ES module of `entries` and the project files they import, with each file's hash as esbuild read it. */
-async function bundle(entries: readonly string[], dir: string): Promise<{ code: string; metafile: Metafile; read: Map<string, string> }> {
+async function bundle(entries: readonly string[], dir: string, split?: SplitOutput): Promise<{ code: string; metafile: Metafile; read: Map<string, string> }> {
   const read = new Map<string, string>();
   try {
     const { build } = await import('esbuild');
@@ -143,13 +197,16 @@ async function bundle(entries: readonly string[], dir: string): Promise<{ code: 
       platform: 'node',
       format: 'esm',
       target: `node${process.versions.node}`,
-      write: false,
-      // Several entries need a directory to name their outputs in; nothing is written there.
-      ...(entries.length > 1 ? { outdir: join(dir, '.prh-bundle-not-written') } : {}),
+      ...(split
+        ? // One output per entry, the modules they share in chunks imported by each: one instance of each module.
+          { write: true, outdir: split.outDir, outbase: dir, splitting: true, sourcemap: 'linked' as const, chunkNames: 'chunks/[name]-[hash]' }
+        : // Several entries need a directory to name their outputs in; nothing is written there.
+          { write: false, ...(entries.length > 1 ? { outdir: join(dir, '.prh-bundle-not-written') } : {}) }),
       metafile: true,
       logLevel: 'silent',
       define: { 'import.meta.url': ORIGINAL.url, 'import.meta.dirname': ORIGINAL.dirname, 'import.meta.filename': ORIGINAL.filename },
       plugins: [
+        ...(split?.harness ? [compiledHarness(split.harness)] : []),
         {
           name: 'original-module-facts',
           setup(b) {
@@ -164,13 +221,19 @@ async function bundle(entries: readonly string[], dir: string): Promise<{ code: 
                 `const ${ORIGINAL.dirname} = ${JSON.stringify(dirname(args.path))};`,
                 `const ${ORIGINAL.filename} = ${JSON.stringify(args.path)};`,
               ].join(' ');
-              return { contents: `${facts}\n${source}`, loader: LOADERS[extname(args.path)] ?? 'ts', resolveDir: dirname(args.path) };
+              // On the file's first line (after a #! line): every line keeps its number in the source map (stack traces).
+              const hashbang = /^#![^\n]*\n?/.exec(source)?.[0] ?? '';
+              return { contents: `${hashbang}${facts} ${source.slice(hashbang.length)}`, loader: LOADERS[extname(args.path)] ?? 'ts', resolveDir: dirname(args.path) };
             });
           },
         },
       ],
     });
-    return { code: result.outputFiles.map((f) => f.text).join('\n'), metafile: result.metafile, read };
+    // A computed import() or a require() stays in the bundle as written, where no loader would compile a TypeScript file it names.
+    const loose = split ? result.warnings.find((w) => w.id === 'unsupported-dynamic-import' || w.id === 'unsupported-require-call') : undefined;
+    if (loose) throw new Error(`${loose.location?.file ?? ''}:${loose.location?.line ?? ''}: ${loose.text}`);
+    const code = split ? Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).map((f) => readFileSync(resolve(dir, f), 'utf8')).join('\n') : (result.outputFiles ?? []).map((f) => f.text).join('\n');
+    return { code, metafile: result.metafile, read };
   } catch (e) {
     throw new BundleUnavailable('E_BAD_SCENARIO', `${entries.join(', ')}: esbuild cannot bundle it: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }

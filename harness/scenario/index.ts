@@ -13,6 +13,6 @@ export type { LoadedScenario } from './scenario-files.ts';
 export { defineConfig, loadRaceConfig, loadScenarioCatalog } from './race-config.ts';
 export { CONFIG_FILE_NAMES, findConfigFile } from './config-file.ts';
 export type { LoadedConfig, RaceConfig, ScenarioCatalog, ScenarioMatch, ScenarioSources, UserFileImporter } from './race-config.ts';
-export { BundleUnavailable, importBundled, moduleInputs } from './config-bundle.ts';
+export { BundleUnavailable, importBundled, moduleInputs, writeProjectBundle } from './config-bundle.ts';
 export { importUserFile } from './module-loader.ts';
-export type { BundledModule } from './config-bundle.ts';
+export type { BundledModule, CompiledHarness, ProjectBundle } from './config-bundle.ts';

@@ -101,13 +101,14 @@ export async function loadRaceConfig(cwd: string, config?: string, importer: Use
 
 /** Loads the scenario files the configuration (loaded already, or now) or `--scenarios` names. */
 /** `found` is told which files the globs matched before they are loaded (a cache stamps them then). */
-export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig?: LoadedConfig, found?: (match: ScenarioMatch) => Promise<void>): Promise<ScenarioCatalog> {
+/** `importer` loads them (default: as loadRaceConfig's default does). */
+export async function loadScenarioCatalog(sources: ScenarioSources, loadedConfig?: LoadedConfig, found?: (match: ScenarioMatch) => Promise<void>, importer: UserFileImporter = importUserFile): Promise<ScenarioCatalog> {
   const { config, configFile, dir, baseSchema } = loadedConfig ?? (await loadRaceConfig(sources.cwd, sources.config));
   const given = sources.scenarios !== undefined && sources.scenarios.length > 0;
   const glob = given ? { patterns: sources.scenarios ?? [], cwd: sources.cwd, exclude: [] } : { patterns: config.scenarios ?? [DEFAULT_SCENARIO_GLOB], cwd: dir, exclude: config.exclude ?? [] };
   const files = await findScenarioFiles(glob.patterns, glob.cwd, glob.exclude);
   await found?.({ ...glob, files });
-  return { scenarios: await loadScenarioFiles(files, sources.cwd), baseSchema, configFile, config, defaultGlob: !given && configFile === null, match: { ...glob, files } };
+  return { scenarios: await loadScenarioFiles(files, sources.cwd, importer), baseSchema, configFile, config, defaultGlob: !given && configFile === null, match: { ...glob, files } };
 }
 
 async function loadConfigFile(file: string, importer: UserFileImporter): Promise<RaceConfig> {

@@ -30,14 +30,14 @@ export async function findScenarioFiles(patterns: readonly string[], cwd: string
 }
 
 /** Imports `files` and collects their scenarios, in file order then export order. */
-export async function loadScenarioFiles(files: readonly string[], cwd = process.cwd()): Promise<LoadedScenario[]> {
+export async function loadScenarioFiles(files: readonly string[], cwd = process.cwd(), importer: (file: string) => Promise<unknown> = importUserFile): Promise<LoadedScenario[]> {
   const loaded: LoadedScenario[] = [];
   const byName = new Map<string, LoadedScenario>();
   for (const file of files) {
     const shown = shownPath(file, cwd);
     let mod: Record<string, unknown>;
     try {
-      mod = (await importUserFile(file)) as Record<string, unknown>;
+      mod = (await importer(file)) as Record<string, unknown>;
     } catch (e) {
       const reason = e instanceof HarnessError ? e.message : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       throw new HarnessError('E_BAD_SCENARIO', `${shown}: cannot load it: ${reason}${moduleHint(file, e, cwd)}`, { cause: e });

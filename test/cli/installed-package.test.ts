@@ -185,6 +185,52 @@ describe('a project that installed the harness', () => {
     expect(removed.stdout).not.toContain('deposit');
   });
 
+  it('loads its configuration and scenario files as one kept bundle: a module they share is one, each keeps its URL and lines, edits and new files show at once', async () => {
+    const sub = join(project, 'bundled');
+    await mkdir(sub);
+    const race = () => inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--config', 'bundled/race.config.ts', '--list']);
+    const bundles = join(project, 'node_modules', '.cache', 'position-race-harness', 'bundles');
+    // shared.ts reads the environment, so no listing is kept: every --list loads the files.
+    await writeFile(join(sub, 'shared.ts'), "export const shared = { env: process.env['NODE_ENV'] ?? 'none', word: 'alpha' };\n");
+    await writeFile(join(sub, 'race.config.ts'), "import { defineConfig } from 'position-race-harness';\nimport { shared } from './shared.ts';\n(globalThis as Record<string, unknown>)['configShared'] = shared;\nexport default defineConfig({ scenarios: ['*.race.ts'] });\n");
+    const scenario = (file: string, extra = '') =>
+      [
+        "import { defineScenario } from 'position-race-harness';",
+        "import { shared } from './shared.ts';",
+        "const line = new RegExp('" + file + "\\\\.race\\\\.ts:(\\\\d+)').exec(new Error().stack ?? '')?.[1] ?? 'unmapped';",
+        "const own = new URL(import.meta.url).pathname.split('/').pop()?.replace('.race.ts', '');",
+        "const same = (globalThis as Record<string, unknown>)['configShared'] === shared ? 'one' : 'two';",
+        extra,
+        `export const s = defineScenario({ name: \`\${own}-\${shared.word}-\${same}-line-\${line}\`, actors: [{ name: 'a', run: async ({ sql }) => { await sql.query('SELECT 1'); } }] });`,
+      ].join('\n');
+    await writeFile(join(sub, 'first.race.ts'), scenario('first'));
+    try {
+      const made = race();
+      expect(made.status, made.stderr).toBe(0);
+      // The scenario file's module is the configuration's, its URL its own, its stack its own line.
+      expect(made.stdout).toContain('first-alpha-one-line-3');
+      const built = readdirSync(bundles).length;
+      expect(race().stdout).toContain('first-alpha-one-line-3');
+      expect(readdirSync(bundles).length).toBe(built);
+      // A new scenario file, then an edit of the module both import: seen by the next command.
+      await writeFile(join(sub, 'second.race.ts'), scenario('second'));
+      const added = race();
+      expect(added.stdout).toContain('first-alpha-one-line-3');
+      expect(added.stdout).toContain('second-alpha-one-line-3');
+      await writeFile(join(sub, 'shared.ts'), "export const shared = { env: process.env['NODE_ENV'] ?? 'none', word: 'beta' };\n");
+      const edited = race();
+      expect(edited.stdout).toContain('first-beta-one-line-3');
+      expect(edited.stdout).toContain('second-beta-one-line-3');
+      // An import by a computed path is not bundled: the files load through tsx, as they did before.
+      await writeFile(join(sub, 'second.race.ts'), scenario('second', "const dynamicName = './shared.ts';\nawait import(dynamicName);"));
+      const loose = race();
+      expect(loose.status, loose.stderr).toBe(0);
+      expect(loose.stdout).toContain('second-beta-one-line-3');
+    } finally {
+      await rm(sub, { recursive: true, force: true });
+    }
+  });
+
   it('type-checks a typed scenario under strict, noPropertyAccessFromIndexSignature and without skipLibCheck', () => {
     const r = inProject(process.execPath, [join(project, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]);
     expect(r.stdout + r.stderr).toBe('');

@@ -1,0 +1,77 @@
+// The compiled CLI in the harness's own checkout: bin/race.mjs runs dist/ only while it was built
+// from the sources as they are, and the bot's files, which import the harness's sources by path,
+// load as one bundle that imports the compiled harness instead (one copy of each module).
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { SOURCE_STAMP_FILE, sourceStamp } from '../../bin/source-stamp.mjs';
+
+const REPO = resolve('.');
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A checkout's shape: the launcher, a source entry and a compiled one that say which ran. */
+function fakeCheckout(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'prh-checkout-'));
+  made.push(dir);
+  cpSync(join(REPO, 'bin'), join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'harness', 'cli'), { recursive: true });
+  mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
+  writeFileSync(join(dir, 'harness', 'cli', 'main.ts'), "const from: string = 'the sources';\nconsole.log(from);\n");
+  writeFileSync(join(dir, 'dist', 'cli', 'main.js'), "console.log('the compiled build');\n");
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'checkout', type: 'module' }));
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+const launch = (dir: string) => spawnSync(process.execPath, [join(dir, 'bin', 'race.mjs')], { cwd: dir, encoding: 'utf8' });
+
+describe('bin/race.mjs in a checkout', () => {
+  it('runs dist/ while its stamp is the sources as they are, else the sources', () => {
+    const dir = fakeCheckout();
+    expect(launch(dir).stdout).toBe('the sources\n');
+    writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(join(dir, 'harness')));
+    expect(launch(dir).stdout).toBe('the compiled build\n');
+    // An edit (a new modification time), a new file, a removed one: the sources again.
+    utimesSync(join(dir, 'harness', 'cli', 'main.ts'), new Date(), new Date(Date.now() + 5000));
+    expect(launch(dir).stdout).toBe('the sources\n');
+    writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(join(dir, 'harness')));
+    expect(launch(dir).stdout).toBe('the compiled build\n');
+    writeFileSync(join(dir, 'harness', 'cli', 'extra.ts'), 'export {};\n');
+    expect(launch(dir).stdout).toBe('the sources\n');
+    rmSync(join(dir, 'harness', 'cli', 'extra.ts'));
+    expect(launch(dir).stdout).toBe('the compiled build\n');
+    // Python's bytecode beside a runner is not a source.
+    mkdirSync(join(dir, 'harness', 'cli', '__pycache__'));
+    writeFileSync(join(dir, 'harness', 'cli', '__pycache__', 'x.pyc'), '');
+    expect(launch(dir).stdout).toBe('the compiled build\n');
+  });
+});
+
+describe('the compiled CLI in this checkout', () => {
+  // dist/ is built by `npm ci` (the package's prepare script), as CI and the quick start do.
+  it.runIf(existsSync(join(REPO, 'dist', 'cli', 'main.js')))('replays a bot counterexample as the sources do, from a bundle of the bot that imports the compiled harness', () => {
+    const replay = 'signal-sync@baseline:0x11-1x5-0-1x2';
+    const env = { ...process.env, DATABASE_URL: inject('pgAdminUrl'), NO_COLOR: '1', FORCE_COLOR: '0' };
+    const compiled = spawnSync(process.execPath, ['dist/cli/main.js', '--replay', replay], { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 });
+    const sources = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=prh-source', 'harness/cli/main.ts', '--replay', replay], { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    expect(compiled.stdout).toContain('duplicate key value violates unique constraint');
+    expect(compiled.stdout).toBe(sources.stdout);
+    // What the kept bundle was made of (its source maps): the bot's files, not one of the harness's.
+    const answers = JSON.parse(readFileSync(join(REPO, 'node_modules', '.cache', 'position-race-harness', 'answers.json'), 'utf8')) as { entries: Record<string, { text: string }> };
+    const kept = Object.entries(answers.entries).find(([key]) => key === `bundle\0${REPO}\0${join(REPO, 'race.config.ts')}`)?.[1];
+    expect(kept).toBeDefined();
+    const outputs = (JSON.parse(kept?.text ?? '{}') as { outputs: [string, string][] }).outputs;
+    expect(outputs.map(([entry]) => entry)).toContain(join(REPO, 'bot', 'scenarios', 'signal-sync.ts'));
+    const bundleDir = outputs[0]?.[1].split('/bundles/')[0] + '/bundles/' + outputs[0]?.[1].split('/bundles/')[1]?.split('/')[0];
+    const maps = readdirSync(bundleDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map'));
+    const inputs = maps.flatMap((m) => (JSON.parse(readFileSync(join(bundleDir, m), 'utf8')) as { sources: string[] }).sources.map((s) => resolve(bundleDir, m, '..', s)));
+    expect(inputs.some((p) => p.startsWith(join(REPO, 'bot') + '/'))).toBe(true);
+    expect(inputs.filter((p) => p.startsWith(join(REPO, 'harness') + '/'))).toEqual([]);
+  });
+});
