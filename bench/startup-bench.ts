@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const reps = Number(values.reps);
   // What `npm run scenarios` runs here depends on it: the compiled build only while it is current.
   const stamp = join('dist', SOURCE_STAMP_FILE);
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== sourceStamp('harness')) throw new Error('dist/ is not built from the sources as they are: run npm run build first');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== sourceStamp('.')) throw new Error('dist/ is not built from the sources as they are: run npm run build first');
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a whole number ≥ 1, got '${values.reps}'`);
   const loadBefore = uptime();
   process.stderr.write(`${loadBefore}\npacking and installing the harness in a project of its own...\n`);

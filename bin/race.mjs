@@ -11,18 +11,22 @@ import { fileURLToPath } from 'node:url';
 import { SOURCE_STAMP_FILE, sourceStamp } from './source-stamp.mjs';
 
 const source = new URL('../harness/cli/main.ts', import.meta.url);
+/** The choice of a command, for the processes it starts (workers, a resident): an edit or a build meanwhile does not split them. */
+const CHOICE = 'PRH_CHECKOUT_RUNS';
 
 /** dist/ was compiled from the sources as they are now. */
 function compiledIsCurrent() {
   try {
     const kept = readFileSync(new URL(`../dist/${SOURCE_STAMP_FILE}`, import.meta.url), 'utf8');
-    return kept === sourceStamp(fileURLToPath(new URL('../harness', import.meta.url)));
+    return kept === sourceStamp(fileURLToPath(new URL('..', import.meta.url)));
   } catch {
     return false;
   }
 }
 
-if (existsSync(source) && !compiledIsCurrent()) {
+const fromSources = existsSync(source) && (process.env[CHOICE] === 'sources' || (process.env[CHOICE] !== 'dist' && !compiledIsCurrent()));
+if (existsSync(source)) process.env[CHOICE] = fromSources ? 'sources' : 'dist';
+if (fromSources) {
   const hook = "export async function resolve(specifier, context, next) { return next(specifier, { ...context, conditions: [...context.conditions, 'prh-source'] }); }";
   register(`data:text/javascript,${encodeURIComponent(hook)}`);
   const tsx = await import('tsx/esm/api');

@@ -1,3 +1,3 @@
 // Types of source-stamp.mjs, for the tests that use it.
 export declare const SOURCE_STAMP_FILE: string;
-export declare function sourceStamp(dir: string): string;
+export declare function sourceStamp(root: string): string;

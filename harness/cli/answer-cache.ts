@@ -128,6 +128,11 @@ export class AnswerCache {
     }
   }
 
+  /** The texts kept under keys that start with `prefix`, whether or not their inputs changed since. */
+  texts(prefix: string): string[] {
+    return Object.entries(this.read()).flatMap(([key, entry]) => (key.startsWith(prefix) && isEntry(entry) ? [entry.text] : []));
+  }
+
   /** The entries of this version; none when the file is missing, of another version or not ours. */
   private read(): Record<string, unknown> {
     try {

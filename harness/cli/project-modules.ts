@@ -2,17 +2,19 @@
 // (scenario/config-bundle.ts), kept in the project's cache until a file in it changes, so that no
 // module loader thread stands between Node and each of the project's modules (a hop of about a
 // millisecond per module: a third of a second of the bot's start). What esbuild cannot bundle, or
-// what does not run from the cache's place, loads through tsx as before.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+// what would not run from the cache's place as from its own, loads through tsx as before.
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pidAlive } from '../db/index.ts';
 import { BundleUnavailable, findConfigFile, importUserFile, loadRaceConfig, loadScenarioCatalog, writeProjectBundle, type CompiledHarness, type ScenarioCatalog, type ScenarioMatch, type ScenarioSources } from '../scenario/index.ts';
 import { AnswerCache } from './answer-cache.ts';
 import { packageVersion } from './package-version.ts';
 
 /**
  * The configuration came from a bundle that does not hold the scenario files now matched (one was
- * added) or cannot serve them: the catalog loads again from the start, through `next()`.
+ * added) or cannot serve them: the catalog loads again from the start, through `next`.
  */
 export class ProjectModulesOutdated extends Error {
   constructor(readonly next: ProjectModules) {
@@ -21,15 +23,19 @@ export class ProjectModulesOutdated extends Error {
 }
 
 interface KeptBundle {
-  readonly entries: readonly string[];
+  /** The bundle's directory under bundles/. */
+  readonly dir: string;
   readonly outputs: readonly (readonly [string, string])[];
 }
 
-/** A bundle left by an earlier build is removed once it is this old and no longer the current one. */
+/** A bundle no command has used for this long, named by no kept entry, is removed. */
 const STALE_BUNDLE_MS = 60 * 60 * 1000;
+/** A file in a bundle's directory per process that uses it: a bundle in use is not removed. */
+const USER_PREFIX = '.used-by-';
 const HERE = fileURLToPath(import.meta.url);
 /** Bundles this process made: each in a directory of its own. */
 let builds = 0;
+let mappedHarness = false;
 
 /** In the harness's own checkout, run compiled: its sources, which the bot imports by path, stand for the compiled modules. */
 function compiledCheckout(): CompiledHarness | undefined {
@@ -37,6 +43,26 @@ function compiledCheckout(): CompiledHarness | undefined {
   const compiled = dirname(dirname(HERE));
   const sources = join(dirname(compiled), 'harness');
   return existsSync(join(sources, 'cli', 'main.ts')) ? { sources, compiled } : undefined;
+}
+
+/**
+ * Imports `file` through tsx. In the checkout run compiled, the harness's sources resolve to the
+ * compiled modules first, as in a bundle: tsx would load a second copy of the harness otherwise.
+ */
+async function importThroughLoader(file: string): Promise<unknown> {
+  const checkout = compiledCheckout();
+  if (checkout && !mappedHarness) {
+    mappedHarness = true;
+    const from = `${pathToFileURL(checkout.sources).href}/`;
+    const to = `${pathToFileURL(checkout.compiled).href}/`;
+    const hook = `export async function resolve(specifier, context, next) {
+      const r = await next(specifier, context);
+      if (!r.url.startsWith(${JSON.stringify(from)}) || !/\\.[cm]?ts$/.test(r.url)) return r;
+      return { ...r, url: ${JSON.stringify(to)} + r.url.slice(${from.length}).replace(/\\.([cm]?)ts$/, '.$1js'), format: 'module' };
+    }`;
+    register(`data:text/javascript,${encodeURIComponent(hook)}`);
+  }
+  return importUserFile(file);
 }
 
 export class ProjectModules {
@@ -61,12 +87,13 @@ export class ProjectModules {
   static near(cwd: string, configFile: string | null): ProjectModules | null {
     const dir = configFile ? dirname(configFile) : cwd;
     const cache = AnswerCache.near(dir, packageVersion());
-    return cache ? new ProjectModules(cache, `bundle\0${dir}\0${configFile ?? ''}`, dir) : null;
+    // Node's version is in the key: the bundle is compiled for it.
+    return cache ? new ProjectModules(cache, `bundle\0${process.version}\0${dir}\0${configFile ?? ''}`, dir) : null;
   }
 
   /** Imports `file` (absolute): its bundle's output, or the file through tsx when it cannot be bundled. */
   readonly import = async (file: string): Promise<unknown> => {
-    if (this.loader) return importUserFile(file);
+    if (this.loader) return importThroughLoader(file);
     let output = this.outputs?.get(file);
     if (output === undefined) {
       // Modules came from a bundle without it: another bundle now would hold second copies of them.
@@ -74,7 +101,7 @@ export class ProjectModules {
       output = (await this.ensure([file]))?.get(file);
       if (output === undefined) {
         this.loader = true;
-        return importUserFile(file);
+        return importThroughLoader(file);
       }
     }
     if (!this.sourceMaps) {
@@ -92,7 +119,7 @@ export class ProjectModules {
       if (why !== 'ERR_MODULE_NOT_FOUND' && why !== 'ERR_UNSUPPORTED_DIR_IMPORT') throw e;
       if (this.imported) throw new ProjectModulesOutdated(this.again([file], true));
       this.loader = true;
-      return importUserFile(file);
+      return importThroughLoader(file);
     }
   };
 
@@ -117,17 +144,21 @@ export class ProjectModules {
     const kept = this.kept();
     const want = [...new Set([...files, ...this.wanted])];
     if (kept && want.every((f) => kept.has(f))) return (this.outputs = kept);
-    // The files the kept bundle held come along (the scenario files with their configuration), where they still are.
-    const entries = [...new Set([...want, ...(kept?.keys() ?? [])])].filter((f) => existsSync(f));
+    // The files the last bundle held come along (the scenario files with their configuration,
+    // also when one of them changed since), where they still are.
+    const entries = [...new Set([...want, ...this.lastEntries()])].filter((f) => existsSync(f));
     const bundles = join(this.cache.dir, 'bundles');
     const outDir = join(bundles, `${Date.now().toString(36)}-${process.pid}-${(builds += 1)}`);
     try {
       mkdirSync(outDir, { recursive: true });
+      claim(outDir);
       const built = await writeProjectBundle(entries, this.dir, outDir, compiledCheckout());
       const stamps = this.cache.stamp({ hashed: built.inputs, files: built.settings, others: [HERE] });
       const outputs = [...built.outputs];
-      this.cache.put(this.key, stamps, JSON.stringify({ entries, outputs } satisfies KeptBundle));
-      pruneBundles(bundles, outDir);
+      this.cache.put(this.key, stamps, JSON.stringify({ dir: outDir, outputs } satisfies KeptBundle));
+      // Which files: kept apart, stamped by the lockfiles only, so that an edit does not lose them.
+      this.cache.put(`entries\0${this.key}`, this.cache.stamp({ files: [], others: [] }), JSON.stringify(entries));
+      pruneBundles(bundles, this.cache);
       return (this.outputs = built.outputs);
     } catch (e) {
       if (!(e instanceof BundleUnavailable) && (e as { code?: unknown } | null)?.code === undefined) throw e;
@@ -144,19 +175,56 @@ export class ProjectModules {
     try {
       const kept = JSON.parse(text) as KeptBundle;
       const outputs = new Map(kept.outputs.map(([entry, output]) => [entry, output] as const));
-      return [...outputs.values()].every((o) => existsSync(o)) ? outputs : null;
+      if (![...outputs.values()].every((o) => existsSync(o))) return null;
+      claim(kept.dir);
+      return outputs;
     } catch {
       return null;
     }
   }
+
+  /** The files of the last bundle made for this configuration. */
+  private lastEntries(): string[] {
+    try {
+      const entries = JSON.parse(this.cache.get(`entries\0${this.key}`) ?? '[]') as unknown;
+      return Array.isArray(entries) ? entries.filter((e): e is string => typeof e === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
 }
 
-/** Removes bundles of earlier builds an hour old (a command that started from one has long imported it). */
-function pruneBundles(bundles: string, current: string): void {
+/** Marks `dir` used now by this process: not removed while the process lives, nor for an hour after. */
+function claim(dir: string): void {
   try {
+    const now = new Date();
+    utimesSync(dir, now, now);
+    writeFileSync(join(dir, `${USER_PREFIX}${process.pid}`), '');
+  } catch {
+    // A cache we may read but not write: the bundle serves all the same.
+  }
+}
+
+/** Removes bundles unused for an hour, used by no live process, and named by no kept entry of a project still there. */
+function pruneBundles(bundles: string, cache: AnswerCache): void {
+  try {
+    // Named by a kept entry of a project still there (one of its files is).
+    const named = new Set(
+      cache.texts('bundle\0').flatMap((t) => {
+        try {
+          const kept = JSON.parse(t) as KeptBundle;
+          return kept.outputs.some(([entry]) => existsSync(entry)) ? [kept.dir] : [];
+        } catch {
+          return [];
+        }
+      }),
+    );
     for (const name of readdirSync(bundles)) {
       const path = join(bundles, name);
-      if (path !== current && Date.now() - statSync(path).mtimeMs > STALE_BUNDLE_MS) rmSync(path, { recursive: true, force: true });
+      if (named.has(path) || Date.now() - statSync(path).mtimeMs < STALE_BUNDLE_MS) continue;
+      const users = readdirSync(path).filter((f) => f.startsWith(USER_PREFIX)).map((f) => Number(f.slice(USER_PREFIX.length)));
+      if (users.some((pid) => pid !== process.pid && pidAlive(pid))) continue;
+      rmSync(path, { recursive: true, force: true });
     }
   } catch {
     // Another command pruned meanwhile: nothing to do.
@@ -175,7 +243,7 @@ export async function loadProjectCatalog(sources: ScenarioSources, found?: (matc
   let modules = ProjectModules.near(sources.cwd, configFile);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      const importer = modules?.import ?? importUserFile;
+      const importer = modules?.import ?? importThroughLoader;
       const seen = async (match: ScenarioMatch) => {
         await modules?.willImport(match.files);
         await found?.(match);

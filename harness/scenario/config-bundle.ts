@@ -83,6 +83,32 @@ function settingsAround(dirs: Iterable<string>): string[] {
   return [...seen].flatMap((d) => SETTINGS_FILES.map((f) => join(d, f)));
 }
 
+/** The settings files and every file a tsconfig.json or jsconfig.json among them extends, by a path (esbuild reads them all). */
+function withExtends(settings: readonly string[]): string[] {
+  const all = new Set(settings);
+  const pending = settings.filter((f) => !f.endsWith('package.json'));
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    // JSON with comments: the "extends" value is read as written (a string or a list of strings).
+    const value = /"extends"\s*:\s*("(?:[^"\\]|\\.)*"|\[[^\]]*\])/.exec(text)?.[1] ?? '';
+    for (const [, target] of value.matchAll(/"((?:[^"\\]|\\.)*)"/g)) {
+      if (target === undefined || !(target.startsWith('.') || isAbsolute(target))) continue;
+      const path = resolve(dirname(file), target);
+      for (const candidate of path.endsWith('.json') ? [path] : [path, `${path}.json`]) {
+        if (all.has(candidate)) continue;
+        all.add(candidate);
+        pending.push(candidate);
+      }
+    }
+  }
+  return [...all];
+}
+
 /**
  * Imports `file` bundled. The bundle is written into `outDir` (a cache directory inside the
  * project's node_modules, so packages resolve as from the file) and removed once imported.
@@ -157,11 +183,14 @@ function compiledHarness(harness: CompiledHarness): Plugin {
   return {
     name: 'compiled-harness',
     setup(b) {
-      b.onResolve({ filter: /\.ts$/ }, (args) => {
-        if (!args.path.startsWith('.') && !isAbsolute(args.path)) return undefined;
-        const within = relative(harness.sources, resolve(args.resolveDir, args.path));
-        if (within.startsWith('..') || isAbsolute(within)) return undefined;
-        const compiled = join(harness.compiled, within.replace(/\.ts$/, '.js'));
+      // Whatever the specifier's form (`.ts`, `.js`, none): where it resolves decides.
+      b.onResolve({ filter: /^[./]/ }, async (args) => {
+        if ((args.pluginData as { again?: boolean } | undefined)?.again === true) return undefined;
+        const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { again: true } });
+        if (found.errors.length > 0 || found.external) return found;
+        const within = relative(harness.sources, found.path);
+        if (within.startsWith('..') || isAbsolute(within) || !/\.[cm]?ts$/.test(within)) return found;
+        const compiled = join(harness.compiled, within.replace(/\.([cm]?)ts$/, '.$1js'));
         if (!existsSync(compiled)) throw new Error(`${args.path} (imported by ${args.importer}) has no compiled module ${compiled}: run npm run build`);
         return { path: pathToFileURL(compiled).href, external: true };
       });
@@ -169,7 +198,16 @@ function compiledHarness(harness: CompiledHarness): Plugin {
   };
 }
 
+/** Code that, run from the bundle's place, would resolve something else than from its own file. */
+const PLACE_BOUND = [
+  // import() of a computed path: resolved from the bundle, where no loader compiles TypeScript.
+  { pattern: /\bimport\s*\((?!\s*(?:"[^"\\]*"|'[^'\\]*'|`[^`$\\]*`)\s*[,)])/, what: 'an import() of a computed path' },
+  { pattern: /\b__require\b/, what: 'require()' },
+  { pattern: /\bimport\.meta\.resolve\b/, what: 'import.meta.resolve' },
+] as const;
+
 /**
+ * Writes `entries` (absolute paths)/**
  * Writes `entries` (absolute paths) and the project files they import into `outDir` as one
  * split ES-module bundle: importing an entry's output runs it as Node would run the file, without
  * a module loader, and modules two entries share are one instance. BundleUnavailable as for
@@ -177,11 +215,35 @@ function compiledHarness(harness: CompiledHarness): Plugin {
  */
 export async function writeProjectBundle(entries: readonly string[], dir: string, outDir: string, harness?: CompiledHarness): Promise<ProjectBundle> {
   const { code, metafile, read } = await bundle(entries, dir, { outDir, ...(harness ? { harness } : {}) });
+  const unavailable = (why: string) => new BundleUnavailable('E_BAD_SCENARIO', `${entries.join(', ')}: not bundled: ${why}`);
+  const bound = PLACE_BOUND.find((p) => p.pattern.test(code));
+  if (bound) throw unavailable(`it uses ${bound.what}`);
+  // A package the bundle's place would find elsewhere than the file's own (a nested node_modules).
+  for (const [input, facts] of Object.entries(metafile.inputs)) {
+    for (const imported of facts.imports) {
+      const name = imported.external ? packageName(imported.path) : null;
+      if (name === null) continue;
+      const from = dirname(resolve(dir, input));
+      if (packageJsonOf(name, from) !== packageJsonOf(name, outDir)) throw unavailable(`${input} imports ${name}, which resolves elsewhere from ${outDir}`);
+    }
+  }
+  // Keyed by the paths asked for: esbuild names an entry by its real path (a symbolic link resolved).
+  const asked = new Map(entries.map((e) => [realPath(e), e] as const));
   const outputs = new Map<string, string>();
   for (const [output, facts] of Object.entries(metafile.outputs)) {
-    if (facts.entryPoint !== undefined) outputs.set(resolve(dir, facts.entryPoint), resolve(dir, output));
+    if (facts.entryPoint === undefined) continue;
+    const entry = realPath(resolve(dir, facts.entryPoint));
+    outputs.set(asked.get(entry) ?? entry, resolve(dir, output));
   }
   return { outputs, ...whatWentIn(entries[0] ?? '', dir, code, metafile, read) };
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /** One ES module of `entries` and the project files they import, with each file's hash as esbuild read it. */
@@ -263,5 +325,5 @@ function whatWentIn(first: string, dir: string, code: string, metafile: Metafile
   inputs.sort((a, b) => (a.path === first ? -1 : b.path === first ? 1 : 0));
   const linked = packages.find((p) => !p.includes(`${sep}node_modules${sep}`));
   const dynamic = DYNAMIC.exec(code)?.[0] ?? (linked ? `a package linked from outside node_modules (${dirname(linked)})` : null);
-  return { inputs, packages, settings: settingsAround(inputs.map((i) => dirname(i.path))), dynamic };
+  return { inputs, packages, settings: withExtends(settingsAround(inputs.map((i) => dirname(i.path)))), dynamic };
 }

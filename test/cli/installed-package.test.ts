@@ -185,49 +185,82 @@ describe('a project that installed the harness', () => {
     expect(removed.stdout).not.toContain('deposit');
   });
 
-  it('loads its configuration and scenario files as one kept bundle: a module they share is one, each keeps its URL and lines, edits and new files show at once', async () => {
+  it('loads its configuration and scenario files as one kept bundle: a module they share is one, each keeps its URL, lines and packages, edits and new files show at once', async () => {
     const sub = join(project, 'bundled');
     await mkdir(sub);
     const race = () => inProject(process.execPath, [join(project, 'node_modules', '.bin', 'race'), '--config', 'bundled/race.config.ts', '--list']);
     const bundles = join(project, 'node_modules', '.cache', 'position-race-harness', 'bundles');
     // shared.ts reads the environment, so no listing is kept: every --list loads the files.
     await writeFile(join(sub, 'shared.ts'), "export const shared = { env: process.env['NODE_ENV'] ?? 'none', word: 'alpha' };\n");
-    await writeFile(join(sub, 'race.config.ts'), "import { defineConfig } from 'position-race-harness';\nimport { shared } from './shared.ts';\n(globalThis as Record<string, unknown>)['configShared'] = shared;\nexport default defineConfig({ scenarios: ['*.race.ts'] });\n");
-    const scenario = (file: string, extra = '') =>
+    // The configuration counts its own loads: a command that loads it twice shows 2.
+    await writeFile(
+      join(sub, 'race.config.ts'),
+      "import { defineConfig } from 'position-race-harness';\nimport { shared } from './shared.ts';\nconst g = globalThis as Record<string, unknown>;\ng['configShared'] = shared;\ng['configLoads'] = Number(g['configLoads'] ?? 0) + 1;\nexport default defineConfig({ scenarios: ['**/*.race.ts'] });\n",
+    );
+    const scenario = (file: string, extra = "const tail = 'x';") =>
       [
         "import { defineScenario } from 'position-race-harness';",
         "import { shared } from './shared.ts';",
         "const line = new RegExp('" + file + "\\\\.race\\\\.ts:(\\\\d+)').exec(new Error().stack ?? '')?.[1] ?? 'unmapped';",
         "const own = new URL(import.meta.url).pathname.split('/').pop()?.replace('.race.ts', '');",
-        "const same = (globalThis as Record<string, unknown>)['configShared'] === shared ? 'one' : 'two';",
+        "const g = globalThis as Record<string, unknown>;",
+        "const same = g['configShared'] === shared ? 'one' : 'two';",
         extra,
-        `export const s = defineScenario({ name: \`\${own}-\${shared.word}-\${same}-line-\${line}\`, actors: [{ name: 'a', run: async ({ sql }) => { await sql.query('SELECT 1'); } }] });`,
+        `export const s = defineScenario({ name: \`\${own}-\${shared.word}-\${same}-line-\${line}-\${tail}-loads-\${String(g['configLoads'])}\`, actors: [{ name: 'a', run: async ({ sql }) => { await sql.query('SELECT 1'); } }] });`,
       ].join('\n');
     await writeFile(join(sub, 'first.race.ts'), scenario('first'));
     try {
       const made = race();
       expect(made.status, made.stderr).toBe(0);
       // The scenario file's module is the configuration's, its URL its own, its stack its own line.
-      expect(made.stdout).toContain('first-alpha-one-line-3');
+      expect(made.stdout).toMatch(/first-alpha-one-line-3-x-loads-\d/);
       const built = readdirSync(bundles).length;
-      expect(race().stdout).toContain('first-alpha-one-line-3');
+      expect(race().stdout).toContain('first-alpha-one-line-3-x-loads-1');
       expect(readdirSync(bundles).length).toBe(built);
-      // A new scenario file, then an edit of the module both import: seen by the next command.
+      // A new scenario file (the configuration loads again, from a bundle that holds it), then an
+      // edit of the module both import (one new bundle, the configuration loaded once).
       await writeFile(join(sub, 'second.race.ts'), scenario('second'));
       const added = race();
-      expect(added.stdout).toContain('first-alpha-one-line-3');
-      expect(added.stdout).toContain('second-alpha-one-line-3');
+      expect(added.stdout).toContain('first-alpha-one-line-3-x-loads-2');
+      expect(added.stdout).toContain('second-alpha-one-line-3-x-loads-2');
       await writeFile(join(sub, 'shared.ts'), "export const shared = { env: process.env['NODE_ENV'] ?? 'none', word: 'beta' };\n");
       const edited = race();
-      expect(edited.stdout).toContain('first-beta-one-line-3');
-      expect(edited.stdout).toContain('second-beta-one-line-3');
-      // An import by a computed path is not bundled: the files load through tsx, as they did before.
-      await writeFile(join(sub, 'second.race.ts'), scenario('second', "const dynamicName = './shared.ts';\nawait import(dynamicName);"));
-      const loose = race();
-      expect(loose.status, loose.stderr).toBe(0);
-      expect(loose.stdout).toContain('second-beta-one-line-3');
+      expect(edited.stdout).toContain('first-beta-one-line-3-x-loads-1');
+      expect(edited.stdout).toContain('second-beta-one-line-3-x-loads-1');
+      // What would resolve from the bundle's place, not the file's, is not bundled: those files
+      // load through tsx from the start (the configuration once), and resolve from where they are.
+      await writeFile(join(sub, 'second.race.ts'), scenario('second', "const later = async (name: string) => import(name);\nconst tail = typeof later;"));
+      expect(race().stdout).toContain('second-beta-one-line-3-function-loads-1');
+      await writeFile(join(sub, 'second.race.ts'), scenario('second', "const tail = import.meta.resolve('./shared.ts').endsWith('/bundled/shared.ts') ? 'here' : 'elsewhere';"));
+      expect(race().stdout).toContain('second-beta-one-line-3-here-loads-1');
+      // A package found in a node_modules beside the file, not the project's: tsx, as Node finds it.
+      await mkdir(join(project, 'node_modules', 'dep'), { recursive: true });
+      await writeFile(join(project, 'node_modules', 'dep', 'package.json'), JSON.stringify({ name: 'dep', type: 'module', main: 'index.js' }));
+      await writeFile(join(project, 'node_modules', 'dep', 'index.js'), "export const where = 'root';\n");
+      const nested = join(sub, 'nested');
+      await mkdir(join(nested, 'node_modules', 'dep'), { recursive: true });
+      await writeFile(join(nested, 'node_modules', 'dep', 'package.json'), JSON.stringify({ name: 'dep', type: 'module', main: 'index.js' }));
+      await writeFile(join(nested, 'node_modules', 'dep', 'index.js'), "export const where = 'nested';\n");
+      await writeFile(join(nested, 'dep.race.ts'), "import { defineScenario } from 'position-race-harness';\nimport { where } from 'dep';\nconst g = globalThis as Record<string, unknown>;\nexport const d = defineScenario({ name: `dep-${where}-loads-${String(g['configLoads'])}`, actors: [{ name: 'a', run: async ({ sql }) => { await sql.query('SELECT 1'); } }] });\n");
+      const found = race();
+      expect(found.stdout).toContain('dep-nested-loads-');
+      expect(found.stdout).toContain('second-beta-one-line-3-here-loads-');
+      await rm(nested, { recursive: true });
+      // A scenario file reached through a symbolic link is served from the bundle like the others.
+      await writeFile(join(sub, 'second.race.ts'), scenario('second'));
+      await mkdir(join(project, 'elsewhere'), { recursive: true });
+      await writeFile(join(project, 'elsewhere', 'third.race.ts'), "import { defineScenario } from 'position-race-harness';\nexport const t = defineScenario({ name: 'third-linked', actors: [{ name: 'a', run: async ({ sql }) => { await sql.query('SELECT 1'); } }] });\n");
+      await symlink(join(project, 'elsewhere', 'third.race.ts'), join(sub, 'third.race.ts'));
+      expect(race().stdout).toContain('third-linked');
+      const linked = readdirSync(bundles).length;
+      const again = race();
+      expect(again.stdout).toContain('third-linked');
+      expect(again.stdout).toContain('second-beta-one-line-3-x-loads-1');
+      expect(readdirSync(bundles).length).toBe(linked);
     } finally {
       await rm(sub, { recursive: true, force: true });
+      await rm(join(project, 'elsewhere'), { recursive: true, force: true });
+      await rm(join(project, 'node_modules', 'dep'), { recursive: true, force: true });
     }
   });
 

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SOURCE_STAMP_FILE, sourceStamp } from '../../bin/source-stamp.mjs';
 
@@ -23,23 +24,28 @@ function fakeCheckout(): string {
   mkdirSync(join(dir, 'dist', 'cli'), { recursive: true });
   writeFileSync(join(dir, 'harness', 'cli', 'main.ts'), "const from: string = 'the sources';\nconsole.log(from);\n");
   writeFileSync(join(dir, 'dist', 'cli', 'main.js'), "console.log('the compiled build');\n");
+  writeFileSync(join(dir, 'tsconfig.json'), '{}\n');
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'checkout', type: 'module' }));
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
 }
 
-const launch = (dir: string) => spawnSync(process.execPath, [join(dir, 'bin', 'race.mjs')], { cwd: dir, encoding: 'utf8' });
+const launch = (dir: string, choice?: string) => {
+  const env = { ...process.env };
+  delete env['PRH_CHECKOUT_RUNS'];
+  return spawnSync(process.execPath, [join(dir, 'bin', 'race.mjs')], { cwd: dir, encoding: 'utf8', env: choice ? { ...env, PRH_CHECKOUT_RUNS: choice } : env });
+};
 
 describe('bin/race.mjs in a checkout', () => {
   it('runs dist/ while its stamp is the sources as they are, else the sources', () => {
     const dir = fakeCheckout();
     expect(launch(dir).stdout).toBe('the sources\n');
-    writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(join(dir, 'harness')));
+    writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(dir));
     expect(launch(dir).stdout).toBe('the compiled build\n');
     // An edit (a new modification time), a new file, a removed one: the sources again.
     utimesSync(join(dir, 'harness', 'cli', 'main.ts'), new Date(), new Date(Date.now() + 5000));
     expect(launch(dir).stdout).toBe('the sources\n');
-    writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(join(dir, 'harness')));
+    writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(dir));
     expect(launch(dir).stdout).toBe('the compiled build\n');
     writeFileSync(join(dir, 'harness', 'cli', 'extra.ts'), 'export {};\n');
     expect(launch(dir).stdout).toBe('the sources\n');
@@ -49,10 +55,49 @@ describe('bin/race.mjs in a checkout', () => {
     mkdirSync(join(dir, 'harness', 'cli', '__pycache__'));
     writeFileSync(join(dir, 'harness', 'cli', '__pycache__', 'x.pyc'), '');
     expect(launch(dir).stdout).toBe('the compiled build\n');
+    // The settings tsc compiled with are part of what was built.
+    writeFileSync(join(dir, 'tsconfig.json'), '{ "compilerOptions": {} }\n');
+    expect(launch(dir).stdout).toBe('the sources\n');
+    writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(dir));
+    expect(launch(dir).stdout).toBe('the compiled build\n');
+    // The processes a command starts (workers, a resident) run what it runs, whatever changed meanwhile.
+    expect(launch(dir, 'sources').stdout).toBe('the sources\n');
+    utimesSync(join(dir, 'harness', 'cli', 'main.ts'), new Date(), new Date(Date.now() + 9000));
+    expect(launch(dir, 'dist').stdout).toBe('the compiled build\n');
   });
 });
 
 describe('the compiled CLI in this checkout', () => {
+  // A project's file that imports the harness's sources by path, by any specifier's form; as a
+  // bundle, and through tsx when it cannot be bundled: it gets the modules the CLI runs.
+  it.runIf(existsSync(join(REPO, 'dist', 'cli', 'main.js')))('gives a file that imports the harness sources the compiled modules the CLI runs, bundled or through tsx', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prh-sources-'));
+    made.push(dir);
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'uses-sources', type: 'module' }));
+    // Its own node_modules (empty), where its bundles are kept.
+    mkdirSync(join(dir, 'node_modules'));
+    writeFileSync(join(dir, 'race.config.ts'), "export default { scenarios: ['*.race.ts'] };\n");
+    const scenario = (extra: string) =>
+      [
+        `import { HarnessError as ts } from '${join(REPO, 'harness', 'errors', 'index.ts')}';`,
+        `import { HarnessError as js } from '${join(REPO, 'harness', 'errors', 'index.js')}';`,
+        `import { defineScenario } from '${join(REPO, 'harness', 'scenario', 'index.ts')}';`,
+        `const compiled = (await import('${pathToFileURL(join(REPO, 'dist', 'errors', 'index.js')).href}')).HarnessError;`,
+        extra,
+        "export const s = defineScenario({ name: `harness-${ts === compiled && js === compiled ? 'compiled' : 'copied'}-${how}`, actors: [{ name: 'a', run: async () => undefined }] });",
+      ].join('\n');
+    const list = () => spawnSync(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), '--list'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    writeFileSync(join(dir, 'a.race.ts'), scenario("const how = 'bundled';"));
+    const bundled = list();
+    expect(bundled.status, bundled.stderr).toBe(0);
+    expect(bundled.stdout).toContain('harness-compiled-bundled');
+    writeFileSync(join(dir, 'a.race.ts'), scenario("const load = (name: string) => import(name);\nconst how = typeof load === 'function' ? 'loader' : '';"));
+    const loader = list();
+    expect(loader.status, loader.stderr).toBe(0);
+    expect(loader.stdout).toContain('harness-compiled-loader');
+  });
+
+
   // dist/ is built by `npm ci` (the package's prepare script), as CI and the quick start do.
   it.runIf(existsSync(join(REPO, 'dist', 'cli', 'main.js')))('replays a bot counterexample as the sources do, from a bundle of the bot that imports the compiled harness', () => {
     const replay = 'signal-sync@baseline:0x11-1x5-0-1x2';
@@ -64,7 +109,7 @@ describe('the compiled CLI in this checkout', () => {
     expect(compiled.stdout).toBe(sources.stdout);
     // What the kept bundle was made of (its source maps): the bot's files, not one of the harness's.
     const answers = JSON.parse(readFileSync(join(REPO, 'node_modules', '.cache', 'position-race-harness', 'answers.json'), 'utf8')) as { entries: Record<string, { text: string }> };
-    const kept = Object.entries(answers.entries).find(([key]) => key === `bundle\0${REPO}\0${join(REPO, 'race.config.ts')}`)?.[1];
+    const kept = Object.entries(answers.entries).find(([key]) => key === `bundle\0${process.version}\0${REPO}\0${join(REPO, 'race.config.ts')}`)?.[1];
     expect(kept).toBeDefined();
     const outputs = (JSON.parse(kept?.text ?? '{}') as { outputs: [string, string][] }).outputs;
     expect(outputs.map(([entry]) => entry)).toContain(join(REPO, 'bot', 'scenarios', 'signal-sync.ts'));
