@@ -76,8 +76,10 @@ if (process.send) {
 // spec's database kept; the first such command runs here and leaves one behind (resident/).
 const resident = await import('./resident/index.ts');
 const entry = process.argv[1] ?? 'harness/cli/main.ts';
-// Installed as a package, this runs as the `race` bin (bin/race.mjs); in this repository as `npm run scenarios`.
-const command = /(^|[\\/])race(\.mjs)?$/.test(entry) ? 'npx race' : undefined;
+// Installed as a package, this runs as the `race` bin (bin/race.mjs); in this repository as `npm
+// run scenarios` (bin/race.mjs too), whose replay commands are shown as that script.
+const viaScript = process.env['npm_lifecycle_event'] === 'scenarios' && process.env['npm_package_name'] === 'position-race-harness';
+const command = /(^|[\\/])race(\.mjs)?$/.test(entry) && !viaScript ? 'npx race' : undefined;
 const serving = args[0] === resident.RESIDENT_SERVE_FLAG;
 const place = !serving && !process.send && resident.servedByResident(args, process.env) ? resident.residentPlace(process.env) : null;
 let ranInResident = false;

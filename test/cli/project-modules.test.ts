@@ -68,6 +68,18 @@ describe('bin/race.mjs in a checkout', () => {
 });
 
 describe('the compiled CLI in this checkout', () => {
+  it('shows a replay command as the user ran it: npm run scenarios, or the race bin', () => {
+    const out = mkdtempSync(join(tmpdir(), 'prh-replay-command-'));
+    made.push(out);
+    const args = ['--scenario', 'lost-update', '--layers', 'baseline', '--workers', '1', '--no-odds', '--format', 'json'];
+    const env = { ...process.env, DATABASE_URL: inject('pgAdminUrl'), NO_COLOR: '1', FORCE_COLOR: '0' };
+    const script = spawnSync('npm', ['run', '-s', 'scenarios', '--', ...args, '--out', join(out, 'a')], { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 });
+    expect(script.stdout, script.stderr).toContain("npm run scenarios -- --replay 'lost-update@baseline:");
+    const bin = spawnSync(process.execPath, ['bin/race.mjs', ...args, '--out', join(out, 'b')], { cwd: REPO, encoding: 'utf8', env, timeout: 120_000 });
+    expect(bin.stdout, bin.stderr).toContain("npx race --replay 'lost-update@baseline:");
+  });
+
+
   // A project's file that imports the harness's sources by path, by any specifier's form; as a
   // bundle, and through tsx when it cannot be bundled: it gets the modules the CLI runs.
   it.runIf(existsSync(join(REPO, 'dist', 'cli', 'main.js')))('gives a file that imports the harness sources the compiled modules the CLI runs, bundled or through tsx', () => {
