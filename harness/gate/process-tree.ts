@@ -2,7 +2,7 @@
 // descendants asleep (waiting on a socket, a timer, a lock), and none of them has run since the
 // last look. A thread that is runnable or in uninterruptible I/O is still computing, so the
 // engine must not decide yet.
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 
 /** True where /proc shows processes and their threads (Linux). */
 export const CAN_PROBE = (() => {
@@ -13,6 +13,32 @@ export const CAN_PROBE = (() => {
     return false;
   }
 })();
+
+/**
+ * A /proc file's text, read into one buffer kept for all of them. These files report no size, so
+ * readFileSync reads them through a fresh 64 KiB buffer each time: at several files per look and
+ * several looks per step, that allocation and its garbage were the probe's main cost. Throws as
+ * readFileSync does (a thread or process gone).
+ */
+function readProc(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === procBuffer.length) {
+        const bigger = Buffer.allocUnsafe(procBuffer.length * 2);
+        procBuffer.copy(bigger, 0, 0, length);
+        procBuffer = bigger;
+      }
+      const n = readSync(fd, procBuffer, length, procBuffer.length - length, null);
+      if (n === 0) return procBuffer.toString('latin1', 0, length);
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+let procBuffer = Buffer.allocUnsafe(4096);
 
 /** States of a thread that will not move by itself: asleep, stopped, a zombie, dead. */
 const QUIET_STATES = new Set(['S', 'T', 't', 'Z', 'X', 'x', 'I', 'P']);
@@ -37,7 +63,7 @@ function quietSnapshot(root: number): string | null {
     for (const tid of tasks) {
       let stat: string;
       try {
-        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+        stat = readProc(`/proc/${pid}/task/${tid}/stat`);
       } catch {
         continue;
       }
@@ -46,13 +72,13 @@ function quietSnapshot(root: number): string | null {
       if (!QUIET_STATES.has(state)) return null;
       let ran = '';
       try {
-        ran = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').trim();
+        ran = readProc(`/proc/${pid}/task/${tid}/schedstat`).trim();
       } catch {
         // no schedstat (a kernel without it): the state alone says it
       }
       parts.push(`${tid}:${state}:${ran}`);
       try {
-        for (const child of readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1').split(' ')) if (child.trim()) stack.push(Number(child));
+        for (const child of readProc(`/proc/${pid}/task/${tid}/children`).split(' ')) if (child.trim()) stack.push(Number(child));
       } catch {
         // no children file (an old kernel): the descendants go unseen
       }
@@ -97,7 +123,7 @@ export function singleThreadNoChildren(pid: number): boolean {
   if (!CAN_PROBE) return false;
   try {
     const tasks = readdirSync(`/proc/${pid}/task`);
-    return tasks.length === 1 && readFileSync(`/proc/${pid}/task/${tasks[0] ?? pid}/children`, 'latin1').trim() === '';
+    return tasks.length === 1 && readProc(`/proc/${pid}/task/${tasks[0] ?? pid}/children`).trim() === '';
   } catch {
     return false;
   }
