@@ -1,0 +1,106 @@
+// `npm run bench:gate-step`: what a step costs through the wire gate against the in-process SQL
+// port when the code is the same — each actor runs the same UPDATE statements, as an in-process
+// sqlActor and as a psql script through its gate, on the same random schedules. A run's fixed
+// cost (a process's start and connection, the template's copy) is taken out by running n and 9n
+// statements per actor: the cost of a step is the difference over the steps added. Never a test.
+import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chooseProvider } from '../harness/db/index.ts';
+import { programActor } from '../harness/gate/index.ts';
+import { defineScenario, sqlActor } from '../harness/index.ts';
+import { runMatrix } from '../harness/run/index.ts';
+import { median, uptime } from './timed-process.ts';
+
+const USAGE = `Usage: npm run bench:gate-step -- [options]
+
+  --runs <n>        random schedules per measurement (default 40)
+  --reps <n>        measurements of each port, alternating (default 3); medians are reported
+  --psql <path>     the psql client (default /usr/bin/psql)
+  --out <dir>       where bench-gate-step.json goes (default reports)`;
+
+/** Statements per actor: the short runs and the long ones. */
+const SHORT = 5;
+const LONG = 45;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '40' }, reps: { type: 'string', default: '3' }, psql: { type: 'string', default: '/usr/bin/psql' }, out: { type: 'string', default: 'reports' }, help: { type: 'boolean', default: false } } });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const runs = Number(values.runs);
+  const reps = Number(values.reps);
+  if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(reps) || reps < 1) throw new Error('--runs and --reps must be whole numbers ≥ 1');
+  const loadBefore = uptime();
+  process.stderr.write(`${loadBefore}\n`);
+  const dir = mkdtempSync(join(tmpdir(), 'prh-bench-gate-step-'));
+  const server = await chooseProvider({ db: 'embedded', env: process.env, notice: () => undefined }).start();
+  // Two actors on rows of their own: every order is possible, none blocks.
+  const statements = (who: string, n: number) => Array.from({ length: n }, (_, i) => `UPDATE counter SET n = n + 1 WHERE id = ${who === 'a' ? 1 : 2} /* ${i} */`);
+  const scenario = (port: 'in-process' | 'gate', n: number) =>
+    defineScenario({
+      name: `${port}-${n}`,
+      schema: 'CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)',
+      setup: async ({ sql }) => {
+        await sql('INSERT INTO counter VALUES (1, 0), (2, 0)');
+      },
+      actors: ['a', 'b'].map((who) => {
+        if (port === 'in-process') return sqlActor(who, statements(who, n));
+        const file = join(dir, `${who}-${n}.sql`);
+        writeFileSync(file, `${statements(who, n).map((s) => `${s};`).join('\n')}\n`);
+        return programActor({ name: who, command: [values.psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file] });
+      }),
+    });
+  const msPerRun = async (port: 'in-process' | 'gate', n: number): Promise<number> => {
+    const r = await runMatrix({ scenarios: [scenario(port, n)], server, strategy: 'random', strategyOptions: { budget: runs, seed: 1, depth: 2, reduce: true }, workers: 1 });
+    const cell = r.cells[0];
+    if (!cell || cell.schedules !== runs || cell.error) throw new Error(`${port} with ${n} statements: ${cell?.error ?? `${cell?.schedules ?? 0} of ${runs} runs`}`);
+    return cell.elapsedMs / cell.schedules;
+  };
+  const perStep: Record<'in-process' | 'gate', number[]> = { 'in-process': [], gate: [] };
+  const perRun: Record<'in-process' | 'gate', number[]> = { 'in-process': [], gate: [] };
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      for (const port of ['in-process', 'gate'] as const) {
+        const short = await msPerRun(port, SHORT);
+        const long = await msPerRun(port, LONG);
+        // Two actors, (LONG - SHORT) statements more each.
+        const step = (long - short) / (2 * (LONG - SHORT));
+        perStep[port].push(step);
+        perRun[port].push(short - 2 * SHORT * step);
+        process.stderr.write(`${port}: ${short.toFixed(1)} ms a run of ${2 * SHORT} steps, ${long.toFixed(1)} ms of ${2 * LONG}: ${step.toFixed(3)} ms a step\n`);
+      }
+    }
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const m = (xs: readonly number[]) => Math.round(median(xs) * 1000) / 1000;
+  const report = {
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', loadBefore, loadAfter: uptime(), node: process.version },
+    runs,
+    reps,
+    statements: { short: SHORT, long: LONG },
+    msPerStep: { inProcess: m(perStep['in-process']), gate: m(perStep.gate), each: perStep },
+    msFixedPerRun: { inProcess: m(perRun['in-process']), gate: m(perRun.gate) },
+    gateToInProcessPerStep: Math.round((median(perStep.gate) / median(perStep['in-process'])) * 100) / 100,
+  };
+  mkdirSync(values.out, { recursive: true });
+  const file = join(values.out, 'bench-gate-step.json');
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(
+    [
+      `the same UPDATEs, two actors, random schedules (${runs} a measurement, ${reps} measurements each; medians)`,
+      `  in-process sqlActor        ${report.msPerStep.inProcess.toFixed(3)} ms a step, ${report.msFixedPerRun.inProcess.toFixed(1)} ms a run besides`,
+      `  psql through its gate      ${report.msPerStep.gate.toFixed(3)} ms a step, ${report.msFixedPerRun.gate.toFixed(1)} ms a run besides (the processes' start)`,
+      `  per step, gate / in-process: ${report.gateToInProcessPerStep} (goal ≤ 1.5)`,
+      `load: before ${loadBefore}`,
+      `      after  ${report.machine.loadAfter}`,
+      `written: ${file}`,
+    ].join('\n') + '\n',
+  );
+}
+
+await main();
