@@ -206,7 +206,7 @@ function claim(dir: string): void {
 }
 
 /** Removes bundles unused for an hour, used by no live process, and named by no kept entry of a project still there. */
-function pruneBundles(bundles: string, cache: AnswerCache): void {
+export function pruneBundles(bundles: string, cache: AnswerCache): void {
   try {
     // Named by a kept entry of a project still there (one of its files is).
     const named = new Set(
@@ -221,9 +221,16 @@ function pruneBundles(bundles: string, cache: AnswerCache): void {
     );
     for (const name of readdirSync(bundles)) {
       const path = join(bundles, name);
-      if (named.has(path) || Date.now() - statSync(path).mtimeMs < STALE_BUNDLE_MS) continue;
-      const users = readdirSync(path).filter((f) => f.startsWith(USER_PREFIX)).map((f) => Number(f.slice(USER_PREFIX.length)));
-      if (users.some((pid) => pid !== process.pid && pidAlive(pid))) continue;
+      // Taken first: removing a mark below touches the directory.
+      const unusedMs = Date.now() - statSync(path).mtimeMs;
+      // The marks of processes that ended go (a bundle in use for weeks would gather thousands).
+      let used = false;
+      for (const mark of readdirSync(path).filter((f) => f.startsWith(USER_PREFIX))) {
+        const pid = Number(mark.slice(USER_PREFIX.length));
+        if (pid !== process.pid && pidAlive(pid)) used = true;
+        else if (pid !== process.pid) rmSync(join(path, mark), { force: true });
+      }
+      if (used || named.has(path) || unusedMs < STALE_BUNDLE_MS) continue;
       rmSync(path, { recursive: true, force: true });
     }
   } catch {

@@ -1,13 +1,15 @@
 // The compiled CLI in the harness's own checkout: bin/race.mjs runs dist/ only while it was built
 // from the sources as they are, and the bot's files, which import the harness's sources by path,
 // load as one bundle that imports the compiled harness instead (one copy of each module).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SOURCE_STAMP_FILE, sourceStamp } from '../../bin/source-stamp.mjs';
+import { AnswerCache } from '../../harness/cli/answer-cache.ts';
+import { pruneBundles } from '../../harness/cli/project-modules.ts';
 
 const REPO = resolve('.');
 const made: string[] = [];
@@ -130,5 +132,45 @@ describe('the compiled CLI in this checkout', () => {
     const inputs = maps.flatMap((m) => (JSON.parse(readFileSync(join(bundleDir, m), 'utf8')) as { sources: string[] }).sources.map((s) => resolve(bundleDir, m, '..', s)));
     expect(inputs.some((p) => p.startsWith(join(REPO, 'bot') + '/'))).toBe(true);
     expect(inputs.filter((p) => p.startsWith(join(REPO, 'harness') + '/'))).toEqual([]);
+  });
+});
+
+describe('the kept bundles', () => {
+  it('are removed when unused for an hour, unless a live process uses one or a kept entry of a project still there names it', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'prh-prune-'));
+    made.push(project);
+    mkdirSync(join(project, 'node_modules'));
+    const cache = AnswerCache.near(project, 'test') as AnswerCache;
+    const bundles = join(cache.dir, 'bundles');
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    const bundle = (name: string, marks: readonly number[] = []) => {
+      const dir = join(bundles, name);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'entry.js'), '');
+      for (const pid of marks) writeFileSync(join(dir, `.used-by-${pid}`), '');
+      return dir;
+    };
+    // A process that lives through the prune, and one that has ended.
+    const alive = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    const ended = spawnSync(process.execPath, ['-e', '0']).pid ?? 0;
+    try {
+      const scenarioFile = join(project, 'a.race.ts');
+      writeFileSync(scenarioFile, '');
+      const stale = bundle('stale', [ended]);
+      const used = bundle('used', [alive.pid ?? 0, ended]);
+      const named = bundle('named');
+      const gone = bundle('named-by-a-project-gone');
+      const fresh = bundle('fresh');
+      cache.put('bundle\0here', cache.stamp({ files: [], others: [] }), JSON.stringify({ dir: named, outputs: [[scenarioFile, join(named, 'entry.js')]] }));
+      cache.put('bundle\0gone', cache.stamp({ files: [], others: [] }), JSON.stringify({ dir: gone, outputs: [[join(project, 'removed.race.ts'), join(gone, 'entry.js')]] }));
+      for (const dir of [stale, used, named, gone]) utimesSync(dir, hoursAgo, hoursAgo);
+      pruneBundles(bundles, cache);
+      expect(readdirSync(bundles).sort()).toEqual(['fresh', 'named', 'used']);
+      // The ended process's mark is gone; the living one's stays.
+      expect(readdirSync(used).filter((f) => f.startsWith('.used-by-'))).toEqual([`.used-by-${alive.pid ?? 0}`]);
+      expect(existsSync(fresh)).toBe(true);
+    } finally {
+      alive.kill();
+    }
   });
 });
