@@ -3,11 +3,11 @@
 // module loader thread stands between Node and each of the project's modules (a hop of about a
 // millisecond per module: a third of a second of the bot's start). What esbuild cannot bundle, or
 // what would not run from the cache's place as from its own, loads through tsx as before.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { pidAlive } from '../db/index.ts';
+import { pidAlive, processStartTime } from '../db/index.ts';
 import { BundleUnavailable, findConfigFile, importUserFile, loadRaceConfig, loadScenarioCatalog, writeProjectBundle, type CompiledHarness, type ScenarioCatalog, type ScenarioMatch, type ScenarioSources } from '../scenario/index.ts';
 import { AnswerCache } from './answer-cache.ts';
 import { packageVersion } from './package-version.ts';
@@ -70,6 +70,8 @@ export class ProjectModules {
   private loader = false;
   private imported = false;
   private sourceMaps = false;
+  /** The files asked for, in order. */
+  private readonly imports = new Set<string>();
 
   private constructor(
     private readonly cache: AnswerCache,
@@ -93,6 +95,7 @@ export class ProjectModules {
 
   /** Imports `file` (absolute): its bundle's output, or the file through tsx when it cannot be bundled. */
   readonly import = async (file: string): Promise<unknown> => {
+    this.imports.add(file);
     if (this.loader) return importThroughLoader(file);
     let output = this.outputs?.get(file);
     if (output === undefined) {
@@ -146,7 +149,21 @@ export class ProjectModules {
     if (kept && want.every((f) => kept.has(f))) return (this.outputs = kept);
     // The files the last bundle held come along (the scenario files with their configuration,
     // also when one of them changed since), where they still are.
-    const entries = [...new Set([...want, ...this.lastEntries()])].filter((f) => existsSync(f));
+    return this.build([...new Set([...want, ...this.lastEntries()])].filter((f) => existsSync(f)));
+  }
+
+  /**
+   * After a catalog loaded through tsx: the files it imported are what the next bundle holds. A
+   * file remembered from before (excluded since, or named once by --scenarios) that cannot be
+   * bundled then keeps the others out of the bundle for one command, not for good.
+   */
+  rememberLoaded(): void {
+    if (!this.loader || this.imports.size === 0) return;
+    this.cache.put(`entries\0${this.key}`, this.cache.stamp({ files: [], others: [] }), JSON.stringify([...this.imports]));
+  }
+
+  /** A new bundle of `entries`, kept with them; null when it cannot be made. */
+  private async build(entries: readonly string[]): Promise<ReadonlyMap<string, string> | null> {
     const bundles = join(this.cache.dir, 'bundles');
     const outDir = join(bundles, `${Date.now().toString(36)}-${process.pid}-${(builds += 1)}`);
     try {
@@ -199,7 +216,7 @@ function claim(dir: string): void {
   try {
     const now = new Date();
     utimesSync(dir, now, now);
-    writeFileSync(join(dir, `${USER_PREFIX}${process.pid}`), '');
+    writeFileSync(join(dir, `${USER_PREFIX}${process.pid}`), processStartTime(process.pid));
   } catch {
     // A cache we may read but not write: the bundle serves all the same.
   }
@@ -227,8 +244,10 @@ export function pruneBundles(bundles: string, cache: AnswerCache): void {
       let used = false;
       for (const mark of readdirSync(path).filter((f) => f.startsWith(USER_PREFIX))) {
         const pid = Number(mark.slice(USER_PREFIX.length));
-        if (pid !== process.pid && pidAlive(pid)) used = true;
-        else if (pid !== process.pid) rmSync(join(path, mark), { force: true });
+        if (pid === process.pid) continue;
+        // The same process, not another that was given its number since.
+        if (pidAlive(pid) && readFileSync(join(path, mark), 'utf8') === processStartTime(pid)) used = true;
+        else rmSync(join(path, mark), { force: true });
       }
       if (used || named.has(path) || unusedMs < STALE_BUNDLE_MS) continue;
       rmSync(path, { recursive: true, force: true });
@@ -255,7 +274,9 @@ export async function loadProjectCatalog(sources: ScenarioSources, found?: (matc
         await modules?.willImport(match.files);
         await found?.(match);
       };
-      return await loadScenarioCatalog(sources, await loadRaceConfig(sources.cwd, sources.config, importer), seen, importer);
+      const catalog = await loadScenarioCatalog(sources, await loadRaceConfig(sources.cwd, sources.config, importer), seen, importer);
+      modules?.rememberLoaded();
+      return catalog;
     } catch (e) {
       const cause = (e as { cause?: unknown } | null)?.cause;
       const outdated = e instanceof ProjectModulesOutdated ? e : cause instanceof ProjectModulesOutdated ? cause : null;

@@ -20,6 +20,9 @@ export function serviceEnvName(name: string): string {
 
 export const CLOCK_ENV = 'RACE_CLOCK_URL';
 
+/** What bin/race.mjs tells the processes of its own command (which build they run): not the actor's business. */
+const HARNESS_ONLY = new Set(['PRH_CHECKOUT_RUNS']);
+
 /** libpq reads these; a harness's own settings must not reach the actor's driver. */
 const LIBPQ_VARIABLE = /^PG[A-Z]+$/;
 
@@ -29,7 +32,7 @@ const LIBPQ_VARIABLE = /^PG[A-Z]+$/;
  */
 export function actorEnv(base: Readonly<Record<string, string | undefined>>, endpoints: ActorEndpoints, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && !LIBPQ_VARIABLE.test(k) && k !== 'DATABASE_URL') env[k] = v;
+  for (const [k, v] of Object.entries(base)) if (v !== undefined && !LIBPQ_VARIABLE.test(k) && k !== 'DATABASE_URL' && !HARNESS_ONLY.has(k)) env[k] = v;
   const db = endpoints.database;
   if (db) {
     env['DATABASE_URL'] = clientUrlOf(db);

@@ -201,13 +201,14 @@ function compiledHarness(harness: CompiledHarness): Plugin {
 /** Code that, run from the bundle's place, would resolve something else than from its own file. */
 const PLACE_BOUND = [
   // import() of a computed path: resolved from the bundle, where no loader compiles TypeScript.
-  { pattern: /\bimport\s*\((?!\s*(?:"[^"\\]*"|'[^'\\]*'|`[^`$\\]*`)\s*[,)])/, what: 'an import() of a computed path' },
+  // Not a member call (`rows.import(x)`) nor a method named import (`import(x) {`); a string that
+  // reads like one only costs the bundle, never a wrong result.
+  { pattern: /(?<![.\w$])import\s*\((?!\s*(?:"[^"\\]*"|'[^'\\]*'|`[^`$\\]*`)\s*[,)])(?![^()]*\)\s*\{)/, what: 'an import() of a computed path' },
   { pattern: /\b__require\b/, what: 'require()' },
   { pattern: /\bimport\.meta\.resolve\b/, what: 'import.meta.resolve' },
 ] as const;
 
 /**
- * Writes `entries` (absolute paths)/**
  * Writes `entries` (absolute paths) and the project files they import into `outDir` as one
  * split ES-module bundle: importing an entry's output runs it as Node would run the file, without
  * a module loader, and modules two entries share are one instance. BundleUnavailable as for
@@ -225,17 +226,36 @@ export async function writeProjectBundle(entries: readonly string[], dir: string
       if (name === null) continue;
       const from = dirname(resolve(dir, input));
       if (packageJsonOf(name, from) !== packageJsonOf(name, outDir)) throw unavailable(`${input} imports ${name}, which resolves elsewhere from ${outDir}`);
+      // The file's own package by its name: Node finds it from the file's package scope, which the cache is not in.
+      if (nearestPackageName(from) === name) throw unavailable(`${input} imports its own package ${name} by name`);
     }
   }
   // Keyed by the paths asked for: esbuild names an entry by its real path (a symbolic link resolved).
-  const asked = new Map(entries.map((e) => [realPath(e), e] as const));
+  const asked = new Map<string, string[]>();
+  for (const e of entries) asked.set(realPath(e), [...(asked.get(realPath(e)) ?? []), e]);
   const outputs = new Map<string, string>();
   for (const [output, facts] of Object.entries(metafile.outputs)) {
     if (facts.entryPoint === undefined) continue;
     const entry = realPath(resolve(dir, facts.entryPoint));
-    outputs.set(asked.get(entry) ?? entry, resolve(dir, output));
+    for (const name of asked.get(entry) ?? [entry]) outputs.set(name, resolve(dir, output));
   }
   return { outputs, ...whatWentIn(entries[0] ?? '', dir, code, metafile, read) };
+}
+
+/** The name in the package.json nearest above `dir`; null without one or a name. */
+function nearestPackageName(dir: string): string | null {
+  for (let d = dir; ; d = dirname(d)) {
+    const pkg = join(d, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        const name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name;
+        return typeof name === 'string' ? name : null;
+      } catch {
+        return null;
+      }
+    }
+    if (dirname(d) === d) return null;
+  }
 }
 
 function realPath(path: string): string {

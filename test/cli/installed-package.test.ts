@@ -4,7 +4,7 @@
 // on the package's global setup, and tsc checks a typed scenario under strict settings.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -257,6 +257,15 @@ describe('a project that installed the harness', () => {
       expect(again.stdout).toContain('third-linked');
       expect(again.stdout).toContain('second-beta-one-line-3-x-loads-1');
       expect(readdirSync(bundles).length).toBe(linked);
+      // A file bundled before, excluded since, that cannot be bundled now keeps the others out of
+      // the bundle for one command (through tsx), not for good.
+      await writeFile(join(sub, 'race.config.ts'), (await readFile(join(sub, 'race.config.ts'), 'utf8')).replace("scenarios: ['**/*.race.ts']", "scenarios: ['**/*.race.ts'], exclude: ['second.race.ts']"));
+      await writeFile(join(sub, 'second.race.ts'), scenario('second', "const later = async (name: string) => import(name);\nconst tail = typeof later;"));
+      await writeFile(join(sub, 'first.race.ts'), scenario('first', "const tail = typeof __prh_original_url === 'string' ? 'bundled' : 'loaded';"));
+      expect(race().stdout).toContain('first-beta-one-line-3-loaded');
+      const excluded = race();
+      expect(excluded.stdout).toContain('first-beta-one-line-3-bundled-loads-1');
+      expect(excluded.stdout).not.toContain('second-');
     } finally {
       await rm(sub, { recursive: true, force: true });
       await rm(join(project, 'elsewhere'), { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { SOURCE_STAMP_FILE, sourceStamp } from '../../bin/source-stamp.mjs';
 import { AnswerCache } from '../../harness/cli/answer-cache.ts';
 import { pruneBundles } from '../../harness/cli/project-modules.ts';
+import { processStartTime } from '../../harness/db/index.ts';
 
 const REPO = resolve('.');
 const made: string[] = [];
@@ -147,7 +148,7 @@ describe('the kept bundles', () => {
       const dir = join(bundles, name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'entry.js'), '');
-      for (const pid of marks) writeFileSync(join(dir, `.used-by-${pid}`), '');
+      for (const pid of marks) writeFileSync(join(dir, `.used-by-${pid}`), processStartTime(pid));
       return dir;
     };
     // A process that lives through the prune, and one that has ended.
@@ -157,13 +158,16 @@ describe('the kept bundles', () => {
       const scenarioFile = join(project, 'a.race.ts');
       writeFileSync(scenarioFile, '');
       const stale = bundle('stale', [ended]);
+      // A living process's number on a mark another process wrote before it (a number given again).
+      const reused = bundle('reused');
+      writeFileSync(join(reused, `.used-by-${alive.pid ?? 0}`), 'another start');
       const used = bundle('used', [alive.pid ?? 0, ended]);
       const named = bundle('named');
       const gone = bundle('named-by-a-project-gone');
       const fresh = bundle('fresh');
       cache.put('bundle\0here', cache.stamp({ files: [], others: [] }), JSON.stringify({ dir: named, outputs: [[scenarioFile, join(named, 'entry.js')]] }));
       cache.put('bundle\0gone', cache.stamp({ files: [], others: [] }), JSON.stringify({ dir: gone, outputs: [[join(project, 'removed.race.ts'), join(gone, 'entry.js')]] }));
-      for (const dir of [stale, used, named, gone]) utimesSync(dir, hoursAgo, hoursAgo);
+      for (const dir of [stale, reused, used, named, gone]) utimesSync(dir, hoursAgo, hoursAgo);
       pruneBundles(bundles, cache);
       expect(readdirSync(bundles).sort()).toEqual(['fresh', 'named', 'used']);
       // The ended process's mark is gone; the living one's stays.
