@@ -33,6 +33,10 @@ function fakeCheckout(): string {
   return dir;
 }
 
+/** Modification times no file here has: an edit, and another. */
+const EDITED = new Date('2002-02-02T00:00:00Z');
+const EDITED_AGAIN = new Date('2003-03-03T00:00:00Z');
+
 const launch = (dir: string, choice?: string) => {
   const env = { ...process.env };
   delete env['PRH_CHECKOUT_RUNS'];
@@ -46,7 +50,7 @@ describe('bin/race.mjs in a checkout', () => {
     writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(dir));
     expect(launch(dir).stdout).toBe('the compiled build\n');
     // An edit (a new modification time), a new file, a removed one: the sources again.
-    utimesSync(join(dir, 'harness', 'cli', 'main.ts'), new Date(), new Date(Date.now() + 5000));
+    utimesSync(join(dir, 'harness', 'cli', 'main.ts'), EDITED, EDITED);
     expect(launch(dir).stdout).toBe('the sources\n');
     writeFileSync(join(dir, 'dist', SOURCE_STAMP_FILE), sourceStamp(dir));
     expect(launch(dir).stdout).toBe('the compiled build\n');
@@ -65,7 +69,7 @@ describe('bin/race.mjs in a checkout', () => {
     expect(launch(dir).stdout).toBe('the compiled build\n');
     // The processes a command starts (workers, a resident) run what it runs, whatever changed meanwhile.
     expect(launch(dir, 'sources').stdout).toBe('the sources\n');
-    utimesSync(join(dir, 'harness', 'cli', 'main.ts'), new Date(), new Date(Date.now() + 9000));
+    utimesSync(join(dir, 'harness', 'cli', 'main.ts'), EDITED_AGAIN, EDITED_AGAIN);
     expect(launch(dir, 'dist').stdout).toBe('the compiled build\n');
   });
 });
@@ -143,7 +147,7 @@ describe('the kept bundles', () => {
     mkdirSync(join(project, 'node_modules'));
     const cache = AnswerCache.near(project, 'test') as AnswerCache;
     const bundles = join(cache.dir, 'bundles');
-    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    const longAgo = new Date('2001-01-01T00:00:00Z');
     const bundle = (name: string, marks: readonly number[] = []) => {
       const dir = join(bundles, name);
       mkdirSync(dir, { recursive: true });
@@ -152,7 +156,7 @@ describe('the kept bundles', () => {
       return dir;
     };
     // A process that lives through the prune, and one that has ended.
-    const alive = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)']);
+    const alive = spawn(process.execPath, ['-e', 'process.stdin.resume()'], { stdio: ['pipe', 'ignore', 'ignore'] });
     const ended = spawnSync(process.execPath, ['-e', '0']).pid ?? 0;
     try {
       const scenarioFile = join(project, 'a.race.ts');
@@ -167,7 +171,7 @@ describe('the kept bundles', () => {
       const fresh = bundle('fresh');
       cache.put('bundle\0here', cache.stamp({ files: [], others: [] }), JSON.stringify({ dir: named, outputs: [[scenarioFile, join(named, 'entry.js')]] }));
       cache.put('bundle\0gone', cache.stamp({ files: [], others: [] }), JSON.stringify({ dir: gone, outputs: [[join(project, 'removed.race.ts'), join(gone, 'entry.js')]] }));
-      for (const dir of [stale, reused, used, named, gone]) utimesSync(dir, hoursAgo, hoursAgo);
+      for (const dir of [stale, reused, used, named, gone]) utimesSync(dir, longAgo, longAgo);
       pruneBundles(bundles, cache);
       expect(readdirSync(bundles).sort()).toEqual(['fresh', 'named', 'used']);
       // The ended process's mark is gone; the living one's stays.
