@@ -2,6 +2,7 @@
 // prints, and waits for its exit: the leftover and cache tests kill it, or let it finish.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 
 const CHILD = fileURLToPath(new URL('../fixtures/db/harness-child.ts', import.meta.url));
 
@@ -30,12 +31,20 @@ export function harnessChild<T>(...args: string[]): HarnessChild<T> {
   return { process: child, made, exited };
 }
 
-/** Waits until `done()` holds, checking every 50 ms for at most `boundMs` (a liveness bound, not a timing claim). */
+/**
+ * Waits until `done()` holds, checking every 50 ms for at most `boundMs` (a liveness bound for
+ * what another process does, not a timing claim): vitest's own waitFor, answered as a boolean.
+ */
 export async function eventually(done: () => boolean | Promise<boolean>, boundMs = 60_000): Promise<boolean> {
-  const until = Date.now() + boundMs;
-  for (;;) {
-    if (await done()) return true;
-    if (Date.now() > until) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  try {
+    await vi.waitFor(
+      async () => {
+        if (!(await done())) throw new Error('not yet');
+      },
+      { timeout: boundMs, interval: 50 },
+    );
+    return true;
+  } catch {
+    return false;
   }
 }
