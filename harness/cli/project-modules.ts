@@ -67,9 +67,7 @@ async function importThroughLoader(file: string): Promise<unknown> {
 
 export class ProjectModules {
   private outputs: ReadonlyMap<string, string> | null = null;
-  private loader = false;
   private imported = false;
-  private sourceMaps = false;
   /** The files asked for, in order. */
   private readonly imports = new Set<string>();
 
@@ -80,10 +78,9 @@ export class ProjectModules {
     private readonly dir: string,
     /** Files a bundle must hold whatever the kept one holds (those an outdated attempt met). */
     private readonly wanted: readonly string[] = [],
-    loader = false,
-  ) {
-    this.loader = loader;
-  }
+    /** Everything through tsx (an attempt after the bundle failed it, or once one cannot be made). */
+    private loader = false,
+  ) {}
 
   /** For a command in `cwd` whose configuration is `configFile`; null where there is no node_modules to keep a bundle in. */
   static near(cwd: string, configFile: string | null): ProjectModules | null {
@@ -107,11 +104,8 @@ export class ProjectModules {
         return importThroughLoader(file);
       }
     }
-    if (!this.sourceMaps) {
-      // Stack traces name the project's files and lines, as under tsx.
-      process.setSourceMapsEnabled(true);
-      this.sourceMaps = true;
-    }
+    // Stack traces name the project's files and lines, as under tsx.
+    process.setSourceMapsEnabled(true);
     try {
       const module: unknown = await import(pathToFileURL(output).href);
       this.imported = true;

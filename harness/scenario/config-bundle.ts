@@ -58,16 +58,21 @@ function loadsAsModule(file: string): boolean {
   const ext = extname(file);
   if (ext === '.mjs' || ext === '.mts') return true;
   if (ext === '.cjs' || ext === '.cts') return false;
-  for (let d = dirname(file); ; d = dirname(d)) {
+  return nearestPackage(dirname(file))?.type === 'module';
+}
+
+/** The package.json nearest at or above `dir`, read; null without one (or one that does not parse). */
+function nearestPackage(dir: string): { readonly type?: unknown; readonly name?: unknown } | null {
+  for (let d = dir; ; d = dirname(d)) {
     const pkg = join(d, 'package.json');
     if (existsSync(pkg)) {
       try {
-        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown }).type === 'module';
+        return JSON.parse(readFileSync(pkg, 'utf8')) as { type?: unknown; name?: unknown };
       } catch {
-        return false;
+        return null;
       }
     }
-    if (dirname(d) === d) return false;
+    if (dirname(d) === d) return null;
   }
 }
 
@@ -227,7 +232,7 @@ export async function writeProjectBundle(entries: readonly string[], dir: string
       const from = dirname(resolve(dir, input));
       if (packageJsonOf(name, from) !== packageJsonOf(name, outDir)) throw unavailable(`${input} imports ${name}, which resolves elsewhere from ${outDir}`);
       // The file's own package by its name: Node finds it from the file's package scope, which the cache is not in.
-      if (nearestPackageName(from) === name) throw unavailable(`${input} imports its own package ${name} by name`);
+      if (nearestPackage(from)?.name === name) throw unavailable(`${input} imports its own package ${name} by name`);
     }
   }
   // Keyed by the paths asked for: esbuild names an entry by its real path (a symbolic link resolved).
@@ -240,22 +245,6 @@ export async function writeProjectBundle(entries: readonly string[], dir: string
     for (const name of asked.get(entry) ?? [entry]) outputs.set(name, resolve(dir, output));
   }
   return { outputs, ...whatWentIn(entries[0] ?? '', dir, code, metafile, read) };
-}
-
-/** The name in the package.json nearest above `dir`; null without one or a name. */
-function nearestPackageName(dir: string): string | null {
-  for (let d = dir; ; d = dirname(d)) {
-    const pkg = join(d, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        const name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name;
-        return typeof name === 'string' ? name : null;
-      } catch {
-        return null;
-      }
-    }
-    if (dirname(d) === d) return null;
-  }
 }
 
 function realPath(path: string): string {
