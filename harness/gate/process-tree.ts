@@ -1,8 +1,9 @@
 // Whether a program is quiescent, read from the kernel: every thread of the process and of its
-// descendants asleep (waiting on a socket, a timer, a lock), and none of them has run since the
-// last look. A thread that is runnable or in uninterruptible I/O is still computing, so the
-// engine must not decide yet.
+// descendants asleep (waiting on a socket, a lock, a far timer), and none of them has run since the
+// last look. A thread that is runnable, in uninterruptible I/O, sleeping, or waiting on a timer due
+// soon (own-timers.ts) is still computing, so the engine must not decide yet.
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { KNOWS_SYSCALLS, wakesByItself } from './own-timers.ts';
 
 /** True where /proc shows processes and their threads (Linux). */
 export const CAN_PROBE = (() => {
@@ -14,105 +15,230 @@ export const CAN_PROBE = (() => {
   }
 })();
 
-/**
- * A /proc file's text, read into one buffer kept for all of them. These files report no size, so
- * readFileSync reads them through a fresh 64 KiB buffer each time: at several files per look and
- * several looks per step, that allocation and its garbage were the probe's main cost. Throws as
- * readFileSync does (a thread or process gone).
- */
-function readProc(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    let length = 0;
-    for (;;) {
-      if (length === procBuffer.length) {
-        const bigger = Buffer.allocUnsafe(procBuffer.length * 2);
-        procBuffer.copy(bigger, 0, 0, length);
-        procBuffer = bigger;
-      }
-      const n = readSync(fd, procBuffer, length, procBuffer.length - length, null);
-      if (n === 0) return procBuffer.toString('latin1', 0, length);
-      length += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-let procBuffer = Buffer.allocUnsafe(4096);
-
 /** States of a thread that will not move by itself: asleep, stopped, a zombie, dead. */
 const QUIET_STATES = new Set(['S', 'T', 't', 'Z', 'X', 'x', 'I', 'P']);
 
+/** One buffer for every /proc read: these files report no size, and a fresh one per read was most of a look's cost. */
+let procBuffer = Buffer.allocUnsafe(4096);
+
 /**
- * The threads of `root` and of every process below it, each with how often it has been scheduled
- * and its CPU time (from schedstat): null as soon as one of them is running.
+ * A /proc file's current text, read from an open descriptor at offset 0: the kernel writes these
+ * files anew for every read from the start, so a descriptor kept open reads them again without a
+ * path lookup. Throws (ESRCH) once its thread is gone, even if its number is reused.
  */
-function quietSnapshot(root: number): string | null {
-  const stack = [root];
-  const seen = new Set<number>();
-  const parts: string[] = [];
-  for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    let tasks: string[];
-    try {
-      tasks = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // gone
+function readAgain(fd: number): string {
+  let length = 0;
+  for (;;) {
+    if (length === procBuffer.length) {
+      const bigger = Buffer.allocUnsafe(procBuffer.length * 2);
+      procBuffer.copy(bigger, 0, 0, length);
+      procBuffer = bigger;
     }
-    for (const tid of tasks) {
-      let stat: string;
-      try {
-        stat = readProc(`/proc/${pid}/task/${tid}/stat`);
-      } catch {
-        continue;
-      }
-      // The command name may hold spaces and parentheses: the state follows the last ')'.
-      const state = stat.charAt(stat.lastIndexOf(')') + 2);
-      if (!QUIET_STATES.has(state)) return null;
-      let ran = '';
-      try {
-        ran = readProc(`/proc/${pid}/task/${tid}/schedstat`).trim();
-      } catch {
-        // no schedstat (a kernel without it): the state alone says it
-      }
-      parts.push(`${tid}:${state}:${ran}`);
-      try {
-        for (const child of readProc(`/proc/${pid}/task/${tid}/children`).split(' ')) if (child.trim()) stack.push(Number(child));
-      } catch {
-        // no children file (an old kernel): the descendants go unseen
-      }
-    }
+    const n = readSync(fd, procBuffer, length, procBuffer.length - length, length);
+    if (n === 0) return procBuffer.toString('latin1', 0, length);
+    length += n;
   }
+}
+
+function openOrNull(path: string): number | null {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return null;
+  }
+}
+
+/** A thread's files, kept open between looks. */
+interface ThreadFiles {
+  readonly tid: string;
+  readonly stat: number;
+  /** Null on a kernel without schedstat: the state alone then says it. */
+  readonly schedstat: number | null;
+  /** Null on a kernel without it: the descendants then go unseen. */
+  readonly children: number | null;
+  /** The system call it is blocked in; null where it cannot be read (no permission, another architecture). */
+  readonly syscall: number | null;
+}
+
+/** Field 20 of a task's stat (its thread group's thread count), counted from the state (field 3). */
+const NUM_THREADS_AFTER_STATE = 17;
+
+/**
+ * What reads a process tree again and again: one per program, for as long as it runs. A look reads
+ * three files per thread (state, times scheduled, children) through descriptors it keeps, and lists
+ * a process's threads again only when their count changed or one of them is gone — a thread that
+ * ended fails its read, so an unchanged count over threads that all answer is the same threads.
+ * `close` gives the descriptors back; a probe closed looks no more (it says not quiet).
+ */
+export class ProcessTreeProbe {
+  private readonly threads = new Map<number, ThreadFiles[]>();
+  private closed = false;
+  /** The snapshot of its last settled look. */
+  private lastSettled: string | null = null;
+  /** Every thread of the last snapshot had its schedstat read: a snapshot then changes whenever a thread has run. */
+  private everyThreadCounted = false;
+
+  constructor(private readonly root: number) {}
+
+  /**
+   * Every thread of the tree with its state and how often and how long it has run (schedstat):
+   * null as soon as one of them is running, or when the tree would not hold still to be listed.
+   */
+  snapshot(): string | null {
+    if (this.closed) return null;
+    const stack = [this.root];
+    const seen = new Set<number>();
+    const parts: string[] = [];
+    for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const look = this.lookAt(pid, stack);
+      if (look === 'running') return null;
+      if (look !== 'gone') parts.push(look);
+    }
+    // Processes no longer in the tree give back their descriptors.
+    for (const pid of [...this.threads.keys()]) if (!seen.has(pid)) this.forget(pid);
+    this.everyThreadCounted = true;
+    for (const files of this.threads.values()) for (const f of files) if (f.schedstat === null) this.everyThreadCounted = false;
+    return parts.join(' ');
+  }
+
+  /** One look at whether no thread of the tree is running (its threads read one after another). */
+  quiet(): boolean {
+    if (!CAN_PROBE) return true;
+    return this.snapshot() !== null;
+  }
+
+  /**
+   * Whether the tree is quiescent: every thread asleep at one look, and none of them scheduled
+   * between that look and a second one (the same threads, the same schedstat counts). One look
+   * reads the threads one after another, not at one instant: a thread read asleep may run, wake
+   * another and fall asleep again before that one is read. Whatever ran after its first reading has
+   * a new count at the second, and a thread it woke is running or has run; so the second look can
+   * follow at once (the next turn of the event loop). Without /proc it cannot tell, and says quiet
+   * (the engine then decides as soon as the program is parked at a gate).
+   */
+  async settled(): Promise<boolean> {
+    if (!CAN_PROBE) return true;
+    const first = this.snapshot();
+    if (first === null) return false;
+    // The same threads with the same counts as when it last settled: none of them has run since,
+    // a wider window than the turn below, so the second look would tell nothing more. (A program
+    // waiting while the others step is asked at every decision.)
+    if (first === this.lastSettled && this.everyThreadCounted) return true;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.snapshot() !== first) return false;
+    this.lastSettled = first;
+    return true;
+  }
+
+  /** Gives back every descriptor; the probe looks no more. */
+  close(): void {
+    this.closed = true;
+    for (const pid of [...this.threads.keys()]) this.forget(pid);
+  }
+
+  /** One process's threads, their children pushed on `stack`: its part of the snapshot, or what stops the look. */
+  private lookAt(pid: number, stack: number[]): string | 'running' | 'gone' {
+    // Listed again at most twice: a process still making or ending threads is not quiet.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const files = this.threads.get(pid) ?? this.list(pid);
+      if (!files) return 'gone';
+      const look = readThreads(files, stack);
+      if (look !== 'stale') return look;
+      this.forget(pid);
+    }
+    return 'running';
+  }
+
+  private list(pid: number): ThreadFiles[] | null {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return null;
+    }
+    const files: ThreadFiles[] = [];
+    for (const tid of tids) {
+      const base = `/proc/${pid}/task/${tid}`;
+      const stat = openOrNull(`${base}/stat`);
+      if (stat === null) continue; // ended since the listing: the count check lists again
+      files.push({ tid, stat, schedstat: openOrNull(`${base}/schedstat`), children: openOrNull(`${base}/children`), syscall: KNOWS_SYSCALLS ? openOrNull(`${base}/syscall`) : null });
+    }
+    this.threads.set(pid, files);
+    return files;
+  }
+
+  private forget(pid: number): void {
+    for (const f of this.threads.get(pid) ?? []) for (const fd of [f.stat, f.schedstat, f.children, f.syscall]) if (fd !== null) closeSync(fd);
+    this.threads.delete(pid);
+  }
+}
+
+/** The threads' part of a snapshot; 'stale' when one is gone or the count differs from the listing. */
+function readThreads(files: readonly ThreadFiles[], stack: number[]): string | 'running' | 'stale' {
+  const parts: string[] = [];
+  const children: number[] = [];
+  for (const f of files) {
+    let stat: string;
+    let ran = '';
+    try {
+      stat = readAgain(f.stat);
+      if (f.schedstat !== null) ran = readAgain(f.schedstat).trim();
+      if (f.children !== null) for (const child of readAgain(f.children).split(' ')) if (child.trim()) children.push(Number(child));
+    } catch {
+      return 'stale';
+    }
+    // The command name may hold spaces and parentheses: the fields follow the last ')'.
+    const at = stat.lastIndexOf(')') + 2;
+    const state = stat.charAt(at);
+    if (!QUIET_STATES.has(state)) return 'running';
+    // Asleep on its own clock (a sleep, its event loop's next timer due soon): it wakes by itself.
+    if (state === 'S' && f.syscall !== null && wakesByItself(readSyscall(f.syscall))) return 'running';
+    if (fieldAfter(stat, at, NUM_THREADS_AFTER_STATE) !== files.length) return 'stale';
+    parts.push(`${f.tid}:${state}:${ran}`);
+  }
+  if (files.length === 0) return 'stale';
+  stack.push(...children);
   return parts.join(' ');
 }
 
-/**
- * True when no thread of `root` or of any process below it is running. One look reads the threads
- * one after another, not at one instant: a thread read asleep may wake the next one and fall
- * asleep before that one is read. See processTreeProbe for the check that closes that gap.
- * Without /proc it cannot tell, and says quiet.
- */
-export function processTreeQuiet(root: number): boolean {
-  if (!CAN_PROBE) return true;
-  return quietSnapshot(root) !== null;
+/** A thread's current system call line; empty if it is gone (its stat read says so). */
+function readSyscall(fd: number): string {
+  try {
+    return readAgain(fd);
+  } catch {
+    return '';
+  }
 }
 
-/**
- * Whether `root`'s tree is quiescent: every thread asleep at one look, and none of them scheduled
- * between that look and a second one (the same threads, the same schedstat counts). One look reads
- * the threads one after another, not at one instant: a thread read asleep may run, wake another
- * and fall asleep again before that one is read. Whatever ran after its first reading has a new
- * count at the second, and a thread it woke is running or has run; so the second look can follow
- * at once (the next turn of the event loop). Without /proc it cannot tell, and says quiet (the
- * engine then decides as soon as the program is parked at a gate).
- */
+/** The number `n` fields after the one at `at` (fields are separated by one space); NaN if there is none. */
+function fieldAfter(text: string, at: number, n: number): number {
+  let start = at;
+  for (let i = 0; i < n && start > 0; i++) start = text.indexOf(' ', start) + 1;
+  if (start <= 0) return Number.NaN;
+  const end = text.indexOf(' ', start);
+  return Number(text.slice(start, end < 0 ? undefined : end));
+}
+
+/** One look at `root`'s tree, with descriptors opened for it alone (see ProcessTreeProbe.quiet). */
+export function processTreeQuiet(root: number): boolean {
+  const probe = new ProcessTreeProbe(root);
+  try {
+    return probe.quiet();
+  } finally {
+    probe.close();
+  }
+}
+
+/** Whether `root`'s tree is quiescent, with descriptors opened for this question alone (see ProcessTreeProbe.settled). */
 export async function processTreeSettled(root: number): Promise<boolean> {
-  if (!CAN_PROBE) return true;
-  const first = quietSnapshot(root);
-  if (first === null) return false;
-  await new Promise((resolve) => setImmediate(resolve));
-  return quietSnapshot(root) === first;
+  const probe = new ProcessTreeProbe(root);
+  try {
+    return await probe.settled();
+  } finally {
+    probe.close();
+  }
 }
 
 /**
@@ -123,7 +249,13 @@ export function singleThreadNoChildren(pid: number): boolean {
   if (!CAN_PROBE) return false;
   try {
     const tasks = readdirSync(`/proc/${pid}/task`);
-    return tasks.length === 1 && readProc(`/proc/${pid}/task/${tasks[0] ?? pid}/children`).trim() === '';
+    if (tasks.length !== 1) return false;
+    const fd = openSync(`/proc/${pid}/task/${tasks[0] ?? pid}/children`, 'r');
+    try {
+      return readAgain(fd).trim() === '';
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return false;
   }

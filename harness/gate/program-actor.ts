@@ -11,7 +11,7 @@ import { actorEnv } from './actor-env.ts';
 import { startClockEndpoint } from './clock-endpoint.ts';
 import { startServiceGate, type StartedServiceGate } from './http-service-gate.ts';
 import { checkCommand, startProcessActor, type ProcessCommand, type ProcessExit, type StartedProcessActor } from './process-actor.ts';
-import { processTreeSettled, singleThreadNoChildren } from './process-tree.ts';
+import { ProcessTreeProbe, singleThreadNoChildren } from './process-tree.ts';
 import type { StepOutcome } from './step-responses.ts';
 import { WireRefusal } from './wire-hooks.ts';
 import { startWireGate, type StartedWireGate } from './wire-gate.ts';
@@ -88,6 +88,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
   const leftOpen: string[] = [];
   const txOf = new Map<number, string>();
   const gates: { close(): Promise<void> }[] = [];
+  let tree: ProcessTreeProbe | undefined;
   // Declared before the first await: until its process runs, the program is not quiet. Otherwise
   // the engine could decide the first step while this actor's gates are still opening, and the
   // same schedule would find it parked in one run and absent in the next.
@@ -164,18 +165,21 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     const env = actorEnv(d.baseEnv ?? process.env, { database: wire.address, services, clockUrl: clock.url }, d.env ?? {});
     const program = (d.launch ?? startProcessActor)({ argv: d.command, env, ...(typeof d.cwd === 'string' ? { cwd: d.cwd } : {}) });
     const pid = program.pid;
+    // Its descriptors in /proc stay open while it runs: a look is then a few reads, not a path lookup per file.
+    const probe = pid === undefined ? undefined : new ProcessTreeProbe(pid);
+    tree = probe;
     // Quiet: no thread of it runs, and no connection of it is half admitted (a client waiting for
     // the gate's answer to its startup sleeps, yet has no step parked to show for it).
     // A program that can say it is idle (a runner's loop about to block) is asked first: its answer
     // comes the moment it is true, where /proc can only be looked at again and again. Its word
     // covers one thread, so a process with more threads or children is looked at from /proc.
     quiet =
-      pid === undefined
+      pid === undefined || !probe
         ? () => true
         : async () => {
             if (wire.admitting()) return false;
             const said = await program.idle?.();
-            const settled = (said === true && singleThreadNoChildren(pid)) || (await processTreeSettled(pid));
+            const settled = (said === true && singleThreadNoChildren(pid)) || (await probe.settled());
             return settled && !wire.admitting();
           };
     // Its gates start closing first (their connections get their end now; the close itself is
@@ -193,6 +197,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     if (ports.ended.aborted) throw new RunEndedError();
     return ending(d, exit, lastSqlState, unsupported, leftOpen);
   } finally {
+    tree?.close();
     await Promise.all(gates.map((g) => g.close().catch(() => undefined)));
   }
 }

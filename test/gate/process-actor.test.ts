@@ -1,5 +1,6 @@
 // Process actors: a bad command is caught before anything starts; a process gets the gate's
 // environment, reports its exit and output tail, and its whole process group dies with it.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,11 +126,14 @@ describe('startProcessActor', () => {
 describe.skipIf(!CAN_PROBE)('processTreeSettled', () => {
   it('is false while a thread of the tree computes, and true once every thread sleeps and stays asleep', async () => {
     const busy = startProcessActor({ argv: ['sh', '-c', 'while :; do :; done'], env: { PATH: process.env['PATH'] ?? '' } });
-    const idle = startProcessActor({ argv: ['sh', '-c', 'sleep 30 & wait'], env: { PATH: process.env['PATH'] ?? '' } });
+    // A shell waiting on its child, which waits for a writer to open the FIFO: asleep until the harness acts.
+    const fifo = join(dir, 'no-writer');
+    execFileSync('mkfifo', [fifo]);
+    const idle = startProcessActor({ argv: ['sh', '-c', 'cat "$0" & wait', fifo], env: { PATH: process.env['PATH'] ?? '' } });
     try {
       // A spinning shell is runnable, or has run between the two looks: never settled.
       for (let i = 0; i < 20; i++) expect(await processTreeSettled(busy.pid as number)).toBe(false);
-      // A shell waiting on its sleeping child settles once both are asleep (start-up takes a moment).
+      // A shell waiting on its blocked child settles once both are asleep (start-up takes a moment).
       let settled = false;
       for (let i = 0; i < 500 && !settled; i++) settled = await processTreeSettled(idle.pid as number);
       expect(settled).toBe(true);

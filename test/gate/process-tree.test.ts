@@ -1,0 +1,146 @@
+// The probe a program keeps for its run: with its /proc descriptors held open between looks it must
+// still see what a fresh look sees — a child started later, threads started or swapped for others
+// at the same count — and give every descriptor back.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CAN_PROBE, ProcessTreeProbe } from '../../harness/gate/index.ts';
+import { KNOWS_SYSCALLS } from '../../harness/gate/own-timers.ts';
+import { eventually } from '../support/harness-child.ts';
+
+const PYTHON = '/usr/bin/python3';
+const dir = mkdtempSync(join(tmpdir(), 'prh-process-tree-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of started.splice(0)) {
+    try {
+      if (c.pid !== undefined) process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** A process group of its own, killed after each test; commands come on its stdin, a line each. */
+function start(argv: readonly string[]): ChildProcess & { pid: number } {
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+  started.push(child);
+  if (child.pid === undefined) throw new Error(`${argv[0]} did not start`);
+  return child as ChildProcess & { pid: number };
+}
+
+async function settles(probe: ProcessTreeProbe): Promise<boolean> {
+  return eventually(() => probe.settled(), 10_000);
+}
+
+/** Settled at none of `n` asks in a row. */
+async function neverSettles(probe: ProcessTreeProbe, n = 20): Promise<boolean> {
+  for (let i = 0; i < n; i++) if (await probe.settled()) return false;
+  return true;
+}
+
+function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
+  it('sees a child the program starts after its first looks, and gives its descriptors back when it is gone', async () => {
+    // A shell that, on each line, starts a child spinning until the stop file exists.
+    const stop = join(dir, 'stop');
+    const shell = start(['bash', '-c', 'while read what; do (while [ ! -e "$0" ]; do :; done) & done', stop]);
+    const before = openDescriptors();
+    const probe = new ProcessTreeProbe(shell.pid);
+    try {
+      expect(await settles(probe)).toBe(true);
+      const alone = openDescriptors();
+      shell.stdin?.write('spin\n');
+      // Once the shell has forked and waits again, a look reaches the child (its descriptors open),
+      // and the spinning child keeps the tree from settling.
+      expect(await eventually(async () => !(await probe.settled()) && openDescriptors() > alone, 10_000)).toBe(true);
+      expect(await neverSettles(probe)).toBe(true);
+      // The child ends and is reaped: the tree settles, and the child's descriptors go at that look.
+      writeFileSync(stop, '');
+      expect(await settles(probe)).toBe(true);
+      expect(openDescriptors()).toBe(alone);
+    } finally {
+      probe.close();
+    }
+    expect(openDescriptors()).toBe(before);
+  });
+
+  it.skipIf(!existsSync(PYTHON))('lists threads again when one ends and another starts: same count, other threads', async () => {
+    // One worker thread at a time, asleep on a queue; a line ends it and starts the next.
+    const program = start([
+      PYTHON,
+      '-u',
+      '-c',
+      [
+        'import sys, threading, queue',
+        'def worker(q):',
+        '    q.get()',
+        'q = queue.Queue(); t = threading.Thread(target=worker, args=(q,)); t.start()',
+        'print(t.native_id)',
+        'for line in sys.stdin:',
+        '    q.put(1); t.join()',
+        '    q = queue.Queue(); t = threading.Thread(target=worker, args=(q,)); t.start()',
+        '    print(t.native_id)',
+        '    if line.strip() == "spin":',
+        '        threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()',
+      ].join('\n'),
+    ]);
+    const ids: string[] = [];
+    program.stdout?.setEncoding('utf8').on('data', (s: string) => ids.push(...s.split('\n').filter(Boolean)));
+    const probe = new ProcessTreeProbe(program.pid);
+    try {
+      expect(await settles(probe)).toBe(true);
+      const first = probe.snapshot();
+      expect(first).toContain(`${ids[0]}:`);
+      program.stdin?.write('swap\n');
+      expect(await eventually(() => ids.length === 2, 10_000)).toBe(true);
+      expect(await settles(probe)).toBe(true);
+      const second = probe.snapshot() ?? '';
+      // Two threads before and after, but the worker is another one: its number, not the old one's.
+      expect(second.match(/\b\d+:[A-Za-z]:/g)).toHaveLength(2);
+      expect(second).toContain(`${ids[1]}:`);
+      expect(second).not.toContain(`${ids[0]}:`);
+      // A thread that computes, started after the last listing, keeps the program from settling.
+      program.stdin?.write('spin\n');
+      expect(await eventually(async () => !(await probe.settled()), 10_000)).toBe(true);
+      expect(await neverSettles(probe)).toBe(true);
+    } finally {
+      probe.close();
+    }
+  });
+
+  it('says a process that is gone holds no running thread, and a closed probe looks no more', async () => {
+    const waiter = start(['sh', '-c', 'read line']);
+    const probe = new ProcessTreeProbe(waiter.pid);
+    expect(await settles(probe)).toBe(true);
+    const exited = new Promise((resolve) => waiter.once('exit', resolve));
+    waiter.kill('SIGKILL');
+    await exited;
+    expect(probe.snapshot()).toBe('');
+    expect(probe.quiet()).toBe(true);
+    probe.close();
+    expect(probe.snapshot()).toBeNull();
+  });
+
+  it.skipIf(!KNOWS_SYSCALLS)('a program asleep on its own clock is not quiescent: a sleep, an event loop ticking on a short timer; a far timer is a wait', async () => {
+    const node = process.execPath;
+    const sleeper = new ProcessTreeProbe(start(['sleep', '30']).pid);
+    const ticking = new ProcessTreeProbe(start([node, '-e', 'setInterval(() => {}, 20)']).pid);
+    const far = new ProcessTreeProbe(start([node, '-e', 'setTimeout(() => {}, 60_000)']).pid);
+    try {
+      // The far timer is a wait (a driver's connect timeout looks like this): it settles.
+      expect(await settles(far)).toBe(true);
+      // The others wake by themselves: never settled while they sleep or tick.
+      expect(await neverSettles(sleeper, 50)).toBe(true);
+      expect(await neverSettles(ticking, 50)).toBe(true);
+    } finally {
+      for (const p of [sleeper, ticking, far]) p.close();
+    }
+  });
+});
