@@ -16,7 +16,7 @@ import { median, uptime } from './timed-process.ts';
 const USAGE = `Usage: npm run bench:gate-step -- [options]
 
   --runs <n>        random schedules per measurement (default 40)
-  --reps <n>        measurements of each port, alternating (default 3); medians are reported
+  --reps <n>        measurements of each port, alternating (default 5); medians are reported
   --psql <path>     the psql client (default /usr/bin/psql)
   --out <dir>       where bench-gate-step.json goes (default reports)`;
 
@@ -25,7 +25,7 @@ const SHORT = 5;
 const LONG = 45;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '40' }, reps: { type: 'string', default: '3' }, psql: { type: 'string', default: '/usr/bin/psql' }, out: { type: 'string', default: 'reports' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '40' }, reps: { type: 'string', default: '5' }, psql: { type: 'string', default: '/usr/bin/psql' }, out: { type: 'string', default: 'reports' }, help: { type: 'boolean', default: false } } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return;
@@ -53,25 +53,36 @@ async function main(): Promise<void> {
         return programActor({ name: who, command: [values.psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', file] });
       }),
     });
-  const msPerRun = async (port: 'in-process' | 'gate', n: number): Promise<number> => {
+  /** Wall time and the harness's own CPU time (this process: the engine, the gates) per run. */
+  const msPerRun = async (port: 'in-process' | 'gate', n: number): Promise<{ wall: number; cpu: number }> => {
+    const cpuBefore = process.cpuUsage();
     const r = await runMatrix({ scenarios: [scenario(port, n)], server, strategy: 'random', strategyOptions: { budget: runs, seed: 1, depth: 2, reduce: true }, workers: 1 });
+    const cpu = process.cpuUsage(cpuBefore);
     const cell = r.cells[0];
     if (!cell || cell.schedules !== runs || cell.error) throw new Error(`${port} with ${n} statements: ${cell?.error ?? `${cell?.schedules ?? 0} of ${runs} runs`}`);
-    return cell.elapsedMs / cell.schedules;
+    return { wall: cell.elapsedMs / cell.schedules, cpu: (cpu.user + cpu.system) / 1000 / cell.schedules };
   };
   const perStep: Record<'in-process' | 'gate', number[]> = { 'in-process': [], gate: [] };
+  const cpuPerStep: Record<'in-process' | 'gate', number[]> = { 'in-process': [], gate: [] };
   const perRun: Record<'in-process' | 'gate', number[]> = { 'in-process': [], gate: [] };
+  /** Each measurement's gate step over the in-process step measured just before it: the machine's load changes less within a pair. */
+  const pairRatios: number[] = [];
+  const pairCpuRatios: number[] = [];
   try {
     for (let rep = 0; rep < reps; rep++) {
       for (const port of ['in-process', 'gate'] as const) {
         const short = await msPerRun(port, SHORT);
         const long = await msPerRun(port, LONG);
         // Two actors, (LONG - SHORT) statements more each.
-        const step = (long - short) / (2 * (LONG - SHORT));
+        const step = (long.wall - short.wall) / (2 * (LONG - SHORT));
+        const cpuStep = (long.cpu - short.cpu) / (2 * (LONG - SHORT));
         perStep[port].push(step);
-        perRun[port].push(short - 2 * SHORT * step);
-        process.stderr.write(`${port}: ${short.toFixed(1)} ms a run of ${2 * SHORT} steps, ${long.toFixed(1)} ms of ${2 * LONG}: ${step.toFixed(3)} ms a step\n`);
+        cpuPerStep[port].push(cpuStep);
+        perRun[port].push(short.wall - 2 * SHORT * step);
+        process.stderr.write(`${port}: ${short.wall.toFixed(1)} ms a run of ${2 * SHORT} steps, ${long.wall.toFixed(1)} ms of ${2 * LONG}: ${step.toFixed(3)} ms a step (harness CPU ${cpuStep.toFixed(3)} ms)\n`);
       }
+      pairRatios.push((perStep.gate.at(-1) ?? 0) / (perStep['in-process'].at(-1) ?? 1));
+      pairCpuRatios.push((cpuPerStep.gate.at(-1) ?? 0) / (cpuPerStep['in-process'].at(-1) ?? 1));
     }
   } finally {
     await server.stop();
@@ -84,8 +95,11 @@ async function main(): Promise<void> {
     reps,
     statements: { short: SHORT, long: LONG },
     msPerStep: { inProcess: m(perStep['in-process']), gate: m(perStep.gate), each: perStep },
+    harnessCpuMsPerStep: { inProcess: m(cpuPerStep['in-process']), gate: m(cpuPerStep.gate), each: cpuPerStep },
     msFixedPerRun: { inProcess: m(perRun['in-process']), gate: m(perRun.gate) },
     gateToInProcessPerStep: Math.round((median(perStep.gate) / median(perStep['in-process'])) * 100) / 100,
+    gateToInProcessPerStepPaired: { median: Math.round(median(pairRatios) * 100) / 100, each: pairRatios.map((r) => Math.round(r * 100) / 100) },
+    harnessCpuGateToInProcessPaired: { median: Math.round(median(pairCpuRatios) * 100) / 100, each: pairCpuRatios.map((r) => Math.round(r * 100) / 100) },
   };
   mkdirSync(values.out, { recursive: true });
   const file = join(values.out, 'bench-gate-step.json');
@@ -95,7 +109,8 @@ async function main(): Promise<void> {
       `the same UPDATEs, two actors, random schedules (${runs} a measurement, ${reps} measurements each; medians)`,
       `  in-process sqlActor        ${report.msPerStep.inProcess.toFixed(3)} ms a step, ${report.msFixedPerRun.inProcess.toFixed(1)} ms a run besides`,
       `  psql through its gate      ${report.msPerStep.gate.toFixed(3)} ms a step, ${report.msFixedPerRun.gate.toFixed(1)} ms a run besides (the processes' start)`,
-      `  per step, gate / in-process: ${report.gateToInProcessPerStep} (goal ≤ 1.5)`,
+      `  per step, gate / in-process: ${report.gateToInProcessPerStep} (goal ≤ 1.5); the median of the ${reps} pairs measured one after the other: ${report.gateToInProcessPerStepPaired.median} (${report.gateToInProcessPerStepPaired.each.join(', ')})`,
+      `  the harness's own CPU a step: in-process ${report.harnessCpuMsPerStep.inProcess.toFixed(3)} ms, gate ${report.harnessCpuMsPerStep.gate.toFixed(3)} ms; paired median ${report.harnessCpuGateToInProcessPaired.median}`,
       `load: before ${loadBefore}`,
       `      after  ${report.machine.loadAfter}`,
       `written: ${file}`,

@@ -351,7 +351,13 @@ export class WireConnection implements WireConnectionView {
         const responses = this.current?.responses;
         if (this.phase === 'in-flight' && responses) {
           responses.read(frame);
-          if (responses.done) this.finish(responses.outcome());
+          if (responses.done) {
+            // The answer goes out before the hooks hear of it: the client's next request is on its
+            // way while the engine books this step (it arrives in a later turn of the loop).
+            this.client.uncork();
+            this.client.cork();
+            this.finish(responses.outcome());
+          }
           continue;
         }
         // Between steps: notices, notifications (LISTEN is carried), parameter changes, or that FATAL.
