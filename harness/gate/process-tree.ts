@@ -24,7 +24,9 @@ let procBuffer = Buffer.allocUnsafe(4096);
 /**
  * A /proc file's current text, read from an open descriptor at offset 0: the kernel writes these
  * files anew for every read from the start, so a descriptor kept open reads them again without a
- * path lookup. Throws (ESRCH) once its thread is gone, even if its number is reused.
+ * path lookup. A read that leaves room in the buffer had all there was (the kernel fills a read as
+ * far as the text goes), so a look is one read a file. Throws (ESRCH) once its thread is gone, even
+ * if its number is reused.
  */
 function readAgain(fd: number): string {
   let length = 0;
@@ -34,17 +36,27 @@ function readAgain(fd: number): string {
       procBuffer.copy(bigger, 0, 0, length);
       procBuffer = bigger;
     }
-    const n = readSync(fd, procBuffer, length, procBuffer.length - length, length);
-    if (n === 0) return procBuffer.toString('latin1', 0, length);
+    const room = procBuffer.length - length;
+    const n = readSync(fd, procBuffer, length, room, length);
     length += n;
+    if (n < room) return procBuffer.toString('latin1', 0, length);
   }
 }
 
+/** Errors that mean the file or its thread is not there (gone, or a kernel without it): not a fault. */
+const ABSENT = new Set(['ENOENT', 'ESRCH', 'EACCES', 'EPERM']);
+
+/**
+ * A descriptor, or null when the file is absent (its thread ended, a kernel without it, or no
+ * permission: a program that is not dumpable hides its syscall file). Running out of descriptors
+ * throws: a look that silently missed a thread's files would call a busy program quiet.
+ */
 function openOrNull(path: string): number | null {
   try {
     return openSync(path, 'r');
-  } catch {
-    return null;
+  } catch (e) {
+    if (ABSENT.has((e as NodeJS.ErrnoException).code ?? '')) return null;
+    throw e;
   }
 }
 
@@ -75,8 +87,10 @@ export class ProcessTreeProbe {
   private closed = false;
   /** The snapshot of its last settled look. */
   private lastSettled: string | null = null;
-  /** Every thread of the last snapshot had its schedstat read: a snapshot then changes whenever a thread has run. */
+  /** Every thread of the last snapshot had run counts (schedstat, and a kernel that keeps them): a snapshot then changes whenever a thread has run. */
   private everyThreadCounted = false;
+  /** Its root was seen reaped: its number may be another process's by now. */
+  private rootGone = false;
 
   constructor(private readonly root: number) {}
 
@@ -86,20 +100,25 @@ export class ProcessTreeProbe {
    */
   snapshot(): string | null {
     if (this.closed) return null;
+    if (this.rootGone) return '';
     const stack = [this.root];
     const seen = new Set<number>();
     const parts: string[] = [];
+    const counts = { missing: false };
     for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
       if (seen.has(pid)) continue;
       seen.add(pid);
-      const look = this.lookAt(pid, stack);
-      if (look === 'running') return null;
+      const look = this.lookAt(pid, stack, counts);
+      if (look === 'running') {
+        this.forgetGone(seen);
+        return null;
+      }
       if (look !== 'gone') parts.push(look);
+      else if (pid === this.root) this.rootGone = true;
     }
     // Processes no longer in the tree give back their descriptors.
     for (const pid of [...this.threads.keys()]) if (!seen.has(pid)) this.forget(pid);
-    this.everyThreadCounted = true;
-    for (const files of this.threads.values()) for (const f of files) if (f.schedstat === null) this.everyThreadCounted = false;
+    this.everyThreadCounted = !counts.missing;
     return parts.join(' ');
   }
 
@@ -138,13 +157,29 @@ export class ProcessTreeProbe {
     for (const pid of [...this.threads.keys()]) this.forget(pid);
   }
 
+  /**
+   * A look that stopped at a running thread did not reach every process it holds descriptors of:
+   * those of processes that have ended since are given back now, so a busy tree that keeps
+   * starting short-lived children does not pile them up.
+   */
+  private forgetGone(seen: ReadonlySet<number>): void {
+    for (const [pid, files] of [...this.threads]) {
+      if (seen.has(pid)) continue;
+      try {
+        if (files[0]) readAgain(files[0].stat);
+      } catch {
+        this.forget(pid);
+      }
+    }
+  }
+
   /** One process's threads, their children pushed on `stack`: its part of the snapshot, or what stops the look. */
-  private lookAt(pid: number, stack: number[]): string | 'running' | 'gone' {
+  private lookAt(pid: number, stack: number[], counts: { missing: boolean }): string | 'running' | 'gone' {
     // Listed again at most twice: a process still making or ending threads is not quiet.
     for (let attempt = 0; attempt < 3; attempt++) {
       const files = this.threads.get(pid) ?? this.list(pid);
       if (!files) return 'gone';
-      const look = readThreads(files, stack);
+      const look = readThreads(files, stack, counts);
       if (look !== 'stale') return look;
       this.forget(pid);
     }
@@ -176,7 +211,7 @@ export class ProcessTreeProbe {
 }
 
 /** The threads' part of a snapshot; 'stale' when one is gone or the count differs from the listing. */
-function readThreads(files: readonly ThreadFiles[], stack: number[]): string | 'running' | 'stale' {
+function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { missing: boolean }): string | 'running' | 'stale' {
   const parts: string[] = [];
   const children: number[] = [];
   for (const f of files) {
@@ -196,6 +231,8 @@ function readThreads(files: readonly ThreadFiles[], stack: number[]): string | '
     // Asleep on its own clock (a sleep, its event loop's next timer due soon): it wakes by itself.
     if (state === 'S' && f.syscall !== null && wakesByItself(readSyscall(f.syscall))) return 'running';
     if (fieldAfter(stat, at, NUM_THREADS_AFTER_STATE) !== files.length) return 'stale';
+    // No schedstat, or a kernel that keeps no counts (it prints "0 0 0"): the state alone says it.
+    if (ran === '' || ran.endsWith(' 0')) counts.missing = true;
     parts.push(`${f.tid}:${state}:${ran}`);
   }
   if (files.length === 0) return 'stale';

@@ -777,8 +777,11 @@ export class Scheduler {
     // once woken, a relayed result) is written by then, and wakes it before it is looked at.
     await loopTurns(PROBE_AFTER_TURNS);
     for (const probe of probes) if (!(await probe())) return false;
-    // Let sockets be read: a request a program sent before it went quiet is held by now.
+    // Let sockets be read: a request a program sent before it went quiet is held by now. Then each
+    // is asked once more: what the harness wrote to a program after those turns (work that took
+    // longer to answer) has woken it by then. A program that has not run since answers from one look.
     await loopTurns(READ_AFTER_TURNS);
+    for (const probe of probes) if (!(await probe())) return false;
     return progress === this.progress && this.actors.every((a) => this.isSettled(a));
   }
 

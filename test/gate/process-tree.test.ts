@@ -2,7 +2,7 @@
 // still see what a fresh look sees — a child started later, threads started or swapped for others
 // at the same count — and give every descriptor back.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -42,8 +42,17 @@ async function neverSettles(probe: ProcessTreeProbe, n = 20): Promise<boolean> {
   return true;
 }
 
+/** This process's descriptors open on some process's thread files in /proc: the probes' own. */
 function openDescriptors(): number {
-  return readdirSync('/proc/self/fd').length;
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (/^\/proc\/\d+\/task\//.test(readlinkSync(`/proc/self/fd/${fd}`))) n++;
+    } catch {
+      // closed meanwhile (the one readdirSync itself used)
+    }
+  }
+  return n;
 }
 
 describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
@@ -81,6 +90,9 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
         'import sys, threading, queue',
         'def worker(q):',
         '    q.get()',
+        'def spin():',
+        '    while True:',
+        '        pass',
         'q = queue.Queue(); t = threading.Thread(target=worker, args=(q,)); t.start()',
         'print(t.native_id)',
         'for line in sys.stdin:',
@@ -88,13 +100,14 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
         '    q = queue.Queue(); t = threading.Thread(target=worker, args=(q,)); t.start()',
         '    print(t.native_id)',
         '    if line.strip() == "spin":',
-        '        threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()',
+        '        threading.Thread(target=spin, daemon=True).start()',
       ].join('\n'),
     ]);
     const ids: string[] = [];
     program.stdout?.setEncoding('utf8').on('data', (s: string) => ids.push(...s.split('\n').filter(Boolean)));
     const probe = new ProcessTreeProbe(program.pid);
     try {
+      expect(await eventually(() => ids.length === 1, 10_000)).toBe(true);
       expect(await settles(probe)).toBe(true);
       const first = probe.snapshot();
       expect(first).toContain(`${ids[0]}:`);
@@ -113,6 +126,26 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
     } finally {
       probe.close();
     }
+  });
+
+  it('holds descriptors only for the processes alive in the tree, while looks stop early at a busy one', async () => {
+    // A shell that keeps starting children that each spin for 20 ms: nearly every look stops at one.
+    const shell = start(['bash', '-c', 'while :; do timeout 0.02 bash -c "while :; do :; done"; done']);
+    const before = openDescriptors();
+    const probe = new ProcessTreeProbe(shell.pid);
+    try {
+      let most = 0;
+      for (let i = 0; i < 300; i++) {
+        probe.snapshot();
+        most = Math.max(most, openDescriptors() - before);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      // Four files a thread; the shell, timeout, the spinning child and one being started.
+      expect(most).toBeLessThanOrEqual(4 * 5);
+    } finally {
+      probe.close();
+    }
+    expect(openDescriptors()).toBe(before);
   });
 
   it('says a process that is gone holds no running thread, and a closed probe looks no more', async () => {
