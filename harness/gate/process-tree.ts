@@ -70,6 +70,11 @@ interface ThreadFiles {
   readonly children: number | null;
   /** The system call it is blocked in; null where it cannot be read (no permission, another architecture). */
   readonly syscall: number | null;
+  /**
+   * What its last look read besides its state, with the run counts it was read at. A thread that
+   * has not run since has made no child and is in the same system call: it is not read again.
+   */
+  last: { readonly ran: string; readonly children: readonly number[]; readonly ownTimer: boolean } | null;
 }
 
 /** Field 20 of a task's stat (its thread group's thread count), counted from the state (field 3). */
@@ -198,7 +203,7 @@ export class ProcessTreeProbe {
       const base = `/proc/${pid}/task/${tid}`;
       const stat = openOrNull(`${base}/stat`);
       if (stat === null) continue; // ended since the listing: the count check lists again
-      files.push({ tid, stat, schedstat: openOrNull(`${base}/schedstat`), children: openOrNull(`${base}/children`), syscall: KNOWS_SYSCALLS ? openOrNull(`${base}/syscall`) : null });
+      files.push({ tid, stat, schedstat: openOrNull(`${base}/schedstat`), children: openOrNull(`${base}/children`), syscall: KNOWS_SYSCALLS ? openOrNull(`${base}/syscall`) : null, last: null });
     }
     this.threads.set(pid, files);
     return files;
@@ -220,7 +225,6 @@ function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { m
     try {
       stat = readAgain(f.stat);
       if (f.schedstat !== null) ran = readAgain(f.schedstat).trim();
-      if (f.children !== null) for (const child of readAgain(f.children).split(' ')) if (child.trim()) children.push(Number(child));
     } catch {
       return 'stale';
     }
@@ -228,11 +232,25 @@ function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { m
     const at = stat.lastIndexOf(')') + 2;
     const state = stat.charAt(at);
     if (!QUIET_STATES.has(state)) return 'running';
-    // Asleep on its own clock (a sleep, its event loop's next timer due soon): it wakes by itself.
-    if (state === 'S' && f.syscall !== null && wakesByItself(readSyscall(f.syscall))) return 'running';
     if (fieldAfter(stat, at, NUM_THREADS_AFTER_STATE) !== files.length) return 'stale';
     // No schedstat, or a kernel that keeps no counts (it prints "0 0 0"): the state alone says it.
-    if (ran === '' || ran.endsWith(' 0')) counts.missing = true;
+    const counted = ran !== '' && !ran.endsWith(' 0');
+    if (!counted) counts.missing = true;
+    let last = f.last;
+    if (!last || !counted || last.ran !== ran) {
+      const kids: number[] = [];
+      try {
+        if (f.children !== null) for (const child of readAgain(f.children).split(' ')) if (child.trim()) kids.push(Number(child));
+      } catch {
+        return 'stale';
+      }
+      // Asleep on its own clock (a sleep, its event loop's next timer due soon): it wakes by itself.
+      const ownTimer = state === 'S' && f.syscall !== null && wakesByItself(readSyscall(f.syscall));
+      last = { ran, children: kids, ownTimer };
+      f.last = counted ? last : null;
+    }
+    if (last.ownTimer) return 'running';
+    children.push(...last.children);
     parts.push(`${f.tid}:${state}:${ran}`);
   }
   if (files.length === 0) return 'stale';
