@@ -82,10 +82,11 @@ const NUM_THREADS_AFTER_STATE = 17;
 
 /**
  * What reads a process tree again and again: one per program, for as long as it runs. A look reads
- * three files per thread (state, times scheduled, children) through descriptors it keeps, and lists
- * a process's threads again only when their count changed or one of them is gone — a thread that
- * ended fails its read, so an unchanged count over threads that all answer is the same threads.
- * `close` gives the descriptors back; a probe closed looks no more (it says not quiet).
+ * two files per thread (its state, its run counts) through descriptors it keeps, and its children
+ * and system call only when it ran since the last look; it lists a process's threads again only
+ * when their count changed or one of them is gone — a thread that ended fails its read, so an
+ * unchanged count over threads that all answer is the same threads. `close` gives the descriptors
+ * back; a probe closed looks no more (it says not quiet).
  */
 export class ProcessTreeProbe {
   private readonly threads = new Map<number, ThreadFiles[]>();
