@@ -1,7 +1,7 @@
 // The probe a program keeps for its run: with its /proc descriptors held open between looks it must
 // still see what a fresh look sees — a child started later, threads started or swapped for others
 // at the same count — and give every descriptor back.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,24 +128,31 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
     }
   });
 
-  it('holds descriptors only for the processes alive in the tree, while looks stop early at a busy one', async () => {
-    // A shell that keeps starting children that each spin for 20 ms: nearly every look stops at one.
-    const shell = start(['bash', '-c', 'while :; do timeout 0.02 bash -c "while :; do :; done"; done']);
-    const before = openDescriptors();
+  it('gives back the descriptors of a child that ended even while looks stop early at a busy one', async () => {
+    // A shell that, on a line, starts a child: "block" one waiting for a FIFO's writer, "spin" one
+    // that computes until killed.
+    const fifo = join(dir, 'blocker');
+    execFileSync('mkfifo', [fifo]);
+    const shell = start(['bash', '-c', 'while read what; do if [ "$what" = block ]; then cat "$0" & else (while :; do :; done) & fi; done', fifo]);
     const probe = new ProcessTreeProbe(shell.pid);
     try {
-      let most = 0;
-      for (let i = 0; i < 300; i++) {
-        probe.snapshot();
-        most = Math.max(most, openDescriptors() - before);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-      }
-      // Four files a thread; the shell, timeout, the spinning child and one being started.
-      expect(most).toBeLessThanOrEqual(4 * 5);
+      shell.stdin?.write('block\n');
+      // Settled with the shell and its blocked child listed: their descriptors are what two processes hold.
+      expect(await eventually(async () => (await probe.settled()) && (probe.snapshot()?.match(/\b\d+:S:/g)?.length ?? 0) === 2, 10_000)).toBe(true);
+      const twoProcesses = openDescriptors();
+      // A spinning child starts: looks take the newest child first and stop there.
+      shell.stdin?.write('spin\n');
+      expect(await eventually(() => probe.snapshot() === null && openDescriptors() > twoProcesses, 10_000)).toBe(true);
+      const threeProcesses = openDescriptors();
+      // The blocked child ends (a writer came and went): no look reaches where it was, yet its
+      // descriptors go back.
+      writeFileSync(fifo, '');
+      expect(await eventually(() => probe.snapshot() === null && openDescriptors() < threeProcesses, 10_000)).toBe(true);
+      expect(openDescriptors()).toBe(twoProcesses);
     } finally {
       probe.close();
     }
-    expect(openDescriptors()).toBe(before);
+    expect(openDescriptors()).toBe(0);
   });
 
   it('says a process that is gone holds no running thread, and a closed probe looks no more', async () => {
@@ -165,7 +172,7 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
     const node = process.execPath;
     const sleeper = new ProcessTreeProbe(start(['sleep', '30']).pid);
     const ticking = new ProcessTreeProbe(start([node, '-e', 'setInterval(() => {}, 20)']).pid);
-    const far = new ProcessTreeProbe(start([node, '-e', 'setTimeout(() => {}, 60_000)']).pid);
+    const far = new ProcessTreeProbe(start([node, '-e', 'setInterval(() => {}, 60_000)']).pid);
     try {
       // The far timer is a wait (a driver's connect timeout looks like this): it settles.
       expect(await settles(far)).toBe(true);
