@@ -21,6 +21,6 @@ export { startServiceGate } from './http-service-gate.ts';
 export type { ServiceAnswer, ServiceGateHooks, ServiceGateOptions, ServiceHandler, ServiceStep, StartedServiceGate } from './http-service-gate.ts';
 export { programActor, programOf } from './program-actor.ts';
 export type { ProgramActorDefinition } from './program-actor.ts';
-export { CAN_PROBE, ProcessTreeProbe, processTreeQuiet, processTreeSettled } from './process-tree.ts';
+export { CAN_PROBE, ProcessTreeProbe } from './process-tree.ts';
 export { closePythonRunners, pythonRunner } from './runners/python-runner.ts';
 export type { Launcher, PythonRunnerOptions } from './runners/python-runner.ts';

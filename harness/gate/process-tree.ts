@@ -98,7 +98,7 @@ export class ProcessTreeProbe {
   /** Its root was seen reaped: its number may be another process's by now. */
   private rootGone = false;
 
-  constructor(private readonly root: number) {}
+  constructor(readonly root: number) {}
 
   /**
    * Every thread of the tree with its state and how often and how long it has run (schedstat):
@@ -275,26 +275,6 @@ function fieldAfter(text: string, at: number, n: number): number {
   if (start <= 0) return Number.NaN;
   const end = text.indexOf(' ', start);
   return Number(text.slice(start, end < 0 ? undefined : end));
-}
-
-/** One look at `root`'s tree, with descriptors opened for it alone (see ProcessTreeProbe.quiet). */
-export function processTreeQuiet(root: number): boolean {
-  const probe = new ProcessTreeProbe(root);
-  try {
-    return probe.quiet();
-  } finally {
-    probe.close();
-  }
-}
-
-/** Whether `root`'s tree is quiescent, with descriptors opened for this question alone (see ProcessTreeProbe.settled). */
-export async function processTreeSettled(root: number): Promise<boolean> {
-  const probe = new ProcessTreeProbe(root);
-  try {
-    return await probe.settled();
-  } finally {
-    probe.close();
-  }
 }
 
 /**

@@ -173,15 +173,14 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     // A program that can say it is idle (a runner's loop about to block) is asked first: its answer
     // comes the moment it is true, where /proc can only be looked at again and again. Its word
     // covers one thread, so a process with more threads or children is looked at from /proc.
-    quiet =
-      pid === undefined || !probe
-        ? () => true
-        : async () => {
-            if (wire.admitting()) return false;
-            const said = await program.idle?.();
-            const settled = (said === true && singleThreadNoChildren(pid)) || (await probe.settled());
-            return settled && !wire.admitting();
-          };
+    quiet = !probe
+      ? () => true
+      : async () => {
+          if (wire.admitting()) return false;
+          const said = await program.idle?.();
+          const settled = (said === true && singleThreadNoChildren(probe.root)) || (await probe.settled());
+          return settled && !wire.admitting();
+        };
     // Its gates start closing first (their connections get their end now; the close itself is
     // awaited below, never before the stop: a program that reads nothing would hold it up), so
     // whatever a runner's run still awaits fails at once and the runner can serve the next run.

@@ -768,9 +768,9 @@ export class Scheduler {
     if (!this.actors.every((a) => this.isSettled(a))) return false;
     // The program whose step finished last is asked first: the one most likely still computing.
     const probes = this.groups
-      .filter((g) => g.probe && !g.lanes.every((l) => l.state === 'done'))
+      .filter((g): g is ActorGroup & { probe: QuiescenceProbe } => g.probe !== null && !g.lanes.every((l) => l.state === 'done'))
       .sort((a, b) => b.lastFinished - a.lastFinished)
-      .flatMap((g) => (g.probe ? [g.probe] : []));
+      .map((g) => g.probe);
     if (probes.length === 0) return true;
     const progress = this.progress;
     // Asked after loop turns: an answer the harness is still writing to a program (a sleep's reply
@@ -1011,10 +1011,8 @@ const PROBE_AFTER_TURNS = 3;
 /** Turns after they answered, for the gates to read a request a program sent just before it went quiet. */
 const READ_AFTER_TURNS = 2;
 
-function loopTurns(n: number): Promise<void> {
-  let turns = Promise.resolve();
-  for (let i = 0; i < n; i++) turns = turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)));
-  return turns;
+async function loopTurns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 /** How long after the server's deadlock check a wait that nothing breaks counts as a hang. */
 const DEADLOCK_MARGIN_MS = 1000;

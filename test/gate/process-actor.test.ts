@@ -5,7 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { actorEnv, CAN_PROBE, checkCommand, processTreeSettled, serviceEnvName, startProcessActor } from '../../harness/gate/index.ts';
+import { actorEnv, CAN_PROBE, checkCommand, ProcessTreeProbe, serviceEnvName, startProcessActor } from '../../harness/gate/index.ts';
 import { harnessErrorOf } from '../support/harness-error-of.ts';
 import { eventually } from '../support/harness-child.ts';
 
@@ -123,21 +123,23 @@ describe('startProcessActor', () => {
   });
 });
 
-describe.skipIf(!CAN_PROBE)('processTreeSettled', () => {
+describe.skipIf(!CAN_PROBE)('ProcessTreeProbe on a process actor', () => {
   it('is false while a thread of the tree computes, and true once every thread sleeps and stays asleep', async () => {
     const busy = startProcessActor({ argv: ['sh', '-c', 'while :; do :; done'], env: { PATH: process.env['PATH'] ?? '' } });
     // A shell waiting on its child, which waits for a writer to open the FIFO: asleep until the harness acts.
     const fifo = join(dir, 'no-writer');
     execFileSync('mkfifo', [fifo]);
     const idle = startProcessActor({ argv: ['sh', '-c', 'cat "$0" & wait', fifo], env: { PATH: process.env['PATH'] ?? '' } });
+    const busyTree = new ProcessTreeProbe(busy.pid as number);
+    const idleTree = new ProcessTreeProbe(idle.pid as number);
     try {
       // A spinning shell is runnable, or has run between the two looks: never settled.
-      for (let i = 0; i < 20; i++) expect(await processTreeSettled(busy.pid as number)).toBe(false);
+      for (let i = 0; i < 20; i++) expect(await busyTree.settled()).toBe(false);
       // A shell waiting on its blocked child settles once both are asleep (start-up takes a moment).
-      let settled = false;
-      for (let i = 0; i < 500 && !settled; i++) settled = await processTreeSettled(idle.pid as number);
-      expect(settled).toBe(true);
+      expect(await eventually(() => idleTree.settled(), 10_000)).toBe(true);
     } finally {
+      busyTree.close();
+      idleTree.close();
       await Promise.all([busy.stop(), idle.stop()]);
     }
   });
