@@ -2,8 +2,11 @@
 // port when the code is the same — each actor runs the same UPDATE statements, as an in-process
 // sqlActor and as a psql script through its gate, on the same random schedules. A run's fixed
 // cost (a process's start and connection, the template's copy) is taken out by running n and 9n
-// statements per actor: the cost of a step is the difference over the steps added. Never a test.
+// statements per actor: the cost of a step is the difference over the steps added. The same
+// statements are also timed without the harness (a pg client, psql, psql through a byte relay):
+// the relay's cost is the hop any gate adds, a floor under the ratio. Never a test.
 import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,7 +14,8 @@ import { chooseProvider } from '../harness/db/index.ts';
 import { programActor } from '../harness/gate/index.ts';
 import { defineScenario, sqlActor } from '../harness/index.ts';
 import { runMatrix } from '../harness/run/index.ts';
-import { median, uptime } from './timed-process.ts';
+import pg from 'pg';
+import { median, timedRun, uptime } from './timed-process.ts';
 
 const USAGE = `Usage: npm run bench:gate-step -- [options]
 
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
   /** Each measurement's gate step over the in-process step measured just before it: the machine's load changes less within a pair. */
   const pairRatios: number[] = [];
   const pairCpuRatios: number[] = [];
+  let floor: Floor | undefined;
   try {
     for (let rep = 0; rep < reps; rep++) {
       for (const port of ['in-process', 'gate'] as const) {
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
       pairRatios.push((perStep.gate.at(-1) ?? 0) / (perStep['in-process'].at(-1) ?? 1));
       pairCpuRatios.push((cpuPerStep.gate.at(-1) ?? 0) / (cpuPerStep['in-process'].at(-1) ?? 1));
     }
+    floor = await measureFloor(server.urlFor(server.maintenanceDatabase), dir, values.psql, reps);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -100,7 +106,9 @@ async function main(): Promise<void> {
     gateToInProcessPerStep: Math.round((median(perStep.gate) / median(perStep['in-process'])) * 100) / 100,
     gateToInProcessPerStepPaired: { median: Math.round(median(pairRatios) * 100) / 100, each: pairRatios.map((r) => Math.round(r * 100) / 100) },
     harnessCpuGateToInProcessPaired: { median: Math.round(median(pairCpuRatios) * 100) / 100, each: pairCpuRatios.map((r) => Math.round(r * 100) / 100) },
+    withoutHarness: floor,
   };
+  const hop = floor ? floor.msPerStatement.psqlRelayed - floor.msPerStatement.psql : NaN;
   mkdirSync(values.out, { recursive: true });
   const file = join(values.out, 'bench-gate-step.json');
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -111,6 +119,13 @@ async function main(): Promise<void> {
       `  psql through its gate      ${report.msPerStep.gate.toFixed(3)} ms a step, ${report.msFixedPerRun.gate.toFixed(1)} ms a run besides (the processes' start)`,
       `  per step, gate / in-process: ${report.gateToInProcessPerStep} (goal ≤ 1.5); the median of the ${reps} pairs measured one after the other: ${report.gateToInProcessPerStepPaired.median} (${report.gateToInProcessPerStepPaired.each.join(', ')})`,
       `  the harness's own CPU a step: in-process ${report.harnessCpuMsPerStep.inProcess.toFixed(3)} ms, gate ${report.harnessCpuMsPerStep.gate.toFixed(3)} ms; paired median ${report.harnessCpuGateToInProcessPaired.median}`,
+      ...(floor
+        ? [
+            `without the harness, one statement after another (medians of ${reps}):`,
+            `  a pg client in this process ${floor.msPerStatement.pg.toFixed(3)} ms, psql ${floor.msPerStatement.psql.toFixed(3)} ms, psql through a byte relay in this process ${floor.msPerStatement.psqlRelayed.toFixed(3)} ms`,
+            `  the hop a gate adds (relayed − direct psql): ${hop.toFixed(3)} ms; with no decision cost at all a gate step would be ${((report.msPerStep.inProcess + hop) / report.msPerStep.inProcess).toFixed(2)}× the in-process one`,
+          ]
+        : []),
       `load: before ${loadBefore}`,
       `      after  ${report.machine.loadAfter}`,
       `written: ${file}`,
@@ -119,3 +134,81 @@ async function main(): Promise<void> {
 }
 
 await main();
+
+interface Floor {
+  readonly msPerStatement: { readonly pg: number; readonly psql: number; readonly psqlRelayed: number };
+}
+
+/**
+ * The same UPDATEs with no harness: from a pg client here, from psql, and from psql through a
+ * relay in this process that only copies bytes (what any gate adds: one more process's wake-up
+ * and a second socket each way). Short and long runs again, so psql's start is taken out.
+ */
+async function measureFloor(adminUrl: string, dir: string, psql: string, reps: number): Promise<Floor> {
+  const db = `prh_gate_step_floor_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${db}`);
+  await admin.query(`CREATE DATABASE ${db}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${db}`;
+  const relay = createServer((client) => {
+    const upstream = connect(Number(url.port || 5432), url.hostname);
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const relayed = new URL(url);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String((relay.address() as AddressInfo).port);
+  const client = new pg.Client({ connectionString: url.toString() });
+  try {
+    await client.connect();
+    await client.query('CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0)');
+    const text = (n: number) => Array.from({ length: n }, (_, i) => `UPDATE counter SET n = n + 1 WHERE id = 1 /* ${i} */`);
+    const files = { short: join(dir, 'floor-short.sql'), long: join(dir, 'floor-long.sql') };
+    const N = { short: 2 * SHORT, long: 2 * LONG };
+    writeFileSync(files.short, `${text(N.short).join(';\n')};\n`);
+    writeFileSync(files.long, `${text(N.long).join(';\n')};\n`);
+    const psqlRun = async (target: URL, which: 'short' | 'long'): Promise<number> => {
+      const r = await timedRun(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', target.toString(), '-f', files[which]]);
+      if (r.code !== 0) throw new Error(`psql failed (${r.code}): ${r.stderr.trim()}`);
+      return r.ms;
+    };
+    const pgRun = async (n: number): Promise<number> => {
+      const t0 = performance.now();
+      for (const st of text(n)) await client.query(st);
+      return performance.now() - t0;
+    };
+    const each = { pg: [] as number[], psql: [] as number[], psqlRelayed: [] as number[] };
+    const runs = 20;
+    for (let rep = 0; rep < reps; rep++) {
+      const perStatement = async (run: (which: 'short' | 'long') => Promise<number>): Promise<number> => {
+        const short: number[] = [];
+        const long: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          short.push(await run('short'));
+          long.push(await run('long'));
+        }
+        return (median(long) - median(short)) / (N.long - N.short);
+      };
+      each.pg.push(await perStatement((which) => pgRun(N[which])));
+      each.psql.push(await perStatement((which) => psqlRun(url, which)));
+      each.psqlRelayed.push(await perStatement((which) => psqlRun(relayed, which)));
+    }
+    const m = (xs: readonly number[]) => Math.round(median(xs) * 1000) / 1000;
+    return { msPerStatement: { pg: m(each.pg), psql: m(each.psql), psqlRelayed: m(each.psqlRelayed) } };
+  } finally {
+    await client.end().catch(() => undefined);
+    await new Promise<void>((resolve) => relay.close(() => resolve()));
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+}
