@@ -124,6 +124,7 @@ async function main(): Promise<void> {
             `without the harness, one statement after another (medians of ${reps}):`,
             `  a pg client in this process ${floor.msPerStatement.pg.toFixed(3)} ms, psql ${floor.msPerStatement.psql.toFixed(3)} ms, psql through a byte relay in this process ${floor.msPerStatement.psqlRelayed.toFixed(3)} ms`,
             `  the hop a gate adds (relayed − direct psql): ${hop.toFixed(3)} ms; with no decision cost at all a gate step would be ${((report.msPerStep.inProcess + hop) / report.msPerStep.inProcess).toFixed(2)}× the in-process one`,
+            `  what is left of a gate step (gate − in-process − hop: holding, relaying and deciding when the program is parked): ${(report.msPerStep.gate - report.msPerStep.inProcess - hop).toFixed(3)} ms`,
           ]
         : []),
       `load: before ${loadBefore}`,
