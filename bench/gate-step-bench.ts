@@ -3,8 +3,8 @@
 // sqlActor and as a psql script through its gate, on the same random schedules. A run's fixed
 // cost (a process's start and connection, the template's copy) is taken out by running n and 9n
 // statements per actor: the cost of a step is the difference over the steps added. The same
-// statements are also timed without the harness (a pg client, psql, psql through a byte relay):
-// the relay's cost is the hop any gate adds, a floor under the ratio. Never a test.
+// statements are also timed without the harness, paced as steps are (a pg client here against
+// psql through a relay): the difference is the hop any gate adds, a floor under the ratio. Never a test.
 import { writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     harnessCpuGateToInProcessPaired: { median: Math.round(median(pairCpuRatios) * 100) / 100, each: pairCpuRatios.map((r) => Math.round(r * 100) / 100) },
     withoutHarness: floor,
   };
-  const hop = floor ? floor.msPerStatement.psqlRelayed - floor.msPerStatement.psql : NaN;
+  const hop = floor?.hopMs ?? NaN;
   mkdirSync(values.out, { recursive: true });
   const file = join(values.out, 'bench-gate-step.json');
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
@@ -121,9 +121,9 @@ async function main(): Promise<void> {
       `  the harness's own CPU a step: in-process ${report.harnessCpuMsPerStep.inProcess.toFixed(3)} ms, gate ${report.harnessCpuMsPerStep.gate.toFixed(3)} ms; paired median ${report.harnessCpuGateToInProcessPaired.median}`,
       ...(floor
         ? [
-            `without the harness, one statement after another (medians of ${reps}):`,
-            `  a pg client in this process ${floor.msPerStatement.pg.toFixed(3)} ms, psql ${floor.msPerStatement.psql.toFixed(3)} ms, psql through a byte relay in this process ${floor.msPerStatement.psqlRelayed.toFixed(3)} ms`,
-            `  the hop a gate adds (relayed − direct psql): ${hop.toFixed(3)} ms; with no decision cost at all a gate step would be ${((report.msPerStep.inProcess + hop) / report.msPerStep.inProcess).toFixed(2)}× the in-process one`,
+            `without the harness, each statement held ${floor.pauseMs} ms first (medians of ${reps}):`,
+            `  a pg client in this process ${floor.msPerStatement.pg.toFixed(3)} ms a statement, psql through a relay in this process ${floor.msPerStatement.psqlRelayed.toFixed(3)} ms`,
+            `  the hop a gate adds (the difference): ${hop.toFixed(3)} ms; with no decision cost at all a gate step would be ${((report.msPerStep.inProcess + hop) / report.msPerStep.inProcess).toFixed(2)}× the in-process one`,
             `  what is left of a gate step (gate − in-process − hop: holding, relaying and deciding when the program is parked): ${(report.msPerStep.gate - report.msPerStep.inProcess - hop).toFixed(3)} ms`,
           ]
         : []),
@@ -134,16 +134,25 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
 
 interface Floor {
-  readonly msPerStatement: { readonly pg: number; readonly psql: number; readonly psqlRelayed: number };
+  /** The pause before each statement, as between two steps of one actor. */
+  readonly pauseMs: number;
+  readonly msPerStatement: { readonly pg: number; readonly psqlRelayed: number };
+  /** What the second process adds to a statement: psqlRelayed − pg. */
+  readonly hopMs: number;
 }
 
+/** How long the bench holds each statement (busy, as the harness is while it decides): about a step of the other actor. */
+const FLOOR_PAUSE_MS = 0.3;
+
 /**
- * The same UPDATEs with no harness: from a pg client here, from psql, and from psql through a
- * relay in this process that only copies bytes (what any gate adds: one more process's wake-up
- * and a second socket each way). Short and long runs again, so psql's start is taken out.
+ * The same UPDATEs with no harness, each held a moment first as a step is: sent by a pg client in
+ * this process, and by psql through a relay in this process that holds each request as long and
+ * then only copies bytes. Both wait alike and the server does the same work; what psql's way adds
+ * is a second process woken from idle each way, the hop any gate adds (on a VM, a CPU gone idle
+ * takes far longer to wake than a busy one: back to back, the hop is a fraction of it). Short and
+ * long runs again, so psql's start is taken out.
  */
 async function measureFloor(adminUrl: string, dir: string, psql: string, reps: number): Promise<Floor> {
   const db = `prh_gate_step_floor_${process.pid}`;
@@ -153,11 +162,19 @@ async function measureFloor(adminUrl: string, dir: string, psql: string, reps: n
   await admin.query(`CREATE DATABASE ${db}`);
   const url = new URL(adminUrl);
   url.pathname = `/${db}`;
+  const hold = () => {
+    const until = performance.now() + FLOOR_PAUSE_MS;
+    while (performance.now() < until);
+  };
   const relay = createServer((client) => {
     const upstream = connect(Number(url.port || 5432), url.hostname);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
-    client.pipe(upstream).pipe(client);
+    client.on('data', (chunk: Buffer) => {
+      hold();
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
     const end = () => {
       client.destroy();
       upstream.destroy();
@@ -174,38 +191,41 @@ async function measureFloor(adminUrl: string, dir: string, psql: string, reps: n
     await client.connect();
     await client.query('CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counter VALUES (1, 0)');
     const text = (n: number) => Array.from({ length: n }, (_, i) => `UPDATE counter SET n = n + 1 WHERE id = 1 /* ${i} */`);
+    const N = { short: 10, long: 210 };
     const files = { short: join(dir, 'floor-short.sql'), long: join(dir, 'floor-long.sql') };
-    const N = { short: 2 * SHORT, long: 2 * LONG };
     writeFileSync(files.short, `${text(N.short).join(';\n')};\n`);
     writeFileSync(files.long, `${text(N.long).join(';\n')};\n`);
-    const psqlRun = async (target: URL, which: 'short' | 'long'): Promise<number> => {
-      const r = await timedRun(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', target.toString(), '-f', files[which]]);
+    const psqlRun = async (which: 'short' | 'long'): Promise<number> => {
+      const r = await timedRun(psql, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', relayed.toString(), '-f', files[which]]);
       if (r.code !== 0) throw new Error(`psql failed (${r.code}): ${r.stderr.trim()}`);
       return r.ms;
     };
-    const pgRun = async (n: number): Promise<number> => {
+    const pgRun = async (which: 'short' | 'long'): Promise<number> => {
       const t0 = performance.now();
-      for (const st of text(n)) await client.query(st);
+      for (const st of text(N[which])) {
+        hold();
+        await client.query(st);
+      }
       return performance.now() - t0;
     };
-    const each = { pg: [] as number[], psql: [] as number[], psqlRelayed: [] as number[] };
-    const runs = 20;
+    /** The medians of 15 short and 15 long runs, alternating: their difference over the statements added. */
+    const perStatement = async (run: (which: 'short' | 'long') => Promise<number>): Promise<number> => {
+      const short: number[] = [];
+      const long: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        short.push(await run('short'));
+        long.push(await run('long'));
+      }
+      return (median(long) - median(short)) / (N.long - N.short);
+    };
+    const each = { pg: [] as number[], psqlRelayed: [] as number[] };
     for (let rep = 0; rep < reps; rep++) {
-      const perStatement = async (run: (which: 'short' | 'long') => Promise<number>): Promise<number> => {
-        const short: number[] = [];
-        const long: number[] = [];
-        for (let i = 0; i < runs; i++) {
-          short.push(await run('short'));
-          long.push(await run('long'));
-        }
-        return (median(long) - median(short)) / (N.long - N.short);
-      };
-      each.pg.push(await perStatement((which) => pgRun(N[which])));
-      each.psql.push(await perStatement((which) => psqlRun(url, which)));
-      each.psqlRelayed.push(await perStatement((which) => psqlRun(relayed, which)));
+      each.pg.push(await perStatement(pgRun));
+      each.psqlRelayed.push(await perStatement(psqlRun));
     }
     const m = (xs: readonly number[]) => Math.round(median(xs) * 1000) / 1000;
-    return { msPerStatement: { pg: m(each.pg), psql: m(each.psql), psqlRelayed: m(each.psqlRelayed) } };
+    const hops = each.psqlRelayed.map((r, i) => r - (each.pg[i] ?? NaN));
+    return { pauseMs: FLOOR_PAUSE_MS, msPerStatement: { pg: m(each.pg), psqlRelayed: m(each.psqlRelayed) }, hopMs: m(hops) };
   } finally {
     await client.end().catch(() => undefined);
     await new Promise<void>((resolve) => relay.close(() => resolve()));
@@ -213,3 +233,5 @@ async function measureFloor(adminUrl: string, dir: string, psql: string, reps: n
     await admin.end();
   }
 }
+
+await main();
