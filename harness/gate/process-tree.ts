@@ -157,6 +157,26 @@ export class ProcessTreeProbe {
     return true;
   }
 
+  /**
+   * One look: true when no thread of the tree has run since its last settled look (the same
+   * threads with the same run counts), so it is as quiescent as it was found then.
+   */
+  stillSettled(): boolean {
+    if (!CAN_PROBE || this.lastSettled === null) return false;
+    return this.snapshot() === this.lastSettled && this.everyThreadCounted;
+  }
+
+  /**
+   * Takes the tree as it is now for its settled state, when the program has said by other means
+   * that it is idle (a runner's loop about to block, on its only thread): later looks compare with
+   * it. Nothing is taken while a thread still runs (it has not blocked yet).
+   */
+  settledBySaying(): void {
+    if (!CAN_PROBE) return;
+    const now = this.snapshot();
+    if (now !== null) this.lastSettled = now;
+  }
+
   /** Gives back every descriptor; the probe looks no more. */
   close(): void {
     this.closed = true;

@@ -170,17 +170,22 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     tree = probe;
     // Quiet: no thread of it runs, and no connection of it is half admitted (a client waiting for
     // the gate's answer to its startup sleeps, yet has no step parked to show for it).
-    // A program that can say it is idle (a runner's loop about to block) is asked first: its answer
+    // A program that can say it is idle (a runner's loop about to block) is asked, unless nothing
+    // of it has run since it was last found quiet (one look; asking would wake it): its answer
     // comes the moment it is true, where /proc can only be looked at again and again. Its word
     // covers one thread, so a process with more threads or children is looked at from /proc.
+    const idle = program.idle?.bind(program);
     quiet = !probe
       ? () => true
-      : async () => {
-          if (wire.admitting()) return false;
-          const said = await program.idle?.();
-          const settled = (said === true && singleThreadNoChildren(probe.root)) || (await probe.settled());
-          return settled && !wire.admitting();
-        };
+      : !idle
+        ? async () => !wire.admitting() && (await probe.settled()) && !wire.admitting()
+        : async () => {
+            if (wire.admitting()) return false;
+            if (probe.stillSettled()) return !wire.admitting();
+            const said = (await idle()) === true && singleThreadNoChildren(probe.root);
+            if (said) probe.settledBySaying();
+            return (said || (await probe.settled())) && !wire.admitting();
+          };
     // Its gates start closing first (their connections get their end now; the close itself is
     // awaited below, never before the stop: a program that reads nothing would hold it up), so
     // whatever a runner's run still awaits fails at once and the runner can serve the next run.

@@ -155,6 +155,47 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
     expect(openDescriptors()).toBe(0);
   });
 
+  it('says it is still settled only while nothing of the tree has run since it was taken as settled', async () => {
+    // A shell that echoes each line: it runs only when written to.
+    const echo = start(['sh', '-c', 'while read line; do echo "$line"; done']);
+    const lines: string[] = [];
+    echo.stdout?.setEncoding('utf8').on('data', (s: string) => lines.push(...s.split('\n').filter(Boolean)));
+    const probe = new ProcessTreeProbe(echo.pid);
+    try {
+      // Never taken as settled yet: a look cannot say it is still settled.
+      expect(probe.stillSettled()).toBe(false);
+      expect(await settles(probe)).toBe(true);
+      expect(probe.stillSettled()).toBe(true);
+      expect(probe.stillSettled()).toBe(true);
+      // It runs (reads a line, answers, waits again): no longer as it was.
+      echo.stdin?.write('one\n');
+      expect(await eventually(() => lines.length === 1, 10_000)).toBe(true);
+      expect(await eventually(() => probe.snapshot() !== null, 10_000)).toBe(true);
+      expect(probe.stillSettled()).toBe(false);
+      // Taken as settled because the program said so (a runner's word): looks compare with that.
+      probe.settledBySaying();
+      expect(probe.stillSettled()).toBe(true);
+      echo.stdin?.write('two\n');
+      expect(await eventually(() => lines.length === 2, 10_000)).toBe(true);
+      expect(probe.stillSettled()).toBe(false);
+    } finally {
+      probe.close();
+    }
+  });
+
+  it('takes nothing as settled while a thread runs, whatever the program says', async () => {
+    const spinner = start(['sh', '-c', 'while :; do :; done']);
+    const probe = new ProcessTreeProbe(spinner.pid);
+    try {
+      for (let i = 0; i < 20; i++) {
+        probe.settledBySaying();
+        expect(probe.stillSettled()).toBe(false);
+      }
+    } finally {
+      probe.close();
+    }
+  });
+
   it('says a process that is gone holds no running thread, and a closed probe looks no more', async () => {
     const waiter = start(['sh', '-c', 'read line']);
     const probe = new ProcessTreeProbe(waiter.pid);
