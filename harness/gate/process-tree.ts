@@ -97,6 +97,8 @@ export class ProcessTreeProbe {
   private everyThreadCounted = false;
   /** Its root was seen reaped: its number may be another process's by now. */
   private rootGone = false;
+  /** How many threads the last whole snapshot read, in every process of the tree. */
+  private threadsSeen = 0;
 
   constructor(readonly root: number) {}
 
@@ -110,7 +112,7 @@ export class ProcessTreeProbe {
     const stack = [this.root];
     const seen = new Set<number>();
     const parts: string[] = [];
-    const counts = { missing: false };
+    const counts = { missing: false, threads: 0 };
     for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
       if (seen.has(pid)) continue;
       seen.add(pid);
@@ -125,6 +127,7 @@ export class ProcessTreeProbe {
     // Processes no longer in the tree give back their descriptors.
     for (const pid of [...this.threads.keys()]) if (!seen.has(pid)) this.forget(pid);
     this.everyThreadCounted = !counts.missing;
+    this.threadsSeen = counts.threads;
     return parts.join(' ');
   }
 
@@ -169,12 +172,13 @@ export class ProcessTreeProbe {
   /**
    * Takes the tree as it is now for its settled state, when the program has said by other means
    * that it is idle (a runner's loop about to block, on its only thread): later looks compare with
-   * it. Nothing is taken while a thread still runs (it has not blocked yet).
+   * it. Nothing is taken while a thread still runs (it has not blocked yet), nor when the tree is
+   * more than that one thread by now (one look at several is no settled state).
    */
   settledBySaying(): void {
     if (!CAN_PROBE) return;
     const now = this.snapshot();
-    if (now !== null) this.lastSettled = now;
+    if (now !== null && this.threadsSeen === 1) this.lastSettled = now;
   }
 
   /** Gives back every descriptor; the probe looks no more. */
@@ -200,7 +204,7 @@ export class ProcessTreeProbe {
   }
 
   /** One process's threads, their children pushed on `stack`: its part of the snapshot, or what stops the look. */
-  private lookAt(pid: number, stack: number[], counts: { missing: boolean }): string | 'running' | 'gone' {
+  private lookAt(pid: number, stack: number[], counts: { missing: boolean; threads: number }): string | 'running' | 'gone' {
     // Listed again at most twice: a process still making or ending threads is not quiet.
     for (let attempt = 0; attempt < 3; attempt++) {
       const files = this.threads.get(pid) ?? this.list(pid);
@@ -237,7 +241,7 @@ export class ProcessTreeProbe {
 }
 
 /** The threads' part of a snapshot; 'stale' when one is gone or the count differs from the listing. */
-function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { missing: boolean }): string | 'running' | 'stale' {
+function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { missing: boolean; threads: number }): string | 'running' | 'stale' {
   const parts: string[] = [];
   const children: number[] = [];
   for (const f of files) {
@@ -275,6 +279,7 @@ function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { m
     parts.push(`${f.tid}:${state}:${ran}`);
   }
   if (files.length === 0) return 'stale';
+  counts.threads += files.length;
   stack.push(...children);
   return parts.join(' ');
 }

@@ -196,6 +196,20 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
     }
   });
 
+  it.skipIf(!existsSync(PYTHON))('takes nothing as settled on a program\'s word once it has more than one thread: that needs two looks', async () => {
+    const program = start([PYTHON, '-c', 'import threading, sys; threading.Thread(target=sys.stdin.readline).start(); sys.stdin.readline()']);
+    const probe = new ProcessTreeProbe(program.pid);
+    try {
+      expect(await eventually(() => (probe.snapshot()?.match(/\b\d+:S:/g)?.length ?? 0) === 2, 10_000)).toBe(true);
+      probe.settledBySaying();
+      expect(probe.stillSettled()).toBe(false);
+      expect(await settles(probe)).toBe(true);
+      expect(probe.stillSettled()).toBe(true);
+    } finally {
+      probe.close();
+    }
+  });
+
   it('says a process that is gone holds no running thread, and a closed probe looks no more', async () => {
     const waiter = start(['sh', '-c', 'read line']);
     const probe = new ProcessTreeProbe(waiter.pid);
