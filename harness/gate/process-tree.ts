@@ -131,12 +131,6 @@ export class ProcessTreeProbe {
     return parts.join(' ');
   }
 
-  /** One look at whether no thread of the tree is running (its threads read one after another). */
-  quiet(): boolean {
-    if (!CAN_PROBE) return true;
-    return this.snapshot() !== null;
-  }
-
   /**
    * Whether the tree is quiescent: every thread asleep at one look, and none of them scheduled
    * between that look and a second one (the same threads, the same schedstat counts). One look
@@ -179,6 +173,27 @@ export class ProcessTreeProbe {
     if (!CAN_PROBE) return;
     const now = this.snapshot();
     if (now !== null && this.threadsSeen === 1) this.lastSettled = now;
+  }
+
+  /**
+   * True when the tree is its root's one thread with no child process, read through the kept
+   * descriptors: what a program that says it is idle (its event loop about to block) must also be
+   * for that to speak for all of it. False when unsure.
+   */
+  oneThread(): boolean {
+    if (!CAN_PROBE || this.closed || this.rootGone) return false;
+    const files = this.threads.get(this.root) ?? this.list(this.root);
+    const only = files?.length === 1 ? files[0] : undefined;
+    if (!only || only.children === null) return false;
+    try {
+      const stat = readAgain(only.stat);
+      if (fieldAfter(stat, stat.lastIndexOf(')') + 2, NUM_THREADS_AFTER_STATE) === 1) return readAgain(only.children).trim() === '';
+    } catch {
+      // its thread is gone: listed again below
+    }
+    // Another count than the listing's: the next look lists its threads again.
+    this.forget(this.root);
+    return false;
   }
 
   /** Gives back every descriptor; the probe looks no more. */
@@ -300,24 +315,4 @@ function fieldAfter(text: string, at: number, n: number): number {
   if (start <= 0) return Number.NaN;
   const end = text.indexOf(' ', start);
   return Number(text.slice(start, end < 0 ? undefined : end));
-}
-
-/**
- * True when `pid` is one thread with no child process: what a program that says it is idle (its
- * event loop about to block) must also be for that to speak for all of it. False when unsure.
- */
-export function singleThreadNoChildren(pid: number): boolean {
-  if (!CAN_PROBE) return false;
-  try {
-    const tasks = readdirSync(`/proc/${pid}/task`);
-    if (tasks.length !== 1) return false;
-    const fd = openSync(`/proc/${pid}/task/${tasks[0] ?? pid}/children`, 'r');
-    try {
-      return readAgain(fd).trim() === '';
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
 }

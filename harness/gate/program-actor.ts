@@ -11,7 +11,7 @@ import { actorEnv } from './actor-env.ts';
 import { startClockEndpoint } from './clock-endpoint.ts';
 import { startServiceGate, type StartedServiceGate } from './http-service-gate.ts';
 import { checkCommand, startProcessActor, type ProcessCommand, type ProcessExit, type StartedProcessActor } from './process-actor.ts';
-import { ProcessTreeProbe, singleThreadNoChildren } from './process-tree.ts';
+import { ProcessTreeProbe } from './process-tree.ts';
 import type { StepOutcome } from './step-responses.ts';
 import { WireRefusal } from './wire-hooks.ts';
 import { startWireGate, type StartedWireGate } from './wire-gate.ts';
@@ -182,7 +182,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
         : async () => {
             if (wire.admitting()) return false;
             if (probe.stillSettled()) return !wire.admitting();
-            const said = (await idle()) === true && singleThreadNoChildren(probe.root);
+            const said = (await idle()) === true && probe.oneThread();
             if (said) probe.settledBySaying();
             return (said || (await probe.settled())) && !wire.admitting();
           };

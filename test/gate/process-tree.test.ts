@@ -210,6 +210,28 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
     }
   });
 
+  it.skipIf(!existsSync(PYTHON))('tells a program of one thread with no child from one with more threads or a child', async () => {
+    const single = new ProcessTreeProbe(start(['sh', '-c', 'read line']).pid);
+    const threads = start([PYTHON, '-u', '-c', 'import threading, sys; threading.Thread(target=sys.stdin.readline).start(); print("up"); sys.stdin.readline()']);
+    const twoThreads = new ProcessTreeProbe(threads.pid);
+    // Its child waits for a writer to its FIFO (a sleep would count as running).
+    const fifo = join(dir, 'child-waits');
+    execFileSync('mkfifo', [fifo]);
+    const parent = start(['sh', '-c', 'cat "$0" & read line', fifo]);
+    const withChild = new ProcessTreeProbe(parent.pid);
+    const up = new Promise((resolve) => threads.stdout?.once('data', resolve));
+    try {
+      expect(await eventually(() => single.oneThread(), 10_000)).toBe(true);
+      await up;
+      expect(twoThreads.oneThread()).toBe(false);
+      // The shell has started its child once it waits on its stdin.
+      expect(await eventually(() => (withChild.snapshot()?.match(/\b\d+:S:/g)?.length ?? 0) === 2, 10_000)).toBe(true);
+      expect(withChild.oneThread()).toBe(false);
+    } finally {
+      for (const p of [single, twoThreads, withChild]) p.close();
+    }
+  });
+
   it('says a process that is gone holds no running thread, and a closed probe looks no more', async () => {
     const waiter = start(['sh', '-c', 'read line']);
     const probe = new ProcessTreeProbe(waiter.pid);
@@ -218,7 +240,7 @@ describe.skipIf(!CAN_PROBE)('ProcessTreeProbe', () => {
     waiter.kill('SIGKILL');
     await exited;
     expect(probe.snapshot()).toBe('');
-    expect(probe.quiet()).toBe(true);
+    expect(await probe.settled()).toBe(true);
     probe.close();
     expect(probe.snapshot()).toBeNull();
   });
