@@ -3,7 +3,7 @@
 // back (from the transaction status the server reported, not from the words of the statements
 // sent) and everything DISCARD ALL clears reset, so no run sees what an earlier one left.
 import pg from 'pg';
-import { isConnectionFault } from '../db/index.ts';
+import { isConnectionFault, RESET_SESSION, SESSION_STATE } from '../db/index.ts';
 import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
 
 /** A relation lock the backend holds: `schema.name`, relkind, lock mode. */
@@ -302,7 +302,12 @@ export class ActorSession {
       this.deadlockCheckInTransaction = false;
       this.notifications = [];
     }
-    const last = results[results.length - 1]?.rows[0];
+    let last = results[results.length - 1]?.rows[0];
+    // UNLISTEN takes effect when its transaction ends, after the state was read in the same
+    // query: channels still listed then are read again, once the reset is committed.
+    if (this.resetBetweenRuns && last?.['state']?.includes('listening=')) {
+      last = (await this.client.query<Record<string, string>>(`SELECT ${SESSION_STATE}`)).rows[0];
+    }
     this.defaultIsolation = last?.['iso'] ?? 'read committed';
     this.stateFingerprint = last?.['state'] ?? '';
   }
@@ -340,24 +345,6 @@ function safeDecode(url: string): string {
     return url;
   }
 }
-
-/** What DISCARD ALL runs, plus RESET ROLE for good measure. */
-const RESET_SESSION =
-  'CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ROLE; RESET ALL; DEALLOCATE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); ' +
-  'DISCARD PLANS; DISCARD TEMP; DISCARD SEQUENCES';
-
-/**
- * Select-list items: the default isolation (`iso`) and the session's state as text (`state`).
- * deadlock_timeout is the engine's own setting (it sets it before statements as it needs).
- */
-const SESSION_STATE = `current_setting('default_transaction_isolation') AS iso, concat_ws(' | ',
-  'user=' || current_user, 'session_user=' || session_user,
-  'settings=' || (SELECT string_agg(name || '=' || setting, ',' ORDER BY name) FROM pg_settings WHERE source = 'session' AND name <> 'deadlock_timeout'),
-  'prepared=' || (SELECT string_agg(name, ',' ORDER BY name) FROM pg_prepared_statements),
-  'cursors=' || (SELECT string_agg(name, ',' ORDER BY name) FROM pg_cursors),
-  'temporary relations=' || (SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()),
-  'listening=' || (SELECT string_agg(c, ',' ORDER BY c) FROM pg_listening_channels() AS c),
-  'advisory locks=' || (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory')) AS state`;
 
 /** deadlock_timeout per check: short finds a cycle its statement closes; long never races it. */
 const DEADLOCK_CHECK_MS = { short: 100, long: 2000 } as const;

@@ -119,6 +119,19 @@ describe('through the public API', () => {
     expect(c.schedules).toBeGreaterThan(1);
   });
 
+  // UNLISTEN takes effect when its transaction ends: a session's state read in the same query as
+  // the reset still lists the channel, and the search would be voided for a change no run sees.
+  it('an actor that LISTENs leaves no channel to the next run, and the search is proven', async () => {
+    const listener = defineScenario({
+      name: 'listen-every-run',
+      schema: 'CREATE TABLE kv (k int PRIMARY KEY, v int NOT NULL)',
+      setup: ({ sql }) => sql('INSERT INTO kv VALUES (1, 0)'),
+      actors: [sqlActor('listener', ['LISTEN news', 'UPDATE kv SET v = v + 1 WHERE k = 1']), sqlActor('doubler', ['UPDATE kv SET v = v * 2 WHERE k = 1'])],
+    });
+    const c = await cell(listener, true);
+    expect(c.verdict, c.verdictReason).toBe('proven');
+  });
+
   /** Under READ COMMITTED the reader sees a write committed before its SELECT; a carried-over REPEATABLE READ would not. */
   const carried = defineScenario({
     name: 'isolation-carry-over',
