@@ -61,6 +61,11 @@ export class FrameReader {
     return body;
   }
 
+  /** How many bytes are received but not yet framed (a part of a message). */
+  get buffered(): number {
+    return this.buffer.length + this.pendingLength;
+  }
+
   /** Bytes received but not yet framed. */
   rest(): Buffer {
     const rest = Buffer.concat([this.buffer, ...this.pending]);

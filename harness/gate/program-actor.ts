@@ -12,6 +12,7 @@ import { startClockEndpoint } from './clock-endpoint.ts';
 import { startServiceGate, type StartedServiceGate } from './http-service-gate.ts';
 import { checkCommand, startProcessActor, type ProcessCommand, type ProcessExit, type StartedProcessActor } from './process-actor.ts';
 import { ProcessTreeProbe } from './process-tree.ts';
+import { UpstreamPool } from './upstream-pool.ts';
 import type { StepOutcome } from './step-responses.ts';
 import { WireRefusal } from './wire-hooks.ts';
 import { startWireGate, type StartedWireGate } from './wire-gate.ts';
@@ -42,7 +43,18 @@ export interface ProgramActorDefinition {
    * may serve the run instead (runners/python-runner.ts), to start the interpreter once per search.
    */
   readonly launch?: (command: ProcessCommand) => StartedProcessActor;
+  /**
+   * Whether a database session the program left between statements is reset and kept for its
+   * next run (default true: the server starts no backend per connection per run). A kept session
+   * is reset as the engine resets its own actors' (rolled back, what DISCARD ALL clears) and
+   * greets the next client as a new backend would; its backend pid is the same. False: every
+   * connection a new backend.
+   */
+  readonly keepSessions?: boolean;
 }
+
+/** The sessions every program of this process leaves at rest, kept for their next runs (by server, database and startup parameters). */
+const keptSessions = new UpstreamPool();
 
 /** Most database connections a program may declare: each is a thread of every schedule. */
 const MOST_CONNECTIONS = 16;
@@ -104,6 +116,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     };
     const wire: StartedWireGate = await startWireGate({
       serverUrl: ports.databaseUrl,
+      ...(d.keepSessions === false ? {} : { pool: keptSessions }),
       hooks: {
         onConnect: async (conn) => {
           const taken = new Set(laneOf.values());

@@ -10,7 +10,8 @@ import { parseFrontendMessage, parseStartupPacket, type FrontendMessage } from '
 import { FrameReader, type Frame } from './message-frames.ts';
 import { StatementCache } from './statement-cache.ts';
 import { StepResponses, unsupportedError, type StepError, type StepOutcome } from './step-responses.ts';
-import { forwardCancel, openUpstream, UpstreamRefused, type UpstreamTarget } from './upstream-session.ts';
+import type { UpstreamPool } from './upstream-pool.ts';
+import { forwardCancel, openUpstream, UpstreamRefused, type UpstreamSession, type UpstreamTarget } from './upstream-session.ts';
 import { refusalError, type CloseReason, type WireConnectionView, type WireGateHooks } from './wire-hooks.ts';
 import { describeBatch, takeBatch, type PlannedStep } from './wire-step.ts';
 
@@ -20,6 +21,10 @@ export interface ConnectionContext {
   readonly auth: ClientAuth;
   readonly target: UpstreamTarget;
   readonly captureRows: number;
+  /** Where sessions are kept between runs (none: each connection's session ends with it). */
+  readonly pool: UpstreamPool | undefined;
+  /** A session on its way back to the pool: the gate's close waits for it. */
+  returning(handback: Promise<void>): void;
   /** The next connection number of this gate. */
   nextId(): number;
   /** A client's CancelRequest arrived on a new connection. */
@@ -55,6 +60,10 @@ export class WireConnection implements WireConnectionView {
   private readonly fromClient = new FrameReader();
   private readonly fromServer = new FrameReader();
   private upstream: net.Socket | null = null;
+  private session: UpstreamSession | null = null;
+  private upstreamParams: ReadonlyMap<string, string> = new Map();
+  /** A cancel went to the server for this session: it may still land, so the session is not kept. */
+  private cancelSent = false;
   private challenge: Challenge | null = null;
   private readonly queue: FrontendMessage[] = [];
   private current: CurrentStep | null = null;
@@ -103,7 +112,10 @@ export class WireConnection implements WireConnectionView {
       this.answerLocally(current, { severity: 'ERROR', sqlState: '57014', message: 'canceling statement due to user request' });
       return;
     }
-    if (this.backendPid !== null) void forwardCancel(this.ctx.target, key);
+    if (this.backendPid !== null) {
+      this.cancelSent = true;
+      void forwardCancel(this.ctx.target, key);
+    }
   }
 
   /** Ends the connection from the gate's side. */
@@ -209,9 +221,10 @@ export class WireConnection implements WireConnectionView {
       return;
     }
     if (this.phase !== 'connecting') return;
-    let session;
+    let session: UpstreamSession;
+    const parameters = upstreamParameters(this.startupParameters);
     try {
-      session = await openUpstream(this.ctx.target, upstreamParameters(this.startupParameters));
+      session = this.ctx.pool?.take(this.ctx.target, parameters) ?? (await openUpstream(this.ctx.target, parameters));
     } catch (e) {
       const error: StepError = e instanceof UpstreamRefused ? { ...e.error, severity: 'FATAL' } : { severity: 'FATAL', sqlState: '08006', message: `the harness's wire gate could not reach the server: ${e instanceof Error ? e.message : String(e)}` };
       this.fatal(error, { kind: 'refused', error });
@@ -221,6 +234,8 @@ export class WireConnection implements WireConnectionView {
       session.socket.destroy();
       return;
     }
+    this.session = session;
+    this.upstreamParams = parameters;
     this.upstream = session.socket;
     this.backendPid = session.backendPid;
     this.secretKey = session.secretKey;
@@ -393,11 +408,17 @@ export class WireConnection implements WireConnectionView {
   private end(reason: CloseReason): void {
     if (this.phase === 'closed') return;
     const wasInFlight = this.phase === 'in-flight';
+    // Between statements (a step held at the gate never reached the server), nothing of it unread.
+    const atRest = (this.phase === 'idle' || this.phase === 'held') && this.fromServer.buffered === 0 && this.serverFatal === null && !this.cancelSent;
     this.phase = 'closed';
     this.current = null;
     const upstream = this.upstream;
     if (upstream) {
-      if (reason.kind === 'terminate') upstream.end(serialize.end());
+      const pool = this.ctx.pool;
+      if (pool && this.session && atRest && (reason.kind === 'terminate' || reason.kind === 'client-closed' || reason.kind === 'gate-closed')) {
+        for (const event of ['data', 'error', 'close']) upstream.removeAllListeners(event);
+        this.ctx.returning(pool.give(this.ctx.target, this.upstreamParams, this.session, this.txStatus));
+      } else if (reason.kind === 'terminate') upstream.end(serialize.end());
       else {
         // A statement still running (or waiting on a lock) would outlive the socket: cancel it first.
         if (wasInFlight && this.secretKey && this.backendPid !== null) {

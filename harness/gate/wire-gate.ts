@@ -11,6 +11,7 @@
 import net from 'node:net';
 import { HarnessError } from '../errors/index.ts';
 import type { ClientAuth } from './client-auth.ts';
+import type { UpstreamPool } from './upstream-pool.ts';
 import { forwardCancel, upstreamTarget, type UpstreamTarget } from './upstream-session.ts';
 import { WireConnection } from './wire-connection.ts';
 import type { WireConnectionView, WireGateHooks } from './wire-hooks.ts';
@@ -26,6 +27,12 @@ export interface WireGateOptions {
   /** Where to listen (default 127.0.0.1, a free port). */
   readonly host?: string;
   readonly port?: number;
+  /**
+   * Where upstream sessions are kept when their clients leave them between statements, and taken
+   * from for new clients (default: none, every connection a new backend). Programs started for
+   * every run share one (program-actor.ts).
+   */
+  readonly pool?: UpstreamPool;
 }
 
 /** What a client needs to connect: the address, and the names and password the harness hands out. */
@@ -64,17 +71,25 @@ export async function startWireGate(options: WireGateOptions): Promise<StartedWi
   const target: UpstreamTarget = upstreamTarget(options.serverUrl);
   const auth = options.auth ?? { method: 'trust' };
   const live = new Set<WireConnection>();
+  const handbacks = new Set<Promise<void>>();
   let nextId = 0;
   const context = {
     hooks: options.hooks,
     auth,
     target,
     captureRows: options.captureRows ?? 0,
+    pool: options.pool,
+    returning(handback: Promise<void>) {
+      handbacks.add(handback);
+      void handback.finally(() => handbacks.delete(handback));
+    },
     nextId: () => nextId++,
     cancel(pid: number, key: Buffer) {
       const owner = [...live].find((c) => c.owns(pid, key));
       if (owner) owner.cancel(key);
-      else void forwardCancel(target, key);
+      // No connection of this gate holds it: its statement is over. A kept session may serve
+      // another client by now, whose statement the cancel must not reach.
+      else if (!options.pool) void forwardCancel(target, key);
     },
     ended(conn: WireConnection) {
       live.delete(conn);
@@ -105,6 +120,8 @@ export async function startWireGate(options: WireGateOptions): Promise<StartedWi
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of [...live]) c.close();
       await closed;
+      // Its sessions reset and kept before the gate is called closed: the next run may take them.
+      await Promise.all([...handbacks]);
     },
   };
 }
