@@ -94,6 +94,10 @@ interface ActorRt {
   state: ActorState;
   pending: Pending | null;
   wakeAt: number;
+  /** Steps offered so far in this run (a wake counts): each offered step's `seq`. */
+  offered: number;
+  /** The `seq` of the wake while it sleeps. */
+  wakeSeq: number;
   /** While blocked: the actors PostgreSQL last said it waits on. */
   blockers: readonly number[];
   wake: (() => void) | null;
@@ -302,6 +306,8 @@ export class Scheduler {
       state: lane.name === null ? 'running' : 'idle',
       pending: null,
       wakeAt: 0,
+      offered: 0,
+      wakeSeq: 0,
       blockers: [],
       wake: null,
       wakeAbort: null,
@@ -549,7 +555,7 @@ export class Scheduler {
     for (const a of this.actors) {
       if (a.state === 'paused' && a.pending) views.push(withProgram(a, a.pending.view));
       else if (a.state === 'sleeping' && a.wakeAt === earliest) {
-        views.push(withProgram(a, { actor: a.index, name: a.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: withProgramOrder(a, ['clock']), wakeAt: a.wakeAt }));
+        views.push(withProgram(a, { actor: a.index, seq: a.wakeSeq, name: a.name, kind: 'wake', label: `wake (${a.sleepLabel})`, footprint: withProgramOrder(a, ['clock']), wakeAt: a.wakeAt }));
       }
     }
     return views;
@@ -602,7 +608,7 @@ export class Scheduler {
     }
     const fp = withProgramOrder(rt, footprint ?? ['clock']);
     return new Promise<void>((release, abandon) => {
-      rt.pending = { view: { actor: rt.index, name: rt.name, kind, label, footprint: fp }, detail, values, release, abandon };
+      rt.pending = { view: { actor: rt.index, seq: rt.offered++, name: rt.name, kind, label, footprint: fp }, detail, values, release, abandon };
       rt.state = 'paused';
       this.notify();
     });
@@ -736,6 +742,7 @@ export class Scheduler {
     }
     return new Promise<void>((resolve, reject) => {
       rt.state = 'sleeping';
+      rt.wakeSeq = rt.offered++;
       rt.wakeAt = this.time + ms;
       rt.sleepLabel = label;
       rt.wake = resolve;

@@ -142,6 +142,15 @@ export class ExhaustiveStrategy implements Strategy {
       clocks.push(clock);
       last.set(e.actor, clock);
     }
+    // A step offered and gone without running (its program closed the connection it was held on,
+    // or ended) raced with nothing above, since races are between steps that ran; yet what ran
+    // while it waited decided that it never would. Each of those choices is tried with it instead.
+    const ran = new Set(events.map((e) => `${e.actor}/${e.seq ?? ''}`));
+    for (const frame of this.stack) {
+      for (const v of frame.options) {
+        if (v.seq !== undefined && v.actor !== frame.chosen.actor && !ran.has(`${v.actor}/${v.seq}`)) frame.backtrack.add(v.actor);
+      }
+    }
   }
 
   private reverseAt(index: number, actor: number, later: ActorView): void {

@@ -8,6 +8,12 @@ export type StepKind = 'sql' | 'service' | 'sleep' | 'wake' | 'connect';
 export interface ActorView {
   /** Stable index of the actor in its scenario (what schedules record). */
   readonly actor: number;
+  /**
+   * Which of its actor's steps this is in the run (0, 1, ...): the same step keeps it while it
+   * waits to be chosen. A step offered and then gone without running (a program that closed the
+   * connection a statement was held on) is told apart from the next one by it.
+   */
+  readonly seq?: number;
   readonly name: string;
   readonly kind: StepKind;
   readonly label: string;

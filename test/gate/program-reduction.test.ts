@@ -60,6 +60,29 @@ describe.skipIf(missing)(named('reduction with a program of two lanes', missing)
   });
 });
 
+// A step a program withdraws (it closes the connection the step is held on) never runs, so it
+// races with no step that did; the choices made while it waited must still be tried with it.
+describe('a step withdrawn before it ran', { timeout: 300_000 }, () => {
+  const hedged = defineScenario({
+    name: 'hedged-request',
+    schema: 'CREATE TABLE answered (lane text NOT NULL)',
+    actors: [programActor({ name: 'hedger', command: [process.execPath, join(CLIENTS_DIR, 'hedged-request.mjs')], connections: 2 })],
+  });
+
+  it('the reduced search reaches both answers first, as the unreduced one does', async () => {
+    const seen = async (reduce: boolean) => {
+      const result = await runMatrix({ scenarios: [hedged], server, strategy: 'exhaustive', strategyOptions: { budget: 100, seed: 1, depth: 2, reduce }, workers: 1 });
+      const cell = result.cells[0] as CellResult;
+      expect(cell.coverage.complete).toBe(true);
+      return [...new Set((cell.distinctOutcomes ?? []).map((o) => o.state))].sort();
+    };
+    const full = await seen(false);
+    expect(full.length, full.join('\n')).toBe(2);
+    expect(full.join('\n')).toMatch(/\bb\b/);
+    expect(await seen(true)).toEqual(full);
+  });
+});
+
 /** q's update first, its COMMIT last: p's first lane then waits on q's lock while its second has a step. */
 class QFirst implements Strategy {
   readonly name = 'q-first';
