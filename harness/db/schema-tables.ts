@@ -2,6 +2,7 @@
 // read once per cell: how to empty them between runs so run N starts exactly like run 1, and
 // how to read what a run left in them.
 import pg from 'pg';
+import { HARNESS_SCHEMA } from './ddl-watch.ts';
 
 export interface TableInfo {
   /** `schema.table`, quoted where needed. */
@@ -22,18 +23,23 @@ export interface SchemaTables {
    * starts from the same physical layout as the first (what SERIALIZABLE's page locks see).
    */
   readonly truncateSql: string;
+  /**
+   * Both end with this query ('' without tables): one row, `left_over`, the first table still
+   * holding a row after the reset, or null. Nothing is trusted to have emptied a table.
+   */
+  readonly leftOverSql: string;
 }
 
 export interface CatalogClient {
   query<R>(text: string): Promise<{ rows: R[] }>;
 }
 
-const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'`;
+const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema', '${HARNESS_SCHEMA}') AND n.nspname NOT LIKE 'pg\\_%'`;
 
-/** Reads the tables, foreign keys, DELETE triggers and sequences of the user's schemas. */
+/** Reads the tables, foreign keys, what makes a DELETE inexact, and sequences of the user's schemas. */
 export async function describeSchemaTables(db: CatalogClient): Promise<SchemaTables> {
   const r = await db.query<{
-    tables: { oid: number; name: string; columns: { name: string; volatile: boolean }[]; deleteTriggers: boolean }[] | null;
+    tables: { oid: number; name: string; columns: { name: string; volatile: boolean }[]; deleteInexact: boolean }[] | null;
     fks: { child: number; parent: number }[] | null;
     sequences: { name: string; start: string }[] | null;
   }>(`SELECT
@@ -44,7 +50,10 @@ export async function describeSchemaTables(db: CatalogClient): Promise<SchemaTab
                     'volatile', t.typcategory = 'D' OR t.typname IN ('time', 'timetz', 'interval')) ORDER BY a.attnum), '[]')
                   FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
-      'deleteTriggers', EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND (g.tgtype & 8) <> 0))
+      -- A DELETE trigger (it may skip the delete or write elsewhere), a rule (DO INSTEAD), a
+      -- row-level security policy (rows the role does not see stay).
+      'deleteInexact', c.relhasrules OR c.relrowsecurity
+        OR EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal AND (g.tgtype & 8) <> 0))
     ORDER BY n.nspname, c.relname)
    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${USER_SCHEMAS}) AS tables,
@@ -62,13 +71,15 @@ export async function describeSchemaTables(db: CatalogClient): Promise<SchemaTab
   );
   const names = new Map(tables.map((t) => [t.oid, t.name]));
   const truncate = tables.length > 0 ? [`TRUNCATE ${tables.map((t) => t.name).join(', ')}`] : [];
-  // A DELETE trigger could write elsewhere, and a foreign-key cycle has no order: TRUNCATE then.
-  const empty = tables.length > 0 && order && !tables.some((t) => t.deleteTriggers) ? order.map((oid) => `DELETE FROM ${names.get(oid) ?? ''}`) : truncate;
+  // A DELETE that may not delete every row, and a foreign-key cycle (no order): TRUNCATE then.
+  const empty = tables.length > 0 && order && !tables.some((t) => t.deleteInexact) ? order.map((oid) => `DELETE FROM ${names.get(oid) ?? ''}`) : truncate;
   const restart = sequences.length > 0 ? [`SELECT ${sequences.map((s) => `setval(${pg.escapeLiteral(s.name)}, ${s.start}, false)`).join(', ')}`] : [];
+  const leftOver = tables.length > 0 ? [`SELECT coalesce(${tables.map((t) => `(SELECT ${pg.escapeLiteral(t.name)} FROM ${t.name} LIMIT 1)`).join(', ')}) AS left_over`] : [];
   return {
     tables: tables.map((t) => ({ name: t.name, columns: t.columns })),
-    resetSql: [...empty, ...restart].join(';\n'),
-    truncateSql: [...truncate, ...restart].join(';\n'),
+    resetSql: [...empty, ...restart, ...leftOver].join(';\n'),
+    truncateSql: [...truncate, ...restart, ...leftOver].join(';\n'),
+    leftOverSql: leftOver[0] ?? '',
   };
 }
 

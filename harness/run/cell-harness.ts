@@ -4,7 +4,7 @@
 import type pg from 'pg';
 import type { Clock } from '../ports/index.ts';
 import { HarnessError } from '../errors/index.ts';
-import { describeFault, describeSchemaTables, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
+import { DDL_SEEN_SQL, describeFault, describeSchemaTables, installDdlWatch, isConnectionFault, type HarnessDatabase, type HarnessDatabases, type SchemaTables } from '../db/index.ts';
 import { DEFAULT_HANG_TIMEOUT_MS, Scheduler, type ActorSpec, type ScheduleRun } from '../sched/index.ts';
 import { sqlOn, type PluginCell, type RunInspection, type ScenarioBase, type SqlFn } from '../scenario/index.ts';
 import { MAX_FAULT_RETRIES } from './fault-retry.ts';
@@ -39,7 +39,15 @@ export class CellHarness<C extends PluginCell = PluginCell> {
     private readonly schema: SchemaTables,
     private readonly dbs: HarnessDatabases,
     private readonly hangTimeoutMs: number,
+    /** The cell's database notes the DDL its runs commit (db/ddl-watch.ts): each reset reads it. */
+    private readonly watchesDdl: boolean,
   ) {}
+
+  /**
+   * The DDL a run committed (`CREATE INDEX, CREATE RULE`), first seen: the catalog is not reset
+   * between runs, so the runs after it did not start like the first. Undefined while none was.
+   */
+  schemaChangedBy: string | undefined;
 
   /** Clones `template`, opens the plugin's services on the scheduler's clock, connects the scheduler. */
   static async open<C extends PluginCell>(dbs: HarnessDatabases, template: HarnessDatabase, openCell: CellOpener<C>, options: CellHarnessOptions = {}): Promise<CellHarness<C>> {
@@ -57,7 +65,8 @@ export class CellHarness<C extends PluginCell = PluginCell> {
         ...(options.reconnectTimeoutMs ? { reconnectTimeoutMs: options.reconnectTimeoutMs } : {}),
       });
       const schema = await describeSchemaTables(scheduler.observer);
-      const harness = new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS);
+      const watchesDdl = await installDdlWatch(scheduler.observer);
+      const harness = new CellHarness(db, scheduler, cell, schema, dbs, options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS, watchesDdl);
       scheduler.onObserverReplaced = (e) => harness.onFault('run', 'observer', e);
       return harness;
     } catch (e) {
@@ -86,8 +95,10 @@ export class CellHarness<C extends PluginCell = PluginCell> {
     await this.onObserver('setup', `the reset and setup of ${scenario.name}`, async (observer) => {
       if (!this.databaseEmpty) {
         const { sql, truncates } = this.nextReset();
-        if (sql) await observer.query(sql);
+        const results = sql ? await observer.query(sql) : null;
         this.noteReset(truncates);
+        this.noteDdl(results);
+        await this.emptied(observer, leftOverOf(results), truncates);
       }
       this.databaseEmpty = false;
       // Truncated tables have no dead rows; a VACUUM would only change the planner's statistics,
@@ -104,6 +115,8 @@ export class CellHarness<C extends PluginCell = PluginCell> {
   /** Some run of this cell ran at SERIALIZABLE: from then on every reset truncates. */
   private serializableCell = false;
   private lastResetTruncated = false;
+  /** A DELETE left a row behind (a rule, a policy, a trigger that skips it): every reset truncates from then on. */
+  private deleteLeavesRows = false;
 
   /**
    * How to empty the database: truncated before the first run, and before every run of a cell
@@ -112,8 +125,32 @@ export class CellHarness<C extends PluginCell = PluginCell> {
    */
   private nextReset(): { sql: string; truncates: boolean } {
     if (this.scheduler.ranSerializable) this.serializableCell = true;
-    const truncates = !this.truncated || this.serializableCell;
-    return { sql: truncates ? this.schema.truncateSql : this.schema.resetSql, truncates };
+    const truncates = !this.truncated || this.serializableCell || this.deleteLeavesRows;
+    const sql = truncates ? this.schema.truncateSql : this.schema.resetSql;
+    return { sql: this.watchesDdl ? `${sql}${sql ? ';\n' : ''}${DDL_SEEN_SQL}` : sql, truncates };
+  }
+
+  /**
+   * After a reset: `left` is the table it left a row in (SchemaTables.leftOverSql), or null. A
+   * DELETE that left one is done again as TRUNCATE, as is every reset of the cell after it; rows
+   * a TRUNCATE leaves are an error: run N would not start like run 1.
+   */
+  private async emptied(observer: pg.Client, left: string | null, truncates: boolean): Promise<void> {
+    let still = left;
+    if (still !== null && !truncates) {
+      this.deleteLeavesRows = true;
+      still = leftOverOf(await observer.query(this.schema.truncateSql));
+      this.noteReset(true);
+    }
+    if (still !== null) {
+      throw new HarnessError('E_BAD_SCENARIO', `the reset between runs could not empty ${still}: a row is still there after TRUNCATE, so no run would start like the first. Check what the schema attaches to it, or empty it in the scenario's setup`);
+    }
+  }
+
+  /** What a reset read of the DDL noted since the last one (see schemaChangedBy). */
+  private noteDdl(results: unknown): void {
+    const ddl = valueOf(results, 'ddl');
+    if (typeof ddl === 'string') this.schemaChangedBy ??= ddl;
   }
 
   /** After a reset succeeded (one a fault interrupted is done again, and decided again). */
@@ -149,6 +186,8 @@ export class CellHarness<C extends PluginCell = PluginCell> {
         const { sql, truncates } = this.nextReset();
         const r = await queryThenReset<R>(observer, text, sql);
         this.noteReset(truncates);
+        this.noteDdl(r.results);
+        await this.emptied(observer, leftOverOf(r.results), truncates);
         emptied = true;
         return r;
       };
@@ -206,11 +245,27 @@ export class CellHarness<C extends PluginCell = PluginCell> {
   }
 }
 
-/** `text` then the reset in one simple-query round trip; the rows of `text`. */
-async function queryThenReset<R>(client: pg.Client, text: string, resetSql: string): Promise<{ rows: R[] }> {
-  if (!resetSql) return client.query(text) as unknown as Promise<{ rows: R[] }>;
+/** `text` then the reset in one simple-query round trip; the rows of `text`, and the reset's results. */
+async function queryThenReset<R>(client: pg.Client, text: string, resetSql: string): Promise<{ rows: R[]; results: unknown }> {
+  if (!resetSql) return { rows: ((await client.query(text)) as unknown as { rows: R[] }).rows, results: null };
   const results = (await client.query(`${text};\n${resetSql}`)) as unknown as { rows: R[] }[];
   const first = results[0];
   if (!first) throw new Error('the state query returned no result');
-  return first;
+  return { rows: first.rows, results: results.slice(1) };
+}
+
+/** The table a reset left a row in (SchemaTables.leftOverSql), or null when every table is empty. */
+function leftOverOf(results: unknown): string | null {
+  const value = valueOf(results, 'left_over');
+  return typeof value === 'string' ? value : null;
+}
+
+/** The column `name` of the last of a query's results that has it. */
+function valueOf(result: unknown, name: string): unknown {
+  const results = (Array.isArray(result) ? result : [result]) as ({ rows?: Record<string, unknown>[] } | null)[];
+  for (let i = results.length - 1; i >= 0; i--) {
+    const row = results[i]?.rows?.[0];
+    if (row && name in row) return row[name];
+  }
+  return undefined;
 }

@@ -111,6 +111,8 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       if (run.outcome === 'abandoned') continue;
       schedules++;
       const inspection = await harness.inspect(scenario, run, actors, { reset: true });
+      // DDL the run committed stays in the catalog, which no reset restores.
+      if (harness.schemaChangedBy !== undefined) sessionMiss ??= `run ${schedules} changed the schema (${harness.schemaChangedBy}), which is not reset between runs: the runs after it did not start like the first`;
       const outcome = distinctOutcome(run, actors, inspection);
       distinct.set(JSON.stringify(outcome), outcome);
       if (inspection.violations.length > 0) {

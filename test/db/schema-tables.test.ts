@@ -68,4 +68,19 @@ describe('describeSchemaTables', () => {
     const audit = await trigger.client.query('SELECT * FROM audit');
     expect(audit.rows).toEqual([]);
   });
+
+  it('TRUNCATEs a table with a rule (DELETE DO INSTEAD NOTHING) or row-level security, and the reset itself says what it left', async () => {
+    const rule = await withSchema(`
+      CREATE TABLE ledger (entry text NOT NULL);
+      CREATE RULE ledger_append_only AS ON DELETE TO ledger DO INSTEAD NOTHING;
+      CREATE TABLE owned (who text NOT NULL);
+      ALTER TABLE owned ENABLE ROW LEVEL SECURITY;`);
+    expect(rule.schema.resetSql).toMatch(/^TRUNCATE /);
+    await rule.client.query("INSERT INTO ledger VALUES ('one'); INSERT INTO owned VALUES ('me')");
+    // What a DELETE would have left, the reset's own last query names.
+    const left = await rule.client.query<{ left_over: string | null }>(`DELETE FROM ledger; ${rule.schema.leftOverSql}`);
+    expect((left as unknown as { rows: { left_over: string | null }[] }[]).at(-1)?.rows[0]?.left_over).toBe('public.ledger');
+    const after = (await rule.client.query(rule.schema.resetSql)) as unknown as { rows: { left_over: string | null }[] }[];
+    expect(after.at(-1)?.rows[0]?.left_over).toBeNull();
+  });
 });
