@@ -6,6 +6,7 @@
 // interleavings runs about once. Dependence comes from footprints derived by the engine, never
 // from what a scenario declares. A preemption bound turns reduction off: the two together lose
 // behaviours (Coons, Musuvathi and McKinley, OOPSLA 2013), and a bounded search is never a proof.
+import { HarnessError } from '../errors/index.ts';
 import { ABANDON, independent, type ActorView, type Strategy, type StrategyStats } from './strategy.ts';
 
 interface Frame {
@@ -61,7 +62,14 @@ export class ExhaustiveStrategy implements Strategy {
       // Replaying the prefix chosen by the backtrack; the engine is deterministic, so the same
       // actors are runnable here as last time.
       const i = runnable.findIndex((v) => v.actor === frame.chosen.actor);
-      if (i < 0) throw new Error(`exhaustive search diverged at step ${step}: actor ${frame.chosen.actor} not runnable; the scenario is not deterministic`);
+      if (i < 0) {
+        // The scenario's fault, reported against its cell: its replays would not reproduce either.
+        const ready = runnable.map((v) => v.name).join(', ') || 'nothing';
+        throw new HarnessError(
+          'E_SCENARIO_CODE',
+          `the exhaustive search diverged at step ${step}: the same choices as an earlier run led elsewhere (${frame.chosen.name} was to take "${frame.chosen.label}", but ready were: ${ready}). The scenario is not deterministic: a program whose threads open or use their connections in varying order, or code that acts on wall time or randomness. Make it deterministic, or search it with --strategy random`,
+        );
+      }
       return i;
     }
     const parent = this.stack[step - 1];
