@@ -136,6 +136,8 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
           await lane.step({ kind: 'sql', label: stepLabel(step), detail: step.detail, statements: laneStatements(step) });
         },
         onSent: (conn) => laneFor(conn.id)?.sent(),
+        // A cancel comes from the program's own timer or thread, which no schedule controls.
+        onCancel: (conn) => laneFor(conn.id)?.ownTiming('sent a CancelRequest'),
         onFinished: (conn, _step, outcome) => {
           const lane = laneFor(conn.id);
           if (!lane) return;

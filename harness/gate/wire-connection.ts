@@ -107,6 +107,7 @@ export class WireConnection implements WireConnectionView {
    * server: the gate answers it as PostgreSQL would (57014). Otherwise the server gets the cancel.
    */
   cancel(key: Buffer): void {
+    this.ctx.hooks.onCancel?.(this);
     const current = this.current;
     if (this.phase === 'held' && current) {
       this.answerLocally(current, { severity: 'ERROR', sqlState: '57014', message: 'canceling statement due to user request' });

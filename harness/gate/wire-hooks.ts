@@ -36,6 +36,8 @@ export interface WireGateHooks {
   /** The step ended: at ReadyForQuery, at the last response a Flush owed, or answered by the gate. */
   onFinished(conn: WireConnectionView, step: WireStep, outcome: StepOutcome): void;
   onClose(conn: WireConnectionView, reason: CloseReason): void;
+  /** The client sent a CancelRequest for this connection's session (on its own clock: a timeout, a helper thread). */
+  onCancel?(conn: WireConnectionView): void;
   /** The client asked for something the gate refuses (COPY, replication, the function-call protocol). */
   onUnsupported?(what: string, conn: WireConnectionView | null): void;
 }

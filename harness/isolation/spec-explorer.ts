@@ -44,7 +44,7 @@ export async function exploreSpec(session: SpecRunner, inner: Strategy, listed: 
     if (r === 'done') break;
     if (r === 'abandoned') continue;
     runs++;
-    for (const m of r.footprintMisses ?? []) misses.add(`${m.kind === 'session' ? 'a session began a run with' : `PostgreSQL shows that ${m.statement}`} ${m.touched}`);
+    for (const m of r.footprintMisses ?? []) misses.add(`${m.kind === 'session' ? 'a session began a run with' : m.kind === 'timing' ? 'a session' : `PostgreSQL shows that ${m.statement}`} ${m.touched}`);
     const seen = byOutcome.get(r.signature);
     if (seen) seen.runs++;
     else byOutcome.set(r.signature, { runs: 1, first: r });

@@ -106,6 +106,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       for (const miss of run.footprintMisses ?? []) {
         const who = names[run.lanes?.[miss.actor]?.actor ?? miss.actor] ?? `actor ${miss.actor}`;
         if (miss.kind === 'session') sessionMiss ??= `${who}'s session began a run with ${miss.touched}`;
+        else if (miss.kind === 'timing') sessionMiss ??= `${who} ${miss.touched}`;
         else footprintMiss ??= `PostgreSQL shows that ${who}'s ${miss.statement} ${miss.touched}, beyond its footprint`;
       }
       if (run.outcome === 'abandoned') continue;

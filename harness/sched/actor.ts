@@ -72,6 +72,11 @@ export interface LanePort {
   fault(error: unknown): void;
   /** The lane's connection closed: a step it held is withdrawn, one in flight ends with it. */
   closed(): void;
+  /**
+   * The program did something on its own clock that the harness does not schedule (`what`: it
+   * sent a CancelRequest): when it happens decides the outcome, so no search over it proves anything.
+   */
+  ownTiming(what: string): void;
 }
 
 export interface ActorSpec {

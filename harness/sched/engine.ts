@@ -473,6 +473,10 @@ export class Scheduler {
         ext.lostWith ??= error;
         if (rt.live) this.sessionFault(`actor ${rt.index} (${rt.name})`, error);
       },
+      ownTiming: (what) => {
+        const touched = `${what}, on its own clock: when it does so is not the harness's choice`;
+        if (!this.misses.some((m) => m.actor === rt.index && m.touched === touched)) this.misses.push({ kind: 'timing', actor: rt.index, statement: what, touched });
+      },
       closed: () => {
         ext.busy = false;
         ext.pid = 0;

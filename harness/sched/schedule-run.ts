@@ -28,9 +28,10 @@ export interface LaneInfo {
 export interface FootprintMiss {
   /**
    * `lock`/`isolation`: a footprint claimed less than PostgreSQL shows (it voids a reduced search);
-   * `session`: a run began from state an earlier run left (it voids any search).
+   * `session`: a run began from state an earlier run left (it voids any search); `timing`: a
+   * program acted on its own clock, which the harness does not schedule (it voids any search).
    */
-  readonly kind: 'lock' | 'isolation' | 'session';
+  readonly kind: 'lock' | 'isolation' | 'session' | 'timing';
   /** Lane index. */
   readonly actor: number;
   /** The statement after which it was seen (or what the run began with). */

@@ -13,7 +13,7 @@ import { runMatrix, type CellResult } from '../../harness/run/index.ts';
 import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
 import { fakeStream } from '../support/fake-stream.ts';
 import { harnessErrorOf } from '../support/harness-error-of.ts';
-import { PSQL, named, psqlMissing } from '../support/client-programs.ts';
+import { CLIENTS_DIR, PSQL, PYTHON, named, psqlMissing, pythonMissing } from '../support/client-programs.ts';
 import { COUNTER_SCHEMA, counterScenario } from '../support/counter-scenario.ts';
 import { eventually } from '../support/harness-child.ts';
 
@@ -127,6 +127,31 @@ describe('programs that misbehave', { timeout: 240_000 }, () => {
     });
     const cell = await only(s);
     expect(cell.verdict, cell.verdictReason).toBe('proven');
+  });
+});
+
+// A statement timeout, a helper thread that cancels: the program acts on a clock the harness does
+// not schedule, so whatever the search finds, it proves nothing.
+describe('a program that cancels its own statement', { timeout: 120_000 }, () => {
+  const noAsyncpg = pythonMissing('asyncpg');
+  it.skipIf(noAsyncpg)(named('its CancelRequest makes the search inconclusive, naming it', noAsyncpg), async () => {
+    const s = defineScenario({
+      name: 'own-timeout',
+      schema: COUNTER_SCHEMA,
+      actors: [
+        programActor({
+          name: 'impatient',
+          command: [PYTHON, join(CLIENTS_DIR, 'asyncpg_cancel.py')],
+          // The statement takes 25 times longer than the timeout: it is always cancelled.
+          env: { CLIENT_SQL: 'SELECT pg_sleep(5)', CLIENT_TIMEOUT: '0.2' },
+        }),
+      ],
+      check: ({ results }) => ((results['impatient'] as { timedOut?: boolean } | null)?.timedOut === true ? undefined : `not cancelled: ${JSON.stringify(results)}`),
+    });
+    const cell = await only(s);
+    expect(cell.violating, cell.verdictReason).toBe(0);
+    expect(cell.verdict).toBe('inconclusive');
+    expect(cell.verdictReason).toMatch(/impatient sent a CancelRequest, on its own clock/);
   });
 });
 
