@@ -452,7 +452,11 @@ export class Scheduler {
   private lanePort(rt: ActorRt): LanePort {
     const ext = rt.external as ExternalLaneSession;
     return {
-      step: (step: LaneStep) => this.gate(rt, step.kind, step.label, step.detail, this.controlled ? this.laneFootprint(rt, step) : undefined),
+      step: async (step: LaneStep) => {
+        await this.gate(rt, step.kind, step.label, step.detail, this.controlled ? this.laneFootprint(rt, step) : undefined);
+        // Chosen; before its program's gate sends it, its transaction's locks are looked at.
+        if (step.kind === 'sql') await this.beforeSqlStep(rt);
+      },
       sent: () => {
         ext.busy = true;
         this.sent(rt);
@@ -649,14 +653,17 @@ export class Scheduler {
    * are still held then): the relations its backend holds locks on — every one the transaction
    * touched, through its statements, triggers, defaults, checks and functions — are within what
    * its statements claimed, and its first snapshot ran at the isolation level the footprints assumed.
+   * A program's lane gets the lock check (from the backend pid its gate reported); its isolation
+   * level is not asked (the harness adds nothing to a program's session).
    */
   private async beforeSqlStep(rt: ActorRt): Promise<void> {
-    if (!this.controlled || !rt.own || this.options.crossCheck === false) return;
+    if (!this.controlled || this.options.crossCheck === false || (!rt.own && !rt.external)) return;
     const ending = this.footprinters.get(rt.session)?.footprinter.takeTransactionEnd();
-    if (!ending || !rt.own.inTransaction) return;
+    const inTransaction = rt.own ? rt.own.inTransaction : rt.external?.txStatus !== 'I' && (rt.external?.pid ?? 0) > 0;
+    if (!ending || !inTransaction) return;
+    const session = rt.own ?? { pid: rt.external?.pid ?? 0, transactionIsolation: async () => null };
     // Claims of everything cover any lock; a level was assumed only if a snapshot was taken.
-    if (ending.claims.has('db:*') && ending.assumed === null) return;
-    const session = rt.own;
+    if (ending.claims.has('db:*') && (ending.assumed === null || !rt.own)) return;
     let isolation: string | null;
     let locks: readonly LockRow[];
     try {

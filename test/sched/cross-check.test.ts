@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExhaustiveStrategy, Scheduler, type ActorSpec, type EngineOptions, type FootprintMiss } from '../../harness/sched/index.ts';
 import { freshDatabase } from '../support/test-database.ts';
+import { programActor } from '../../harness/gate/index.ts';
+import { PSQL, named, psqlMissing } from '../support/client-programs.ts';
 import { allRuns } from './sched-fixtures.ts';
 
 const SCHEMA = [
@@ -69,6 +71,18 @@ describe('what the catalog attaches, with the static analysis of it switched off
     expect(found[0]?.statement).toBe(`BEGIN; ${insert}; COMMIT`);
     expect(found[0]?.touched).toContain(touched);
     // With the attached expressions analysed, PostgreSQL shows nothing beyond the footprints.
+    expect(await misses(actors)).toEqual([]);
+  });
+});
+
+describe('a program through its gate, with the static analysis of what the catalog attaches switched off', () => {
+  it.skipIf(psqlMissing())(named("the lock its transaction took on the table a DEFAULT's function writes is seen and named", psqlMissing()), async () => {
+    const program = programActor({ name: 'psql-writer', command: [PSQL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'BEGIN', '-c', 'INSERT INTO ticket DEFAULT VALUES', '-c', 'COMMIT'] });
+    const actors = [program, script('reader', ['SELECT n FROM counter WHERE id = 1'])];
+    const found = await misses(actors, { unsound: { attachedFootprints: false } });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]?.statement).toBe('BEGIN; INSERT INTO ticket DEFAULT VALUES; COMMIT');
+    expect(found[0]?.touched).toContain('wrote or locked public.counter');
     expect(await misses(actors)).toEqual([]);
   });
 });
