@@ -14,6 +14,10 @@ const SESSION_LOCAL = new Set([
 ]);
 const WRITE_TARGET_STATEMENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
+/** The names of the CTEs visible where a relation is named (a WITH clause's, in its query level and below). */
+type CteScope = ReadonlySet<string>;
+const NO_CTES: CteScope = new Set();
+
 /** The value of a constant or a bound parameter, else undefined. */
 export function constantOf(n: unknown, values: readonly unknown[]): string | undefined {
   if (!n || typeof n !== 'object') return undefined;
@@ -83,7 +87,6 @@ export class Collector {
   unlocksAll = false;
   /** It runs something the collector cannot see into (it may lock anything, at any level). */
   opaque = false;
-  private readonly cteNames = new Set<string>();
 
   constructor(
     private readonly catalog: SqlCatalog,
@@ -102,50 +105,70 @@ export class Collector {
 
   /** Any node: a statement, an expression (a trigger's WHEN clause), a list of them. */
   collect(node: unknown): string[] {
-    this.walk(node, null);
+    this.walk(node, null, NO_CTES);
     return [...this.keys];
   }
 
-  private walk(n: unknown, writing: WriteEvents | null): void {
+  private walk(n: unknown, writing: WriteEvents | null, ctes: CteScope): void {
     if (Array.isArray(n)) {
-      for (const x of n) this.walk(x, writing);
+      for (const x of n) this.walk(x, writing, ctes);
       return;
     }
     if (!n || typeof n !== 'object') return;
     for (const [type, v] of Object.entries(n as Node)) {
       const body = v as Node;
       if (type === 'RangeVar' && body && typeof body === 'object') {
-        this.relation(body, writing);
+        this.relation(body, writing, ctes);
       } else if (type === 'FuncCall' && body && typeof body === 'object') {
         this.functionCall(body);
-        this.walk(body, null);
+        this.walk(body, null, ctes);
       } else if (type === 'A_Expr' && body && typeof body === 'object') {
         this.operator(body);
-        this.walk(body, writing);
+        this.walk(body, writing, ctes);
       } else if (type === 'CommonTableExpr' && body && typeof body === 'object') {
-        if (typeof body['ctename'] === 'string') this.cteNames.add(body['ctename']);
-        this.walk(body['ctequery'], null);
+        // Reached only outside a WITH clause (withScope reads those): its query, in the scope around it.
+        this.walk(body['ctequery'], null, ctes);
       } else if (WRITE_TARGET_STATEMENTS.has(type) && body && typeof body === 'object') {
-        this.walk(body['withClause'], null);
-        // The target is a bare RangeVar (not wrapped in a node) in PostgreSQL's tree.
-        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, eventsOf(type, body));
-        for (const [k, child] of Object.entries(body)) if (k !== 'relation' && k !== 'withClause') this.walk(child, null);
+        const inner = this.withScope(body['withClause'], ctes);
+        // The target is a bare RangeVar (not wrapped in a node) in PostgreSQL's tree, and never a
+        // CTE: PostgreSQL resolves INSERT/UPDATE/DELETE/MERGE targets to relations only.
+        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, eventsOf(type, body), NO_CTES);
+        for (const [k, child] of Object.entries(body)) if (k !== 'relation' && k !== 'withClause') this.walk(child, null, inner);
       } else if (type === 'SelectStmt' && body && typeof body === 'object') {
         // FOR UPDATE / FOR SHARE lock rows: a write, as far as ordering goes (no trigger fires).
         const locking = Array.isArray(body['lockingClause']) && body['lockingClause'].length > 0;
-        this.walk(body['withClause'], null);
-        for (const [k, child] of Object.entries(body)) if (k !== 'withClause') this.walk(child, writing ?? (locking ? LOCK_ONLY : null));
+        const inner = this.withScope(body['withClause'], ctes);
+        for (const [k, child] of Object.entries(body)) if (k !== 'withClause') this.walk(child, writing ?? (locking ? LOCK_ONLY : null), inner);
       } else if (type === 'LockStmt' && body && typeof body === 'object') {
-        this.walk(body['relations'], LOCK_ONLY);
+        this.walk(body['relations'], LOCK_ONLY, NO_CTES);
       } else if (type === 'CopyStmt' && body && typeof body === 'object') {
-        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, body['is_from'] === true ? ['insert'] : null);
-        this.walk(body['query'], null);
+        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, body['is_from'] === true ? ['insert'] : null, NO_CTES);
+        this.walk(body['query'], null, ctes);
       } else if (type === 'NotifyStmt' && body && typeof body === 'object') {
         this.keys.add(`db:n:${String(body['conditionname'] ?? '*')}`);
       } else {
-        this.walk(v, writing);
+        this.walk(v, writing, ctes);
       }
     }
+  }
+
+  /**
+   * Walks a WITH clause's queries and returns the CTE names visible in the query level that owns
+   * it (and its descendants). Without RECURSIVE a CTE sees only the ones before it (a reference
+   * to itself or a later one is a real relation); with RECURSIVE every one sees all of them.
+   */
+  private withScope(withClause: unknown, outer: CteScope): CteScope {
+    if (!withClause || typeof withClause !== 'object') return outer;
+    const clause = withClause as Node;
+    const ctes = ((clause['ctes'] as Node[] | undefined) ?? []).map((c) => c['CommonTableExpr'] as Node | undefined);
+    const names = ctes.map((c) => c?.['ctename']).filter((name): name is string => typeof name === 'string');
+    const all = new Set([...outer, ...names]);
+    const visible = new Set(outer);
+    for (const cte of ctes) {
+      this.walk(cte?.['ctequery'], null, clause['recursive'] === true ? all : new Set(visible));
+      if (typeof cte?.['ctename'] === 'string') visible.add(cte['ctename']);
+    }
+    return all;
   }
 
   private anything(): void {
@@ -154,10 +177,10 @@ export class Collector {
     this.opaque = true;
   }
 
-  private relation(rv: Node, writing: WriteEvents | null): void {
+  private relation(rv: Node, writing: WriteEvents | null, ctes: CteScope): void {
     const schema = typeof rv['schemaname'] === 'string' ? rv['schemaname'] : undefined;
     const name = String(rv['relname'] ?? '');
-    if (!schema && this.cteNames.has(name)) return;
+    if (!schema && ctes.has(name)) return;
     if (schema === 'pg_catalog' || schema === 'information_schema' || (!schema && name.startsWith('pg_'))) {
       // System views show other sessions' live state (locks, activity): they read everything.
       this.keys.add('r:*');

@@ -1,0 +1,66 @@
+// Footprints an outside adversary found too small (each made the reduced search skip the
+// interleaving that breaks a check, and print a false `proven`): a CTE named like a table, a
+// function called in attribute notation, user operators outside A_Expr, parameter defaults,
+// stable builtins that read shared state, set_config, and advisory keys through casts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { footprintsConflict, type Footprint } from '../../harness/footprint/index.ts';
+import { loadSqlCatalog, type SqlCatalog } from '../../harness/footprint/index.ts';
+import { loadSqlParser, SqlFootprinter } from '../../harness/footprint/index.ts';
+import { freshDatabase } from '../support/test-database.ts';
+
+let catalog: SqlCatalog;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const db = await freshDatabase();
+  close = db.close;
+  for (const s of [
+    'CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)',
+    'CREATE TABLE other (id int PRIMARY KEY)',
+    'CREATE SCHEMA billing',
+    'CREATE TABLE billing.wallet (id int PRIMARY KEY, balance int NOT NULL)',
+    `CREATE FUNCTION withdraw70(a account) RETURNS int LANGUAGE sql VOLATILE AS 'UPDATE account SET balance = balance - 70 WHERE id = a.id RETURNING balance'`,
+    `CREATE FUNCTION withdraw_any() RETURNS int LANGUAGE sql VOLATILE AS 'UPDATE account SET balance = balance - 70 WHERE id = 1 RETURNING balance'`,
+    `CREATE FUNCTION pay(new_balance int DEFAULT withdraw_any()) RETURNS int LANGUAGE sql VOLATILE AS 'SELECT new_balance'`,
+    `CREATE FUNCTION debit(acct int, amount int) RETURNS bool LANGUAGE sql VOLATILE AS 'UPDATE account SET balance = balance - amount WHERE id = acct RETURNING true'`,
+    'CREATE OPERATOR ==> (LEFTARG = int, RIGHTARG = int, FUNCTION = debit)',
+    `CREATE FUNCTION move_path() RETURNS text LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN set_config('search_path', 'billing, public', false); END $$`,
+  ]) {
+    await db.client.query(s);
+  }
+  await loadSqlParser();
+  catalog = await loadSqlCatalog(db.client);
+});
+afterAll(async () => close());
+
+const session = () => new SqlFootprinter(catalog, 'act:0');
+const fp = (sql: string, values?: unknown[]) => session().footprint(sql, values);
+const ANYTHING = ['db:*', 'act:*'];
+/** Whether a statement conflicts with another session's write of `account`. */
+const racesAccountWrite = (f: Footprint) => footprintsConflict(f, ['act:1', 'db:t:public.account']);
+
+describe('a CTE named like a table', () => {
+  it('never hides the target of INSERT, UPDATE, DELETE or MERGE', () => {
+    expect(fp('WITH account AS (SELECT 70 AS x) UPDATE account SET balance = balance - 70 WHERE id = 1')).toContain('db:t:public.account');
+    expect(fp('WITH account AS (SELECT 1 AS id, 2 AS balance) INSERT INTO account SELECT * FROM account')).toContain('db:t:public.account');
+    expect(fp('WITH account AS (SELECT 1) DELETE FROM account')).toContain('db:t:public.account');
+    expect(fp('WITH account AS (SELECT 1 AS id) MERGE INTO account USING other ON account.id = other.id WHEN MATCHED THEN DELETE')).toContain(
+      'db:t:public.account',
+    );
+  });
+
+  it('is visible only in the query level that defines it and below', () => {
+    // The CTE lives in the scalar subquery; the outer FROM reads the real table.
+    expect(fp('SELECT (WITH account AS (SELECT 1) SELECT count(*) FROM account) AS n, balance FROM account WHERE id = 1')).toContain('r:db:t:public.account');
+    // Inside its level (and in a subquery below it) the name is the CTE's.
+    expect(fp('WITH account AS (SELECT 1 AS id) SELECT * FROM other WHERE id IN (SELECT id FROM account)')).not.toContain('r:db:t:public.account');
+  });
+
+  it('without RECURSIVE, a CTE body naming itself or a later CTE reads the real table; with RECURSIVE it is the CTE', () => {
+    expect(fp('WITH account AS (SELECT * FROM account) SELECT * FROM account')).toContain('r:db:t:public.account');
+    expect(fp('WITH a AS (SELECT * FROM account), account AS (SELECT 1) SELECT * FROM a')).toContain('r:db:t:public.account');
+    expect(fp('WITH RECURSIVE account(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM account WHERE id < 3) SELECT * FROM account')).not.toContain(
+      'r:db:t:public.account',
+    );
+  });
+});

@@ -1,0 +1,65 @@
+// End to end, through runMatrix with reduction on: each scenario an outside adversary wrote to make
+// an under-approximated footprint print a false `proven` (the search skipped the one interleaving
+// that breaks the check). Each must now be found `violated`, as the unreduced search finds it.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
+import { runMatrix, type CellResult } from '../../harness/run/index.ts';
+import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
+import type { ActorSpec } from '../../harness/sched/index.ts';
+
+let server: StartedPostgres;
+beforeAll(async () => {
+  server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+async function verdictOf(scenario: Scenario): Promise<CellResult> {
+  const result = await runMatrix({ scenarios: [scenario], strategy: 'exhaustive', strategyOptions: { budget: 200, seed: 1, depth: 2, reduce: true }, workers: 1, server });
+  const cell = result.cells[0] as CellResult;
+  expect(cell.error, cell.error).toBeUndefined();
+  return cell;
+}
+
+const ACCOUNT = 'CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)';
+
+/** Withdraw 70 from 100 twice, each "read the balance, then pay if enough": paying is `pay`'s SQL. */
+function withdrawTwice(name: string, schema: readonly string[], pay: string, read = 'SELECT balance FROM account WHERE id = 1'): Scenario {
+  const actor = (n: string): ActorSpec => ({
+    name: n,
+    async run({ sql }) {
+      const { rows } = await sql.query<{ balance: number }>(read);
+      const balance = rows[0]?.balance ?? 0;
+      if (balance < 70) return 'refused';
+      await sql.query(pay, pay.includes('$1') ? [balance - 70] : []);
+      return 'paid';
+    },
+  });
+  return defineScenario({
+    name,
+    schema: [ACCOUNT, ...schema],
+    setup: ({ sql }) => sql('INSERT INTO account VALUES (1, 100)'),
+    actors: [actor('a'), actor('b')],
+    check: async ({ sql, results }) => {
+      const { rows } = await sql<{ balance: number }>('SELECT balance FROM account WHERE id = 1');
+      const paid = Object.values(results).filter((r) => r === 'paid').length;
+      const balance = rows[0]?.balance ?? 0;
+      // A lost update (two payments, one debit) or an overdraft (two payments of one balance).
+      if (100 - 70 * paid !== balance || balance < 0) return `paid ${paid} times, balance ${balance}`;
+    },
+  });
+}
+
+describe('scenarios that once printed a false proven are found violated', () => {
+  it('a CTE named like the UPDATE target (cte-shadow)', async () => {
+    const cell = await verdictOf(withdrawTwice('cte-shadow', [], 'WITH account AS (SELECT 70 AS amount) UPDATE account SET balance = balance - 70 WHERE id = 1'));
+    expect(cell.verdict).toBe('violated');
+  });
+
+  it('a CTE named like the table, in a scalar subquery beside the real read (cte-scope)', async () => {
+    const read = 'SELECT (WITH account AS (SELECT 1) SELECT count(*) FROM account) AS probes, balance FROM account WHERE id = 1';
+    const cell = await verdictOf(withdrawTwice('cte-scope', [], 'UPDATE account SET balance = $1 WHERE id = 1', read));
+    expect(cell.verdict).toBe('violated');
+  });
+});
