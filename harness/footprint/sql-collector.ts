@@ -1,5 +1,6 @@
 // Walks one parsed SQL statement (or expression) and collects the resource keys it reads and
 // writes, resolved against the catalog; a write adds what the triggers it fires touch.
+import { advisoryKeyOf } from './advisory-key.ts';
 import { SQL_ANYTHING } from './footprint.ts';
 import type { CatalogRelation, SqlCatalog } from './sql-catalog.ts';
 import type { TriggerEvent } from './write-effects.ts';
@@ -46,14 +47,6 @@ export function constantOf(n: unknown, values: readonly unknown[]): string | und
     if (name?.['sval'] === '-' && inner !== undefined) return inner.startsWith('-') ? inner.slice(1) : `-${inner}`;
   }
   return undefined;
-}
-
-function canonicalInteger(v: string): string | undefined {
-  try {
-    return BigInt(v).toString();
-  } catch {
-    return undefined;
-  }
 }
 
 /** How a statement writes a relation: the trigger events it may fire (none: it only locks rows). */
@@ -300,7 +293,7 @@ export class Collector {
   }
 
   private advisoryKey(args: readonly unknown[]): string {
-    const parts = args.map((a) => constantOf(a, this.values)).map((v) => (v === undefined ? undefined : canonicalInteger(v)));
+    const parts = args.map((a) => advisoryKeyOf(a, this.values));
     if (parts.length === 0 || parts.some((p) => p === undefined)) return 'db:a:*';
     // pg_advisory_lock(bigint) and pg_advisory_lock(int, int) are separate key spaces in PostgreSQL.
     return `db:a:${parts.join(',')}`;

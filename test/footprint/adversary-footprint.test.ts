@@ -64,3 +64,22 @@ describe('a CTE named like a table', () => {
     );
   });
 });
+
+describe('advisory-lock keys', () => {
+  it('are known only for integer literals, their negation, casts of them to integer types, and bound parameters', () => {
+    expect(fp('SELECT pg_advisory_lock(4294967295)')).toContain('db:a:4294967295');
+    expect(fp('SELECT pg_advisory_lock(-5::int8)')).toContain('db:a:-5');
+    expect(fp('SELECT pg_advisory_lock(7::bigint)')).toContain('db:a:7');
+    expect(fp('SELECT pg_advisory_lock($1)', ['12'])).toContain('db:a:12');
+  });
+
+  it("through any other cast, or from a string, the key is unknown: '-1'::oid::bigint locks 4294967295", () => {
+    const oid = fp("SELECT pg_advisory_lock('-1'::oid::bigint)");
+    expect(oid).toContain('db:a:*');
+    expect(footprintsConflict(oid, ['act:1', 'db:a:4294967295'])).toBe(true);
+    expect(fp("SELECT pg_advisory_lock('5')")).toContain('db:a:*');
+    expect(fp("SELECT pg_advisory_lock('5'::bigint)")).toContain('db:a:*');
+    expect(fp('SELECT pg_advisory_lock(5::numeric::bigint)')).toContain('db:a:*');
+    expect(fp('SELECT pg_advisory_lock($1::oid::bigint)', [-1])).toContain('db:a:*');
+  });
+});

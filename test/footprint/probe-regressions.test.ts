@@ -63,3 +63,23 @@ describe('scenarios that once printed a false proven are found violated', () => 
     expect(cell.verdict).toBe('violated');
   });
 });
+
+describe('advisory keys written two ways', () => {
+  it("4294967295 and '-1'::oid::bigint are one key (advisory-oid)", async () => {
+    const candidate = (name: string, key: string): ActorSpec => ({
+      name,
+      async run({ sql }) {
+        const { rows } = await sql.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${key}) AS got`);
+        return rows[0]?.got ? 'leader' : 'follower';
+      },
+    });
+    const scenario = defineScenario({
+      name: 'advisory-oid',
+      actors: [candidate('old', '4294967295'), candidate('new', "'-1'::oid::bigint")],
+      check: ({ results }) => {
+        if (results['old'] !== 'leader' || results['new'] !== 'follower') return `old ${String(results['old'])}, new ${String(results['new'])}`;
+      },
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+});
