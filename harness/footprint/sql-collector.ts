@@ -78,7 +78,10 @@ export class Collector {
   readonly sessionAdvisory: string[] = [];
   /** It calls pg_advisory_unlock_all. */
   unlocksAll = false;
-  /** It runs something the collector cannot see into (it may lock anything, at any level). */
+  /**
+   * It runs something the collector cannot see into (it may lock anything, at any level, and
+   * change the session's settings: set_config is a volatile builtin of this kind).
+   */
   opaque = false;
 
   constructor(
@@ -215,6 +218,8 @@ export class Collector {
    * a session-level one, so it counts as one (what pg_advisory_unlock_all may later release).
    */
   private effect(k: string): void {
+    // Code not understood (an opaque trigger or function) may do anything, set_config included.
+    if (k === 'db:*') this.anything();
     this.keys.add(k);
     if (k.startsWith('db:a:')) {
       this.mayLockSession = true;
@@ -283,6 +288,11 @@ export class Collector {
     if (name === 'pg_notify') {
       const channel = constantOf(args[0], this.values);
       this.keys.add(`db:n:${channel ?? '*'}`);
+      return;
+    }
+    if (name === 'set_config') {
+      // It may set anything, search_path included (the footprinter then trusts no later name).
+      this.anything();
       return;
     }
     if (SESSION_LOCAL.has(name) || this.catalog.pureBuiltins.has(name)) {

@@ -83,3 +83,25 @@ describe('advisory-lock keys', () => {
     expect(fp('SELECT pg_advisory_lock($1::oid::bigint)', [-1])).toContain('db:a:*');
   });
 });
+
+describe('set_config', () => {
+  it('makes every later statement of the session untrusted, as SET search_path does, until the session is reset', () => {
+    const s = session();
+    expect(s.footprint("SELECT set_config('search_path', 'billing, public', false)")).toEqual(expect.arrayContaining(ANYTHING));
+    expect(s.footprint('SELECT balance FROM account WHERE id = 1')).toEqual(expect.arrayContaining(ANYTHING));
+    s.reset();
+    expect(s.footprint('SELECT balance FROM account WHERE id = 1')).not.toContain('db:*');
+    // The name may be computed: any call counts.
+    const t = session();
+    t.footprint("SELECT set_config(lower('SEARCH_PATH'), 'billing', true)");
+    expect(t.footprint('UPDATE account SET balance = 0')).toEqual(expect.arrayContaining(ANYTHING));
+  });
+
+  it('called inside a user function counts too', () => {
+    const s = session();
+    s.footprint('SELECT move_path()');
+    expect(s.footprint('SELECT balance FROM account WHERE id = 1')).toEqual(expect.arrayContaining(ANYTHING));
+    // In one text, the statement after it already.
+    expect(session().footprint("SELECT set_config('search_path', 'billing', false); SELECT * FROM other")).toEqual(expect.arrayContaining(ANYTHING));
+  });
+});

@@ -83,3 +83,35 @@ describe('advisory keys written two ways', () => {
     expect((await verdictOf(scenario)).verdict).toBe('violated');
   });
 });
+
+describe('a search_path set with set_config', () => {
+  it('makes a bare table name another schema’s (set-config-search-path)', async () => {
+    const withdraw = (name: string, prelude: string | null, table: string): ActorSpec => ({
+      name,
+      async run({ sql }) {
+        if (prelude) await sql.query(prelude);
+        const { rows } = await sql.query<{ balance: number }>(`SELECT balance FROM ${table} WHERE id = 1`);
+        const balance = rows[0]?.balance ?? 0;
+        if (balance < 70) return 'refused';
+        await sql.query(`UPDATE ${table} SET balance = $1 WHERE id = 1`, [balance - 70]);
+        return 'paid';
+      },
+    });
+    const scenario = defineScenario({
+      name: 'set-config-search-path',
+      schema: [
+        'CREATE SCHEMA billing',
+        'CREATE TABLE billing.wallet (id int PRIMARY KEY, balance int NOT NULL)',
+        'CREATE TABLE public.wallet (id int PRIMARY KEY, balance int NOT NULL)',
+      ],
+      setup: ({ sql }) => sql('INSERT INTO billing.wallet VALUES (1, 100)'),
+      actors: [withdraw('qualified', null, 'billing.wallet'), withdraw('search-path', "SELECT set_config('search_path', 'billing, public', false)", 'wallet')],
+      check: async ({ sql, results }) => {
+        const { rows } = await sql<{ balance: number }>('SELECT balance FROM billing.wallet WHERE id = 1');
+        const paid = Object.values(results).filter((r) => r === 'paid').length;
+        if (100 - 70 * paid !== rows[0]?.balance) return `paid ${paid} times, balance ${rows[0]?.balance}`;
+      },
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+});
