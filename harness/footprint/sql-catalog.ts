@@ -40,6 +40,11 @@ export interface SqlCatalog {
   readonly pureBuiltins: ReadonlySet<string>;
   /** Names of functions outside pg_catalog, with their worst volatility (`i`, `s`, `v`). */
   readonly userFunctions: ReadonlyMap<string, string>;
+  /**
+   * Names of user functions some overload of which takes one argument: `t.f` (and `(expr).f`)
+   * calls `f(t)` when `t` has no column `f`, so a column reference may be a call.
+   */
+  readonly attributeFunctions: ReadonlySet<string>;
   /** What a call of a user function touches (every overload of the name, and what it runs in turn). */
   readonly functionEffects: ReadonlyMap<string, Footprint>;
   /** Operators outside pg_catalog by name: the user functions behind them. */
@@ -83,8 +88,11 @@ const PURE_BUILTINS_SQL = `
 SELECT proname AS name FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace
 GROUP BY proname HAVING bool_and(provolatile IN ('i', 's'))`;
 
+/** `one_argument`: some overload can be called with one argument (what attribute notation, `t.f`, calls). */
 const USER_FUNCTIONS_SQL = `
-SELECT p.proname AS name, max(p.provolatile::text) AS volatility FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+SELECT p.proname AS name, max(p.provolatile::text) AS volatility,
+       bool_or(p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1) AS one_argument
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') GROUP BY p.proname`;
 
 /** User triggers with their functions: what fires them and the source of what they run. */
@@ -137,7 +145,7 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
   const fks = rowsOf<{ a: number; b: number }>(1);
   const seqs = rowsOf<{ tbl: number; seq: number }>(2);
   const pure = rowsOf<{ name: string }>(3);
-  const user = rowsOf<{ name: string; volatility: string }>(4);
+  const user = rowsOf<{ name: string; volatility: string; one_argument: boolean }>(4);
   const triggers = rowsOf<TriggerRow>(5);
   const functions = rowsOf<FunctionRow>(6);
   const operators = rowsOf<{ op: string; fn: string }>(7);
@@ -172,6 +180,7 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
     visible,
     pureBuiltins: new Set(pure.map((p) => p.name)),
     userFunctions: new Map(user.map((u) => [u.name, u.volatility])),
+    attributeFunctions: new Set(user.filter((u) => u.one_argument).map((u) => u.name)),
     functionEffects: new Map<string, Footprint>(),
     userOperators: new Map<string, string[]>(),
   };

@@ -121,6 +121,9 @@ export class Collector {
       } else if (type === 'A_Expr' && body && typeof body === 'object') {
         this.operator(body);
         this.walk(body, writing, ctes);
+      } else if ((type === 'ColumnRef' || type === 'A_Indirection') && body && typeof body === 'object') {
+        this.attributeCall(type, body);
+        this.walk(body, writing, ctes);
       } else if (type === 'CommonTableExpr' && body && typeof body === 'object') {
         // Reached only outside a WITH clause (withScope reads those): its query, in the scope around it.
         this.walk(body['ctequery'], null, ctes);
@@ -233,6 +236,20 @@ export class Collector {
     const name = parts[parts.length - 1] ?? '';
     if (parts.length > 1 && parts[0] === 'pg_catalog') return;
     for (const fn of this.catalog.userOperators.get(name) ?? []) this.userCall(fn);
+  }
+
+  /**
+   * `a.f` and `(expr).f` call `f(a)` when `a` has no column `f` (PostgreSQL's attribute notation):
+   * a field selection naming a user function that takes one argument is followed as a call of it.
+   */
+  private attributeCall(type: string, body: Node): void {
+    const fields = ((type === 'ColumnRef' ? body['fields'] : body['indirection']) as Node[] | undefined) ?? [];
+    // A bare `f` is a column or a whole row, never a call; `a.f` and every later field may be.
+    const selected = type === 'ColumnRef' ? fields.slice(1) : fields;
+    for (const field of selected) {
+      const name = (field['String'] as Node | undefined)?.['sval'];
+      if (typeof name === 'string' && this.catalog.attributeFunctions.has(name)) this.userCall(name);
+    }
   }
 
   /** A call of a user function: its node in the effect graph, or the footprint its body was found to have. */

@@ -105,3 +105,14 @@ describe('set_config', () => {
     expect(session().footprint("SELECT set_config('search_path', 'billing', false); SELECT * FROM other")).toEqual(expect.arrayContaining(ANYTHING));
   });
 });
+
+describe('a function called in attribute notation', () => {
+  it('`a.withdraw70` and `(a).withdraw70` call withdraw70(a): its writes are the statement’s', () => {
+    expect(fp('SELECT a.withdraw70 FROM account AS a WHERE a.id = 1')).toContain('db:t:public.account');
+    expect(fp('SELECT (a).withdraw70 FROM account AS a WHERE a.id = 1')).toContain('db:t:public.account');
+    expect(fp('SELECT account.withdraw70 FROM account')).toContain('db:t:public.account');
+    // A column of that name is just read; a function taking no argument cannot be called so.
+    expect(fp('SELECT a.balance FROM account AS a')).toEqual(['act:0', 'r:db:t:public.account']);
+    expect(fp('SELECT o.withdraw_any FROM other AS o')).toEqual(['act:0', 'r:db:t:public.other']);
+  });
+});

@@ -115,3 +115,12 @@ describe('a search_path set with set_config', () => {
     expect((await verdictOf(scenario)).verdict).toBe('violated');
   });
 });
+
+describe('user code the parse tree does not show as a call', () => {
+  it('a function called in attribute notation (attr-notation)', async () => {
+    const fn = `CREATE FUNCTION withdraw70(a account) RETURNS int LANGUAGE sql VOLATILE AS
+      'UPDATE account SET balance = balance - 70 WHERE id = a.id RETURNING balance'`;
+    const cell = await verdictOf(withdrawTwice('attr-notation', [fn], 'SELECT a.withdraw70 FROM account AS a WHERE a.id = 1'));
+    expect(cell.verdict).toBe('violated');
+  });
+});
