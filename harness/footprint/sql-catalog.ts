@@ -47,8 +47,10 @@ export interface SqlCatalog {
   readonly attributeFunctions: ReadonlySet<string>;
   /** What a call of a user function touches (every overload of the name, and what it runs in turn). */
   readonly functionEffects: ReadonlyMap<string, Footprint>;
-  /** Operators outside pg_catalog by name: the user functions behind them. */
+  /** Operators outside pg_catalog by name: the user functions behind them (and their commutators and negators). */
   readonly userOperators: ReadonlyMap<string, readonly string[]>;
+  /** User functions any statement may run without naming them (user operator classes, user casts). */
+  readonly implicitCalls: readonly string[];
 }
 
 /** The smallest interface the loader needs of a client: pg's Client and Pool both fit. */
@@ -113,9 +115,30 @@ SELECT p.proname AS name, l.lanname AS language, p.prosrc AS source, p.proconfig
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
 
+/**
+ * User operators by name, each with the function behind it and those behind its commutator and
+ * negator (the planner may rewrite `a OP b` as `b COM a`, or `NOT (a OP b)` as `a NEG b`).
+ */
 const OPERATORS_SQL = `
-SELECT o.oprname AS op, p.proname AS fn FROM pg_operator o JOIN pg_proc p ON p.oid = o.oprcode
-JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+SELECT o.oprname AS op, p.proname AS fn FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+JOIN pg_operator x ON x.oid IN (o.oid, o.oprcom, o.oprnegate) JOIN pg_proc p ON p.oid = x.oprcode
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+
+/**
+ * User functions PostgreSQL may call with no name in the statement: those behind the operators and
+ * support functions of user operator families (sorting, grouping, DISTINCT, UNION, joins, GREATEST,
+ * index lookups on a user type use them) and user casts (implicit coercions, to_json's cast to json).
+ */
+const IMPLICIT_SQL = `
+SELECT DISTINCT p.proname AS fn FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace
+JOIN pg_amop a ON a.amopfamily = f.oid JOIN pg_operator o ON o.oid = a.amopopr JOIN pg_proc p ON p.oid = o.oprcode
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.pronamespace <> 'pg_catalog'::regnamespace
+UNION
+SELECT p.proname FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace
+JOIN pg_amproc a ON a.amprocfamily = f.oid JOIN pg_proc p ON p.oid = a.amproc
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.pronamespace <> 'pg_catalog'::regnamespace
+UNION
+SELECT p.proname FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc WHERE p.pronamespace <> 'pg_catalog'::regnamespace`;
 
 const NO_EFFECTS: Readonly<Record<TriggerEvent, Footprint>> = { insert: [], update: [], delete: [], truncate: [] };
 
@@ -135,7 +158,7 @@ export interface CatalogOptions {
 export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions = {}): Promise<SqlCatalog> {
   await loadSqlParser();
   // One round trip, and one snapshot: the reads agree with each other.
-  const queries = [RELATIONS_SQL, FOREIGN_KEYS_SQL, SEQUENCES_SQL, PURE_BUILTINS_SQL, USER_FUNCTIONS_SQL, TRIGGERS_SQL, FUNCTIONS_SQL, OPERATORS_SQL];
+  const queries = [RELATIONS_SQL, FOREIGN_KEYS_SQL, SEQUENCES_SQL, PURE_BUILTINS_SQL, USER_FUNCTIONS_SQL, TRIGGERS_SQL, FUNCTIONS_SQL, OPERATORS_SQL, IMPLICIT_SQL];
   if (options.attached !== false) queries.push(ATTACHED_SQL);
   const answer = await db.query(queries.join(';\n'));
   const results = (Array.isArray(answer) ? answer : [answer]) as { rows: unknown[] }[];
@@ -149,7 +172,8 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
   const triggers = rowsOf<TriggerRow>(5);
   const functions = rowsOf<FunctionRow>(6);
   const operators = rowsOf<{ op: string; fn: string }>(7);
-  const attached = options.attached === false ? [] : rowsOf<AttachedRow>(8);
+  const implicit = rowsOf<{ fn: string }>(8);
+  const attached = options.attached === false ? [] : rowsOf<AttachedRow>(9);
 
   const byOid = new Map(rels.map((r) => [r.oid, r]));
   const neighbours = new Map<number, Set<number>>();
@@ -183,8 +207,9 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
     attributeFunctions: new Set(user.filter((u) => u.one_argument).map((u) => u.name)),
     functionEffects: new Map<string, Footprint>(),
     userOperators: new Map<string, string[]>(),
+    implicitCalls: implicit.map((i) => i.fn),
   };
-  for (const { op, fn } of operators) catalog.userOperators.set(op, [...(catalog.userOperators.get(op) ?? []), fn]);
+  for (const { op, fn } of operators) catalog.userOperators.set(op, [...new Set([...(catalog.userOperators.get(op) ?? []), fn])]);
   // Bodies and expressions are footprinted against the catalog itself; their effects are then filled in.
   const on = <T extends { rel: number }>(rows: readonly T[]): (T & { on: string })[] =>
     rows.flatMap((t) => {

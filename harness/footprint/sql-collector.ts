@@ -15,6 +15,9 @@ const SESSION_LOCAL = new Set([
 ]);
 const WRITE_TARGET_STATEMENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
 
+/** Nodes besides A_Expr where an operator is looked up by name. */
+const OPERATOR_NODES = new Set(['SubLink', 'SortBy', 'CaseExpr', 'JoinExpr']);
+
 /** The names of the CTEs visible where a relation is named (a WITH clause's, in its query level and below). */
 type CteScope = ReadonlySet<string>;
 const NO_CTES: CteScope = new Set();
@@ -101,6 +104,8 @@ export class Collector {
 
   /** Any node: a statement, an expression (a trigger's WHEN clause), a list of them. */
   collect(node: unknown): string[] {
+    // What user operator classes and casts run, no statement names: any may run them.
+    for (const fn of this.catalog.implicitCalls) this.userCall(fn);
     this.walk(node, null, NO_CTES);
     return [...this.keys];
   }
@@ -120,6 +125,9 @@ export class Collector {
         this.walk(body, null, ctes);
       } else if (type === 'A_Expr' && body && typeof body === 'object') {
         this.operator(body);
+        this.walk(body, writing, ctes);
+      } else if (OPERATOR_NODES.has(type) && body && typeof body === 'object') {
+        this.implicitOperators(type, body);
         this.walk(body, writing, ctes);
       } else if ((type === 'ColumnRef' || type === 'A_Indirection') && body && typeof body === 'object') {
         this.attributeCall(type, body);
@@ -232,10 +240,42 @@ export class Collector {
 
   /** An operator the user defined runs the user's function behind it (a CHECK's `a === b`). */
   private operator(expr: Node): void {
-    const parts = ((expr['name'] as Node[] | undefined) ?? []).map((p) => String((p['String'] as Node | undefined)?.['sval'] ?? ''));
-    const name = parts[parts.length - 1] ?? '';
+    // BETWEEN is `>=` and `<=` by name; every other kind names its operator (IN and IS DISTINCT
+    // FROM and NULLIF `=`, LIKE `~~`, row comparisons theirs).
+    if (String(expr['kind']).startsWith('AEXPR_BETWEEN') || String(expr['kind']).startsWith('AEXPR_NOT_BETWEEN')) {
+      this.operatorNamed(['>=']);
+      this.operatorNamed(['<=']);
+      return;
+    }
+    this.operatorNamed(expr['name']);
+  }
+
+  /**
+   * Operators outside A_Expr: `x op ANY (subquery)` and row comparisons with a subquery (SubLink's
+   * operName; `IN (subquery)` is `=`), `ORDER BY … USING op` (SortBy), `CASE x WHEN …` (`=`),
+   * `JOIN … USING` and `NATURAL JOIN` (`=`), all looked up by name as A_Expr's are.
+   */
+  private implicitOperators(type: string, body: Node): void {
+    if (type === 'SubLink') {
+      const named = Array.isArray(body['operName']) && body['operName'].length > 0;
+      if (named) this.operatorNamed(body['operName']);
+      else if (body['subLinkType'] === 'ANY_SUBLINK') this.operatorNamed(['=']);
+    } else if (type === 'SortBy') {
+      this.operatorNamed(body['useOp']);
+    } else if (type === 'CaseExpr') {
+      if (body['arg'] !== undefined) this.operatorNamed(['=']);
+    } else if (type === 'JoinExpr') {
+      if (body['isNatural'] === true || body['usingClause'] !== undefined) this.operatorNamed(['=']);
+    }
+  }
+
+  /** The user functions behind an operator name (a list of String nodes, or of plain names). */
+  private operatorNamed(name: unknown): void {
+    if (!Array.isArray(name) || name.length === 0) return;
+    const parts = (name as unknown[]).map((p) => (typeof p === 'string' ? p : String(((p as Node)['String'] as Node | undefined)?.['sval'] ?? '')));
+    const last = parts[parts.length - 1] ?? '';
     if (parts.length > 1 && parts[0] === 'pg_catalog') return;
-    for (const fn of this.catalog.userOperators.get(name) ?? []) this.userCall(fn);
+    for (const fn of this.catalog.userOperators.get(last) ?? []) this.userCall(fn);
   }
 
   /**

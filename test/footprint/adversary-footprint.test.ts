@@ -24,6 +24,8 @@ beforeAll(async () => {
     `CREATE FUNCTION pay(new_balance int DEFAULT withdraw_any()) RETURNS int LANGUAGE sql VOLATILE AS 'SELECT new_balance'`,
     `CREATE FUNCTION debit(acct int, amount int) RETURNS bool LANGUAGE sql VOLATILE AS 'UPDATE account SET balance = balance - amount WHERE id = acct RETURNING true'`,
     'CREATE OPERATOR ==> (LEFTARG = int, RIGHTARG = int, FUNCTION = debit)',
+    `CREATE FUNCTION debit_other(acct int, amount int) RETURNS bool LANGUAGE sql VOLATILE AS 'UPDATE other SET id = id WHERE id = acct RETURNING true'`,
+    'CREATE OPERATOR <== (LEFTARG = int, RIGHTARG = int, FUNCTION = debit_other, COMMUTATOR = ==>)',
     `CREATE FUNCTION move_path() RETURNS text LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN set_config('search_path', 'billing, public', false); END $$`,
   ]) {
     await db.client.query(s);
@@ -114,5 +116,69 @@ describe('a function called in attribute notation', () => {
     // A column of that name is just read; a function taking no argument cannot be called so.
     expect(fp('SELECT a.balance FROM account AS a')).toEqual(['act:0', 'r:db:t:public.account']);
     expect(fp('SELECT o.withdraw_any FROM other AS o')).toEqual(['act:0', 'r:db:t:public.other']);
+  });
+});
+
+describe('user operators outside A_Expr', () => {
+  const writesAccount = (sql: string) => expect(fp(sql), sql).toContain('db:t:public.account');
+  it('x op ANY (subquery), ORDER BY … USING op, and row comparisons with a subquery run the operator’s function', () => {
+    writesAccount('SELECT 1 ==> ANY (SELECT 70)');
+    writesAccount('SELECT 1 ==> ALL (SELECT 70)');
+    writesAccount('SELECT id FROM other ORDER BY id USING ==>');
+    writesAccount('SELECT array_agg(id ORDER BY id USING ==>) FROM other');
+    writesAccount('SELECT ROW(1) ==> (SELECT 70)');
+    writesAccount('SELECT ROW(1, 2) ==> ROW(3, 4)');
+    writesAccount('SELECT OPERATOR(public.==>)(1, 2)');
+  });
+
+  it('a commutator’s function counts (the planner may swap the operands): <== runs debit too', () => {
+    writesAccount('SELECT 1 <== 2');
+    expect(fp('SELECT 1 <== 2')).toContain('db:t:public.other');
+  });
+});
+
+describe('operators named implicitly, and operator classes and casts of the user', () => {
+  let implicit: SqlCatalog;
+  let closeImplicit: () => Promise<void>;
+  beforeAll(async () => {
+    const db = await freshDatabase();
+    closeImplicit = db.close;
+    for (const s of [
+      'CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)',
+      'CREATE TABLE ledger (n int)',
+      'CREATE TYPE cents AS (v int)',
+      `CREATE FUNCTION cents_eq(a cents, b cents) RETURNS bool LANGUAGE sql VOLATILE AS 'UPDATE account SET balance = balance - 1 RETURNING (a).v = (b).v'`,
+      'CREATE OPERATOR = (LEFTARG = cents, RIGHTARG = cents, FUNCTION = cents_eq)',
+      `CREATE FUNCTION cents_ge(a cents, b cents) RETURNS bool LANGUAGE sql VOLATILE AS 'UPDATE account SET balance = balance - 1 RETURNING (a).v >= (b).v'`,
+      'CREATE OPERATOR >= (LEFTARG = cents, RIGHTARG = cents, FUNCTION = cents_ge)',
+      `CREATE FUNCTION cents_cmp(a cents, b cents) RETURNS int LANGUAGE sql VOLATILE AS 'INSERT INTO ledger VALUES (1) RETURNING 0'`,
+      `CREATE FUNCTION cents_lt(a cents, b cents) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT (a).v < (b).v'`,
+      'CREATE OPERATOR < (LEFTARG = cents, RIGHTARG = cents, FUNCTION = cents_lt)',
+      'CREATE OPERATOR CLASS cents_ops DEFAULT FOR TYPE cents USING btree AS OPERATOR 1 <, OPERATOR 3 =, FUNCTION 1 cents_cmp(cents, cents)',
+    ]) {
+      await db.client.query(s);
+    }
+    implicit = await loadSqlCatalog(db.client);
+  });
+  afterAll(async () => closeImplicit());
+  const at = (sql: string) => new SqlFootprinter(implicit, 'act:0').footprint(sql);
+
+  it('IN lists, IS DISTINCT FROM, NULLIF, CASE x WHEN, JOIN USING and BETWEEN look their operators up by name', () => {
+    for (const sql of [
+      'SELECT ROW(1)::cents IN (ROW(2)::cents)',
+      'SELECT ROW(1)::cents IS DISTINCT FROM ROW(2)::cents',
+      'SELECT NULLIF(ROW(1)::cents, ROW(2)::cents)',
+      'SELECT CASE ROW(1)::cents WHEN ROW(2)::cents THEN 1 END',
+      'SELECT ROW(1)::cents IN (SELECT ROW(2)::cents)',
+      'SELECT * FROM (SELECT ROW(1)::cents AS c) x JOIN (SELECT ROW(1)::cents AS c) y USING (c)',
+      'SELECT ROW(1)::cents BETWEEN ROW(0)::cents AND ROW(2)::cents',
+    ]) {
+      expect(at(sql), sql).toContain('db:t:public.account');
+    }
+  });
+
+  it('a user operator class’s functions may run in any statement (ORDER BY, DISTINCT, GROUP BY use it with no name)', () => {
+    expect(at('SELECT DISTINCT c FROM (SELECT ROW(1)::cents AS c) x')).toContain('db:t:public.ledger');
+    expect(at('SELECT 1')).toContain('db:t:public.ledger');
   });
 });

@@ -124,3 +124,15 @@ describe('user code the parse tree does not show as a call', () => {
     expect(cell.verdict).toBe('violated');
   });
 });
+
+describe('user operators outside A_Expr', () => {
+  it('x ==> ANY (subquery), where ==> debits the account (sublink-operator)', async () => {
+    const schema = [
+      `CREATE FUNCTION debit(acct int, amount int) RETURNS bool LANGUAGE sql VOLATILE AS
+        'UPDATE account SET balance = balance - amount WHERE id = acct RETURNING true'`,
+      'CREATE OPERATOR ==> (LEFTARG = int, RIGHTARG = int, FUNCTION = debit)',
+    ];
+    const cell = await verdictOf(withdrawTwice('sublink-operator', schema, 'SELECT 1 ==> ANY (SELECT 70)'));
+    expect(cell.verdict).toBe('violated');
+  });
+});
