@@ -110,7 +110,7 @@ WHERE NOT t.tgisinternal`;
 const FUNCTIONS_SQL = `
 SELECT p.proname AS name, l.lanname AS language, p.prosrc AS source, p.proconfig IS NOT NULL AS has_config,
        CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END AS definition, p.prosqlbody IS NOT NULL AS atomic,
-       p.provolatile::text AS volatility,
+       p.provolatile::text AS volatility, pg_get_expr(p.proargdefaults, 0) AS defaults,
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') AS extension
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;

@@ -182,3 +182,11 @@ describe('operators named implicitly, and operator classes and casts of the user
     expect(at('SELECT 1')).toContain('db:t:public.ledger');
   });
 });
+
+describe('parameter defaults', () => {
+  it('a call may leave an argument out: the default expression runs at the call site, so it counts', () => {
+    expect(fp('SELECT pay()')).toContain('db:t:public.account');
+    // Conservatively also when the argument is given (the call's arity is not resolved).
+    expect(fp('SELECT pay(5)')).toContain('db:t:public.account');
+  });
+});

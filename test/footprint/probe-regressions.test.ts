@@ -136,3 +136,15 @@ describe('user operators outside A_Expr', () => {
     expect(cell.verdict).toBe('violated');
   });
 });
+
+describe('parameter defaults', () => {
+  it('pay() runs its parameter’s DEFAULT withdraw70() (param-default)', async () => {
+    const schema = [
+      `CREATE FUNCTION withdraw70() RETURNS int LANGUAGE sql VOLATILE AS
+        'UPDATE account SET balance = balance - 70 WHERE id = 1 RETURNING balance'`,
+      `CREATE FUNCTION pay(new_balance int DEFAULT withdraw70()) RETURNS int LANGUAGE sql VOLATILE AS 'SELECT new_balance'`,
+    ];
+    const cell = await verdictOf(withdrawTwice('param-default', schema, 'SELECT pay()'));
+    expect(cell.verdict).toBe('violated');
+  });
+});
