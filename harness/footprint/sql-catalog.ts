@@ -36,8 +36,10 @@ export interface SqlCatalog {
   readonly relations: ReadonlyMap<string, CatalogRelation>;
   /** Unqualified name → `schema.name`, for names visible on the default search_path. */
   readonly visible: ReadonlyMap<string, string>;
-  /** Functions of pg_catalog whose every overload is immutable or stable: they touch no shared state. */
+  /** Functions of pg_catalog whose every overload is immutable or stable and that run no query (see PURE_BUILTINS_SQL). */
   readonly pureBuiltins: ReadonlySet<string>;
+  /** Builtins (of pureBuiltins, or session-local volatile ones) that see other sessions' transactions: they read everything. */
+  readonly readingBuiltins: ReadonlySet<string>;
   /** Names of functions outside pg_catalog, with their worst volatility (`i`, `s`, `v`). */
   readonly userFunctions: ReadonlyMap<string, string>;
   /**
@@ -86,9 +88,26 @@ SELECT a.adrelid::int, d.refobjid::int FROM pg_attrdef a
 JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = a.oid AND d.refclassid = 'pg_class'::regclass
 JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'`;
 
+/**
+ * Builtins that touch no shared state, and which of them read it. The rule: a pg_catalog function
+ * all of whose overloads are immutable or stable is pure when its result depends only on its
+ * arguments, the session's own settings and transaction, and the catalog — the catalog changes
+ * only through statements this analysis already treats as touching everything (DDL, GRANT,
+ * COMMENT, DO, opaque code), which conflict with every step. Stable ones that see more are not
+ * pure: those that run queries (the XML exports table_/query_/cursor_/schema_/database_to_xml…,
+ * anything taking a refcursor — over views or cursors a query may call volatile code) are left
+ * out, so a call touches everything; those that see other sessions' transactions (any overload
+ * taking or returning xid, xid8, txid_snapshot or pg_snapshot, and txid_*: snapshots, age(xid),
+ * mxid_age, txid_current's place in xid order) are `reads`, and read everything, as `pg_*` do.
+ */
 const PURE_BUILTINS_SQL = `
-SELECT proname AS name FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace
-GROUP BY proname HAVING bool_and(provolatile IN ('i', 's'))`;
+SELECT proname AS name,
+       bool_or(provolatile <> 'i' AND (proname LIKE 'txid\\_%' OR prorettype IN ('xid'::regtype, 'xid8'::regtype, 'txid_snapshot'::regtype, 'pg_snapshot'::regtype)
+               OR proargtypes::oid[] && ARRAY['xid'::regtype, 'xid8'::regtype, 'txid_snapshot'::regtype, 'pg_snapshot'::regtype]::oid[])) AS reads
+FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace
+GROUP BY proname
+HAVING bool_and(provolatile IN ('i', 's'))
+   AND NOT bool_or(proname ~ '^(table|query|cursor|schema|database)_to_xml' OR 'refcursor'::regtype = ANY (proargtypes::oid[]))`;
 
 /** `one_argument`: some overload can be called with one argument (what attribute notation, `t.f`, calls). */
 const USER_FUNCTIONS_SQL = `
@@ -140,6 +159,9 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.pronamespace <
 UNION
 SELECT p.proname FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc WHERE p.pronamespace <> 'pg_catalog'::regnamespace`;
 
+/** Volatile builtins whose value is the session's place in xid order (the reads rule's xid8 ones, by name). */
+const XID_ORDER_BUILTINS = ['txid_current', 'pg_current_xact_id', 'txid_current_if_assigned', 'pg_current_xact_id_if_assigned'];
+
 const NO_EFFECTS: Readonly<Record<TriggerEvent, Footprint>> = { insert: [], update: [], delete: [], truncate: [] };
 
 /**
@@ -167,7 +189,7 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
   const rels = rowsOf<RelRow>(0);
   const fks = rowsOf<{ a: number; b: number }>(1);
   const seqs = rowsOf<{ tbl: number; seq: number }>(2);
-  const pure = rowsOf<{ name: string }>(3);
+  const pure = rowsOf<{ name: string; reads: boolean }>(3);
   const user = rowsOf<{ name: string; volatility: string; one_argument: boolean }>(4);
   const triggers = rowsOf<TriggerRow>(5);
   const functions = rowsOf<FunctionRow>(6);
@@ -203,6 +225,7 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
     relations,
     visible,
     pureBuiltins: new Set(pure.map((p) => p.name)),
+    readingBuiltins: new Set([...pure.filter((p) => p.reads).map((p) => p.name), ...XID_ORDER_BUILTINS]),
     userFunctions: new Map(user.map((u) => [u.name, u.volatility])),
     attributeFunctions: new Set(user.filter((u) => u.one_argument).map((u) => u.name)),
     functionEffects: new Map<string, Footprint>(),

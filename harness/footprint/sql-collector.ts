@@ -353,7 +353,9 @@ export class Collector {
       return;
     }
     if (SESSION_LOCAL.has(name) || this.catalog.pureBuiltins.has(name)) {
-      if (name.startsWith('pg_') && !SESSION_LOCAL.has(name)) this.keys.add('r:*');
+      // pg_* builtins may show live state (locks, activity, stats); the reading ones see other
+      // sessions' transactions (snapshots, xid ages): both read everything.
+      if ((name.startsWith('pg_') && !SESSION_LOCAL.has(name)) || this.catalog.readingBuiltins.has(name)) this.keys.add('r:*');
       return;
     }
     this.anything();

@@ -190,3 +190,36 @@ describe('parameter defaults', () => {
     expect(fp('SELECT pay(5)')).toContain('db:t:public.account');
   });
 });
+
+describe('stable builtins', () => {
+  it('that run queries (the XML exports, refcursors) touch everything', () => {
+    for (const sql of [
+      "SELECT table_to_xml('account', false, false, '')",
+      "SELECT query_to_xml('SELECT a.withdraw70 FROM account a', false, false, '')",
+      "SELECT cursor_to_xml('c', 1, false, false, '')",
+      "SELECT schema_to_xml('public', false, false, '')",
+      "SELECT database_to_xml(false, false, '')",
+      "SELECT table_to_xml_and_xmlschema('account', false, false, '')",
+    ]) {
+      expect(fp(sql), sql).toEqual(expect.arrayContaining(ANYTHING));
+    }
+  });
+
+  it('that see other sessions’ transactions read everything', () => {
+    for (const sql of [
+      'SELECT txid_snapshot_xmax(txid_current_snapshot())',
+      'SELECT pg_current_snapshot()',
+      'SELECT age(xmin) FROM other',
+      'SELECT mxid_age(xmin) FROM other',
+      "INSERT INTO other VALUES (txid_current())",
+    ]) {
+      expect(racesAccountWrite(fp(sql)), sql).toBe(true);
+    }
+  });
+
+  it('that depend only on arguments, settings and the catalog stay pure', () => {
+    for (const sql of ["SELECT now(), to_char(now(), 'YYYY'), current_setting('work_mem')", "SELECT has_table_privilege('account', 'SELECT'), to_regclass('account')"]) {
+      expect(fp(sql), sql).toEqual(['act:0']);
+    }
+  });
+});

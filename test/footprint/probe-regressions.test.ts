@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { runMatrix, type CellResult } from '../../harness/run/index.ts';
 import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
-import type { ActorSpec } from '../../harness/sched/index.ts';
+import { sqlActor, type ActorSpec } from '../../harness/sched/index.ts';
 
 let server: StartedPostgres;
 beforeAll(async () => {
@@ -146,5 +146,32 @@ describe('parameter defaults', () => {
     ];
     const cell = await verdictOf(withdrawTwice('param-default', schema, 'SELECT pay()'));
     expect(cell.verdict).toBe('violated');
+  });
+});
+
+describe('stable builtins that read shared state', () => {
+  it('a balance read through table_to_xml (stable-builtin-read)', async () => {
+    const read = "SELECT ((xpath('//balance/text()', table_to_xml('account', false, false, '')))[1])::text::int AS balance";
+    const cell = await verdictOf(withdrawTwice('stable-builtin-read', [], 'UPDATE account SET balance = $1 WHERE id = 1', read));
+    expect(cell.verdict).toBe('violated');
+  });
+
+  it('an outbox consumer’s txid_current_snapshot sees a producer in flight (txid-snapshot)', async () => {
+    const scenario = defineScenario({
+      name: 'txid-snapshot',
+      schema: 'CREATE TABLE outbox (xid bigint NOT NULL, body text)',
+      actors: [
+        sqlActor('producer', ['BEGIN', "INSERT INTO outbox VALUES (txid_current(), 'order-1')", 'COMMIT']),
+        sqlActor('other-producer', ["INSERT INTO outbox VALUES (txid_current(), 'order-2')"]),
+        sqlActor('consumer', [
+          'SELECT txid_snapshot_xmax(txid_current_snapshot()) AS hwm, (SELECT count(*) FROM txid_snapshot_xip(txid_current_snapshot()))::int AS in_flight',
+        ]),
+      ],
+      check: ({ results }) => {
+        const text = JSON.stringify(results);
+        if (!text.includes('"in_flight":0')) return `consumer saw a producer in flight: ${text}`;
+      },
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
   });
 });
