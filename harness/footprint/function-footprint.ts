@@ -21,9 +21,34 @@ export interface FunctionRow {
   readonly volatility: string;
   /** Belongs to an installed extension (citext, pgcrypto, ...). */
   readonly extension: boolean;
+  /** Its parameters' default expressions, comma-separated (pg_get_expr of proargdefaults), or null. */
+  readonly defaults: string | null;
 }
 
+/**
+ * What a call touches: the body, and the parameters' default expressions, which PostgreSQL
+ * evaluates at the call site when an argument is left out (`pay()` runs `DEFAULT withdraw70()`).
+ * Any call may leave them out, so they count whenever the function has defaults.
+ */
 export function functionFootprint(f: FunctionRow, catalog: SqlCatalog): BodyFootprint | null {
+  const body = bodyFootprint(f, catalog);
+  if (!body || f.defaults === null) return body;
+  const defaults = defaultsFootprint(f.defaults, catalog);
+  if (!defaults) return null;
+  return { keys: [...body.keys, ...defaults.keys], writes: [...body.writes, ...defaults.writes], calls: [...body.calls, ...defaults.calls] };
+}
+
+function defaultsFootprint(defaults: string, catalog: SqlCatalog): BodyFootprint | null {
+  // The list reads back as a SELECT's target list.
+  const select = parsedStatements(`SELECT ${defaults}`);
+  if (!select || select.length !== 1) return null;
+  const writes: { rel: CatalogRelation; events: WriteEvents }[] = [];
+  const calls = new Set<string>();
+  const keys = new Collector(catalog, [], (rel, events) => writes.push({ rel, events }), (name) => calls.add(name)).collect(select[0]);
+  return { keys, writes, calls: [...calls] };
+}
+
+function bodyFootprint(f: FunctionRow, catalog: SqlCatalog): BodyFootprint | null {
   // An extension's immutable C function touches nothing shared, a stable one may read anything
   // (else `=` of citext, whose operators live in the user's schema, would touch everything).
   if (f.extension && f.language !== 'sql' && f.language !== 'plpgsql' && (f.volatility === 'i' || f.volatility === 's')) {

@@ -36,14 +36,23 @@ export interface SqlCatalog {
   readonly relations: ReadonlyMap<string, CatalogRelation>;
   /** Unqualified name → `schema.name`, for names visible on the default search_path. */
   readonly visible: ReadonlyMap<string, string>;
-  /** Functions of pg_catalog whose every overload is immutable or stable: they touch no shared state. */
+  /** Functions of pg_catalog whose every overload is immutable or stable and that run no query (see PURE_BUILTINS_SQL). */
   readonly pureBuiltins: ReadonlySet<string>;
+  /** Builtins (of pureBuiltins, or session-local volatile ones) that see other sessions' transactions: they read everything. */
+  readonly readingBuiltins: ReadonlySet<string>;
   /** Names of functions outside pg_catalog, with their worst volatility (`i`, `s`, `v`). */
   readonly userFunctions: ReadonlyMap<string, string>;
+  /**
+   * Names of user functions some overload of which takes one argument: `t.f` (and `(expr).f`)
+   * calls `f(t)` when `t` has no column `f`, so a column reference may be a call.
+   */
+  readonly attributeFunctions: ReadonlySet<string>;
   /** What a call of a user function touches (every overload of the name, and what it runs in turn). */
   readonly functionEffects: ReadonlyMap<string, Footprint>;
-  /** Operators outside pg_catalog by name: the user functions behind them. */
+  /** Operators outside pg_catalog by name: the user functions behind them (and their commutators and negators). */
   readonly userOperators: ReadonlyMap<string, readonly string[]>;
+  /** User functions any statement may run without naming them (user operator classes, user casts). */
+  readonly implicitCalls: readonly string[];
 }
 
 /** The smallest interface the loader needs of a client: pg's Client and Pool both fit. */
@@ -79,12 +88,32 @@ SELECT a.adrelid::int, d.refobjid::int FROM pg_attrdef a
 JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = a.oid AND d.refclassid = 'pg_class'::regclass
 JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'`;
 
+/**
+ * Builtins that touch no shared state, and which of them read it. The rule: a pg_catalog function
+ * all of whose overloads are immutable or stable is pure when its result depends only on its
+ * arguments, the session's own settings and transaction, and the catalog — the catalog changes
+ * only through statements this analysis already treats as touching everything (DDL, GRANT,
+ * COMMENT, DO, opaque code), which conflict with every step. Stable ones that see more are not
+ * pure: those that run queries (the XML exports table_/query_/cursor_/schema_/database_to_xml…,
+ * anything taking a refcursor — over views or cursors a query may call volatile code) are left
+ * out, so a call touches everything; those that see other sessions' transactions (any overload
+ * taking or returning xid, xid8, txid_snapshot or pg_snapshot, and txid_*: snapshots, age(xid),
+ * mxid_age, txid_current's place in xid order) are `reads`, and read everything, as `pg_*` do.
+ */
 const PURE_BUILTINS_SQL = `
-SELECT proname AS name FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace
-GROUP BY proname HAVING bool_and(provolatile IN ('i', 's'))`;
+SELECT proname AS name,
+       bool_or(provolatile <> 'i' AND (proname LIKE 'txid\\_%' OR prorettype IN ('xid'::regtype, 'xid8'::regtype, 'txid_snapshot'::regtype, 'pg_snapshot'::regtype)
+               OR proargtypes::oid[] && ARRAY['xid'::regtype, 'xid8'::regtype, 'txid_snapshot'::regtype, 'pg_snapshot'::regtype]::oid[])) AS reads
+FROM pg_proc WHERE pronamespace = 'pg_catalog'::regnamespace
+GROUP BY proname
+HAVING bool_and(provolatile IN ('i', 's'))
+   AND NOT bool_or(proname ~ '^(table|query|cursor|schema|database)_to_xml' OR 'refcursor'::regtype = ANY (proargtypes::oid[]))`;
 
+/** `one_argument`: some overload can be called with one argument (what attribute notation, `t.f`, calls). */
 const USER_FUNCTIONS_SQL = `
-SELECT p.proname AS name, max(p.provolatile::text) AS volatility FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+SELECT p.proname AS name, max(p.provolatile::text) AS volatility,
+       bool_or(p.pronargs >= 1 AND p.pronargs - p.pronargdefaults <= 1) AS one_argument
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') GROUP BY p.proname`;
 
 /** User triggers with their functions: what fires them and the source of what they run. */
@@ -100,14 +129,38 @@ WHERE NOT t.tgisinternal`;
 const FUNCTIONS_SQL = `
 SELECT p.proname AS name, l.lanname AS language, p.prosrc AS source, p.proconfig IS NOT NULL AS has_config,
        CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END AS definition, p.prosqlbody IS NOT NULL AS atomic,
-       p.provolatile::text AS volatility,
+       p.provolatile::text AS volatility, pg_get_expr(p.proargdefaults, 0) AS defaults,
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') AS extension
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_language l ON l.oid = p.prolang
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
 
+/**
+ * User operators by name, each with the function behind it and those behind its commutator and
+ * negator (the planner may rewrite `a OP b` as `b COM a`, or `NOT (a OP b)` as `a NEG b`).
+ */
 const OPERATORS_SQL = `
-SELECT o.oprname AS op, p.proname AS fn FROM pg_operator o JOIN pg_proc p ON p.oid = o.oprcode
-JOIN pg_namespace n ON n.oid = o.oprnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+SELECT o.oprname AS op, p.proname AS fn FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace
+JOIN pg_operator x ON x.oid IN (o.oid, o.oprcom, o.oprnegate) JOIN pg_proc p ON p.oid = x.oprcode
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
+
+/**
+ * User functions PostgreSQL may call with no name in the statement: those behind the operators and
+ * support functions of user operator families (sorting, grouping, DISTINCT, UNION, joins, GREATEST,
+ * index lookups on a user type use them) and user casts (implicit coercions, to_json's cast to json).
+ */
+const IMPLICIT_SQL = `
+SELECT DISTINCT p.proname AS fn FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace
+JOIN pg_amop a ON a.amopfamily = f.oid JOIN pg_operator o ON o.oid = a.amopopr JOIN pg_proc p ON p.oid = o.oprcode
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.pronamespace <> 'pg_catalog'::regnamespace
+UNION
+SELECT p.proname FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace
+JOIN pg_amproc a ON a.amprocfamily = f.oid JOIN pg_proc p ON p.oid = a.amproc
+WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.pronamespace <> 'pg_catalog'::regnamespace
+UNION
+SELECT p.proname FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc WHERE p.pronamespace <> 'pg_catalog'::regnamespace`;
+
+/** Volatile builtins whose value is the session's place in xid order (the reads rule's xid8 ones, by name). */
+const XID_ORDER_BUILTINS = ['txid_current', 'pg_current_xact_id', 'txid_current_if_assigned', 'pg_current_xact_id_if_assigned'];
 
 const NO_EFFECTS: Readonly<Record<TriggerEvent, Footprint>> = { insert: [], update: [], delete: [], truncate: [] };
 
@@ -127,7 +180,7 @@ export interface CatalogOptions {
 export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions = {}): Promise<SqlCatalog> {
   await loadSqlParser();
   // One round trip, and one snapshot: the reads agree with each other.
-  const queries = [RELATIONS_SQL, FOREIGN_KEYS_SQL, SEQUENCES_SQL, PURE_BUILTINS_SQL, USER_FUNCTIONS_SQL, TRIGGERS_SQL, FUNCTIONS_SQL, OPERATORS_SQL];
+  const queries = [RELATIONS_SQL, FOREIGN_KEYS_SQL, SEQUENCES_SQL, PURE_BUILTINS_SQL, USER_FUNCTIONS_SQL, TRIGGERS_SQL, FUNCTIONS_SQL, OPERATORS_SQL, IMPLICIT_SQL];
   if (options.attached !== false) queries.push(ATTACHED_SQL);
   const answer = await db.query(queries.join(';\n'));
   const results = (Array.isArray(answer) ? answer : [answer]) as { rows: unknown[] }[];
@@ -136,12 +189,13 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
   const rels = rowsOf<RelRow>(0);
   const fks = rowsOf<{ a: number; b: number }>(1);
   const seqs = rowsOf<{ tbl: number; seq: number }>(2);
-  const pure = rowsOf<{ name: string }>(3);
-  const user = rowsOf<{ name: string; volatility: string }>(4);
+  const pure = rowsOf<{ name: string; reads: boolean }>(3);
+  const user = rowsOf<{ name: string; volatility: string; one_argument: boolean }>(4);
   const triggers = rowsOf<TriggerRow>(5);
   const functions = rowsOf<FunctionRow>(6);
   const operators = rowsOf<{ op: string; fn: string }>(7);
-  const attached = options.attached === false ? [] : rowsOf<AttachedRow>(8);
+  const implicit = rowsOf<{ fn: string }>(8);
+  const attached = options.attached === false ? [] : rowsOf<AttachedRow>(9);
 
   const byOid = new Map(rels.map((r) => [r.oid, r]));
   const neighbours = new Map<number, Set<number>>();
@@ -171,11 +225,14 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
     relations,
     visible,
     pureBuiltins: new Set(pure.map((p) => p.name)),
+    readingBuiltins: new Set([...pure.filter((p) => p.reads).map((p) => p.name), ...XID_ORDER_BUILTINS]),
     userFunctions: new Map(user.map((u) => [u.name, u.volatility])),
+    attributeFunctions: new Set(user.filter((u) => u.one_argument).map((u) => u.name)),
     functionEffects: new Map<string, Footprint>(),
     userOperators: new Map<string, string[]>(),
+    implicitCalls: implicit.map((i) => i.fn),
   };
-  for (const { op, fn } of operators) catalog.userOperators.set(op, [...(catalog.userOperators.get(op) ?? []), fn]);
+  for (const { op, fn } of operators) catalog.userOperators.set(op, [...new Set([...(catalog.userOperators.get(op) ?? []), fn])]);
   // Bodies and expressions are footprinted against the catalog itself; their effects are then filled in.
   const on = <T extends { rel: number }>(rows: readonly T[]): (T & { on: string })[] =>
     rows.flatMap((t) => {

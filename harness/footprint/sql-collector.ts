@@ -1,5 +1,6 @@
 // Walks one parsed SQL statement (or expression) and collects the resource keys it reads and
 // writes, resolved against the catalog; a write adds what the triggers it fires touch.
+import { advisoryKeyOf } from './advisory-key.ts';
 import { SQL_ANYTHING } from './footprint.ts';
 import type { CatalogRelation, SqlCatalog } from './sql-catalog.ts';
 import type { TriggerEvent } from './write-effects.ts';
@@ -13,6 +14,13 @@ const SESSION_LOCAL = new Set([
   'txid_current_if_assigned', 'pg_current_xact_id_if_assigned', 'uuidv4', 'uuidv7',
 ]);
 const WRITE_TARGET_STATEMENTS = new Set(['InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt']);
+
+/** Nodes besides A_Expr where an operator is looked up by name. */
+const OPERATOR_NODES = new Set(['SubLink', 'SortBy', 'CaseExpr', 'JoinExpr']);
+
+/** The names of the CTEs visible where a relation is named (a WITH clause's, in its query level and below). */
+type CteScope = ReadonlySet<string>;
+const NO_CTES: CteScope = new Set();
 
 /** The value of a constant or a bound parameter, else undefined. */
 export function constantOf(n: unknown, values: readonly unknown[]): string | undefined {
@@ -44,14 +52,6 @@ export function constantOf(n: unknown, values: readonly unknown[]): string | und
   return undefined;
 }
 
-function canonicalInteger(v: string): string | undefined {
-  try {
-    return BigInt(v).toString();
-  } catch {
-    return undefined;
-  }
-}
-
 /** How a statement writes a relation: the trigger events it may fire (none: it only locks rows). */
 export type WriteEvents = readonly TriggerEvent[];
 
@@ -81,9 +81,11 @@ export class Collector {
   readonly sessionAdvisory: string[] = [];
   /** It calls pg_advisory_unlock_all. */
   unlocksAll = false;
-  /** It runs something the collector cannot see into (it may lock anything, at any level). */
+  /**
+   * It runs something the collector cannot see into (it may lock anything, at any level, and
+   * change the session's settings: set_config is a volatile builtin of this kind).
+   */
   opaque = false;
-  private readonly cteNames = new Set<string>();
 
   constructor(
     private readonly catalog: SqlCatalog,
@@ -102,50 +104,78 @@ export class Collector {
 
   /** Any node: a statement, an expression (a trigger's WHEN clause), a list of them. */
   collect(node: unknown): string[] {
-    this.walk(node, null);
+    // What user operator classes and casts run, no statement names: any may run them.
+    for (const fn of this.catalog.implicitCalls) this.userCall(fn);
+    this.walk(node, null, NO_CTES);
     return [...this.keys];
   }
 
-  private walk(n: unknown, writing: WriteEvents | null): void {
+  private walk(n: unknown, writing: WriteEvents | null, ctes: CteScope): void {
     if (Array.isArray(n)) {
-      for (const x of n) this.walk(x, writing);
+      for (const x of n) this.walk(x, writing, ctes);
       return;
     }
     if (!n || typeof n !== 'object') return;
     for (const [type, v] of Object.entries(n as Node)) {
       const body = v as Node;
       if (type === 'RangeVar' && body && typeof body === 'object') {
-        this.relation(body, writing);
+        this.relation(body, writing, ctes);
       } else if (type === 'FuncCall' && body && typeof body === 'object') {
         this.functionCall(body);
-        this.walk(body, null);
+        this.walk(body, null, ctes);
       } else if (type === 'A_Expr' && body && typeof body === 'object') {
         this.operator(body);
-        this.walk(body, writing);
+        this.walk(body, writing, ctes);
+      } else if (OPERATOR_NODES.has(type) && body && typeof body === 'object') {
+        this.implicitOperators(type, body);
+        this.walk(body, writing, ctes);
+      } else if ((type === 'ColumnRef' || type === 'A_Indirection') && body && typeof body === 'object') {
+        this.attributeCall(type, body);
+        this.walk(body, writing, ctes);
       } else if (type === 'CommonTableExpr' && body && typeof body === 'object') {
-        if (typeof body['ctename'] === 'string') this.cteNames.add(body['ctename']);
-        this.walk(body['ctequery'], null);
+        // Reached only outside a WITH clause (withScope reads those): its query, in the scope around it.
+        this.walk(body['ctequery'], null, ctes);
       } else if (WRITE_TARGET_STATEMENTS.has(type) && body && typeof body === 'object') {
-        this.walk(body['withClause'], null);
-        // The target is a bare RangeVar (not wrapped in a node) in PostgreSQL's tree.
-        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, eventsOf(type, body));
-        for (const [k, child] of Object.entries(body)) if (k !== 'relation' && k !== 'withClause') this.walk(child, null);
+        const inner = this.withScope(body['withClause'], ctes);
+        // The target is a bare RangeVar (not wrapped in a node) in PostgreSQL's tree, and never a
+        // CTE: PostgreSQL resolves INSERT/UPDATE/DELETE/MERGE targets to relations only.
+        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, eventsOf(type, body), NO_CTES);
+        for (const [k, child] of Object.entries(body)) if (k !== 'relation' && k !== 'withClause') this.walk(child, null, inner);
       } else if (type === 'SelectStmt' && body && typeof body === 'object') {
         // FOR UPDATE / FOR SHARE lock rows: a write, as far as ordering goes (no trigger fires).
         const locking = Array.isArray(body['lockingClause']) && body['lockingClause'].length > 0;
-        this.walk(body['withClause'], null);
-        for (const [k, child] of Object.entries(body)) if (k !== 'withClause') this.walk(child, writing ?? (locking ? LOCK_ONLY : null));
+        const inner = this.withScope(body['withClause'], ctes);
+        for (const [k, child] of Object.entries(body)) if (k !== 'withClause') this.walk(child, writing ?? (locking ? LOCK_ONLY : null), inner);
       } else if (type === 'LockStmt' && body && typeof body === 'object') {
-        this.walk(body['relations'], LOCK_ONLY);
+        this.walk(body['relations'], LOCK_ONLY, NO_CTES);
       } else if (type === 'CopyStmt' && body && typeof body === 'object') {
-        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, body['is_from'] === true ? ['insert'] : null);
-        this.walk(body['query'], null);
+        if (body['relation'] && typeof body['relation'] === 'object') this.relation(body['relation'] as Node, body['is_from'] === true ? ['insert'] : null, NO_CTES);
+        this.walk(body['query'], null, ctes);
       } else if (type === 'NotifyStmt' && body && typeof body === 'object') {
         this.keys.add(`db:n:${String(body['conditionname'] ?? '*')}`);
       } else {
-        this.walk(v, writing);
+        this.walk(v, writing, ctes);
       }
     }
+  }
+
+  /**
+   * Walks a WITH clause's queries and returns the CTE names visible in the query level that owns
+   * it (and its descendants). Without RECURSIVE a CTE sees only the ones before it (a reference
+   * to itself or a later one is a real relation); with RECURSIVE every one sees all of them.
+   */
+  private withScope(withClause: unknown, outer: CteScope): CteScope {
+    if (!withClause || typeof withClause !== 'object') return outer;
+    const clause = withClause as Node;
+    const ctes = ((clause['ctes'] as Node[] | undefined) ?? []).map((c) => c['CommonTableExpr'] as Node | undefined);
+    const names = ctes.map((c) => c?.['ctename']).filter((name): name is string => typeof name === 'string');
+    const all = new Set([...outer, ...names]);
+    const visible = new Set(outer);
+    for (const cte of ctes) {
+      this.walk(cte?.['ctequery'], null, clause['recursive'] === true ? all : new Set(visible));
+      if (typeof cte?.['ctename'] === 'string') visible.add(cte['ctename']);
+    }
+    return all;
   }
 
   private anything(): void {
@@ -154,10 +184,10 @@ export class Collector {
     this.opaque = true;
   }
 
-  private relation(rv: Node, writing: WriteEvents | null): void {
+  private relation(rv: Node, writing: WriteEvents | null, ctes: CteScope): void {
     const schema = typeof rv['schemaname'] === 'string' ? rv['schemaname'] : undefined;
     const name = String(rv['relname'] ?? '');
-    if (!schema && this.cteNames.has(name)) return;
+    if (!schema && ctes.has(name)) return;
     if (schema === 'pg_catalog' || schema === 'information_schema' || (!schema && name.startsWith('pg_'))) {
       // System views show other sessions' live state (locks, activity): they read everything.
       this.keys.add('r:*');
@@ -199,6 +229,8 @@ export class Collector {
    * a session-level one, so it counts as one (what pg_advisory_unlock_all may later release).
    */
   private effect(k: string): void {
+    // Code not understood (an opaque trigger or function) may do anything, set_config included.
+    if (k === 'db:*') this.anything();
     this.keys.add(k);
     if (k.startsWith('db:a:')) {
       this.mayLockSession = true;
@@ -208,10 +240,56 @@ export class Collector {
 
   /** An operator the user defined runs the user's function behind it (a CHECK's `a === b`). */
   private operator(expr: Node): void {
-    const parts = ((expr['name'] as Node[] | undefined) ?? []).map((p) => String((p['String'] as Node | undefined)?.['sval'] ?? ''));
-    const name = parts[parts.length - 1] ?? '';
+    // BETWEEN is `>=` and `<=` by name; every other kind names its operator (IN and IS DISTINCT
+    // FROM and NULLIF `=`, LIKE `~~`, row comparisons theirs).
+    if (String(expr['kind']).startsWith('AEXPR_BETWEEN') || String(expr['kind']).startsWith('AEXPR_NOT_BETWEEN')) {
+      this.operatorNamed(['>=']);
+      this.operatorNamed(['<=']);
+      return;
+    }
+    this.operatorNamed(expr['name']);
+  }
+
+  /**
+   * Operators outside A_Expr: `x op ANY (subquery)` and row comparisons with a subquery (SubLink's
+   * operName; `IN (subquery)` is `=`), `ORDER BY … USING op` (SortBy), `CASE x WHEN …` (`=`),
+   * `JOIN … USING` and `NATURAL JOIN` (`=`), all looked up by name as A_Expr's are.
+   */
+  private implicitOperators(type: string, body: Node): void {
+    if (type === 'SubLink') {
+      const named = Array.isArray(body['operName']) && body['operName'].length > 0;
+      if (named) this.operatorNamed(body['operName']);
+      else if (body['subLinkType'] === 'ANY_SUBLINK') this.operatorNamed(['=']);
+    } else if (type === 'SortBy') {
+      this.operatorNamed(body['useOp']);
+    } else if (type === 'CaseExpr') {
+      if (body['arg'] !== undefined) this.operatorNamed(['=']);
+    } else if (type === 'JoinExpr') {
+      if (body['isNatural'] === true || body['usingClause'] !== undefined) this.operatorNamed(['=']);
+    }
+  }
+
+  /** The user functions behind an operator name (a list of String nodes, or of plain names). */
+  private operatorNamed(name: unknown): void {
+    if (!Array.isArray(name) || name.length === 0) return;
+    const parts = (name as unknown[]).map((p) => (typeof p === 'string' ? p : String(((p as Node)['String'] as Node | undefined)?.['sval'] ?? '')));
+    const last = parts[parts.length - 1] ?? '';
     if (parts.length > 1 && parts[0] === 'pg_catalog') return;
-    for (const fn of this.catalog.userOperators.get(name) ?? []) this.userCall(fn);
+    for (const fn of this.catalog.userOperators.get(last) ?? []) this.userCall(fn);
+  }
+
+  /**
+   * `a.f` and `(expr).f` call `f(a)` when `a` has no column `f` (PostgreSQL's attribute notation):
+   * a field selection naming a user function that takes one argument is followed as a call of it.
+   */
+  private attributeCall(type: string, body: Node): void {
+    const fields = ((type === 'ColumnRef' ? body['fields'] : body['indirection']) as Node[] | undefined) ?? [];
+    // A bare `f` is a column or a whole row, never a call; `a.f` and every later field may be.
+    const selected = type === 'ColumnRef' ? fields.slice(1) : fields;
+    for (const field of selected) {
+      const name = (field['String'] as Node | undefined)?.['sval'];
+      if (typeof name === 'string' && this.catalog.attributeFunctions.has(name)) this.userCall(name);
+    }
   }
 
   /** A call of a user function: its node in the effect graph, or the footprint its body was found to have. */
@@ -269,15 +347,22 @@ export class Collector {
       this.keys.add(`db:n:${channel ?? '*'}`);
       return;
     }
+    if (name === 'set_config') {
+      // It may set anything, search_path included (the footprinter then trusts no later name).
+      this.anything();
+      return;
+    }
     if (SESSION_LOCAL.has(name) || this.catalog.pureBuiltins.has(name)) {
-      if (name.startsWith('pg_') && !SESSION_LOCAL.has(name)) this.keys.add('r:*');
+      // pg_* builtins may show live state (locks, activity, stats); the reading ones see other
+      // sessions' transactions (snapshots, xid ages): both read everything.
+      if ((name.startsWith('pg_') && !SESSION_LOCAL.has(name)) || this.catalog.readingBuiltins.has(name)) this.keys.add('r:*');
       return;
     }
     this.anything();
   }
 
   private advisoryKey(args: readonly unknown[]): string {
-    const parts = args.map((a) => constantOf(a, this.values)).map((v) => (v === undefined ? undefined : canonicalInteger(v)));
+    const parts = args.map((a) => advisoryKeyOf(a, this.values));
     if (parts.length === 0 || parts.some((p) => p === undefined)) return 'db:a:*';
     // pg_advisory_lock(bigint) and pg_advisory_lock(int, int) are separate key spaces in PostgreSQL.
     return `db:a:${parts.join(',')}`;

@@ -54,7 +54,10 @@ export class SqlFootprinter {
   private ending: TransactionEnd | null = null;
   /** Written or locked in the open transaction. */
   private written = new Set<string>();
-  /** Name resolution can no longer be trusted: relations created or renamed (lasts), or search_path changed (until the session is reset). */
+  /**
+   * Name resolution can no longer be trusted: relations created or renamed (lasts), or search_path
+   * changed — by SET, set_config, or code we cannot see into — (until the session is reset).
+   */
   private lost = false;
   private lostToSettings = false;
   /** A statement may have changed the isolation a plain BEGIN gets, or the open transaction's: ask the server. */
@@ -198,7 +201,12 @@ export class SqlFootprinter {
       const collector = this.lost || this.lostToSettings ? null : new Collector(this.catalog, values);
       keys = collector ? collector.statement(type, node) : [...SQL_ANYTHING];
       if (!collector || collector.mayLockSession) this.sessionLocks = true;
-      if (!collector || collector.opaque) this.heldAdvisory = null;
+      if (!collector || collector.opaque) {
+        this.heldAdvisory = null;
+        // set_config('search_path', ...) (its arguments may be computed), also inside a function
+        // or trigger, or code we cannot see into, may have moved the search_path as SET does.
+        this.lostToSettings = true;
+      }
       else for (const k of collector.sessionAdvisory) this.heldAdvisory?.add(k);
       if (collector?.unlocksAll) {
         // Another session sees only the locks this one held at session level go.

@@ -1,0 +1,177 @@
+// End to end, through runMatrix with reduction on: each scenario an outside adversary wrote to make
+// an under-approximated footprint print a false `proven` (the search skipped the one interleaving
+// that breaks the check). Each must now be found `violated`, as the unreduced search finds it.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
+import { runMatrix, type CellResult } from '../../harness/run/index.ts';
+import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
+import { sqlActor, type ActorSpec } from '../../harness/sched/index.ts';
+
+let server: StartedPostgres;
+beforeAll(async () => {
+  server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+async function verdictOf(scenario: Scenario): Promise<CellResult> {
+  const result = await runMatrix({ scenarios: [scenario], strategy: 'exhaustive', strategyOptions: { budget: 200, seed: 1, depth: 2, reduce: true }, workers: 1, server });
+  const cell = result.cells[0] as CellResult;
+  expect(cell.error, cell.error).toBeUndefined();
+  return cell;
+}
+
+const ACCOUNT = 'CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)';
+
+/** Withdraw 70 from 100 twice, each "read the balance, then pay if enough": paying is `pay`'s SQL. */
+function withdrawTwice(name: string, schema: readonly string[], pay: string, read = 'SELECT balance FROM account WHERE id = 1'): Scenario {
+  const actor = (n: string): ActorSpec => ({
+    name: n,
+    async run({ sql }) {
+      const { rows } = await sql.query<{ balance: number }>(read);
+      const balance = rows[0]?.balance ?? 0;
+      if (balance < 70) return 'refused';
+      await sql.query(pay, pay.includes('$1') ? [balance - 70] : []);
+      return 'paid';
+    },
+  });
+  return defineScenario({
+    name,
+    schema: [ACCOUNT, ...schema],
+    setup: ({ sql }) => sql('INSERT INTO account VALUES (1, 100)'),
+    actors: [actor('a'), actor('b')],
+    check: async ({ sql, results }) => {
+      const { rows } = await sql<{ balance: number }>('SELECT balance FROM account WHERE id = 1');
+      const paid = Object.values(results).filter((r) => r === 'paid').length;
+      const balance = rows[0]?.balance ?? 0;
+      // A lost update (two payments, one debit) or an overdraft (two payments of one balance).
+      if (100 - 70 * paid !== balance || balance < 0) return `paid ${paid} times, balance ${balance}`;
+    },
+  });
+}
+
+describe('scenarios that once printed a false proven are found violated', () => {
+  it('a CTE named like the UPDATE target (cte-shadow)', async () => {
+    const cell = await verdictOf(withdrawTwice('cte-shadow', [], 'WITH account AS (SELECT 70 AS amount) UPDATE account SET balance = balance - 70 WHERE id = 1'));
+    expect(cell.verdict).toBe('violated');
+  });
+
+  it('a CTE named like the table, in a scalar subquery beside the real read (cte-scope)', async () => {
+    const read = 'SELECT (WITH account AS (SELECT 1) SELECT count(*) FROM account) AS probes, balance FROM account WHERE id = 1';
+    const cell = await verdictOf(withdrawTwice('cte-scope', [], 'UPDATE account SET balance = $1 WHERE id = 1', read));
+    expect(cell.verdict).toBe('violated');
+  });
+});
+
+describe('advisory keys written two ways', () => {
+  it("4294967295 and '-1'::oid::bigint are one key (advisory-oid)", async () => {
+    const candidate = (name: string, key: string): ActorSpec => ({
+      name,
+      async run({ sql }) {
+        const { rows } = await sql.query<{ got: boolean }>(`SELECT pg_try_advisory_lock(${key}) AS got`);
+        return rows[0]?.got ? 'leader' : 'follower';
+      },
+    });
+    const scenario = defineScenario({
+      name: 'advisory-oid',
+      actors: [candidate('old', '4294967295'), candidate('new', "'-1'::oid::bigint")],
+      check: ({ results }) => {
+        if (results['old'] !== 'leader' || results['new'] !== 'follower') return `old ${String(results['old'])}, new ${String(results['new'])}`;
+      },
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+});
+
+describe('a search_path set with set_config', () => {
+  it('makes a bare table name another schema’s (set-config-search-path)', async () => {
+    const withdraw = (name: string, prelude: string | null, table: string): ActorSpec => ({
+      name,
+      async run({ sql }) {
+        if (prelude) await sql.query(prelude);
+        const { rows } = await sql.query<{ balance: number }>(`SELECT balance FROM ${table} WHERE id = 1`);
+        const balance = rows[0]?.balance ?? 0;
+        if (balance < 70) return 'refused';
+        await sql.query(`UPDATE ${table} SET balance = $1 WHERE id = 1`, [balance - 70]);
+        return 'paid';
+      },
+    });
+    const scenario = defineScenario({
+      name: 'set-config-search-path',
+      schema: [
+        'CREATE SCHEMA billing',
+        'CREATE TABLE billing.wallet (id int PRIMARY KEY, balance int NOT NULL)',
+        'CREATE TABLE public.wallet (id int PRIMARY KEY, balance int NOT NULL)',
+      ],
+      setup: ({ sql }) => sql('INSERT INTO billing.wallet VALUES (1, 100)'),
+      actors: [withdraw('qualified', null, 'billing.wallet'), withdraw('search-path', "SELECT set_config('search_path', 'billing, public', false)", 'wallet')],
+      check: async ({ sql, results }) => {
+        const { rows } = await sql<{ balance: number }>('SELECT balance FROM billing.wallet WHERE id = 1');
+        const paid = Object.values(results).filter((r) => r === 'paid').length;
+        if (100 - 70 * paid !== rows[0]?.balance) return `paid ${paid} times, balance ${rows[0]?.balance}`;
+      },
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+});
+
+describe('user code the parse tree does not show as a call', () => {
+  it('a function called in attribute notation (attr-notation)', async () => {
+    const fn = `CREATE FUNCTION withdraw70(a account) RETURNS int LANGUAGE sql VOLATILE AS
+      'UPDATE account SET balance = balance - 70 WHERE id = a.id RETURNING balance'`;
+    const cell = await verdictOf(withdrawTwice('attr-notation', [fn], 'SELECT a.withdraw70 FROM account AS a WHERE a.id = 1'));
+    expect(cell.verdict).toBe('violated');
+  });
+});
+
+describe('user operators outside A_Expr', () => {
+  it('x ==> ANY (subquery), where ==> debits the account (sublink-operator)', async () => {
+    const schema = [
+      `CREATE FUNCTION debit(acct int, amount int) RETURNS bool LANGUAGE sql VOLATILE AS
+        'UPDATE account SET balance = balance - amount WHERE id = acct RETURNING true'`,
+      'CREATE OPERATOR ==> (LEFTARG = int, RIGHTARG = int, FUNCTION = debit)',
+    ];
+    const cell = await verdictOf(withdrawTwice('sublink-operator', schema, 'SELECT 1 ==> ANY (SELECT 70)'));
+    expect(cell.verdict).toBe('violated');
+  });
+});
+
+describe('parameter defaults', () => {
+  it('pay() runs its parameter’s DEFAULT withdraw70() (param-default)', async () => {
+    const schema = [
+      `CREATE FUNCTION withdraw70() RETURNS int LANGUAGE sql VOLATILE AS
+        'UPDATE account SET balance = balance - 70 WHERE id = 1 RETURNING balance'`,
+      `CREATE FUNCTION pay(new_balance int DEFAULT withdraw70()) RETURNS int LANGUAGE sql VOLATILE AS 'SELECT new_balance'`,
+    ];
+    const cell = await verdictOf(withdrawTwice('param-default', schema, 'SELECT pay()'));
+    expect(cell.verdict).toBe('violated');
+  });
+});
+
+describe('stable builtins that read shared state', () => {
+  it('a balance read through table_to_xml (stable-builtin-read)', async () => {
+    const read = "SELECT ((xpath('//balance/text()', table_to_xml('account', false, false, '')))[1])::text::int AS balance";
+    const cell = await verdictOf(withdrawTwice('stable-builtin-read', [], 'UPDATE account SET balance = $1 WHERE id = 1', read));
+    expect(cell.verdict).toBe('violated');
+  });
+
+  it('an outbox consumer’s txid_current_snapshot sees a producer in flight (txid-snapshot)', async () => {
+    const scenario = defineScenario({
+      name: 'txid-snapshot',
+      schema: 'CREATE TABLE outbox (xid bigint NOT NULL, body text)',
+      actors: [
+        sqlActor('producer', ['BEGIN', "INSERT INTO outbox VALUES (txid_current(), 'order-1')", 'COMMIT']),
+        sqlActor('other-producer', ["INSERT INTO outbox VALUES (txid_current(), 'order-2')"]),
+        sqlActor('consumer', [
+          'SELECT txid_snapshot_xmax(txid_current_snapshot()) AS hwm, (SELECT count(*) FROM txid_snapshot_xip(txid_current_snapshot()))::int AS in_flight',
+        ]),
+      ],
+      check: ({ results }) => {
+        const text = JSON.stringify(results);
+        if (!text.includes('"in_flight":0')) return `consumer saw a producer in flight: ${text}`;
+      },
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+});
