@@ -5,6 +5,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { registerCleanup } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
+import { killMarked, markProgram } from './escaped-processes.ts';
 
 export interface ProcessCommand {
   /** The program and its arguments: `['python3', 'flow.py', '--pool', '2']`. */
@@ -135,9 +136,10 @@ export function startProcessActor(command: ProcessCommand, options: ProcessActor
   const graceMs = options.killGraceMs ?? 2000;
   const stdout = new Tail(options.tailBytes ?? 8192);
   const stderr = new Tail(options.tailBytes ?? 8192);
+  const marked = markProgram(command.env);
   const child = spawn(program, args, {
     cwd: command.cwd,
-    env: command.env,
+    env: marked.env,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -160,8 +162,15 @@ export function startProcessActor(command: ProcessCommand, options: ProcessActor
       if (pid === undefined) done(null, null, e.message);
     });
     child.once('exit', (code, signal) => {
-      // Let the pipes drain; a grandchild holding them open must not hold the run.
-      const timer = setTimeout(() => done(code, signal), 250);
+      // Let the pipes drain; a grandchild holding them open must not hold the run. One still
+      // holding them after the group kill has left the group (a daemon): it is found by its
+      // mark and killed, and the pipes are let go, or they would keep the harness from exiting.
+      const timer = setTimeout(() => {
+        done(code, signal);
+        killMarked(marked.mark);
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 250);
       child.once('close', () => {
         clearTimeout(timer);
         done(code, signal);

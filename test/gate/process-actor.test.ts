@@ -1,11 +1,12 @@
 // Process actors: a bad command is caught before anything starts; a process gets the gate's
 // environment, reports its exit and output tail, and its whole process group dies with it.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { actorEnv, CAN_PROBE, checkCommand, ProcessTreeProbe, serviceEnvName, startProcessActor } from '../../harness/gate/index.ts';
+import { killMarked, markProgram } from '../../harness/gate/escaped-processes.ts';
 import { harnessErrorOf } from '../support/harness-error-of.ts';
 import { eventually } from '../support/harness-child.ts';
 
@@ -120,6 +121,31 @@ describe('startProcessActor', () => {
     const orphan = Number(readFileSync(pidFile, 'utf8'));
     await eventually(() => !alive(orphan), 5_000);
     expect(alive(orphan)).toBe(false);
+  });
+});
+
+describe('a program that leaves its process group (a daemon: setsid)', () => {
+  const noSetsid = !existsSync('/usr/bin/setsid');
+  it.skipIf(noSetsid)('holding its pipes: found by its mark and killed, and the pipes let go, so nothing waits on it', async () => {
+    const pidFile = join(dir, 'daemon.pid');
+    const program = startProcessActor({ argv: ['sh', '-c', `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600' & sleep 0.2; exit 0`], env: { PATH: process.env['PATH'] ?? '' } });
+    const exit = await program.exited;
+    expect(exit.code).toBe(0);
+    const daemon = Number(readFileSync(pidFile, 'utf8'));
+    expect(await eventually(() => !alive(daemon), 5_000)).toBe(true);
+  });
+
+  it.skipIf(noSetsid)('with its output closed: killed by its mark (what the harness does for every program on exit)', async () => {
+    const pidFile = join(dir, 'quiet-daemon.pid');
+    const { env, mark } = markProgram({ PATH: process.env['PATH'] ?? '' });
+    execFileSync('sh', ['-c', `setsid sh -c 'echo $$ > ${pidFile}; exec sleep 600' >/dev/null 2>&1 </dev/null &`], { env });
+    expect(await eventually(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 5_000)).toBe(true);
+    const daemon = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(daemon)).toBe(true);
+    // Another mark of this process is not this program's: nothing killed.
+    expect(killMarked(`${mark}9`)).toBe(0);
+    expect(killMarked(mark)).toBe(1);
+    expect(await eventually(() => !alive(daemon), 5_000)).toBe(true);
   });
 });
 
