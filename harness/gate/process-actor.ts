@@ -85,8 +85,9 @@ export function checkCommand(argv: readonly string[], cwd: string, path: string 
       exists = false;
     }
     if (!exists) throw new HarnessError('E_BAD_ARGUMENT', `actor command '${command}' does not exist (looked for ${full})`);
+    if (statSync(full).isDirectory()) throw new HarnessError('E_BAD_ARGUMENT', `actor command '${command}' is a directory (${full}); give the program inside it`);
     if (!executable(full)) {
-      throw new HarnessError('E_BAD_ARGUMENT', `actor command '${command}' is not an executable file; chmod +x it, or run it through its interpreter (['python3', '${command}'])`);
+      throw new HarnessError('E_BAD_ARGUMENT', `actor command '${command}' is not an executable file; chmod +x it, or run it through its interpreter (['${interpreterOf(command)}', '${command}'])`);
     }
     return full;
   }
@@ -96,6 +97,13 @@ export function checkCommand(argv: readonly string[], cwd: string, path: string 
     if (executable(full)) return full;
   }
   throw new HarnessError('E_BAD_ARGUMENT', `actor command '${command}' was not found on PATH (${dirs.join(delimiter) || 'empty'}); install it or give its path`);
+}
+
+/** The interpreter a script's name suggests, for a message. */
+function interpreterOf(command: string): string {
+  const ext = /\.([a-z]+)$/i.exec(command)?.[1]?.toLowerCase() ?? '';
+  const known: Record<string, string> = { py: 'python3', sh: 'sh', bash: 'bash', rb: 'ruby', pl: 'perl', js: 'node', mjs: 'node', cjs: 'node', php: 'php' };
+  return known[ext] ?? '<interpreter>';
 }
 
 /** The last `limit` bytes of a stream. */

@@ -264,7 +264,7 @@ function ending(d: ProgramActorDefinition, exit: ProcessExit, lastSqlState: stri
   }
   if (exit.code === 0) return new ProgramResult(lastLineValue(exit.stdoutTail), output);
   const lastErr = exit.stderrTail.trim().split('\n').at(-1) ?? '';
-  const why = unsupported.length > 0 ? `it used what the gate does not support (${unsupported.join(', ')}); ` : '';
+  const why = unsupported.length > 0 ? `it used what the gate does not support (${[...new Set(unsupported)].join(', ')}); ` : '';
   throw Object.assign(new Error(`${d.name}: ${why}${open}${output.exit}${lastErr ? `: ${lastErr}` : ''}`), {
     // A program that dies after a statement failed died of that error (allowedErrors apply to it).
     code: lastSqlState ?? output.exit,

@@ -47,7 +47,10 @@ describe('checkCommand', () => {
     expect(missing.message).toBe("actor command 'no-such-program-xyz' was not found on PATH (/usr/bin:/bin); install it or give its path");
     expect(harnessErrorOf(() => checkCommand(['./absent.py'], dir, '')).message).toMatch(/^actor command '\.\/absent\.py' does not exist \(looked for .*absent\.py\)$/);
     script('plain.py', 'exit 0', 0o644);
-    expect(harnessErrorOf(() => checkCommand(['./plain.py'], dir, '')).message).toMatch(/is not an executable file; chmod \+x it, or run it through its interpreter/);
+    expect(harnessErrorOf(() => checkCommand(['./plain.py'], dir, '')).message).toMatch(/is not an executable file; chmod \+x it, or run it through its interpreter \(\['python3', '\.\/plain\.py'\]\)/);
+    script('plain.sh', 'exit 0', 0o644);
+    expect(harnessErrorOf(() => checkCommand(['./plain.sh'], dir, '')).message).toMatch(/\(\['sh', '\.\/plain\.sh'\]\)/);
+    expect(harnessErrorOf(() => checkCommand([dir], '/', '')).message).toMatch(/is a directory/);
     expect(harnessErrorOf(() => checkCommand([], dir, '')).code).toBe('E_BAD_ARGUMENT');
     expect(harnessErrorOf(() => checkCommand(['sh'], join(dir, 'nowhere'), '/bin')).message).toMatch(/working directory .* does not exist/);
   });
