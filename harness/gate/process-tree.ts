@@ -99,6 +99,8 @@ export class ProcessTreeProbe {
   private rootGone = false;
   /** How many threads the last whole snapshot read, in every process of the tree. */
   private threadsSeen = 0;
+  /** What the last look that found the tree not quiet found running, in words (for a hang's report). */
+  busyWith: string | null = null;
 
   constructor(readonly root: number) {}
 
@@ -112,12 +114,13 @@ export class ProcessTreeProbe {
     const stack = [this.root];
     const seen = new Set<number>();
     const parts: string[] = [];
-    const counts = { missing: false, threads: 0 };
+    const counts: LookCounts = { missing: false, threads: 0, busy: null };
     for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
       if (seen.has(pid)) continue;
       seen.add(pid);
       const look = this.lookAt(pid, stack, counts);
       if (look === 'running') {
+        this.busyWith = counts.busy;
         this.forgetGone(seen);
         return null;
       }
@@ -149,7 +152,11 @@ export class ProcessTreeProbe {
     // waiting while the others step is asked at every decision.)
     if (first === this.lastSettled && this.everyThreadCounted) return true;
     await new Promise((resolve) => setImmediate(resolve));
-    if (this.snapshot() !== first) return false;
+    const second = this.snapshot();
+    if (second !== first) {
+      if (second !== null) this.busyWith = 'a thread that ran between two looks';
+      return false;
+    }
     this.lastSettled = first;
     return true;
   }
@@ -219,7 +226,7 @@ export class ProcessTreeProbe {
   }
 
   /** One process's threads, their children pushed on `stack`: its part of the snapshot, or what stops the look. */
-  private lookAt(pid: number, stack: number[], counts: { missing: boolean; threads: number }): string | 'running' | 'gone' {
+  private lookAt(pid: number, stack: number[], counts: LookCounts): string | 'running' | 'gone' {
     // Listed again at most twice: a process still making or ending threads is not quiet.
     for (let attempt = 0; attempt < 3; attempt++) {
       const files = this.threads.get(pid) ?? this.list(pid);
@@ -228,6 +235,7 @@ export class ProcessTreeProbe {
       if (look !== 'stale') return look;
       this.forget(pid);
     }
+    counts.busy = `process ${pid}, still starting or ending threads`;
     return 'running';
   }
 
@@ -255,8 +263,24 @@ export class ProcessTreeProbe {
   }
 }
 
+/** What a look gathers besides the snapshot's text. */
+interface LookCounts {
+  /** Some thread has no run counts (see everyThreadCounted). */
+  missing: boolean;
+  threads: number;
+  /** The thread that made the look stop, in words. */
+  busy: string | null;
+}
+
+/** A thread that keeps its tree from being quiet, in words: `sleep (thread 1234) asleep on its own timer`. */
+function busyThread(stat: string, tid: string, state: string, ownTimer: boolean): string {
+  const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  const doing = ownTimer ? 'asleep on its own timer' : state === 'R' ? 'running' : state === 'D' ? 'in uninterruptible I/O' : `in state ${state}`;
+  return `${name} (thread ${tid}) ${doing}`;
+}
+
 /** The threads' part of a snapshot; 'stale' when one is gone or the count differs from the listing. */
-function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { missing: boolean; threads: number }): string | 'running' | 'stale' {
+function readThreads(files: readonly ThreadFiles[], stack: number[], counts: LookCounts): string | 'running' | 'stale' {
   const parts: string[] = [];
   const children: number[] = [];
   for (const f of files) {
@@ -271,7 +295,10 @@ function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { m
     // The command name may hold spaces and parentheses: the fields follow the last ')'.
     const at = stat.lastIndexOf(')') + 2;
     const state = stat.charAt(at);
-    if (!QUIET_STATES.has(state)) return 'running';
+    if (!QUIET_STATES.has(state)) {
+      counts.busy = busyThread(stat, f.tid, state, false);
+      return 'running';
+    }
     if (fieldAfter(stat, at, NUM_THREADS_AFTER_STATE) !== files.length) return 'stale';
     // No schedstat, or a kernel that keeps no counts (it prints "0 0 0"): the state alone says it.
     const counted = ran !== '' && !ran.endsWith(' 0');
@@ -289,7 +316,10 @@ function readThreads(files: readonly ThreadFiles[], stack: number[], counts: { m
       last = { ran, children: kids, ownTimer };
       f.last = counted ? last : null;
     }
-    if (last.ownTimer) return 'running';
+    if (last.ownTimer) {
+      counts.busy = busyThread(stat, f.tid, state, true);
+      return 'running';
+    }
     children.push(...last.children);
     parts.push(`${f.tid}:${state}:${ran}`);
   }

@@ -105,7 +105,10 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
   // the engine could decide the first step while this actor's gates are still opening, and the
   // same schedule would find it parked in one run and absent in the next.
   let quiet: () => boolean | Promise<boolean> = () => false;
-  ports.quiescence(() => quiet());
+  ports.quiescence(
+    () => quiet(),
+    () => tree?.busyWith ?? null,
+  );
   try {
     // A connection takes the lowest lane no open connection holds: in the order the program opens
     // and closes them, so the same run numbers them the same way.

@@ -19,8 +19,11 @@ export interface ActorPorts {
    * its lane `i`, through which its driver reports the program's steps.
    */
   lane(i: number): LanePort;
-  /** For an actor with lanes: how the engine learns whether the program is still computing. */
-  quiescence(probe: QuiescenceProbe): void;
+  /**
+   * For an actor with lanes: how the engine learns whether the program is still computing, and
+   * (`busyWith`) what of it was last found running, in words, for the report of a run that hung.
+   */
+  quiescence(probe: QuiescenceProbe, busyWith?: () => string | null): void;
   /** The cell's service of that name, as its definition gives it (for a driver that serves it to a program). */
   serviceDefinition(name: string): ServiceDefinition | undefined;
   /** Aborted when the run ends: a driver stops its program. */

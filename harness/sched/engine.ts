@@ -63,6 +63,8 @@ interface ActorGroup {
   readonly spec: ActorSpec;
   readonly lanes: ActorRt[];
   probe: QuiescenceProbe | null;
+  /** What of the program was last found running (see ActorPorts.quiescence). */
+  busyWith: (() => string | null) | null;
   outcome: ActorOutcome | null;
   readonly ended: AbortController;
   /** A program that LISTENs (or ran a statement the gate could not read) may hear from others at any time. */
@@ -290,7 +292,7 @@ export class Scheduler {
     this.trace = [];
     this.blockedSteps = 0;
     this.resetChange();
-    this.groups = specs.map((spec, index) => ({ index, spec, lanes: [], probe: null, outcome: null, ended: new AbortController(), listens: false, lastFinished: 0 }));
+    this.groups = specs.map((spec, index) => ({ index, spec, lanes: [], probe: null, busyWith: null, outcome: null, ended: new AbortController(), listens: false, lastFinished: 0 }));
     this.actors = plan.map((lane, index) => {
       const group = this.groups[lane.owner] as ActorGroup;
       const own = lane.name === null ? (this.sessions[index] as ActorSession) : null;
@@ -327,11 +329,11 @@ export class Scheduler {
       const first = group.lanes[0] as ActorRt;
       first.promise = this.startActor(first);
     }
-    let outcome: RunOutcome;
+    let outcome: RunOutcome | undefined;
     try {
       outcome = await body();
     } finally {
-      await this.endRun();
+      await this.endRun(outcome === 'hang');
     }
     const actors = this.groups.map((g) => g.outcome ?? { status: 'unfinished' as const, state: (g.lanes[0] as ActorRt).state });
     const lanes: LaneInfo[] | null = plan.some((l) => l.name !== null) ? this.actors.map((a) => ({ name: a.name, actor: a.group.index })) : null;
@@ -430,8 +432,9 @@ export class Scheduler {
         if (!lane) throw new HarnessError('E_BAD_SCENARIO', `actor '${rt.spec.name}' has no lane ${i} (it declares ${rt.spec.lanes?.length ?? 0})`);
         return this.lanePort(lane);
       },
-      quiescence: (probe) => {
+      quiescence: (probe, busyWith) => {
         group.probe = probe;
+        group.busyWith = busyWith ?? null;
       },
       ended: group.ended.signal,
     };
@@ -904,7 +907,8 @@ export class Scheduler {
   // ---- ending a run ----
 
   /** Stops what is still running, rolls back open transactions, replaces sessions left mid-statement. */
-  private async endRun(): Promise<void> {
+  /** `hung`: the run ended as a hang, and what kept each program from being quiet is told. */
+  private async endRun(hung = false): Promise<void> {
     const live = this.actors.filter((a) => a.state !== 'done');
     // Where each stopped actor was when the run ended. How it unwinds (the RunEndedError of its
     // gate, 57014 from its cancelled statement) is the engine's doing, not how the actor ended.
@@ -935,7 +939,7 @@ export class Scheduler {
       if (g.lanes[0] !== a && stopped.some(([s]) => s === g.lanes[0])) continue;
       const partial = g.outcome && g.outcome.status !== 'ok' ? g.outcome.partial : undefined;
       const output = g.outcome?.output;
-      g.outcome = { status: 'unfinished', state, ...(partial === undefined ? {} : { partial }), ...(output ? { output } : {}) };
+      g.outcome = { status: 'unfinished', state: stoppedState(g, state, hung), ...(partial === undefined ? {} : { partial }), ...(output ? { output } : {}) };
     }
     for (const a of actors) {
       if (a.state !== 'done' && a.own) a.own.tainted = true;
@@ -990,6 +994,12 @@ function compactText(text: string): string {
 
 /** Wait before asking PostgreSQL whether a statement is blocked: most return well within it. */
 const POLL_DELAY_MS = 1;
+/** A stopped actor's state; after a hang, with what of its program was last found running. */
+function stoppedState(g: ActorGroup, state: string, hung: boolean): string {
+  const busy = hung ? g.busyWith?.() : null;
+  return busy ? `${state}; its program was still running: ${busy}` : state;
+}
+
 /** PostgreSQL's default deadlock_timeout, until the server's own is read. */
 const DEFAULT_DEADLOCK_MS = 1000;
 /**

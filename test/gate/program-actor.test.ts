@@ -125,6 +125,9 @@ describe.skipIf(noAsyncpg)(named('Python programs over asyncpg', noAsyncpg), { t
     expect(cell.outcomes.hang).toBeGreaterThan(0);
     expect(cell.verdict).toBe('violated');
     expect(cell.violationsByInvariant['no-hang']).toBeGreaterThan(0);
+    // The report says what of the program kept running: its thread asleep on its own clock.
+    const unfinished = cell.counterexample?.violations.find((v) => v.invariant === 'no-unfinished-actor');
+    expect(unfinished?.message).toMatch(/^sleeper never finished \(it was \w+; its program was still running: python[\d.]* \(thread \d+\) asleep on its own timer when the run ended\)/);
     // Its process group was killed at the end of each run: nothing of it is left.
     expect(running('misbehave.py hang')).toEqual([]);
   });
