@@ -123,13 +123,7 @@ describe('kept upstream sessions', () => {
 
   it('a session whose client vanished mid-statement is ended, not kept', async () => {
     const pool = newPool();
-    await observer.query('BEGIN');
-    await observer.query('SELECT * FROM kept WHERE id = 1 FOR UPDATE');
-    const g = await gate(pool);
-    const c = await client(g);
-    const pid = await pidOf(c);
-    const waiting = c.query('UPDATE kept SET n = 5 WHERE id = 1').catch((e: unknown) => e);
-    expect(await eventually(async () => ((await observer.query<{ p: number[] }>('SELECT pg_blocking_pids($1) AS p', [pid])).rows[0]?.p.length ?? 0) > 0, 20_000)).toBe(true);
+    const { g, c, pid, waiting } = await waitingOnALock(pool);
     c.on('error', () => undefined);
     (c as unknown as { connection: { stream: net.Socket } }).connection.stream.destroy();
     await waiting;
@@ -141,16 +135,7 @@ describe('kept upstream sessions', () => {
 
   it('a session a cancel was sent for is not kept: the cancel could still land on the next client', async () => {
     const pool = newPool();
-    await observer.query('BEGIN');
-    await observer.query('SELECT * FROM kept WHERE id = 1 FOR UPDATE');
-    const g = await gate(pool);
-    const c = await client(g);
-    const pid = await pidOf(c);
-    const waiting = c.query('UPDATE kept SET n = 5 WHERE id = 1').then(
-      () => null,
-      (e: { code?: string }) => e.code,
-    );
-    expect(await eventually(async () => ((await observer.query<{ p: number[] }>('SELECT pg_blocking_pids($1) AS p', [pid])).rows[0]?.p.length ?? 0) > 0, 20_000)).toBe(true);
+    const { g, c, pid, waiting } = await waitingOnALock(pool);
     await sendCancel(g, c);
     expect(await waiting).toBe('57014');
     await observer.query('ROLLBACK');
@@ -169,6 +154,21 @@ describe('kept upstream sessions', () => {
     expect(await oneRun(pool)).toBe(next);
   });
 });
+
+/** A client of a gate with `pool` whose UPDATE waits on the observer's row lock (taken here, released by the caller). */
+async function waitingOnALock(pool: UpstreamPool): Promise<{ g: StartedWireGate; c: pg.Client; pid: number; waiting: Promise<string | null> }> {
+  await observer.query('BEGIN');
+  await observer.query('SELECT * FROM kept WHERE id = 1 FOR UPDATE');
+  const g = await gate(pool);
+  const c = await client(g);
+  const pid = await pidOf(c);
+  const waiting = c.query('UPDATE kept SET n = 5 WHERE id = 1').then(
+    () => null,
+    (e: { code?: string }) => e.code ?? null,
+  );
+  expect(await eventually(async () => ((await observer.query<{ p: number[] }>('SELECT pg_blocking_pids($1) AS p', [pid])).rows[0]?.p.length ?? 0) > 0, 20_000)).toBe(true);
+  return { g, c, pid, waiting };
+}
 
 /** A CancelRequest for `c`'s session, sent to the gate as libpq sends one: a connection of its own. */
 async function sendCancel(g: StartedWireGate, c: pg.Client): Promise<void> {
