@@ -22,6 +22,43 @@ const OPERATOR_NODES = new Set(['SubLink', 'SortBy', 'CaseExpr', 'JoinExpr']);
 type CteScope = ReadonlySet<string>;
 const NO_CTES: CteScope = new Set();
 
+/** A dotted name as PostgreSQL reads it (`"My Seq"` keeps its case, `My_Seq` folds to `my_seq`); null when malformed. */
+export function identifierParts(text: string): string[] | null {
+  const parts: string[] = [];
+  let i = 0;
+  const s = text.trim();
+  while (i <= s.length) {
+    let part = '';
+    if (s[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= s.length) return null;
+        if (s[i] === '"') {
+          if (s[i + 1] === '"') {
+            part += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        part += s[i++];
+      }
+    } else {
+      const start = i;
+      while (i < s.length && s[i] !== '.' && s[i] !== '"') i++;
+      // PostgreSQL folds ASCII letters only.
+      part = s.slice(start, i).trim().replace(/[A-Z]/g, (c) => c.toLowerCase());
+      if (part === '') return null;
+    }
+    parts.push(part);
+    if (i >= s.length) break;
+    if (s[i] !== '.') return null;
+    i++;
+  }
+  return parts;
+}
+
 /** The value of a constant or a bound parameter, else undefined. */
 export function constantOf(n: unknown, values: readonly unknown[]): string | undefined {
   if (!n || typeof n !== 'object') return undefined;
@@ -368,11 +405,17 @@ export class Collector {
     return `db:a:${parts.join(',')}`;
   }
 
+  /**
+   * The sequence a `nextval`/`setval` text names, read as PostgreSQL reads a regclass (unquoted
+   * parts folded to lower case, quoted ones kept), and found in the catalog; every sequence when
+   * it is not found (a name built at run time, a temporary sequence, one made since).
+   */
   private sequenceKey(arg: unknown): string {
     const text = constantOf(arg, this.values);
-    if (text === undefined) return 'db:s:*';
-    const dot = text.indexOf('.');
-    const qualified = dot >= 0 ? text : this.catalog.visible.get(text);
-    return qualified ? `db:s:${qualified}` : 'db:s:*';
+    const parts = text === undefined ? null : identifierParts(text);
+    if (!parts || parts.length === 0 || parts.length > 3) return 'db:s:*';
+    const name = parts[parts.length - 1] as string;
+    const qualified = parts.length === 1 ? this.catalog.visible.get(name) : `${parts[parts.length - 2]}.${name}`;
+    return qualified !== undefined && this.catalog.relations.get(qualified)?.kind === 'S' ? `db:s:${qualified}` : 'db:s:*';
   }
 }

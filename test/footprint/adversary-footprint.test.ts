@@ -26,6 +26,8 @@ beforeAll(async () => {
     'CREATE OPERATOR ==> (LEFTARG = int, RIGHTARG = int, FUNCTION = debit)',
     `CREATE FUNCTION debit_other(acct int, amount int) RETURNS bool LANGUAGE sql VOLATILE AS 'UPDATE other SET id = id WHERE id = acct RETURNING true'`,
     'CREATE OPERATOR <== (LEFTARG = int, RIGHTARG = int, FUNCTION = debit_other, COMMUTATOR = ==>)',
+    'CREATE SEQUENCE order_no',
+    'CREATE SEQUENCE "Mixed_Seq"',
     `CREATE FUNCTION move_path() RETURNS text LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN set_config('search_path', 'billing, public', false); END $$`,
   ]) {
     await db.client.query(s);
@@ -221,5 +223,23 @@ describe('stable builtins', () => {
     for (const sql of ["SELECT now(), to_char(now(), 'YYYY'), current_setting('work_mem')", "SELECT has_table_privilege('account', 'SELECT'), to_regclass('account')"]) {
       expect(fp(sql), sql).toEqual(['act:0']);
     }
+  });
+});
+
+describe('a sequence named in nextval or setval', () => {
+  it('is read as PostgreSQL reads a regclass: unquoted names fold to lower case, quoted ones keep theirs', () => {
+    expect(fp("SELECT nextval('ORDER_NO')")).toContain('db:s:public.order_no');
+    expect(fp("SELECT nextval('Public.Order_No')")).toContain('db:s:public.order_no');
+    expect(fp(`SELECT nextval('"Mixed_Seq"')`)).toContain('db:s:public.Mixed_Seq');
+    expect(fp(`SELECT setval('public."Mixed_Seq"', 5)`)).toContain('db:s:public.Mixed_Seq');
+    // The same sequence however it is spelled: the two calls conflict.
+    expect(footprintsConflict(fp("SELECT nextval('public.ORDER_NO')"), ['act:1', 'db:s:public.order_no'])).toBe(true);
+  });
+
+  it('is every sequence when the text names none the catalog knows (or is malformed)', () => {
+    expect(fp("SELECT nextval('mixed_seq')")).toContain('db:s:*');
+    expect(fp("SELECT nextval('no_such_seq')")).toContain('db:s:*');
+    expect(fp(`SELECT nextval('"unterminated')`)).toContain('db:s:*');
+    expect(fp('SELECT nextval($1)', ['Order_No'])).toContain('db:s:public.order_no');
   });
 });
