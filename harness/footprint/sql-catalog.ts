@@ -146,7 +146,10 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
 /**
  * User functions PostgreSQL may call with no name in the statement: those behind the operators and
  * support functions of user operator families (sorting, grouping, DISTINCT, UNION, joins, GREATEST,
- * index lookups on a user type use them) and user casts (implicit coercions, to_json's cast to json).
+ * index lookups on a user type use them), user casts (implicit coercions, to_json's cast to json),
+ * and the CHECK constraints and defaults of domains, which any cast to the domain evaluates
+ * ('5'::qty, a parameter or a function result of that type, json_populate_record), not only a
+ * write to a table column of it (the user functions they use, from pg_depend).
  */
 const IMPLICIT_SQL = `
 SELECT DISTINCT p.proname AS fn FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace
@@ -157,7 +160,17 @@ SELECT p.proname FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespac
 JOIN pg_amproc a ON a.amprocfamily = f.oid JOIN pg_proc p ON p.oid = a.amproc
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.pronamespace <> 'pg_catalog'::regnamespace
 UNION
-SELECT p.proname FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc WHERE p.pronamespace <> 'pg_catalog'::regnamespace`;
+SELECT p.proname FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc WHERE p.pronamespace <> 'pg_catalog'::regnamespace
+UNION
+SELECT p.proname FROM pg_constraint c
+JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_proc'::regclass
+JOIN pg_proc p ON p.oid = d.refobjid
+WHERE c.contypid <> 0 AND p.pronamespace <> 'pg_catalog'::regnamespace
+UNION
+SELECT p.proname FROM pg_type t
+JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.refclassid = 'pg_proc'::regclass AND d.deptype = 'n'
+JOIN pg_proc p ON p.oid = d.refobjid
+WHERE t.typtype = 'd' AND p.pronamespace <> 'pg_catalog'::regnamespace`;
 
 /** Volatile builtins whose value is the session's place in xid order (the reads rule's xid8 ones, by name). */
 const XID_ORDER_BUILTINS = ['txid_current', 'pg_current_xact_id', 'txid_current_if_assigned', 'pg_current_xact_id_if_assigned'];

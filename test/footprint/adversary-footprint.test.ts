@@ -243,3 +243,27 @@ describe('a sequence named in nextval or setval', () => {
     expect(fp('SELECT nextval($1)', ['Order_No'])).toContain('db:s:public.order_no');
   });
 });
+
+describe("a domain's CHECK", () => {
+  let withDomain: SqlCatalog;
+  let closeDomain: () => Promise<void>;
+  beforeAll(async () => {
+    const db = await freshDatabase();
+    closeDomain = db.close;
+    for (const s of [
+      'CREATE TABLE cap (id int PRIMARY KEY, max int NOT NULL)',
+      "CREATE FUNCTION cap_max() RETURNS int STABLE LANGUAGE sql AS 'SELECT max FROM cap WHERE id = 1'",
+      'CREATE DOMAIN capped AS int CHECK (VALUE <= cap_max())',
+    ]) {
+      await db.client.query(s);
+    }
+    withDomain = await loadSqlCatalog(db.client);
+  });
+  afterAll(async () => closeDomain());
+
+  it('is evaluated by any cast to the domain, not only by a write to a column of it: its functions count', () => {
+    const at = (sql: string, values?: unknown[]) => new SqlFootprinter(withDomain, 'act:0').footprint(sql, values);
+    expect(at("SELECT '5'::capped")).toContain('r:db:t:public.cap');
+    expect(at('SELECT $1::capped', ['5'])).toContain('r:db:t:public.cap');
+  });
+});
