@@ -146,10 +146,7 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
 /**
  * User functions PostgreSQL may call with no name in the statement: those behind the operators and
  * support functions of user operator families (sorting, grouping, DISTINCT, UNION, joins, GREATEST,
- * index lookups on a user type use them), user casts (implicit coercions, to_json's cast to json),
- * and the CHECK constraints and defaults of domains, which any cast to the domain evaluates
- * ('5'::qty, a parameter or a function result of that type, json_populate_record), not only a
- * write to a table column of it (the user functions they use, from pg_depend).
+ * index lookups on a user type use them) and user casts (implicit coercions, to_json's cast to json).
  */
 const IMPLICIT_SQL = `
 SELECT DISTINCT p.proname AS fn FROM pg_opfamily f JOIN pg_namespace n ON n.oid = f.opfnamespace
@@ -161,8 +158,15 @@ JOIN pg_amproc a ON a.amprocfamily = f.oid JOIN pg_proc p ON p.oid = a.amproc
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.pronamespace <> 'pg_catalog'::regnamespace
 UNION
 SELECT p.proname FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc WHERE p.pronamespace <> 'pg_catalog'::regnamespace
-UNION
-SELECT p.proname FROM pg_constraint c
+`;
+
+/**
+ * The user functions of domains' CHECK constraints and defaults (from pg_depend), which any cast to
+ * the domain evaluates ('5'::qty, a parameter or a function result of that type,
+ * json_populate_record), not only a write to a column of it: called with no name, like IMPLICIT_SQL's.
+ */
+const DOMAIN_CALLS_SQL = `
+SELECT p.proname AS fn FROM pg_constraint c
 JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_proc'::regclass
 JOIN pg_proc p ON p.oid = d.refobjid
 WHERE c.contypid <> 0 AND p.pronamespace <> 'pg_catalog'::regnamespace
@@ -194,7 +198,8 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
   await loadSqlParser();
   // One round trip, and one snapshot: the reads agree with each other.
   const queries = [RELATIONS_SQL, FOREIGN_KEYS_SQL, SEQUENCES_SQL, PURE_BUILTINS_SQL, USER_FUNCTIONS_SQL, TRIGGERS_SQL, FUNCTIONS_SQL, OPERATORS_SQL, IMPLICIT_SQL];
-  if (options.attached !== false) queries.push(ATTACHED_SQL);
+  // What the catalog attaches, domains included, is left out only to show the cross-check alone.
+  if (options.attached !== false) queries.push(ATTACHED_SQL, DOMAIN_CALLS_SQL);
   const answer = await db.query(queries.join(';\n'));
   const results = (Array.isArray(answer) ? answer : [answer]) as { rows: unknown[] }[];
   if (results.length !== queries.length) throw new Error(`the catalog read answered ${results.length} results to ${queries.length} queries`);
@@ -209,6 +214,7 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
   const operators = rowsOf<{ op: string; fn: string }>(7);
   const implicit = rowsOf<{ fn: string }>(8);
   const attached = options.attached === false ? [] : rowsOf<AttachedRow>(9);
+  const domainCalls = options.attached === false ? [] : rowsOf<{ fn: string }>(10);
 
   const byOid = new Map(rels.map((r) => [r.oid, r]));
   const neighbours = new Map<number, Set<number>>();
@@ -243,7 +249,7 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
     attributeFunctions: new Set(user.filter((u) => u.one_argument).map((u) => u.name)),
     functionEffects: new Map<string, Footprint>(),
     userOperators: new Map<string, string[]>(),
-    implicitCalls: implicit.map((i) => i.fn),
+    implicitCalls: [...new Set([...implicit, ...domainCalls].map((i) => i.fn))],
   };
   for (const { op, fn } of operators) catalog.userOperators.set(op, [...new Set([...(catalog.userOperators.get(op) ?? []), fn])]);
   // Bodies and expressions are footprinted against the catalog itself; their effects are then filled in.
