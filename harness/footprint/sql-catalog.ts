@@ -17,6 +17,8 @@ export interface CatalogRelation {
   readonly writeOpaque: boolean;
   /** Reads may see more than the relation: rules, row-level security, inheritance, partitions. */
   readonly readOpaque: boolean;
+  /** Reading it runs code that may write: a view's query or a policy calling a user function or a volatile builtin. */
+  readonly readRunsCode: boolean;
   /** Tables reached through foreign keys, transitively, both directions (locks and cascades). */
   readonly linked: readonly string[];
   /** Sequences its column defaults or identity columns advance. */
@@ -68,12 +70,25 @@ interface RelRow {
   kind: string;
   visible: boolean;
   read_opaque: boolean;
+  runs_code: boolean;
 }
 
 const RELATIONS_SQL = `
 SELECT c.oid::int AS oid, n.nspname || '.' || c.relname AS qualified, c.relname AS name,
        c.relkind::text AS kind, pg_table_is_visible(c.oid) AS visible,
-       (c.relhasrules OR c.relrowsecurity OR c.relhassubclass OR c.relispartition) AS read_opaque
+       (c.relhasrules OR c.relrowsecurity OR c.relhassubclass OR c.relispartition) AS read_opaque,
+       -- A view's query or a row-level security policy that calls a user function or a volatile
+       -- builtin (directly or through an operator), or a view over another view: reading it runs code.
+       (EXISTS (SELECT 1 FROM pg_depend d
+          LEFT JOIN pg_operator o ON d.refclassid = 'pg_operator'::regclass AND o.oid = d.refobjid
+          JOIN pg_proc p ON p.oid = CASE WHEN d.refclassid = 'pg_proc'::regclass THEN d.refobjid ELSE o.oprcode END
+          WHERE d.refclassid IN ('pg_proc'::regclass, 'pg_operator'::regclass)
+            AND ((d.classid = 'pg_rewrite'::regclass AND d.objid IN (SELECT r.oid FROM pg_rewrite r WHERE r.ev_class = c.oid))
+              OR (d.classid = 'pg_policy'::regclass AND d.objid IN (SELECT pol.oid FROM pg_policy pol WHERE pol.polrelid = c.oid)))
+            AND (p.provolatile = 'v' OR p.pronamespace <> 'pg_catalog'::regnamespace))
+        OR EXISTS (SELECT 1 FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+          AND d.refclassid = 'pg_class'::regclass JOIN pg_class x ON x.oid = d.refobjid
+          WHERE r.ev_class = c.oid AND x.relkind = 'v' AND x.oid <> c.oid)) AS runs_code
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'`;
@@ -237,7 +252,7 @@ export async function loadSqlCatalog(db: CatalogQuerier, options: CatalogOptions
     const sequences = [...closure].flatMap((o) => ownSequences.get(o) ?? []).map((o) => byOid.get(o)?.qualified).filter((q): q is string => q !== undefined);
     // A cascade reaches every linked table: its rules and policies too.
     const writeOpaque = [...closure].some((o) => byOid.get(o)?.read_opaque === true);
-    relations.set(r.qualified, { qualified: r.qualified, kind: r.kind, visible: r.visible, writeOpaque, readOpaque: r.read_opaque, linked, sequences, writeEffects: NO_EFFECTS });
+    relations.set(r.qualified, { qualified: r.qualified, kind: r.kind, visible: r.visible, writeOpaque, readOpaque: r.read_opaque, readRunsCode: r.runs_code, linked, sequences, writeEffects: NO_EFFECTS });
     if (r.visible) visible.set(r.name, r.qualified);
   }
   const catalog = {

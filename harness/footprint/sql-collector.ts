@@ -8,6 +8,8 @@ import type { Node } from './sql-parse.ts';
 
 /** Volatile builtins whose effect on other sessions we know. */
 const ADVISORY = /^pg_(try_)?advisory_(xact_)?(lock|unlock)(_shared)?$/;
+/** Builtins whose footprint is their arguments' (a sequence, a channel) or their effect on the session. */
+const SPECIAL_BUILTINS = new Set(['pg_advisory_unlock_all', 'nextval', 'setval', 'pg_notify', 'set_config']);
 const SESSION_LOCAL = new Set([
   'random', 'random_normal', 'setseed', 'gen_random_uuid', 'clock_timestamp', 'timeofday', 'statement_timestamp',
   'currval', 'lastval', 'pg_sleep', 'pg_sleep_for', 'pg_sleep_until', 'txid_current', 'pg_current_xact_id',
@@ -239,7 +241,7 @@ export class Collector {
     }
     const plain = (rel.kind === 'r' || rel.kind === 'S') && !(writing ? rel.writeOpaque : rel.readOpaque);
     if (!plain) {
-      if (writing) this.anything();
+      if (writing || rel.readRunsCode) this.anything();
       else this.keys.add('r:db:*');
       return;
     }
@@ -354,7 +356,9 @@ export class Collector {
       // A function of the user's touches what its body does (PL/pgSQL and SQL bodies are read
       // like trigger bodies; any other language, or a body not understood, touches everything).
       this.userCall(name);
-      return;
+      // Named like a builtin and not qualified: the arguments may pick either (pg_catalog comes
+      // first on the path), so what the builtin does counts too.
+      if (!builtin || !this.namesBuiltin(name)) return;
     }
     if (!builtin) {
       this.anything();
@@ -396,6 +400,11 @@ export class Collector {
       return;
     }
     this.anything();
+  }
+
+  /** A builtin's name this collector gives a footprint of its own (or knows to be pure). */
+  private namesBuiltin(name: string): boolean {
+    return ADVISORY.test(name) || SPECIAL_BUILTINS.has(name) || SESSION_LOCAL.has(name) || this.catalog.pureBuiltins.has(name) || this.catalog.readingBuiltins.has(name);
   }
 
   private advisoryKey(args: readonly unknown[]): string {

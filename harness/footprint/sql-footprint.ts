@@ -19,6 +19,12 @@ export function isolationNamed(name: string): Isolation {
 }
 
 const SNAPSHOT_STATEMENTS = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'CopyStmt', 'DeclareCursorStmt']);
+/**
+ * Statements footprinted here that take the transaction's snapshot (under REPEATABLE READ and
+ * SERIALIZABLE, the first one fixes it): the statements that read or write, and EXPLAIN, which
+ * PostgreSQL runs with a snapshot even without ANALYZE. (Other utility statements touch everything.)
+ */
+const TAKES_SNAPSHOT = new Set([...SNAPSHOT_STATEMENTS, 'ExplainStmt']);
 /** Utility statements that neither create nor rename relations, nor change name resolution. */
 const NAME_PRESERVING_UTILITY = new Set([
   'TruncateStmt', 'NotifyStmt', 'ListenStmt', 'UnlistenStmt', 'VacuumStmt', 'CheckPointStmt', 'ExplainStmt',
@@ -96,6 +102,21 @@ export class SqlFootprinter {
     // Code we cannot see into (set_config, DO, a function with SET clauses) may change settings too.
     if (keys.has('db:*')) this.settingsChanged = true;
     return [...keys];
+  }
+
+  /**
+   * A step that only prepares (Parse, Describe): PostgreSQL analyses the statement with a
+   * snapshot, and under REPEATABLE READ or SERIALIZABLE the transaction's first one is fixed
+   * there. Before that snapshot is taken, the step reads everything, as the statement would.
+   */
+  prepares(): Footprint {
+    if (!this.inTransaction || this.isolation === 'read committed' || this.snapshotTaken) return [this.activityKey];
+    this.snapshotTaken = true;
+    if (!this.firstSnapshotSeen) {
+      this.firstSnapshotSeen = true;
+      this.assumedAtSnapshot = this.isolation;
+    }
+    return [this.activityKey, ...this.record(['r:*'])];
   }
 
   /** A statement whose text is unknown (or unreadable): it may touch, lock or set anything. */
@@ -213,11 +234,11 @@ export class SqlFootprinter {
         keys.push(...(this.heldAdvisory ?? ['db:a:*']));
         this.heldAdvisory?.clear();
       }
-      if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && !this.firstSnapshotSeen) {
+      if (!autocommit && TAKES_SNAPSHOT.has(type) && !this.firstSnapshotSeen) {
         this.firstSnapshotSeen = true;
         this.assumedAtSnapshot = this.isolation;
       }
-      if (!autocommit && SNAPSHOT_STATEMENTS.has(type) && this.isolation !== 'read committed' && !this.snapshotTaken) {
+      if (!autocommit && TAKES_SNAPSHOT.has(type) && this.isolation !== 'read committed' && !this.snapshotTaken) {
         // The transaction's snapshot is taken here: every later read sees the database as of now.
         keys.push('r:*');
         this.snapshotTaken = true;

@@ -507,8 +507,9 @@ export class Scheduler {
     if (step.kind === 'service') return step.footprint;
     if (step.kind === 'connect') return [`act:${rt.index}`];
     if (step.statements.some((st) => st.text === null || /\blisten\b/i.test(st.text))) rt.group.listens = true;
-    // Parse and Describe take relation locks only DDL conflicts with (and DDL writes db:*).
-    if (step.statements.length === 0) return ['r:db:l:*', `act:${rt.index}`];
+    // Parse and Describe take relation locks only DDL conflicts with (and DDL writes db:*), and
+    // may fix a REPEATABLE READ transaction's snapshot (the footprinter tells).
+    if (step.statements.length === 0) return ['r:db:l:*', ...this.footprinterOf(rt).prepares()];
     const keys = new Set<string>();
     for (const st of step.statements) for (const k of this.sqlFootprint(rt, st.text, st.values)) keys.add(k);
     return [...keys];
@@ -627,6 +628,12 @@ export class Scheduler {
 
   /** What the statement may touch, from its text and parameters, in the session's transaction. */
   private sqlFootprint(rt: ActorRt, text: string | null, values: readonly unknown[] | undefined): readonly string[] {
+    const footprinter = this.footprinterOf(rt);
+    return text === null ? footprinter.unseen() : footprinter.footprint(text, values);
+  }
+
+  /** The lane's session's footprinter (a new one for a new backend). */
+  private footprinterOf(rt: ActorRt): SqlFootprinter {
     if (!this.catalog) throw new Error('the catalog is read before the first controlled run');
     let entry = this.footprinters.get(rt.session);
     if (!entry || entry.pid !== rt.session.pid) {
@@ -635,7 +642,7 @@ export class Scheduler {
       entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, isolation) };
       this.footprinters.set(rt.session, entry);
     }
-    return text === null ? entry.footprinter.unseen() : entry.footprinter.footprint(text, values);
+    return entry.footprinter;
   }
 
   /**

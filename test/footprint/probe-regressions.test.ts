@@ -6,6 +6,9 @@ import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/inde
 import { runMatrix, type CellResult } from '../../harness/run/index.ts';
 import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
 import { sqlActor, type ActorSpec } from '../../harness/sched/index.ts';
+import { join } from 'node:path';
+import { programActor } from '../../harness/gate/index.ts';
+import { CLIENTS_DIR, named, PYTHON, pythonMissing } from '../support/client-programs.ts';
 
 let server: StartedPostgres;
 beforeAll(async () => {
@@ -171,6 +174,72 @@ describe('stable builtins that read shared state', () => {
         const text = JSON.stringify(results);
         if (!text.includes('"in_flight":0')) return `consumer saw a producer in flight: ${text}`;
       },
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+
+});
+
+describe('and those of a second round', () => {
+  it('a read of a view whose function writes (view-side-effect)', async () => {
+    const scenario = defineScenario({
+      name: 'view-side-effect',
+      schema: [
+        'CREATE TABLE hits (n int)',
+        'CREATE FUNCTION touch() RETURNS int LANGUAGE plpgsql AS $$ BEGIN INSERT INTO hits VALUES (1); RETURN 1; END $$',
+        'CREATE VIEW counter AS SELECT touch() AS t',
+      ],
+      actors: [sqlActor('reader', [{ sql: 'SELECT count(*)::int AS n FROM hits', returns: [{ n: 0 }] }]), sqlActor('viewer', ['SELECT t FROM counter'])],
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+
+  it('a user function named like nextval, while the call resolves to the builtin (builtin-shadow)', async () => {
+    const scenario = defineScenario({
+      name: 'builtin-shadow',
+      schema: ['CREATE SEQUENCE ticket', "CREATE FUNCTION nextval(label text, step int) RETURNS bigint LANGUAGE sql AS 'SELECT 0::bigint'"],
+      actors: [sqlActor('first', [{ sql: "SELECT nextval('ticket')::int AS v", returns: [{ v: 1 }] }]), sqlActor('second', ["SELECT nextval('ticket')"])],
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+
+  it('a sequence named with another case and its schema (seq-mixed-case)', async () => {
+    const scenario = defineScenario({
+      name: 'seq-mixed-case',
+      schema: 'CREATE SEQUENCE ticket',
+      actors: [sqlActor('first', [{ sql: "SELECT nextval('ticket')::int AS v", returns: [{ v: 1 }] }]), sqlActor('second', ["SELECT nextval('public.TICKET')"])],
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+
+  it("a cast to a domain whose CHECK reads a table (domain-cast)", async () => {
+    const scenario = defineScenario({
+      name: 'domain-cast',
+      schema: ['CREATE TABLE cap (max int NOT NULL)', "CREATE FUNCTION max_qty() RETURNS int STABLE LANGUAGE sql AS 'SELECT coalesce(min(max), 100) FROM cap'", 'CREATE DOMAIN qty AS int CHECK (VALUE <= max_qty())'],
+      actors: [sqlActor('order', ['SELECT 50::qty']), sqlActor('admin', ['INSERT INTO cap VALUES (10)'])],
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+
+  it("EXPLAIN fixes a REPEATABLE READ transaction's snapshot (explain-snapshot)", async () => {
+    const scenario = defineScenario({
+      name: 'explain-snapshot',
+      schema: 'CREATE TABLE t (x int)',
+      actors: [
+        sqlActor('rr', ['BEGIN ISOLATION LEVEL REPEATABLE READ', 'EXPLAIN SELECT 1', { sql: 'SELECT count(*)::int AS n FROM t', returns: [{ n: 0 }] }, 'COMMIT']),
+        sqlActor('writer', ['INSERT INTO t VALUES (1)']),
+      ],
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+
+  const noAsyncpg = pythonMissing('asyncpg');
+  it.skipIf(noAsyncpg)(named("a program's Parse fixes a REPEATABLE READ transaction's snapshot (asyncpg-prepare-snapshot)", noAsyncpg), async () => {
+    const scenario = defineScenario({
+      name: 'asyncpg-prepare-snapshot',
+      schema: 'CREATE TABLE t (x int)',
+      actors: [programActor({ name: 'reader', command: [PYTHON, join(CLIENTS_DIR, 'asyncpg_rr_prepare.py')] }), sqlActor('writer', ['INSERT INTO t VALUES (1)'])],
+      check: ({ results }) => ((results['reader'] as { n?: number } | undefined)?.n === 0 ? undefined : `reader saw ${JSON.stringify(results['reader'])}`),
     });
     expect((await verdictOf(scenario)).verdict).toBe('violated');
   });
