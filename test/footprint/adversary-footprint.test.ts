@@ -2,19 +2,11 @@
 // interleaving that breaks a check, and print a false `proven`): a CTE named like a table, a
 // function called in attribute notation, user operators outside A_Expr, parameter defaults,
 // stable builtins that read shared state, set_config, and advisory keys through casts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { footprintsConflict, type Footprint } from '../../harness/footprint/index.ts';
-import { loadSqlCatalog, type SqlCatalog } from '../../harness/footprint/index.ts';
-import { loadSqlParser, SqlFootprinter } from '../../harness/footprint/index.ts';
-import { freshDatabase } from '../support/test-database.ts';
+import { describe, expect, it } from 'vitest';
+import { footprintsConflict, SqlFootprinter, type Footprint } from '../../harness/footprint/index.ts';
+import { catalogOf } from './catalog-of.ts';
 
-let catalog: SqlCatalog;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  const db = await freshDatabase();
-  close = db.close;
-  for (const s of [
+const main = catalogOf([
     'CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)',
     'CREATE TABLE other (id int PRIMARY KEY)',
     'CREATE SCHEMA billing',
@@ -29,15 +21,9 @@ beforeAll(async () => {
     'CREATE SEQUENCE order_no',
     'CREATE SEQUENCE "Mixed_Seq"',
     `CREATE FUNCTION move_path() RETURNS text LANGUAGE plpgsql VOLATILE AS $$ BEGIN RETURN set_config('search_path', 'billing, public', false); END $$`,
-  ]) {
-    await db.client.query(s);
-  }
-  await loadSqlParser();
-  catalog = await loadSqlCatalog(db.client);
-});
-afterAll(async () => close());
+]);
 
-const session = () => new SqlFootprinter(catalog, 'act:0');
+const session = () => new SqlFootprinter(main.catalog(), 'act:0');
 const fp = (sql: string, values?: unknown[]) => session().footprint(sql, values);
 const ANYTHING = ['db:*', 'act:*'];
 /** Whether a statement conflicts with another session's write of `account`. */
@@ -140,12 +126,7 @@ describe('user operators outside A_Expr', () => {
 });
 
 describe('operators named implicitly, and operator classes and casts of the user', () => {
-  let implicit: SqlCatalog;
-  let closeImplicit: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await freshDatabase();
-    closeImplicit = db.close;
-    for (const s of [
+  const implicit = catalogOf([
       'CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)',
       'CREATE TABLE ledger (n int)',
       'CREATE TYPE cents AS (v int)',
@@ -157,13 +138,8 @@ describe('operators named implicitly, and operator classes and casts of the user
       `CREATE FUNCTION cents_lt(a cents, b cents) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT (a).v < (b).v'`,
       'CREATE OPERATOR < (LEFTARG = cents, RIGHTARG = cents, FUNCTION = cents_lt)',
       'CREATE OPERATOR CLASS cents_ops DEFAULT FOR TYPE cents USING btree AS OPERATOR 1 <, OPERATOR 3 =, FUNCTION 1 cents_cmp(cents, cents)',
-    ]) {
-      await db.client.query(s);
-    }
-    implicit = await loadSqlCatalog(db.client);
-  });
-  afterAll(async () => closeImplicit());
-  const at = (sql: string) => new SqlFootprinter(implicit, 'act:0').footprint(sql);
+  ]);
+  const at = (sql: string) => new SqlFootprinter(implicit.catalog(), 'act:0').footprint(sql);
 
   it('IN lists, IS DISTINCT FROM, NULLIF, CASE x WHEN, JOIN USING and BETWEEN look their operators up by name', () => {
     for (const sql of [
@@ -245,24 +221,14 @@ describe('a sequence named in nextval or setval', () => {
 });
 
 describe("a domain's CHECK", () => {
-  let withDomain: SqlCatalog;
-  let closeDomain: () => Promise<void>;
-  beforeAll(async () => {
-    const db = await freshDatabase();
-    closeDomain = db.close;
-    for (const s of [
+  const withDomain = catalogOf([
       'CREATE TABLE cap (id int PRIMARY KEY, max int NOT NULL)',
       "CREATE FUNCTION cap_max() RETURNS int STABLE LANGUAGE sql AS 'SELECT max FROM cap WHERE id = 1'",
       'CREATE DOMAIN capped AS int CHECK (VALUE <= cap_max())',
-    ]) {
-      await db.client.query(s);
-    }
-    withDomain = await loadSqlCatalog(db.client);
-  });
-  afterAll(async () => closeDomain());
+  ]);
 
   it('is evaluated by any cast to the domain, not only by a write to a column of it: its functions count', () => {
-    const at = (sql: string, values?: unknown[]) => new SqlFootprinter(withDomain, 'act:0').footprint(sql, values);
+    const at = (sql: string, values?: unknown[]) => new SqlFootprinter(withDomain.catalog(), 'act:0').footprint(sql, values);
     expect(at("SELECT '5'::capped")).toContain('r:db:t:public.cap');
     expect(at('SELECT $1::capped', ['5'])).toContain('r:db:t:public.cap');
   });
