@@ -35,7 +35,12 @@ export async function runRetryingFaults(
     if (attempt >= MAX_FAULT_RETRIES) {
       throw new HarnessError(
         'E_CONNECTION_LOST',
-        `a run lost a session's connection ${attempt + 1} times in a row (last: ${run.fault?.session ?? 'a session'}, ${run.fault?.message ?? 'connection lost'}); the server or the network is unstable`,
+        `a run lost a session's connection ${attempt + 1} times in a row (last: ${run.fault?.session ?? 'a session'}, ${run.fault?.message ?? 'connection lost'}); ${
+          // 57P01 is also what pg_terminate_backend sends: an actor that ends other sessions does it in every run.
+          run.fault?.code === '57P01'
+            ? 'its backend was terminated (57P01): by the server shutting down, or by pg_terminate_backend — if an actor of the scenario terminates other sessions, it ends the harness\'s own too; leave them out of what it terminates (application_name starts with prh-)'
+            : 'the server or the network is unstable'
+        }`,
       );
     }
     // An attempt that failed earlier than the last one replays a shorter prefix: keep the longest.

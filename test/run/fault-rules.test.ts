@@ -157,3 +157,20 @@ describe('a template whose connection dies every time it is built', () => {
     expect(ran?.verdict).toBe('proven');
   });
 });
+
+describe('an actor that terminates the other sessions', () => {
+  it("is named as the likely cause when every retry loses a session to 57P01, not the network", async () => {
+    const scenario = defineScenario({
+      name: 'terminator',
+      schema: SCHEMA,
+      actors: [
+        sqlActor('killer', ['SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()']),
+        sqlActor('victim', ['BEGIN', 'SELECT 1', 'COMMIT']),
+      ],
+    });
+    const result = await runMatrix({ scenarios: [scenario], server, ...options });
+    const cell = result.cells[0];
+    expect(cell?.incomplete).toBe('fault');
+    expect(cell?.error).toMatch(/its backend was terminated \(57P01\).*pg_terminate_backend/);
+  });
+});
