@@ -61,7 +61,18 @@ export function identifierParts(text: string): string[] | null {
   return parts;
 }
 
-/** The value of a constant or a bound parameter, else undefined. */
+/** Types a string cast to keeps its text as the names it will be looked up by: text, unlimited varchar, regclass. */
+const TEXT_KEEPING = new Set(['text', 'varchar', 'regclass']);
+
+function keepsText(typeName: unknown): boolean {
+  if (!typeName || typeof typeName !== 'object') return false;
+  const t = typeName as Node;
+  if (t['arrayBounds'] !== undefined || t['typmods'] !== undefined) return false;
+  const names = ((t['names'] as Node[] | undefined) ?? []).map((n) => String((n['String'] as Node | undefined)?.['sval'] ?? ''));
+  return TEXT_KEEPING.has(names[names.length - 1] ?? '');
+}
+
+/** The value of a constant or a bound parameter (through casts that keep its text), else undefined. */
 export function constantOf(n: unknown, values: readonly unknown[]): string | undefined {
   if (!n || typeof n !== 'object') return undefined;
   const node = n as Node;
@@ -81,7 +92,8 @@ export function constantOf(n: unknown, values: readonly unknown[]): string | und
     return v === undefined || v === null || typeof v === 'object' ? undefined : String(v);
   }
   const cast = node['TypeCast'] as Node | undefined;
-  if (cast) return constantOf(cast['arg'], values);
+  // Only casts that keep the text (a length limit or another type may change it: 'abcdef'::char(3)).
+  if (cast) return keepsText(cast['typeName']) ? constantOf(cast['arg'], values) : undefined;
   const expr = node['A_Expr'] as Node | undefined;
   if (expr && expr['kind'] === 'AEXPR_OP' && expr['lexpr'] === undefined) {
     const name = (expr['name'] as Node[] | undefined)?.[0]?.['String'] as Node | undefined;

@@ -233,3 +233,11 @@ describe("a domain's CHECK", () => {
     expect(at('SELECT $1::capped', ['5'])).toContain('r:db:t:public.cap');
   });
 });
+
+describe('a constant through a cast', () => {
+  it('is known only through casts that keep its text: a length limit may cut a NOTIFY channel', () => {
+    expect(fp("SELECT pg_notify('jobs'::text, 'x')")).toContain('db:n:jobs');
+    expect(fp("SELECT pg_notify('jobs-and-more'::char(4), 'x')")).toContain('db:n:*');
+    expect(fp("SELECT nextval('order_no'::regclass)")).toContain('db:s:public.order_no');
+  });
+});
