@@ -58,11 +58,15 @@ for (const stream of [process.stdout, process.stderr]) {
 // channel tells a worker when its parent is gone, however the parent ended.
 const spawnSelf = (args: readonly string[]) =>
   spawn(process.execPath, [...process.execArgv, process.argv[1] ?? 'harness/cli/main.ts', ...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+/** How long a worker whose parent is gone spends stopping what it started (its programs first). */
+const ORPHAN_STOP_MS = 5000;
 let parent: ParentChannel | undefined;
 if (process.send) {
   // The channel must not keep a finished worker alive.
   process.channel?.unref();
   process.on('disconnect', () => {
+    // Bounded: with the parent gone its server may be going too, and a drop would wait for it.
+    setTimeout(() => process.exit(130), ORPHAN_STOP_MS).unref();
     void stopAll().finally(() => process.exit(130));
   });
   const send = process.send.bind(process);
