@@ -113,7 +113,7 @@ export async function runCell(dbs: HarnessDatabases, task: CellTask, options: Ce
       schedules++;
       const inspection = await harness.inspect(scenario, run, actors, { reset: true });
       // DDL the run committed stays in the catalog, which no reset restores.
-      if (harness.schemaChangedBy !== undefined) sessionMiss ??= `run ${schedules} changed the schema (${harness.schemaChangedBy}), which is not reset between runs: the runs after it did not start like the first`;
+      if (harness.schemaChangedBy !== undefined) sessionMiss ??= `a run changed the schema (${harness.schemaChangedBy}), which is not reset between runs: the runs after it did not start like the first`;
       const outcome = distinctOutcome(run, actors, inspection);
       distinct.set(JSON.stringify(outcome), outcome);
       if (inspection.violations.length > 0) {
