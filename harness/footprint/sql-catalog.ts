@@ -131,18 +131,25 @@ SELECT p.proname AS name, max(p.provolatile::text) AS volatility,
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') GROUP BY p.proname`;
 
+/**
+ * A function whose names its body does not resolve as the caller's session does: settings of its
+ * own (a search_path), or SECURITY DEFINER with an owner that has a schema of its name (the
+ * default search_path's "$user" is then that schema). Its body is opaque.
+ */
+const OWN_SETTINGS = `(p.proconfig IS NOT NULL OR (p.prosecdef AND EXISTS (SELECT 1 FROM pg_namespace s WHERE s.nspname = pg_get_userbyid(p.proowner))))`;
+
 /** User triggers with their functions: what fires them and the source of what they run. */
 const TRIGGERS_SQL = `
 SELECT t.tgrelid::int AS rel, t.tgtype::int AS type, t.tgname AS name, pg_get_triggerdef(t.oid) AS definition,
        t.tgqual IS NOT NULL AS has_when, t.tgconstraint <> 0 AS constraint_trigger,
        (t.tgoldtable IS NOT NULL OR t.tgnewtable IS NOT NULL) AS transition_tables,
-       p.oid::int AS function, l.lanname AS language, p.prosrc AS source, p.proconfig IS NOT NULL AS has_config
+       p.oid::int AS function, l.lanname AS language, p.prosrc AS source, ${OWN_SETTINGS} AS has_config
 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
 WHERE NOT t.tgisinternal`;
 
 /** Every overload of every user function, with what is needed to read its body. */
 const FUNCTIONS_SQL = `
-SELECT p.proname AS name, l.lanname AS language, p.prosrc AS source, p.proconfig IS NOT NULL AS has_config,
+SELECT p.proname AS name, l.lanname AS language, p.prosrc AS source, ${OWN_SETTINGS} AS has_config,
        CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END AS definition, p.prosqlbody IS NOT NULL AS atomic,
        p.provolatile::text AS volatility, pg_get_expr(p.proargdefaults, 0) AS defaults,
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') AS extension

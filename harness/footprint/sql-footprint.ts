@@ -299,7 +299,9 @@ export class SqlFootprinter {
       // after any settings change.
       return;
     }
-    if (name === 'search_path') {
+    // The default search_path begins with "$user": another role (SET ROLE, SET SESSION
+    // AUTHORIZATION) may see its own schema's tables under the same names.
+    if (name === 'search_path' || name === 'role' || name === 'session_authorization') {
       this.lostToSettings = true;
       return;
     }

@@ -243,4 +243,34 @@ describe('and those of a second round', () => {
     });
     expect((await verdictOf(scenario)).verdict).toBe('violated');
   });
+
+  // Roles are the cluster's, so each is this process's own; nothing is granted to them by name.
+  const alice = `prh_probe_alice_${process.pid}`;
+  const bob = `prh_probe_bob_${process.pid}`;
+  const role = (name: string) => `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${name}') THEN CREATE ROLE ${name}; END IF; END $$`;
+  const twoAccounts = (schema: string) => [`CREATE SCHEMA ${schema}`, 'CREATE TABLE public.account (v int)', `CREATE TABLE ${schema}.account (v int)`, 'GRANT ALL ON public.account TO PUBLIC', `GRANT ALL ON ${schema}.account TO PUBLIC`, `GRANT USAGE ON SCHEMA ${schema} TO PUBLIC`];
+  const setupBoth = (schema: string) => async ({ sql }: { sql: (text: string) => Promise<unknown> }) => {
+    await sql('INSERT INTO public.account VALUES (0)');
+    await sql(`INSERT INTO ${schema}.account VALUES (0)`);
+  };
+
+  it('SET ROLE: the default search_path\'s "$user" is then another schema (set-role-user-schema)', async () => {
+    const scenario = defineScenario({
+      name: 'set-role-user-schema',
+      schema: [role(alice), ...twoAccounts(alice)],
+      setup: setupBoth(alice),
+      actors: [sqlActor('reader', [{ sql: `SELECT v FROM ${alice}.account`, returns: [{ v: 0 }] }]), sqlActor('writer', [`SET ROLE ${alice}`, 'UPDATE account SET v = 1'])],
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+
+  it('a SECURITY DEFINER function resolves names as its owner, whose schema comes first (security-definer-user-schema)', async () => {
+    const scenario = defineScenario({
+      name: 'security-definer-user-schema',
+      schema: [role(bob), ...twoAccounts(bob), "CREATE FUNCTION bump() RETURNS void LANGUAGE sql SECURITY DEFINER AS 'UPDATE account SET v = 1'", `ALTER FUNCTION bump() OWNER TO ${bob}`],
+      setup: setupBoth(bob),
+      actors: [sqlActor('reader', [{ sql: `SELECT v FROM ${bob}.account`, returns: [{ v: 0 }] }]), sqlActor('writer', ['SELECT bump()'])],
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
 });
