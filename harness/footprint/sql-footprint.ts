@@ -104,6 +104,11 @@ export class SqlFootprinter {
     return [...keys];
   }
 
+  /** Inside a transaction block (BEGIN ... COMMIT), as this session's statements say. */
+  get inTransactionBlock(): boolean {
+    return this.inTransaction;
+  }
+
   /**
    * A step that only prepares (Parse, Describe): PostgreSQL analyses the statement with a
    * snapshot, and under REPEATABLE READ or SERIALIZABLE the transaction's first one is fixed

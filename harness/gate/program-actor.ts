@@ -136,7 +136,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
         onRequest: async (conn, step) => {
           const lane = laneFor(conn.id);
           if (!lane) throw new WireRefusal('53300', 'no lane holds this connection');
-          await lane.step({ kind: 'sql', label: stepLabel(step), detail: step.detail, statements: laneStatements(step) });
+          await lane.step({ kind: 'sql', label: stepLabel(step), detail: step.detail, statements: laneStatements(step), end: step.end });
         },
         onSent: (conn) => laneFor(conn.id)?.sent(),
         // A cancel comes from the program's own timer or thread, which no schedule controls.

@@ -52,6 +52,11 @@ export type LaneStep =
       readonly detail: string;
       /** What it executes; empty for a step that only prepares, describes or syncs. */
       readonly statements: readonly LaneStatement[];
+      /**
+       * `flush`: the batch ended at a Flush, not a Sync — outside a transaction block, what it ran
+       * stays in an implicit transaction that the next Sync commits.
+       */
+      readonly end?: 'query' | 'sync' | 'flush';
     }
   | { readonly kind: 'service'; readonly label: string; readonly detail: string; readonly footprint: readonly string[] }
   | { readonly kind: 'connect'; readonly label: string; readonly detail: string };

@@ -15,7 +15,7 @@ import { Schedule } from './schedule.ts';
 import { RunEndedError, type ActorPorts, type ActorSpec, type LanePort, type LaneStep, type QuiescenceProbe } from './actor.ts';
 import { ExternalLaneSession, type LaneSession } from './lane-session.ts';
 import type { FootprintMiss, LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
-import { footprintCovers, isolationNamed, loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, statementCount, type SqlCatalog } from '../footprint/index.ts';
+import { footprintCovers, isolationNamed, isRead, loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, statementCount, type SqlCatalog } from '../footprint/index.ts';
 import { isSqlActor } from './sql-actor.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
@@ -98,6 +98,8 @@ interface ActorRt {
   wakeAt: number;
   /** Steps offered so far in this run (a wake counts): each offered step's `seq`. */
   offered: number;
+  /** What the lane's steps ended at a Flush wrote in an implicit transaction: its next Sync publishes it. */
+  implicitWrites: Set<string>;
   /** The `seq` of the wake while it sleeps. */
   wakeSeq: number;
   /** While blocked: the actors PostgreSQL last said it waits on. */
@@ -309,6 +311,7 @@ export class Scheduler {
       pending: null,
       wakeAt: 0,
       offered: 0,
+      implicitWrites: new Set(),
       wakeSeq: 0,
       blockers: [],
       wake: null,
@@ -507,11 +510,21 @@ export class Scheduler {
     if (step.kind === 'service') return step.footprint;
     if (step.kind === 'connect') return [`act:${rt.index}`];
     if (step.statements.some((st) => st.text === null || /\blisten\b/i.test(st.text))) rt.group.listens = true;
+    const footprinter = this.footprinterOf(rt);
+    const implicit = !footprinter.inTransactionBlock;
+    const keys = new Set<string>();
     // Parse and Describe take relation locks only DDL conflicts with (and DDL writes db:*), and
     // may fix a REPEATABLE READ transaction's snapshot (the footprinter tells).
-    if (step.statements.length === 0) return ['r:db:l:*', ...this.footprinterOf(rt).prepares()];
-    const keys = new Set<string>();
+    if (step.statements.length === 0) for (const k of ['r:db:l:*', ...footprinter.prepares()]) keys.add(k);
     for (const st of step.statements) for (const k of this.sqlFootprint(rt, st.text, st.values)) keys.add(k);
+    // Statements before a Sync run in one implicit transaction: a step cut at a Flush keeps its
+    // writes uncommitted (and its locks held), and the step that ends at the Sync publishes them.
+    if (step.end === 'flush') {
+      if (implicit) for (const k of keys) if (!isRead(k)) rt.implicitWrites.add(k);
+    } else if (rt.implicitWrites.size > 0) {
+      for (const k of rt.implicitWrites) keys.add(k);
+      rt.implicitWrites.clear();
+    }
     return [...keys];
   }
 

@@ -273,4 +273,18 @@ describe('and those of a second round', () => {
     });
     expect((await verdictOf(scenario)).verdict).toBe('violated');
   });
+
+  const noPython = pythonMissing('socket');
+  it.skipIf(noPython)(named("a program's batch cut at a Flush keeps its write in an implicit transaction until the Sync (flush-implicit-transaction)", noPython), async () => {
+    const scenario = defineScenario({
+      name: 'flush-implicit-transaction',
+      schema: ['CREATE TABLE account (v int)', 'CREATE TABLE other (v int)'],
+      setup: async ({ sql }) => {
+        await sql('INSERT INTO account VALUES (0)');
+        await sql('INSERT INTO other VALUES (0)');
+      },
+      actors: [sqlActor('reader', [{ sql: 'SELECT v FROM account', returns: [{ v: 0 }] }]), programActor({ name: 'raw', command: [PYTHON, join(CLIENTS_DIR, 'flush_then_sync.py')] })],
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
 });
