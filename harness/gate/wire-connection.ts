@@ -61,7 +61,6 @@ export class WireConnection implements WireConnectionView {
   private readonly fromServer = new FrameReader();
   private upstream: net.Socket | null = null;
   private session: UpstreamSession | null = null;
-  private upstreamParams: ReadonlyMap<string, string> = new Map();
   /** A cancel went to the server for this session: it may still land, so the session is not kept. */
   private cancelSent = false;
   private challenge: Challenge | null = null;
@@ -236,7 +235,6 @@ export class WireConnection implements WireConnectionView {
       return;
     }
     this.session = session;
-    this.upstreamParams = parameters;
     this.upstream = session.socket;
     this.backendPid = session.backendPid;
     this.secretKey = session.secretKey;
@@ -418,7 +416,7 @@ export class WireConnection implements WireConnectionView {
       const pool = this.ctx.pool;
       if (pool && this.session && atRest && (reason.kind === 'terminate' || reason.kind === 'client-closed' || reason.kind === 'gate-closed')) {
         for (const event of ['data', 'error', 'close']) upstream.removeAllListeners(event);
-        this.ctx.returning(pool.give(this.ctx.target, this.upstreamParams, this.session, this.txStatus));
+        this.ctx.returning(pool.give(this.ctx.target, upstreamParameters(this.startupParameters), this.session, this.txStatus));
       } else if (reason.kind === 'terminate') upstream.end(serialize.end());
       else {
         // A statement still running (or waiting on a lock) would outlive the socket: cancel it first.
