@@ -25,26 +25,41 @@ export async function runRetryingFaults(
   onLost: (run: ScheduleRun) => void,
 ): Promise<ScheduleRun> {
   let answered: readonly number[] = [];
-  for (let attempt = 0; ; attempt++) {
-    await harness.prepare(scenario);
-    const run = strategy
-      ? await harness.scheduler.run(actors, answered.length > 0 ? new ResumedStrategy(strategy, answered) : strategy)
-      : await harness.scheduler.runRealtime(actors);
-    if (run.outcome !== 'connection-lost') return run;
-    onLost(run);
-    if (attempt >= MAX_FAULT_RETRIES) {
-      throw new HarnessError(
-        'E_CONNECTION_LOST',
-        `a run lost a session's connection ${attempt + 1} times in a row (last: ${run.fault?.session ?? 'a session'}, ${run.fault?.message ?? 'connection lost'}); ${
-          // 57P01 is also what pg_terminate_backend sends: an actor that ends other sessions does it in every run.
-          run.fault?.code === '57P01'
-            ? 'its backend was terminated (57P01): by the server shutting down, or by pg_terminate_backend — if an actor of the scenario terminates other sessions, it ends the harness\'s own too; leave them out of what it terminates (application_name starts with prh-)'
-            : 'the server or the network is unstable'
-        }`,
-      );
+  // Why sessions died, from every attempt and every session (the observer's loss included): a
+  // statement sent to a backend already terminated meets a reset connection, which drops the
+  // server's 57P01 unread, so one session of one attempt may not say it.
+  const codes = new Set<string>();
+  const told = harness.onFault;
+  harness.onFault = (phase, session, e) => {
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code === 'string') codes.add(code);
+    told(phase, session, e);
+  };
+  try {
+    for (let attempt = 0; ; attempt++) {
+      await harness.prepare(scenario);
+      const run = strategy
+        ? await harness.scheduler.run(actors, answered.length > 0 ? new ResumedStrategy(strategy, answered) : strategy)
+        : await harness.scheduler.runRealtime(actors);
+      if (run.outcome !== 'connection-lost') return run;
+      onLost(run);
+      if (run.fault?.code) codes.add(run.fault.code);
+      if (attempt >= MAX_FAULT_RETRIES) {
+        throw new HarnessError(
+          'E_CONNECTION_LOST',
+          `a run lost a session's connection ${attempt + 1} times in a row (last: ${run.fault?.session ?? 'a session'}, ${run.fault?.message ?? 'connection lost'}); ${
+            // 57P01 is also what pg_terminate_backend sends: an actor that ends other sessions does it in every run.
+            codes.has('57P01')
+              ? 'its backend was terminated (57P01): by the server shutting down, or by pg_terminate_backend — if an actor of the scenario terminates other sessions, it ends the harness\'s own too; leave them out of what it terminates (application_name starts with prh-)'
+              : 'the server or the network is unstable'
+          }`,
+        );
+      }
+      // An attempt that failed earlier than the last one replays a shorter prefix: keep the longest.
+      if (run.schedule.choices.length > answered.length) answered = run.schedule.choices;
     }
-    // An attempt that failed earlier than the last one replays a shorter prefix: keep the longest.
-    if (run.schedule.choices.length > answered.length) answered = run.schedule.choices;
+  } finally {
+    harness.onFault = told;
   }
 }
 

@@ -528,12 +528,18 @@ export class Scheduler {
     return [...keys];
   }
 
-  /** Records the run's first session fault; the loop ends the run as `connection-lost`. */
+  /**
+   * Records the run's first session fault; the loop ends the run as `connection-lost`. A later
+   * one that carries the server's SQLSTATE replaces a first that only saw the socket go (a
+   * statement sent to a terminated backend meets a reset that drops its 57P01 unread).
+   */
   private sessionFault(session: string, e: unknown): void {
-    if (this.fault) return;
-    const code = (e as { code?: unknown } | null)?.code;
-    this.fault = { session, code: typeof code === 'string' ? code : null, message: describeFault(e) };
-    this.notify();
+    const raw = (e as { code?: unknown } | null)?.code;
+    const code = typeof raw === 'string' ? raw : null;
+    if (this.fault && (isSqlState(this.fault.code) || !isSqlState(code))) return;
+    const first = this.fault === null;
+    this.fault = { session, code, message: describeFault(e) };
+    if (first) this.notify();
   }
 
   private async loop(strategy: Strategy): Promise<RunOutcome> {
@@ -1114,4 +1120,9 @@ function lanePlan(specs: readonly ActorSpec[]): PlannedLane[] {
 function programSql(actor: string): SqlClient & RawSqlClient {
   const refuse = (): Promise<never> => Promise.reject(new HarnessError('E_BAD_SCENARIO', `actor '${actor}' is a program: its SQL reaches the server through its wire gate, not through ports.sql`));
   return { query: refuse, queryRaw: refuse, transaction: refuse };
+}
+
+/** A server's SQLSTATE (57P01: five characters, digits among them), not an errno (EPIPE) or nothing. */
+function isSqlState(code: string | null): boolean {
+  return code !== null && /^(?=.*[0-9])[0-9A-Z]{5}$/.test(code);
 }
