@@ -22,6 +22,6 @@ export type { SqlFile } from './sql-file.ts';
 export { connectWithin, describeFault, isConnectionFault, DEFAULT_RECONNECT_TIMEOUT_MS } from './connection-fault.ts';
 export { isShuttingDown, registerCleanup, stopAllResources } from './process-cleanup.ts';
 export { describeSchemaTables, finalStateSql } from './schema-tables.ts';
-export { RESET_SESSION, SESSION_STATE } from './session-reset.ts';
+export { NAME_RESOLUTION_SQL, RESET_SESSION, SESSION_STATE } from './session-reset.ts';
 export { DDL_SEEN_SQL, HARNESS_SCHEMA, installDdlWatch } from './ddl-watch.ts';
 export type { CatalogClient, SchemaTables, TableInfo } from './schema-tables.ts';

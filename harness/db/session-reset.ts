@@ -18,3 +18,10 @@ export const SESSION_STATE = `current_setting('default_transaction_isolation') A
   'temporary relations=' || (SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema()),
   'listening=' || (SELECT string_agg(c, ',' ORDER BY c) FROM pg_listening_channels() AS c),
   'advisory locks=' || (SELECT count(*) FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory')) AS state`;
+
+/**
+ * Who a session is and where it looks names up (`current_user / search_path`): the footprints
+ * resolve names as the session the catalog was read on does, and a session whose answer differs
+ * (a program's startup options `-c search_path=...`, `-c role=...`) resolves them elsewhere.
+ */
+export const NAME_RESOLUTION_SQL = "current_user || ' / ' || current_setting('search_path')";

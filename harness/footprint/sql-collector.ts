@@ -108,6 +108,9 @@ export type WriteEvents = readonly TriggerEvent[];
 
 const LOCK_ONLY: WriteEvents = [];
 
+/** What EXPLAIN may wrap that this walk reads as a statement of its own. */
+const EXPLAINED_QUERIES = new Set(['SelectStmt', 'InsertStmt', 'UpdateStmt', 'DeleteStmt', 'MergeStmt', 'DeclareCursorStmt']);
+
 /** The trigger events a data-modifying statement may fire on its target. */
 function eventsOf(type: string, body: Node): WriteEvents {
   if (type === 'InsertStmt') {
@@ -197,6 +200,12 @@ export class Collector {
         const locking = Array.isArray(body['lockingClause']) && body['lockingClause'].length > 0;
         const inner = this.withScope(body['withClause'], ctes);
         for (const [k, child] of Object.entries(body)) if (k !== 'withClause') this.walk(child, writing ?? (locking ? LOCK_ONLY : null), inner);
+      } else if (type === 'ExplainStmt' && body && typeof body === 'object') {
+        // EXPLAIN ANALYZE runs what it explains: a prepared statement (EXECUTE) or a CREATE TABLE
+        // AS is code this walk does not see into.
+        const inner = Object.keys((body['query'] as Node | undefined) ?? {})[0] ?? '';
+        if (EXPLAINED_QUERIES.has(inner)) this.walk(body['query'], writing, ctes);
+        else this.anything();
       } else if (type === 'LockStmt' && body && typeof body === 'object') {
         this.walk(body['relations'], LOCK_ONLY, NO_CTES);
       } else if (type === 'CopyStmt' && body && typeof body === 'object') {

@@ -89,16 +89,19 @@ function parseBind(frame: Frame): FrontendMessage {
   return { type: 'bind', portal, statement, formats: expandFormats(declared, values.length), values, resultFormats, raw: frame.raw };
 }
 
-/** Parses one typed frame a client sent after startup. Throws on a malformed body. */
-export function parseFrontendMessage(frame: Frame): FrontendMessage {
+/**
+ * Parses one typed frame a client sent after startup; SQL text is read with `readText` (the
+ * client's encoding; names stay UTF-8, only ever matched with each other). Throws on a malformed body.
+ */
+export function parseFrontendMessage(frame: Frame, readText?: (bytes: Buffer) => string): FrontendMessage {
   const { raw } = frame;
   switch (String.fromCharCode(frame.type)) {
     case 'Q':
-      return { type: 'query', sql: new BodyReader(frame.body).cstring(), raw };
+      return { type: 'query', sql: new BodyReader(frame.body).cstring(readText), raw };
     case 'P': {
       const r = new BodyReader(frame.body);
       const name = r.cstring();
-      const sql = r.cstring();
+      const sql = r.cstring(readText);
       const count = r.int16();
       const paramTypes: number[] = [];
       for (let i = 0; i < count; i++) paramTypes.push(r.uint32());

@@ -107,10 +107,11 @@ export class BodyReader {
     return v;
   }
 
-  cstring(): string {
+  /** A NUL-terminated string, read as UTF-8 or with `read` (a client's SQL in its own encoding). */
+  cstring(read?: (bytes: Buffer) => string): string {
     const end = this.body.indexOf(0, this.offset);
     if (end < 0) throw new Error('unterminated string in message');
-    const s = this.body.toString('utf8', this.offset, end);
+    const s = read ? read(this.body.subarray(this.offset, end)) : this.body.toString('utf8', this.offset, end);
     this.offset = end + 1;
     return s;
   }

@@ -130,13 +130,13 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
         },
         onReady: (conn) => {
           const lane = laneFor(conn.id);
-          lane?.session(conn.backendPid, 'I');
+          lane?.session(conn.backendPid, 'I', conn.defaultIsolation === null ? undefined : { defaultIsolation: conn.defaultIsolation, nameResolution: conn.nameResolution });
           lane?.finished('ok');
         },
         onRequest: async (conn, step) => {
           const lane = laneFor(conn.id);
           if (!lane) throw new WireRefusal('53300', 'no lane holds this connection');
-          await lane.step({ kind: 'sql', label: stepLabel(step), detail: step.detail, statements: laneStatements(step), end: step.end });
+          return lane.step({ kind: 'sql', label: stepLabel(step), detail: step.detail, statements: laneStatements(step, conn.readsText), end: step.end });
         },
         onSent: (conn) => laneFor(conn.id)?.sent(),
         // A cancel comes from the program's own timer or thread, which no schedule controls.
@@ -236,9 +236,10 @@ function finishSql(lane: LanePort, outcome: StepOutcome): void {
 }
 
 /** What the step executes, as the footprints read it (a statement the gate never saw is unknown: null text). */
-function laneStatements(step: WireStep): readonly LaneStatement[] {
+function laneStatements(step: WireStep, readsText: boolean): readonly LaneStatement[] {
   if (!step.executes) return [];
-  return step.statements.map((s) => ({ text: s.sql, values: s.params }));
+  // Text in an encoding the gate cannot read is no statement it knows: it touches anything.
+  return step.statements.map((s) => ({ text: readsText ? s.sql : null, values: s.params }));
 }
 
 /** A short label: the first words of the first statement, or what a step that runs nothing does. */

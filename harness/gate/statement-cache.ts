@@ -72,6 +72,15 @@ export class StatementCache implements StatementLookup {
     else this.portals.delete(name);
   }
 
+  /**
+   * SQL of the connection may have prepared or deallocated statements by name (PREPARE,
+   * DEALLOCATE, DISCARD): what the gate knows of any name may be stale, so it knows none; a Bind
+   * of one reads as a statement the gate never saw, until a Parse names it again.
+   */
+  forgetStatements(): void {
+    this.statements.clear();
+  }
+
   /** How many named statements the connection holds (the unnamed one not counted). */
   get size(): number {
     return this.statements.size - (this.statements.has('') ? 1 : 0);

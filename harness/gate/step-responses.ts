@@ -91,6 +91,8 @@ export class StepResponses {
   private captured = 0;
   /** True once the step's last owed response went to the client. */
   done = false;
+  /** A refused COPY is over on the server's side (its error, or its end): only the Sync is owed. */
+  private refusalOver = false;
 
   constructor(
     private readonly end: StepEnd,
@@ -114,6 +116,12 @@ export class StepResponses {
       sent: true,
       ...(this.refusing ? { unsupported: this.refusing.what } : {}),
     };
+  }
+
+  /** Every response but the Sync's has come (the batch's end, or an error that skips to it). */
+  get awaitingSync(): boolean {
+    if (this.refusing) return this.refusalOver;
+    return this.pending.length === 1 && this.pending[0]?.kind === 'sync';
   }
 
   /** Reads one server frame of this step and passes it on (or not). */
@@ -197,6 +205,7 @@ export class StepResponses {
       this.done = true;
       return;
     }
+    if (frame.type === ERROR || frame.type === COMMAND_COMPLETE) this.refusalOver = true;
     // Without a Sync no ReadyForQuery comes: answer once the COPY itself is over.
     if (this.end === 'flush' && frame.type === (this.refusing!.inbound ? ERROR : COMMAND_COMPLETE)) {
       this.sink.client(refusal);

@@ -8,6 +8,7 @@ import net from 'node:net';
 import sasl, { type SaslSession } from 'pg/lib/crypto/sasl.js';
 import { serialize } from 'pg-protocol';
 import type { AuthenticationMD5Password, BackendMessage } from 'pg-protocol/dist/messages.js';
+import { NAME_RESOLUTION_SQL } from '../db/index.ts';
 import { HarnessError } from '../errors/index.ts';
 import { decodeBackend, serverErrorOf, type ServerError } from './backend-messages.ts';
 import { FrameReader, type Frame } from './message-frames.ts';
@@ -65,6 +66,18 @@ export interface UpstreamSession {
   readonly greeting: readonly Buffer[];
   /** Bytes the server sent after ReadyForQuery (normally none). */
   readonly leftover: Buffer;
+  /**
+   * The isolation level a plain BEGIN gets in this session, as the server says once it is ready
+   * (role, database, server settings and the client's startup options decide it), before the
+   * client's first statement: the footprints of its transactions assume it.
+   */
+  readonly defaultIsolation: string;
+  /**
+   * Who the session is and where it looks names up (`current_user / search_path`), as the server
+   * says then: the startup options (`-c search_path=...`, `-c role=...`) may make them another's
+   * than the harness's, and a name in the program's SQL another table. Null when unread.
+   */
+  readonly nameResolution: string | null;
 }
 
 /** Opens a TCP or Unix-socket connection to the target (no startup). */
@@ -218,8 +231,23 @@ export async function openUpstream(target: UpstreamTarget, parameters: ReadonlyM
       greeting.push(frame.raw);
       if (type === 'Z') break;
     }
+    // Asked before the client is greeted: SHOW takes no snapshot and leaves nothing behind.
+    socket.write(serialize.query(`SELECT current_setting('default_transaction_isolation'), ${NAME_RESOLUTION_SQL}`));
+    // Unread (an error): the most conservative level, under which every commit touches everything.
+    let defaultIsolation = 'serializable';
+    let nameResolution: string | null = null;
+    for (;;) {
+      const frame = await reader.next();
+      const type = String.fromCharCode(frame.type);
+      if (type === 'D') {
+        const fields = (decodeBackend(frame) as unknown as { fields: (string | null)[] }).fields;
+        defaultIsolation = fields[0] ?? defaultIsolation;
+        nameResolution = fields[1] ?? null;
+      }
+      if (type === 'Z') break;
+    }
     clearTimeout(timer);
-    return { socket, backendPid, secretKey, greeting, leftover: reader.detach() };
+    return { socket, backendPid, secretKey, greeting, leftover: reader.detach(), defaultIsolation, nameResolution };
   } catch (e) {
     clearTimeout(timer);
     socket.destroy();

@@ -6,6 +6,7 @@ import { serialize } from 'pg-protocol';
 import { authenticationOk, decodeBackend, errorResponse, NOT_SUPPORTED_BYTE, readyForQuery, serverErrorOf, type TxStatus } from './backend-messages.ts';
 import { answers, challengeFor, type Challenge, type ClientAuth } from './client-auth.ts';
 import { protocolNegotiation, startupRefusal, unsupportedProtocol, upstreamParameters } from './client-startup.ts';
+import { textReadingFor, UTF8_READING, type TextReading } from './client-encoding.ts';
 import { parseFrontendMessage, parseStartupPacket, type FrontendMessage } from './frontend-messages.ts';
 import { FrameReader, type Frame } from './message-frames.ts';
 import { StatementCache } from './statement-cache.ts';
@@ -41,9 +42,16 @@ interface CurrentStep {
   responses: StepResponses | null;
   /** onSent was called (it always comes before onFinished of a released step). */
   sent: boolean;
+  /** Sent with a Flush in its Sync's place: what to run once answered, and the Sync to send then. */
+  held: { readonly beforeCommit: () => Promise<void>; readonly sync: Buffer } | null;
 }
 
 const Z = 'Z'.charCodeAt(0);
+const S = 'S'.charCodeAt(0);
+/** SQL that prepares or deallocates statements by name, which a protocol-level Bind may name too. */
+const NAMES_STATEMENTS = /\b(prepare|deallocate|discard)\b/i;
+/** A Sync message: its type byte and its length (4). */
+const SYNC_LENGTH = 5;
 const E = 'E'.charCodeAt(0);
 
 function isFatal(e: StepError): boolean {
@@ -53,6 +61,15 @@ function isFatal(e: StepError): boolean {
 export class WireConnection implements WireConnectionView {
   id = -1;
   backendPid: number | null = null;
+  defaultIsolation: string | null = null;
+  nameResolution: string | null = null;
+  /**
+   * The client's SQL is read as PostgreSQL reads it: false once its client_encoding was one the
+   * gate has no decoder for (then every later statement of the connection counts as unread).
+   */
+  readsText = true;
+  /** How the client's SQL text is read now (client_encoding, as the server last reported it). */
+  private readText: TextReading = UTF8_READING;
   clientUser = '';
   startupParameters: ReadonlyMap<string, string> = new Map();
   private secretKey: Buffer | null = null;
@@ -237,6 +254,9 @@ export class WireConnection implements WireConnectionView {
     this.session = session;
     this.upstream = session.socket;
     this.backendPid = session.backendPid;
+    this.defaultIsolation = session.defaultIsolation;
+    this.nameResolution = session.nameResolution;
+    for (const raw of session.greeting) if (raw[0] === S) this.parameterStatus(raw.subarray(5));
     this.secretKey = session.secretKey;
     session.socket.on('data', (chunk: Buffer) => this.onServerData(chunk));
     session.socket.on('error', () => {});
@@ -294,33 +314,65 @@ export class WireConnection implements WireConnectionView {
     }
   }
 
-  private offer(batch: FrontendMessage[]): void {
+  /** A ParameterStatus from the server: client_encoding says how the client's SQL is written. */
+  private parameterStatus(body: Buffer): void {
+    const nul = body.indexOf(0);
+    if (nul < 0 || body.toString('utf8', 0, nul) !== 'client_encoding') return;
+    const reading = textReadingFor(body.toString('utf8', nul + 1, body.indexOf(0, nul + 1)));
+    if (reading) this.readText = reading;
+    else this.readsText = false;
+  }
+
+  private offer(queued: FrontendMessage[]): void {
+    // Read only now: a request queued behind a SET client_encoding is read in the new encoding,
+    // as the server reads it once the SET has run.
+    const batch = this.readText === UTF8_READING ? queued : queued.map((m) => (m.type === 'query' || m.type === 'parse' ? parseFrontendMessage({ type: m.raw[0] ?? 0, body: m.raw.subarray(5), raw: m.raw }, this.readText) : m));
     const planned = describeBatch(this.stepIndex++, batch, this.cache);
-    const current: CurrentStep = { planned, bytes: batch.length === 1 ? batch[0]!.raw : Buffer.concat(batch.map((m) => m.raw)), responses: null, sent: false };
+    const current: CurrentStep = { planned, bytes: batch.length === 1 ? batch[0]!.raw : Buffer.concat(batch.map((m) => m.raw)), responses: null, sent: false, held: null };
     this.current = current;
     this.phase = 'held';
-    let decision: Promise<void>;
+    let decision: Promise<void | (() => Promise<void>)>;
     try {
       decision = this.ctx.hooks.onRequest(this, planned.step);
     } catch (e) {
       decision = Promise.reject(e);
     }
     decision.then(
-      () => this.release(current),
+      (beforeCommit) => this.release(current, beforeCommit ?? undefined),
       (e: unknown) => {
         if (this.current === current && this.phase === 'held') this.answerLocally(current, refusalError(e, 'ERROR'));
       },
     );
   }
 
-  private release(current: CurrentStep): void {
+  private release(current: CurrentStep, beforeCommit?: () => Promise<void>): void {
     // A step cancelled while held, or a connection closed meanwhile: the release comes too late.
     if (this.current !== current || this.phase !== 'held' || !this.upstream) return;
     this.phase = 'in-flight';
     const { step, expectations } = current.planned;
     current.responses = new StepResponses(step.end, expectations, this.cache, this.sink, this.ctx.captureRows);
-    this.upstream.write(current.bytes, () => this.sent(current));
+    // A batch ends at its first Sync (takeBatch): outside a block, its statements commit there.
+    let bytes = current.bytes;
+    if (beforeCommit && step.protocol === 'extended' && step.end === 'sync' && step.executes && this.txStatus === 'I') {
+      const sync = bytes.subarray(bytes.length - SYNC_LENGTH);
+      current.held = { beforeCommit, sync };
+      bytes = Buffer.concat([bytes.subarray(0, bytes.length - SYNC_LENGTH), serialize.flush()]);
+    }
+    this.upstream.write(bytes, () => this.sent(current));
     if (current.responses.done) this.finish(current.responses.outcome());
+  }
+
+  /** Everything before the held Sync is answered: the check runs, then the Sync commits. */
+  private commitHeld(current: CurrentStep): void {
+    const held = current.held;
+    if (!held) return;
+    current.held = null;
+    void held
+      .beforeCommit()
+      .catch(() => undefined)
+      .then(() => {
+        if (this.current === current && this.phase === 'in-flight') this.upstream?.write(held.sync);
+      });
   }
 
   /** Reports the step as sent, once; the answer may arrive before the write callback runs. */
@@ -342,6 +394,9 @@ export class WireConnection implements WireConnectionView {
   private finish(outcome: StepOutcome): void {
     const current = this.current;
     if (!current) return;
+    // A word, not a parse: anywhere in the text (a string, a comment, a function body) it costs
+    // the cache, never a statement read wrong.
+    if (current.planned.step.statements.some((s) => s.sql !== null && NAMES_STATEMENTS.test(s.sql))) this.cache.forgetStatements();
     if (outcome.txStatus) this.txStatus = outcome.txStatus;
     this.sent(current);
     this.current = null;
@@ -357,14 +412,17 @@ export class WireConnection implements WireConnectionView {
     this.client.cork();
     try {
       for (let frame = this.fromServer.next(); frame; frame = this.fromServer.next()) {
+        if (frame.type === S) this.parameterStatus(frame.body);
         if (frame.type === E) {
           // A FATAL (the backend terminated, the server shutting down) precedes the server's hang-up.
           const error = serverErrorOf(decodeBackend(frame));
           if (isFatal(error)) this.serverFatal = error;
         }
-        const responses = this.current?.responses;
-        if (this.phase === 'in-flight' && responses) {
+        const current = this.current;
+        const responses = current?.responses;
+        if (this.phase === 'in-flight' && current && responses) {
           responses.read(frame);
+          if (current.held && responses.awaitingSync) this.commitHeld(current);
           if (responses.done) {
             // The answer goes out before the hooks hear of it: the client's next request is on its
             // way while the engine books this step (it arrives in a later turn of the loop).

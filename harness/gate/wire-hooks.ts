@@ -9,6 +9,12 @@ export interface WireConnectionView {
   readonly id: number;
   /** The upstream backend's pid (from BackendKeyData), for blocked detection; null until it is open. */
   readonly backendPid: number | null;
+  /** What a plain BEGIN gets in the upstream session, as the server said before the client's first request; null until it is open. */
+  readonly defaultIsolation: string | null;
+  /** `current_user / search_path` of the upstream session as it started; null until it is open, or unread. */
+  readonly nameResolution: string | null;
+  /** False once the client's client_encoding was one the gate cannot read: its SQL counts as unread. */
+  readonly readsText: boolean;
   /** The user name the client gave (the upstream session runs as the harness's user). */
   readonly clientUser: string;
   /** The client's startup parameters (application_name, options, ...), as it sent them. */
@@ -29,8 +35,13 @@ export interface WireGateHooks {
   onConnect(conn: WireConnectionView): Promise<void>;
   /** The admitted client got its greeting (the upstream session is open): it may send its first request. */
   onReady?(conn: WireConnectionView): void;
-  /** A step is held; resolve to release it to the server, reject to answer the client with that error. */
-  onRequest(conn: WireConnectionView, step: WireStep): Promise<void>;
+  /**
+   * A step is held; resolve to release it to the server, reject to answer the client with that
+   * error. A step that ends at a Sync outside a transaction block may be released with a function:
+   * the gate then sends a Flush in its Sync's place, calls the function once everything before the
+   * Sync is answered (the implicit transaction still open, its locks held), and sends the Sync after.
+   */
+  onRequest(conn: WireConnectionView, step: WireStep): Promise<void | (() => Promise<void>)>;
   /** The released step's bytes were handed to the server socket: a lock wait can start from here. */
   onSent(conn: WireConnectionView, step: WireStep): void;
   /** The step ended: at ReadyForQuery, at the last response a Flush owed, or answered by the gate. */

@@ -3,6 +3,7 @@
 // back (from the transaction status the server reported, not from the words of the statements
 // sent) and everything DISCARD ALL clears reset, so no run sees what an earlier one left.
 import pg from 'pg';
+import { HeldCommitQuery } from './held-commit-query.ts';
 import { isConnectionFault, RESET_SESSION, SESSION_STATE } from '../db/index.ts';
 import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
 
@@ -108,6 +109,12 @@ export class ActorSession {
     return this.superuser ? DEADLOCK_CHECK_MS.long : this.serverDeadlockMs;
   }
 
+  /** The transaction status the server last reported: idle, in a block, in a failed block. */
+  get transactionStatus(): 'I' | 'T' | 'E' {
+    const status = this.client?.getTransactionStatus();
+    return status === 'T' || status === 'E' ? status : 'I';
+  }
+
   /** True while the server says a transaction is open or failed on this session. */
   get inTransaction(): boolean {
     const status = this.client?.getTransactionStatus();
@@ -123,13 +130,22 @@ export class ActorSession {
     return this.busy || (this.client !== null && this.client.getTransactionStatus() !== 'I');
   }
 
-  /** Sends at once: pg writes to the socket inside `query` when the connection is idle. */
-  send(text: string, values: readonly unknown[] | undefined): Promise<pg.QueryResult> {
-    if (!this.client) throw new Error('session not connected');
+  /**
+   * Sends at once: pg writes to the socket inside `query` when the connection is idle. With
+   * `beforeCommit`, a statement outside a transaction block keeps its implicit transaction open
+   * once answered until `beforeCommit` has run (held-commit-query.ts).
+   */
+  send(text: string, values: readonly unknown[] | undefined, beforeCommit?: () => Promise<void>): Promise<pg.QueryResult> {
+    const client = this.client;
+    if (!client) throw new Error('session not connected');
     this.refuseIfLost();
     this.busy = true;
     this.applyDeadlockCheck();
-    const p = this.client.query(text, values ? [...values] : undefined);
+    const p = beforeCommit
+      ? new Promise<pg.QueryResult>((resolve, reject) => {
+          client.query(new HeldCommitQuery(text, values, beforeCommit, (e, r) => (e ? reject(e) : resolve(r))));
+        })
+      : client.query(text, values ? [...values] : undefined);
     return p.then(
       (r) => {
         this.busy = false;

@@ -61,21 +61,43 @@ export type LaneStep =
   | { readonly kind: 'service'; readonly label: string; readonly detail: string; readonly footprint: readonly string[] }
   | { readonly kind: 'connect'; readonly label: string; readonly detail: string };
 
+/** How a program's session started, as the server said before the program's first request. */
+export interface SessionStart {
+  /** `SHOW default_transaction_isolation`. */
+  readonly defaultIsolation: string;
+  /** `current_user / search_path`; null when it could not be read. */
+  readonly nameResolution: string | null;
+}
+
+/**
+ * What to run once a released step outside a transaction block has been answered and before its
+ * implicit transaction commits (the run-time cross-check of the locks it took).
+ */
+export type BeforeCommit = () => Promise<void>;
+
 /**
  * One lane of an actor with lanes: a sequence of steps the driver holds (`step`), reports sent
  * and finished, and the database session the lane runs on (for blocked detection).
  */
 export interface LanePort {
-  /** Holds the step until the engine releases it; rejects with RunEndedError when the run ended. */
-  step(step: LaneStep): Promise<void>;
+  /**
+   * Holds the step until the engine releases it; rejects with RunEndedError when the run ended.
+   * A step ending at a Sync outside a transaction block may resolve with a BeforeCommit: the
+   * driver then sends it with a Flush in place of its Sync, runs it once the answer is in, and
+   * sends the Sync after (a driver that cannot simply ignores it).
+   */
+  step(step: LaneStep): Promise<BeforeCommit | undefined>;
   /** The released step reached the server: from here it can wait on a lock. */
   sent(): void;
   /** The step ended; `error` keeps its SQLSTATE in `code`. */
   finished(result: string, error?: unknown, rows?: string): void;
   /** A sleep on the virtual clock: a step, then parked until the engine wakes it. */
   sleep(ms: number, label: string): Promise<void>;
-  /** The lane's database session: its backend pid and transaction status (I, T, E). */
-  session(pid: number | null, txStatus: 'I' | 'T' | 'E'): void;
+  /**
+   * The lane's database session: its backend pid and transaction status (I, T, E); when it is
+   * new, how it started (what a plain BEGIN gets there, whose names it resolves).
+   */
+  session(pid: number | null, txStatus: 'I' | 'T' | 'E', started?: SessionStart): void;
   /** The lane's session died under it (the server terminated it): the run lost a session. */
   fault(error: unknown): void;
   /** The lane's connection closed: a step it held is withdrawn, one in flight ends with it. */

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { HarnessError } from '../errors/index.ts';
 import type { Clock, ServiceDefinition, ServiceProvider, SqlClient } from '../ports/index.ts';
-import { connectWithin, describeFault, isConnectionFault } from '../db/index.ts';
+import { connectWithin, describeFault, isConnectionFault, NAME_RESOLUTION_SQL } from '../db/index.ts';
 import { mayCloseLockCycle } from './lock-cycle.ts';
 import { ObserverSession } from './observer-session.ts';
 import { ActorSession, type LockRow } from './actor-session.ts';
@@ -12,10 +12,10 @@ import { gatedService } from './gated-service.ts';
 import { GatedSqlClient } from './gated-sql-client.ts';
 import type { RawSqlClient } from './raw-query.ts';
 import { Schedule } from './schedule.ts';
-import { RunEndedError, type ActorPorts, type ActorSpec, type LanePort, type LaneStep, type QuiescenceProbe } from './actor.ts';
+import { RunEndedError, type ActorPorts, type BeforeCommit, type ActorSpec, type LanePort, type LaneStep, type QuiescenceProbe } from './actor.ts';
 import { ExternalLaneSession, type LaneSession } from './lane-session.ts';
 import type { FootprintMiss, LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
-import { footprintCovers, isolationNamed, isRead, loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, statementCount, type SqlCatalog } from '../footprint/index.ts';
+import { footprintCovers, isolationNamed, isRead, loadSqlCatalog, loadSqlParser, SQL_ANYTHING, SqlFootprinter, statementCount, type SqlCatalog, type TransactionEnd } from '../footprint/index.ts';
 import { isSqlActor } from './sql-actor.ts';
 import { ABANDON, WAIT, type ActorView, type StepKind, type Strategy } from './strategy.ts';
 import { actorError, ProgramResult, sqlStateOf, type ActorOutcome, type RunOutcome, type TraceStep } from './trace.ts';
@@ -100,6 +100,12 @@ interface ActorRt {
   offered: number;
   /** What the lane's steps ended at a Flush wrote in an implicit transaction: its next Sync publishes it. */
   implicitWrites: Set<string>;
+  /** A step of the lane ended at a Flush has run statements in the implicit transaction still open. */
+  implicitOpen: boolean;
+  /** The lane's step just footprinted commits on its own at its Sync: what its statements claimed. */
+  commitsAlone: TransactionEnd | null;
+  /** The session's transaction status as the step in flight was sent. */
+  statusBefore: 'I' | 'T' | 'E';
   /** The `seq` of the wake while it sleeps. */
   wakeSeq: number;
   /** While blocked: the actors PostgreSQL last said it waits on. */
@@ -312,6 +318,9 @@ export class Scheduler {
       wakeAt: 0,
       offered: 0,
       implicitWrites: new Set(),
+      implicitOpen: false,
+      commitsAlone: null,
+      statusBefore: 'I',
       wakeSeq: 0,
       blockers: [],
       wake: null,
@@ -361,6 +370,10 @@ export class Scheduler {
   }
 
   private choices: number[] = [];
+  /** `current_user / search_path` of the session the catalog was read on. */
+  private observerNames: string | null = null;
+  /** The strategy of the controlled run going on (told when a released step touched more). */
+  private strategy: Strategy | null = null;
 
   /** Every in-process lane's session connected and clean, the observer live, the catalog read. */
   private async prepareSessions(plan: readonly PlannedLane[]): Promise<void> {
@@ -390,6 +403,8 @@ export class Scheduler {
       // Read once, after the scenario's first setup: footprints resolve names against it.
       await loadSqlParser();
       this.catalog = await loadSqlCatalog(this.observer, { attached: this.options.unsound?.attachedFootprints !== false });
+      // A program's session that is another user or looks elsewhere resolves names differently.
+      this.observerNames = (await this.observer.query<{ names: string }>(`SELECT ${NAME_RESOLUTION_SQL} AS names`)).rows[0]?.names ?? null;
     }
     this.misses = [];
     if (this.controlled && this.options.crossCheck !== false) {
@@ -459,9 +474,15 @@ export class Scheduler {
     const ext = rt.external as ExternalLaneSession;
     return {
       step: async (step: LaneStep) => {
+        rt.commitsAlone = null;
         await this.gate(rt, step.kind, step.label, step.detail, this.controlled ? this.laneFootprint(rt, step) : undefined);
+        if (step.kind !== 'sql') return undefined;
         // Chosen; before its program's gate sends it, its transaction's locks are looked at.
-        if (step.kind === 'sql') await this.beforeSqlStep(rt);
+        await this.beforeSqlStep(rt);
+        const alone = rt.commitsAlone;
+        rt.commitsAlone = null;
+        if (!alone || this.options.crossCheck === false || ext.txStatus !== 'I' || ext.pid === 0) return undefined;
+        return this.heldLocksCheck(rt, ext.pid, alone);
       },
       sent: () => {
         ext.busy = true;
@@ -475,9 +496,15 @@ export class Scheduler {
         await this.sleepStep(rt, ms, label);
         if (rt.state === 'running') rt.state = 'idle';
       },
-      session: (pid, txStatus) => {
+      session: (pid, txStatus, started) => {
         ext.pid = pid ?? 0;
         ext.txStatus = txStatus;
+        if (started) {
+          ext.defaultIsolation = started.defaultIsolation;
+          ext.nameResolution = started.nameResolution;
+        }
+        const entry = this.footprinters.get(rt.session);
+        if (entry && entry.pid === ext.pid) entry.footprinter.followServer(txStatus);
       },
       fault: (error) => {
         ext.lostWith ??= error;
@@ -519,11 +546,27 @@ export class Scheduler {
     for (const st of step.statements) for (const k of this.sqlFootprint(rt, st.text, st.values)) keys.add(k);
     // Statements before a Sync run in one implicit transaction: a step cut at a Flush keeps its
     // writes uncommitted (and its locks held), and the step that ends at the Sync publishes them.
+    // A step ending at its Sync outside a transaction block, with no Flush-cut step before it in
+    // the implicit transaction, commits on its own: its locks are its statements' alone.
+    const texts = step.statements.map((st) => st.text);
+    rt.commitsAlone =
+      step.end === 'sync' && implicit && !rt.implicitOpen && !footprinter.inTransactionBlock && texts.length > 0 && !keys.has('db:*')
+        ? { claims: new Set(keys), assumed: null, statements: texts.map((t) => t ?? '') }
+        : null;
     if (step.end === 'flush') {
+      if (implicit && texts.length > 0) {
+        // The implicit transaction's first statement takes its snapshot, which under REPEATABLE
+        // READ the statements of the next steps up to the Sync read as of then.
+        if (!rt.implicitOpen && footprinter.defaultIsolation !== 'read committed') keys.add('r:*');
+        rt.implicitOpen = true;
+      }
       if (implicit) for (const k of keys) if (!isRead(k)) rt.implicitWrites.add(k);
-    } else if (rt.implicitWrites.size > 0) {
-      for (const k of rt.implicitWrites) keys.add(k);
-      rt.implicitWrites.clear();
+    } else {
+      rt.implicitOpen = false;
+      if (rt.implicitWrites.size > 0) {
+        for (const k of rt.implicitWrites) keys.add(k);
+        rt.implicitWrites.clear();
+      }
     }
     return [...keys];
   }
@@ -543,6 +586,7 @@ export class Scheduler {
   }
 
   private async loop(strategy: Strategy): Promise<RunOutcome> {
+    this.strategy = strategy;
     for (;;) {
       const settled = await this.settle();
       if (this.fault) return 'connection-lost';
@@ -657,8 +701,11 @@ export class Scheduler {
     let entry = this.footprinters.get(rt.session);
     if (!entry || entry.pid !== rt.session.pid) {
       // What a plain BEGIN gets is the server's word (role, database, server settings, PGOPTIONS).
-      const isolation = this.options.unsound?.serverIsolation === false ? undefined : rt.own?.defaultIsolation;
-      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, isolation) };
+      const isolation = this.options.unsound?.serverIsolation === false ? undefined : (rt.own?.defaultIsolation ?? rt.external?.defaultIsolation ?? undefined);
+      // A program's session started as another user, or with another search_path, than the one
+      // the catalog was read on: its names cannot be trusted to mean the same tables.
+      const namesResolve = !rt.external || (rt.external.nameResolution !== null && rt.external.nameResolution === this.observerNames);
+      entry = { pid: rt.session.pid, footprinter: new SqlFootprinter(this.catalog, `act:${rt.index}`, isolation, namesResolve) };
       this.footprinters.set(rt.session, entry);
     }
     return entry.footprinter;
@@ -672,6 +719,7 @@ export class Scheduler {
   private async afterSqlStep(rt: ActorRt): Promise<void> {
     if (!this.controlled || !rt.own) return;
     const footprinter = this.footprinters.get(rt.session)?.footprinter;
+    footprinter?.followServer(rt.own.transactionStatus);
     if (!footprinter?.takeSettingsChanged() || this.options.unsound?.serverIsolation === false) return;
     const levels = await rt.own.readIsolation().catch(() => null);
     if (levels) footprinter.serverIsolation(levels.session, levels.transaction);
@@ -684,12 +732,21 @@ export class Scheduler {
    * its statements claimed, and its first snapshot ran at the isolation level the footprints assumed.
    * A program's lane gets the lock check (from the backend pid its gate reported); its isolation
    * level is not asked (the harness adds nothing to a program's session).
+   *
+   * A statement of the harness's own sessions that reads or writes outside a transaction block
+   * commits on its own: what is returned then runs once it is answered and before its commit is
+   * asked for (held-commit-query.ts), and holds its locks to its claims the same way.
    */
-  private async beforeSqlStep(rt: ActorRt): Promise<void> {
-    if (!this.controlled || this.options.crossCheck === false || (!rt.own && !rt.external)) return;
-    const ending = this.footprinters.get(rt.session)?.footprinter.takeTransactionEnd();
-    const inTransaction = rt.own ? rt.own.inTransaction : rt.external?.txStatus !== 'I' && (rt.external?.pid ?? 0) > 0;
-    if (!ending || !inTransaction) return;
+  private async beforeSqlStep(rt: ActorRt): Promise<BeforeCommit | undefined> {
+    rt.statusBefore = rt.own ? rt.own.transactionStatus : (rt.external?.txStatus ?? 'I');
+    if (!this.controlled || this.options.crossCheck === false || (!rt.own && !rt.external)) return undefined;
+    const footprinter = this.footprinters.get(rt.session)?.footprinter;
+    const alone = footprinter?.takeAutocommit();
+    const ending = footprinter?.takeTransactionEnd();
+    const own = rt.own;
+    if (alone && own && !own.inTransaction) return this.heldLocksCheck(rt, own.pid, alone);
+    const inTransaction = own ? own.inTransaction : rt.external?.txStatus !== 'I' && (rt.external?.pid ?? 0) > 0;
+    if (!ending || !inTransaction) return undefined;
     const session = rt.own ?? { pid: rt.external?.pid ?? 0, transactionIsolation: async () => null };
     // Claims of everything cover any lock; a level was assumed only if a snapshot was taken.
     if (ending.claims.has('db:*') && (ending.assumed === null || !rt.own)) return;
@@ -708,16 +765,41 @@ export class Scheduler {
       if (held.status === 'rejected') throw held.reason;
       [isolation, locks] = [iso.value, held.value];
     } catch (e) {
-      if (isConnectionFault(e)) return;
-      // The check could not be made: the transaction counts as unchecked, never as checked (and a
-      // harness failure never reaches the actor's code as a database error).
-      this.misses.push({ kind: 'lock', actor: rt.index, statement: compactText(ending.statements.join('; ')), touched: `(not cross-checked: ${e instanceof Error ? e.message : String(e)})` });
-      return;
+      if (!isConnectionFault(e)) this.uncheckedMiss(rt, ending, e);
+      return undefined;
     }
-    const statement = compactText(ending.statements.join('; '));
     if (isolation !== null && ending.assumed !== null && isolationNamed(isolation) !== ending.assumed) {
-      this.misses.push({ kind: 'isolation', actor: rt.index, statement, touched: `ran at ${isolation}; the footprints assumed ${ending.assumed}` });
+      this.misses.push({ kind: 'isolation', actor: rt.index, statement: compactText(ending.statements.join('; ')), touched: `ran at ${isolation}; the footprints assumed ${ending.assumed}` });
     }
+    this.lockMisses(rt, ending, locks);
+    return undefined;
+  }
+
+  /** The check of a statement that commits on its own, run once it is answered and before its commit. */
+  private heldLocksCheck(rt: ActorRt, pid: number, alone: TransactionEnd): BeforeCommit {
+    return async () => {
+      // Claims of everything cover any lock: nothing to read.
+      if (alone.claims.has('db:*')) return;
+      try {
+        const held = await this.observer.query<LockRow>(`${RELATION_LOCKS_SQL} WHERE l.pid = $1`, [pid]);
+        this.lockMisses(rt, alone, held.rows);
+      } catch (e) {
+        if (!isConnectionFault(e)) this.uncheckedMiss(rt, alone, e);
+      }
+    };
+  }
+
+  /**
+   * The check could not be made: the transaction counts as unchecked, never as checked (and a
+   * harness failure never reaches the actor's code as a database error).
+   */
+  private uncheckedMiss(rt: ActorRt, ending: TransactionEnd, e: unknown): void {
+    this.misses.push({ kind: 'lock', actor: rt.index, statement: compactText(ending.statements.join('; ')), touched: `(not cross-checked: ${e instanceof Error ? e.message : String(e)})` });
+  }
+
+  /** The relation locks a transaction's backend holds, beyond what its statements claimed. */
+  private lockMisses(rt: ActorRt, ending: TransactionEnd, locks: readonly LockRow[]): void {
+    const statement = compactText(ending.statements.join('; '));
     for (const l of locks) {
       const key = l.kind === 'S' ? `db:s:${l.qualified}` : `db:t:${l.qualified}`;
       // SIRead locks are what a SERIALIZABLE transaction read.
@@ -751,6 +833,13 @@ export class Scheduler {
   private stepFinished(rt: ActorRt, result: string, error: unknown, rows?: string): void {
     // A finished step (a COMMIT, an error that aborted a transaction) may have freed locks.
     this.progress++;
+    // A statement that failed inside a block ended the transaction there: its locks went at the
+    // error, so the step touched what the block's end touches (the reduction must know it).
+    const after = rt.own ? rt.own.transactionStatus : rt.external?.txStatus;
+    if (error !== undefined && this.controlled && rt.current && rt.statusBefore === 'T' && after === 'E') {
+      const released = this.footprinters.get(rt.session)?.footprinter.releases() ?? [];
+      if (released.length > 0) this.strategy?.grew?.(rt.current.step, released);
+    }
     rt.group.lastFinished = this.progress;
     this.unconfirmBlocked();
     const cur = rt.current;
@@ -935,6 +1024,8 @@ export class Scheduler {
   /** Stops what is still running, rolls back open transactions, replaces sessions left mid-statement. */
   /** `hung`: the run ended as a hang, and what kept each program from being quiet is told. */
   private async endRun(hung = false): Promise<void> {
+    // What the harness's own ending of the run does (a cancelled statement failing) is no step's.
+    this.strategy = null;
     const live = this.actors.filter((a) => a.state !== 'done');
     // Where each stopped actor was when the run ended. How it unwinds (the RunEndedError of its
     // gate, 57014 from its cancelled statement) is the engine's doing, not how the actor ended.

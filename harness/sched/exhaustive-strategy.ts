@@ -19,7 +19,7 @@ interface Frame {
   /** Steps actually explored here, in order; the last is the one chosen now. */
   readonly explored: ActorView[];
   /** Steps that need not run first here: an equivalent order covers them. */
-  readonly sleep: readonly ActorView[];
+  sleep: readonly ActorView[];
   chosen: ActorView;
   /** Actor that ran the step before this node, for counting preemptions. */
   readonly previous: number | null;
@@ -110,6 +110,35 @@ export class ExhaustiveStrategy implements Strategy {
       this.stack.pop();
     }
     this.exhausted = true;
+  }
+
+  /**
+   * The step chosen at `step` touched more than its footprint said. Races with it are found from
+   * the grown footprint at the end of the run; the sleep sets of the frames after it, made with
+   * the smaller one, are made again, and a step they no longer hold that was skipped as asleep
+   * is explored there after all.
+   */
+  grew(step: number, footprint: readonly string[]): void {
+    const frame = this.stack[step];
+    if (!frame || !this.reduce) return;
+    const chosen = frame.chosen;
+    const grown: ActorView = { ...chosen, footprint: [...new Set([...chosen.footprint, ...footprint])] };
+    frame.chosen = grown;
+    const at = frame.explored.lastIndexOf(chosen);
+    if (at >= 0) frame.explored[at] = grown;
+    for (let i = step + 1; i < this.stack.length; i++) {
+      const f = this.stack[i] as Frame;
+      const sleep = this.childSleep(this.stack[i - 1] as Frame);
+      for (const s of f.sleep) {
+        if (sleep.some((v) => v.actor === s.actor)) continue;
+        // Skipped here as asleep (done, never explored): no longer covered by an equivalent order.
+        if (f.done.has(s.actor) && !f.explored.some((v) => v.actor === s.actor)) {
+          f.done.delete(s.actor);
+          f.backtrack.add(s.actor);
+        }
+      }
+      f.sleep = sleep;
+    }
   }
 
   stats(): StrategyStats {

@@ -22,16 +22,20 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
     private readonly sent: () => void,
     /** Runs after the statement returned and before its step ends (the engine asks the server what it changed). */
     private readonly after: () => Promise<void> = async () => undefined,
-    /** Runs once the gate opened, before the statement is sent (the cross-check of a transaction about to end). */
-    private readonly before: () => Promise<void> = async () => undefined,
+    /**
+     * Runs once the gate opened, before the statement is sent (the cross-check of a transaction
+     * about to end); for a statement outside a transaction block, it may return what to run once
+     * the statement is answered and before it commits (the cross-check of its own locks).
+     */
+    private readonly before: () => Promise<(() => Promise<void>) | undefined> = async () => undefined,
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
     await this.gate('sql', label ?? compactSql(text), text, values);
-    await this.before();
+    const beforeCommit = await this.before();
     let r;
     try {
-      const p = this.session.send(text, values);
+      const p = this.session.send(text, values, beforeCommit);
       this.sent();
       r = await p;
     } catch (e) {

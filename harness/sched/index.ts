@@ -2,7 +2,7 @@
 export { DEFAULT_HANG_TIMEOUT_MS, Scheduler } from './engine.ts';
 export type { EngineOptions, RealtimeOptions } from './engine.ts';
 export { RunEndedError } from './actor.ts';
-export type { ActorPorts, ActorSpec, LanePort, LaneStatement, LaneStep, QuiescenceProbe } from './actor.ts';
+export type { ActorPorts, ActorSpec, BeforeCommit, SessionStart, LanePort, LaneStatement, LaneStep, QuiescenceProbe } from './actor.ts';
 export type { FootprintMiss, LaneInfo, ScheduleRun, SessionFault } from './schedule-run.ts';
 export { ExhaustiveStrategy } from './exhaustive-strategy.ts';
 export type { ExhaustiveOptions } from './exhaustive-strategy.ts';

@@ -23,6 +23,10 @@ export class ExternalLaneSession implements LaneSession {
   /** The driver cannot set the program's deadlock_timeout: the server's own applies. */
   deadlockCheck: 'short' | 'long' = 'long';
   txStatus: 'I' | 'T' | 'E' = 'I';
+  /** What a plain BEGIN gets in the session, as its gate read it from the server (null: not told). */
+  defaultIsolation: string | null = null;
+  /** `current_user / search_path` of the session as it started (null: not told). */
+  nameResolution: string | null = null;
 
   constructor(private readonly serverDeadlockMs: number) {}
 

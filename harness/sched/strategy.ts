@@ -56,6 +56,12 @@ export interface Strategy {
    * here; the engine then waits for PostgreSQL to move (a deadlock broken, a lock timeout).
    */
   settledBlocked?(): void;
+  /**
+   * Optional: the step released at `step` turned out to touch more than its footprint said when
+   * it was offered (a statement that failed inside a block released the block's locks at once):
+   * `footprint` is what it touched in all. Called before the next step is chosen.
+   */
+  grew?(step: number, footprint: readonly string[]): void;
   /** Called after each run with how many steps it took. */
   endRun(steps: number): void;
   /** Figures for reports: coverage, bounds, counts. */

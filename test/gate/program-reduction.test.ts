@@ -10,7 +10,7 @@ import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/inde
 import { programActor } from '../../harness/gate/index.ts';
 import { runMatrix, type CellResult } from '../../harness/run/index.ts';
 import { defineScenario } from '../../harness/scenario/index.ts';
-import { CLIENTS_DIR, named, PYTHON, pythonMissing } from '../support/client-programs.ts';
+import { CLIENTS_DIR, named, PSQL, psqlMissing, PYTHON, pythonMissing } from '../support/client-programs.ts';
 
 const missing = pythonMissing('psycopg2');
 
@@ -128,5 +128,42 @@ describe.skipIf(missing)(named('program order across the lanes of a program', mi
     expect(whileBlocked.length).toBeGreaterThan(0);
     expect(whileBlocked.every((v) => v.program?.sole === false)).toBe(true);
     expect(ofP.every((v) => v.program?.key === ofP[0]?.program?.key)).toBe(true);
+  });
+});
+
+// A program's session may get REPEATABLE READ from what the harness never sees in its SQL (its
+// startup options here; a role's or database's setting alike): the footprints must assume the
+// level the server gives, or the reduced search takes a write before the program's first read
+// to be the same as one after it, where the program's snapshot no longer sees it.
+describe('a program whose sessions get REPEATABLE READ from their startup options', { timeout: 300_000 }, () => {
+  const missingPsql = psqlMissing();
+  const snapshot = defineScenario({
+    name: 'startup-isolation',
+    schema: 'CREATE TABLE ta (v int NOT NULL); CREATE TABLE tb (v int NOT NULL); CREATE TABLE seen (v int)',
+    setup: async ({ sql }) => {
+      await sql('INSERT INTO ta VALUES (1)');
+      await sql('INSERT INTO tb VALUES (1)');
+    },
+    actors: [
+      programActor({
+        name: 'reader',
+        command: [PSQL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'BEGIN', '-c', 'SELECT v FROM ta', '-c', 'INSERT INTO seen SELECT v FROM tb', '-c', 'COMMIT'],
+        env: { PGOPTIONS: '-c default_transaction_isolation=repeatable\\ read' },
+      }),
+      { name: 'writer', run: async ({ sql }) => void (await sql.query('UPDATE tb SET v = 2')) },
+    ],
+  });
+
+  it.skipIf(missingPsql)(named('the reduced search reaches what the unreduced one does', missingPsql), async () => {
+    const seen = async (reduce: boolean) => {
+      const result = await runMatrix({ scenarios: [snapshot], server, strategy: 'exhaustive', strategyOptions: { budget: 500, seed: 1, depth: 2, reduce }, workers: 1 });
+      const cell = result.cells[0] as CellResult;
+      expect(cell.coverage.complete).toBe(true);
+      return [...new Set((cell.distinctOutcomes ?? []).map((o) => (JSON.parse(o.state) as Record<string, { v: number }[]>)['public.seen']?.[0]?.v))].sort();
+    };
+    const full = await seen(false);
+    // Written before the program's first read, the row is seen; after it, its snapshot does not see it.
+    expect(full).toEqual([1, 2]);
+    expect(await seen(true)).toEqual(full);
   });
 });

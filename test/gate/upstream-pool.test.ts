@@ -98,7 +98,7 @@ describe('kept upstream sessions', () => {
     const state = await c.query<Record<string, string>>(`SELECT current_setting('search_path') AS path, current_setting('application_name') AS app,
         current_setting('default_transaction_isolation') AS iso, (SELECT count(*) FROM pg_prepared_statements)::text AS prepared,
         (SELECT count(*) FROM pg_class WHERE relnamespace = pg_my_temp_schema())::text AS temps,
-        (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory')::text AS advisory,
+        (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid())::text AS advisory,
         (SELECT count(*) FROM pg_listening_channels())::text AS listening, (SELECT n FROM kept WHERE id = 1)::text AS n`);
     expect(state.rows[0]).toEqual({ path: '"$user", public', app: 'pool-test', iso: 'read committed', prepared: '0', temps: '0', advisory: '0', listening: '0', n: '0' });
     await c.query('BEGIN');

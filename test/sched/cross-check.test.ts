@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExhaustiveStrategy, Scheduler, type ActorSpec, type EngineOptions, type FootprintMiss } from '../../harness/sched/index.ts';
 import { freshDatabase } from '../support/test-database.ts';
 import { programActor } from '../../harness/gate/index.ts';
-import { PSQL, named, psqlMissing } from '../support/client-programs.ts';
+import { join } from 'node:path';
+import { CLIENTS_DIR, PSQL, named, psqlMissing } from '../support/client-programs.ts';
 import { allRuns } from './sched-fixtures.ts';
 
 const SCHEMA = [
@@ -75,6 +76,48 @@ describe('what the catalog attaches, with the static analysis of it switched off
   });
 });
 
+describe('a statement outside a transaction block, with the static analysis of what the catalog attaches switched off', () => {
+  it.each([
+    ['a DEFAULT calling a PL/pgSQL function that writes', 'INSERT INTO ticket DEFAULT VALUES', 'wrote or locked public.counter'],
+    ["a DOMAIN's CHECK, with a bound parameter", 'INSERT INTO dom_item VALUES (1, $1)', 'read public.cap'],
+  ])('%s: its commit waits for the check, which sees and names the lock', async (_what, insert, touched) => {
+    const writer: ActorSpec = { name: 'writer', run: async ({ sql }) => (await sql.query(insert, insert.includes('$1') ? [5] : undefined)).rowCount };
+    const actors = [writer, script('reader', ['SELECT n FROM counter WHERE id = 1'])];
+    const found = await misses(actors, { unsound: { attachedFootprints: false } });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatchObject({ kind: 'lock', actor: 0, statement: insert });
+    expect(found[0]?.touched).toContain(touched);
+    expect(await misses(actors)).toEqual([]);
+  });
+
+  it('commits as it would alone: its row is there for the next statement, its error is the same, its session idle after', async () => {
+    const scheduler = await Scheduler.connect({ databaseUrl: db.db.url });
+    try {
+      await scheduler.observer.query(RESET);
+      let seen: unknown;
+      const actor: ActorSpec = {
+        name: 'a',
+        run: async ({ sql }) => {
+          await sql.query('INSERT INTO other VALUES (2)');
+          const dup = await sql.query('INSERT INTO other VALUES (2)').then(() => 'inserted', (e: { code?: string }) => e.code);
+          const { rows } = await sql.query<{ n: number }>('SELECT count(*)::int AS n FROM other');
+          seen = { dup, n: rows[0]?.n };
+        },
+      };
+      const strategy = new ExhaustiveStrategy({ reduce: true });
+      strategy.beginRun();
+      const run = await scheduler.run([actor], strategy);
+      expect(run.outcome).toBe('completed');
+      expect(run.footprintMisses ?? []).toEqual([]);
+      expect(seen).toEqual({ dup: '23505', n: 2 });
+      // Committed, not left in an open transaction: another session sees the row.
+      expect((await scheduler.observer.query('SELECT count(*)::int AS n FROM other')).rows[0]).toEqual({ n: 2 });
+    } finally {
+      await scheduler.close();
+    }
+  });
+});
+
 describe('a program through its gate, with the static analysis of what the catalog attaches switched off', () => {
   it.skipIf(psqlMissing())(named("the lock its transaction took on the table a DEFAULT's function writes is seen and named", psqlMissing()), async () => {
     const program = programActor({ name: 'psql-writer', command: [PSQL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'BEGIN', '-c', 'INSERT INTO ticket DEFAULT VALUES', '-c', 'COMMIT'] });
@@ -82,6 +125,19 @@ describe('a program through its gate, with the static analysis of what the catal
     const found = await misses(actors, { unsound: { attachedFootprints: false } });
     expect(found.length).toBeGreaterThan(0);
     expect(found[0]?.statement).toBe('BEGIN; INSERT INTO ticket DEFAULT VALUES; COMMIT');
+    expect(found[0]?.touched).toContain('wrote or locked public.counter');
+    expect(await misses(actors)).toEqual([]);
+  });
+});
+
+describe('a program statement outside a transaction block, with the static analysis of what the catalog attaches switched off', () => {
+  it("is answered, its locks read, and only then committed: the lock on the table a DEFAULT's function writes is seen", async () => {
+    const insert = 'INSERT INTO ticket (id) VALUES ($1)';
+    const program = programActor({ name: 'node-writer', command: [process.execPath, join(CLIENTS_DIR, 'statement-with-values.mjs'), insert, '[7]'] });
+    const actors = [program, script('reader', ['SELECT n FROM counter WHERE id = 1'])];
+    const found = await misses(actors, { unsound: { attachedFootprints: false } });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatchObject({ kind: 'lock', statement: insert });
     expect(found[0]?.touched).toContain('wrote or locked public.counter');
     expect(await misses(actors)).toEqual([]);
   });
