@@ -215,6 +215,8 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     // A run that ended while the gates were opening sent its abort before anyone listened.
     if (ports.ended.aborted) stop();
     const exit = await program.exited;
+    // What it sent before it exited still runs, as PostgreSQL would run it (the run's end stops it).
+    await wire.drained();
     ports.ended.removeEventListener('abort', stop);
     if (ports.ended.aborted) throw new RunEndedError();
     return ending(d, exit, lastSqlState, unsupported, leftOpen);

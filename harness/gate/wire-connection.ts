@@ -68,6 +68,8 @@ export class WireConnection implements WireConnectionView {
    * gate has no decoder for (then every later statement of the connection counts as unread).
    */
   readsText = true;
+  /** The client closed its socket; what it sent before still runs (onClientGone). */
+  private clientGone = false;
   /** How the client's SQL text is read now (client_encoding, as the server last reported it). */
   private readText: TextReading = UTF8_READING;
   clientUser = '';
@@ -269,7 +271,13 @@ export class WireConnection implements WireConnectionView {
   }
 
   /** Takes the next whole request off the queue and offers it as a step. */
+  /** Takes the next whole request off the queue; a client gone with nothing more owed is ended. */
   private pump(): void {
+    this.pumpQueue();
+    if (this.clientGone && this.phase === 'idle') this.end({ kind: 'client-closed', during: 'idle' });
+  }
+
+  private pumpQueue(): void {
     while (this.phase === 'idle' && this.queue.length > 0) {
       const head = this.queue[0]!;
       if (this.discardUntilSync) {
@@ -450,10 +458,25 @@ export class WireConnection implements WireConnectionView {
     this.end({ kind: 'server-closed', error });
   }
 
+  /**
+   * PostgreSQL runs what it read before the end of the stream: a request held or running, and the
+   * whole requests queued behind it, still run (their answers go nowhere) before the connection
+   * ends — a program that sends an INSERT and exits has inserted. Only while the client is still
+   * in its startup is there nothing to run.
+   */
   private onClientGone(): void {
-    if (this.phase === 'closed') return;
-    const during = this.phase === 'held' ? 'held' : this.phase === 'in-flight' ? 'in-flight' : 'idle';
-    this.end({ kind: 'client-closed', during });
+    if (this.phase === 'closed' || this.clientGone) return;
+    if (this.phase === 'held' || this.phase === 'in-flight' || this.phase === 'idle') {
+      this.clientGone = true;
+      if (this.phase === 'idle') this.pump();
+      return;
+    }
+    this.end({ kind: 'client-closed', during: 'idle' });
+  }
+
+  /** The client is gone and what it sent before is still being run. */
+  get draining(): boolean {
+    return this.clientGone && this.phase !== 'closed';
   }
 
   private protocolError(message: string): void {

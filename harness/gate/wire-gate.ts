@@ -56,6 +56,11 @@ export interface StartedWireGate {
    * step to show for it, so a program's quiescence must wait for this to be false.
    */
   admitting(): boolean;
+  /**
+   * Resolves once no connection is still running what its client sent before it went away
+   * (a program that exited right after sending a request: the request still runs).
+   */
+  drained(): Promise<void>;
   /** Stops listening and closes every connection (their upstream sessions too). */
   close(): Promise<void>;
 }
@@ -71,6 +76,7 @@ export async function startWireGate(options: WireGateOptions): Promise<StartedWi
   const target: UpstreamTarget = upstreamTarget(options.serverUrl);
   const auth = options.auth ?? { method: 'trust' };
   const live = new Set<WireConnection>();
+  const drainWaiters: (() => void)[] = [];
   const handbacks = new Set<Promise<void>>();
   let nextId = 0;
   const context = {
@@ -93,6 +99,7 @@ export async function startWireGate(options: WireGateOptions): Promise<StartedWi
     },
     ended(conn: WireConnection) {
       live.delete(conn);
+      if (![...live].some((c) => c.draining)) for (const wake of drainWaiters.splice(0)) wake();
     },
   };
   const server = net.createServer((socket) => {
@@ -116,6 +123,7 @@ export async function startWireGate(options: WireGateOptions): Promise<StartedWi
     clientUrl: clientUrlOf(address),
     connections: () => [...live].filter((c) => c.id >= 0),
     admitting: () => [...live].some((c) => c.handshaking()),
+    drained: () => ([...live].some((c) => c.draining) ? new Promise<void>((resolve) => drainWaiters.push(resolve)) : Promise.resolve()),
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const c of [...live]) c.close();

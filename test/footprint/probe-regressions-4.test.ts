@@ -335,3 +335,30 @@ describe("the wire gate's reading of requests", () => {
     expect((await verdictOf(startupOption('srole', `-c role=${alice}`, alice, [role]))).verdict).toBe('violated');
   });
 });
+describe('requests sent before a close', () => {
+  it.skipIf(noPython)(named('an INSERT sent in one write with Terminate still runs (fire-forget)', noPython), async () => {
+    // A request sent just before Terminate still runs: PostgreSQL reads the Query before the Terminate.
+    // The check is the tester's turned round: the run where the INSERT ran is the one to find.
+    const scenario = defineScenario({
+      name: 'fire-forget',
+      schema: 'CREATE TABLE w (x int)',
+      actors: [programActor({ name: 'prog', command: python('fire_forget.py') })],
+      check: async ({ sql }) => ((await sql<{ n: number }>('SELECT count(*)::int AS n FROM w')).rows[0]?.n === 1 ? 'the INSERT sent before the Terminate ran' : undefined),
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+
+  it('a hedged INSERT on two connections, the loser closed after the first answer, still runs (hedged-insert)', async () => {
+    // A request sent just before close still runs: both hedged INSERTs are in, not one.
+    const scenario = defineScenario({
+      name: 'hedged-insert',
+      schema: 'CREATE TABLE booking (lane text NOT NULL)',
+      actors: [programActor({ name: 'hedger', command: [process.execPath, join(CLIENTS_DIR, 'hedged_insert.mjs')], connections: 2 })],
+      check: async ({ sql }) => {
+        const { rows } = await sql<{ n: number }>('SELECT count(*)::int AS n FROM booking');
+        if (rows[0]?.n !== 1) return `${rows[0]?.n} bookings`;
+      },
+    });
+    expect((await verdictOf(scenario)).verdict).toBe('violated');
+  });
+});

@@ -311,11 +311,13 @@ describe('cancel, COPY and vanished clients', () => {
     await admin.query('ROLLBACK');
   });
 
-  it.skipIf(psqlMissing())(named('a client killed while its statement waits on a lock: the statement is cancelled and the backend ends', psqlMissing()), async () => {
+  it.skipIf(psqlMissing())(named('a client killed while its statement waits on a lock: the statement still runs once the lock is free, as PostgreSQL runs it, and then the connection ends', psqlMissing()), async () => {
     const seq = new StepSequencer(true);
     const gate = await gateFor(seq, 'a');
+    await admin.query('UPDATE gate_accounts SET balance = 7 WHERE id = 2');
     await admin.query('BEGIN');
     await admin.query('SELECT * FROM gate_accounts WHERE id = 2 FOR UPDATE');
+    let released = false;
     try {
       const actor = startProcessActor({
         argv: [PSQL, '-X', '-c', 'UPDATE gate_accounts SET balance = 0 WHERE id = 2'],
@@ -325,11 +327,17 @@ describe('cancel, COPY and vanished clients', () => {
       const pid = seq.connects[0]!.conn.backendPid;
       const exit = await actor.stop();
       expect(exit.stopped).toBe(true);
-      expect(await seq.closed('a', 0)).toEqual({ kind: 'client-closed', during: 'in-flight' });
-      // The lock is still held by the admin session, yet the waiting backend is gone.
-      await until("the killed client's backend exits", async () => !(await backendAlive(pid)));
-    } finally {
+      // The client is gone; its statement, already on the server, still waits there.
+      expect((await blockers(pid)).length).toBeGreaterThan(0);
+      expect(gate.connections()).toHaveLength(1);
       await admin.query('ROLLBACK');
+      released = true;
+      expect(await seq.closed('a', 0)).toEqual({ kind: 'client-closed', during: 'idle' });
+      expect((await admin.query<{ balance: number }>('SELECT balance FROM gate_accounts WHERE id = 2')).rows[0]?.balance).toBe(0);
+      await until("the killed client's backend exits", async () => !(await backendAlive(pid)));
+      await gate.drained();
+    } finally {
+      if (!released) await admin.query('ROLLBACK');
     }
   });
 
