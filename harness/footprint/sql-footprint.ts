@@ -246,6 +246,11 @@ export class SqlFootprinter {
     return keys;
   }
 
+  /** The open transaction as it stands (what it claimed, the level assumed, its texts); null outside one. */
+  openTransaction(): TransactionEnd | null {
+    return this.inTransaction ? { claims: new Set(this.claimed), assumed: this.assumedAtSnapshot, statements: [...this.texts] } : null;
+  }
+
   /**
    * When the text last footprinted ends a transaction (COMMIT, ROLLBACK, ...): what that
    * transaction claimed, once. The run-time cross-check holds the server's account to it just

@@ -344,6 +344,7 @@ export class Scheduler {
     let outcome: RunOutcome | undefined;
     try {
       outcome = await body();
+      if (outcome === 'completed') await this.checkOpenTransactions();
     } finally {
       await this.endRun(outcome === 'hang');
     }
@@ -747,6 +748,25 @@ export class Scheduler {
     if (alone && own && !own.inTransaction) return this.heldLocksCheck(rt, own.pid, alone);
     const inTransaction = own ? own.inTransaction : rt.external?.txStatus !== 'I' && (rt.external?.pid ?? 0) > 0;
     if (!ending || !inTransaction) return undefined;
+    await this.checkTransaction(rt, ending);
+    return undefined;
+  }
+
+  /**
+   * After the last step of a run: a transaction an actor left open was never ended by a step, so
+   * it is checked now, as it stands (its locks still held), before the run's end rolls it back.
+   */
+  private async checkOpenTransactions(): Promise<void> {
+    if (!this.controlled || this.options.crossCheck === false) return;
+    for (const rt of this.actors) {
+      const inTransaction = rt.own ? rt.own.inTransaction : rt.external !== null && rt.external.txStatus !== 'I' && rt.external.pid > 0;
+      const open = inTransaction ? this.footprinters.get(rt.session)?.footprinter.openTransaction() : null;
+      if (open) await this.checkTransaction(rt, open);
+    }
+  }
+
+  /** The locks a transaction holds, and the level it runs at, against what its statements claimed. */
+  private async checkTransaction(rt: ActorRt, ending: TransactionEnd): Promise<void> {
     const session = rt.own ?? { pid: rt.external?.pid ?? 0, transactionIsolation: async () => null };
     // Claims of everything cover any lock; a level was assumed only if a snapshot was taken.
     if (ending.claims.has('db:*') && (ending.assumed === null || !rt.own)) return;
@@ -766,13 +786,12 @@ export class Scheduler {
       [isolation, locks] = [iso.value, held.value];
     } catch (e) {
       if (!isConnectionFault(e)) this.uncheckedMiss(rt, ending, e);
-      return undefined;
+      return;
     }
     if (isolation !== null && ending.assumed !== null && isolationNamed(isolation) !== ending.assumed) {
       this.misses.push({ kind: 'isolation', actor: rt.index, statement: compactText(ending.statements.join('; ')), touched: `ran at ${isolation}; the footprints assumed ${ending.assumed}` });
     }
     this.lockMisses(rt, ending, locks);
-    return undefined;
   }
 
   /** The check of a statement that commits on its own, run once it is answered and before its commit. */

@@ -118,6 +118,17 @@ describe('a statement outside a transaction block, with the static analysis of w
   });
 });
 
+describe('a transaction an actor leaves open, with the static analysis of what the catalog attaches switched off', () => {
+  it('is checked after the last step, before the run rolls it back', async () => {
+    const actors = [script('writer', ['BEGIN', 'INSERT INTO ticket DEFAULT VALUES']), script('reader', ['SELECT n FROM counter WHERE id = 1'])];
+    const found = await misses(actors, { unsound: { attachedFootprints: false } });
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatchObject({ kind: 'lock', actor: 0, statement: 'BEGIN; INSERT INTO ticket DEFAULT VALUES' });
+    expect(found[0]?.touched).toContain('wrote or locked public.counter');
+    expect(await misses(actors)).toEqual([]);
+  });
+});
+
 describe('a program through its gate, with the static analysis of what the catalog attaches switched off', () => {
   it.skipIf(psqlMissing())(named("the lock its transaction took on the table a DEFAULT's function writes is seen and named", psqlMissing()), async () => {
     const program = programActor({ name: 'psql-writer', command: [PSQL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'BEGIN', '-c', 'INSERT INTO ticket DEFAULT VALUES', '-c', 'COMMIT'] });
