@@ -150,7 +150,10 @@ export class ProcessTreeProbe {
     // The same threads with the same counts as when it last settled: none of them has run since,
     // a wider window than the turn below, so the second look would tell nothing more. (A program
     // waiting while the others step is asked at every decision.)
-    if (first === this.lastSettled && this.everyThreadCounted) return true;
+    if (first === this.lastSettled && this.everyThreadCounted) {
+      this.busyWith = null;
+      return true;
+    }
     await new Promise((resolve) => setImmediate(resolve));
     const second = this.snapshot();
     if (second !== first) {
@@ -158,6 +161,8 @@ export class ProcessTreeProbe {
       return false;
     }
     this.lastSettled = first;
+    // Quiet now: what an earlier look found running is no longer what it does.
+    this.busyWith = null;
     return true;
   }
 

@@ -105,9 +105,12 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
   // the engine could decide the first step while this actor's gates are still opening, and the
   // same schedule would find it parked in one run and absent in the next.
   let quiet: () => boolean | Promise<boolean> = () => false;
+  // Whether a connection was still in its startup at the last look (the gates are closed by the
+  // time a hang is reported).
+  let admittingAtLastLook = false;
   ports.quiescence(
     () => quiet(),
-    () => tree?.busyWith ?? null,
+    () => (admittingAtLastLook ? 'a connection of it that never finished its startup (no startup packet or password came)' : (tree?.busyWith ?? null)),
   );
   try {
     // A connection takes the lowest lane no open connection holds: in the order the program opens
@@ -193,7 +196,7 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
     // comes the moment it is true, where /proc can only be looked at again and again. Its word
     // covers one thread, so a process with more threads or children is looked at from /proc.
     const idle = program.idle?.bind(program);
-    quiet = !probe
+    const looks = !probe
       ? () => true
       : !idle
         ? async () => !wire.admitting() && (await probe.settled()) && !wire.admitting()
@@ -204,6 +207,10 @@ async function runProgram(d: ProgramActorDefinition, connections: number, ports:
             if (said) probe.settledBySaying();
             return (said || (await probe.settled())) && !wire.admitting();
           };
+    quiet = () => {
+      admittingAtLastLook = wire.admitting();
+      return looks();
+    };
     // Its gates start closing first (their connections get their end now; the close itself is
     // awaited below, never before the stop: a program that reads nothing would hold it up), so
     // whatever a runner's run still awaits fails at once and the runner can serve the next run.

@@ -1075,7 +1075,10 @@ export class Scheduler {
       if (g.lanes[0] !== a && stopped.some(([s]) => s === g.lanes[0])) continue;
       const partial = g.outcome && g.outcome.status !== 'ok' ? g.outcome.partial : undefined;
       const output = g.outcome?.output;
-      g.outcome = { status: 'unfinished', state: stoppedState(g, state, hung), ...(partial === undefined ? {} : { partial }), ...(output ? { output } : {}) };
+      // A program's lanes each say where they were (one idle in its transaction, one waiting on it).
+      const lanes = stopped.filter(([s]) => s.group === g);
+      const where = lanes.some(([, st]) => st !== state) ? lanes.map(([s, st]) => `${s.name} ${st}`).join(', ') : state;
+      g.outcome = { status: 'unfinished', state: stoppedState(g, where, hung), ...(partial === undefined ? {} : { partial }), ...(output ? { output } : {}) };
     }
     for (const a of actors) {
       if (a.state !== 'done' && a.own) a.own.tainted = true;
