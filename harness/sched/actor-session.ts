@@ -14,6 +14,9 @@ export interface LockRow {
   readonly mode: string;
 }
 
+/** Hears the relation locks a statement held before its commit (null: they could not be read). */
+export type LocksHeard = (rows: readonly LockRow[] | null) => void;
+
 export class ActorSession {
   /** Backend pid, to match pg_blocking_pids answers. */
   pid = 0;
@@ -132,18 +135,18 @@ export class ActorSession {
 
   /**
    * Sends at once: pg writes to the socket inside `query` when the connection is idle. With
-   * `beforeCommit`, a statement outside a transaction block keeps its implicit transaction open
-   * once answered until `beforeCommit` has run (held-commit-query.ts).
+   * `locks`, a statement outside a transaction block is followed, before its commit, by a read
+   * of the locks it holds, which `locks` hears (held-commit-query.ts).
    */
-  send(text: string, values: readonly unknown[] | undefined, beforeCommit?: () => Promise<void>): Promise<pg.QueryResult> {
+  send(text: string, values: readonly unknown[] | undefined, locks?: LocksHeard): Promise<pg.QueryResult> {
     const client = this.client;
     if (!client) throw new Error('session not connected');
     this.refuseIfLost();
     this.busy = true;
     this.applyDeadlockCheck();
-    const p = beforeCommit
+    const p = locks
       ? new Promise<pg.QueryResult>((resolve, reject) => {
-          client.query(new HeldCommitQuery(text, values, beforeCommit, (e, r) => (e ? reject(e) : resolve(r))));
+          client.query(new HeldCommitQuery(text, values, locks, (e, r) => (e ? reject(e) : resolve(r))));
         })
       : client.query(text, values ? [...values] : undefined);
     return p.then(

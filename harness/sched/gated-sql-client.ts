@@ -2,7 +2,7 @@
 // *before it is sent*, so the scheduler decides the order in which PostgreSQL sees them.
 import type pg from 'pg';
 import { runInTransaction, type SqlClient, type SqlResult, type SqlRow, type SqlSession } from '../ports/index.ts';
-import type { ActorSession } from './actor-session.ts';
+import type { ActorSession, LocksHeard } from './actor-session.ts';
 import type { RawNotice, RawQueryResult, RawSqlClient } from './raw-query.ts';
 import type { StepKind } from './strategy.ts';
 import { compactSql, rowsPreview } from './trace.ts';
@@ -24,18 +24,18 @@ export class GatedSqlClient implements SqlClient, RawSqlClient {
     private readonly after: () => Promise<void> = async () => undefined,
     /**
      * Runs once the gate opened, before the statement is sent (the cross-check of a transaction
-     * about to end); for a statement outside a transaction block, it may return what to run once
-     * the statement is answered and before it commits (the cross-check of its own locks).
+     * about to end); for a statement outside a transaction block, it may return what hears the
+     * locks the statement holds before it commits (the cross-check of its own locks).
      */
-    private readonly before: () => Promise<(() => Promise<void>) | undefined> = async () => undefined,
+    private readonly before: () => Promise<LocksHeard | undefined> = async () => undefined,
   ) {}
 
   async query<R extends SqlRow = SqlRow>(text: string, values?: readonly unknown[], label?: string): Promise<SqlResult<R>> {
     await this.gate('sql', label ?? compactSql(text), text, values);
-    const beforeCommit = await this.before();
+    const locks = await this.before();
     let r;
     try {
-      const p = this.session.send(text, values, beforeCommit);
+      const p = this.session.send(text, values, locks);
       this.sent();
       r = await p;
     } catch (e) {

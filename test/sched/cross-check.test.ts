@@ -141,6 +141,31 @@ describe('a program through its gate, with the static analysis of what the catal
   });
 });
 
+describe('a statement outside a transaction block whose commit fails', () => {
+  it("fails as it would alone: a deferred foreign key's violation comes at the commit, after the read of its locks", async () => {
+    await db.client.query('CREATE TABLE IF NOT EXISTS parent_d (id int PRIMARY KEY)');
+    await db.client.query('CREATE TABLE IF NOT EXISTS child_d (id int PRIMARY KEY, parent int REFERENCES parent_d DEFERRABLE INITIALLY DEFERRED)');
+    const scheduler = await Scheduler.connect({ databaseUrl: db.db.url });
+    try {
+      let seen: unknown;
+      const actor: ActorSpec = {
+        name: 'a',
+        run: async ({ sql }) => {
+          seen = await sql.query('INSERT INTO child_d VALUES (1, 42)').then(() => 'inserted', (e: { code?: string }) => e.code);
+        },
+      };
+      const strategy = new ExhaustiveStrategy({ reduce: true });
+      strategy.beginRun();
+      const run = await scheduler.run([actor], strategy);
+      expect(run.outcome).toBe('completed');
+      expect(seen).toBe('23503');
+      expect((await scheduler.observer.query('SELECT count(*)::int AS n FROM child_d')).rows[0]).toEqual({ n: 0 });
+    } finally {
+      await scheduler.close();
+    }
+  });
+});
+
 describe('a program statement outside a transaction block, with the static analysis of what the catalog attaches switched off', () => {
   it("is answered, its locks read, and only then committed: the lock on the table a DEFAULT's function writes is seen", async () => {
     const insert = 'INSERT INTO ticket (id) VALUES ($1)';
