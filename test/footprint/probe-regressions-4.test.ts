@@ -2,29 +2,15 @@
 // a fourth round, where the reduced exhaustive search printed a false `proven` (the footprints
 // missed what a step really does to snapshots, transactions, settings or locks, or the wire gate
 // misread a program's request) while `--no-reduce` found the violation. Each must be `violated`.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
 import { programActor } from '../../harness/gate/index.ts';
-import { runMatrix, type CellResult } from '../../harness/run/index.ts';
 import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
 import { sqlActor, type ActorSpec } from '../../harness/sched/index.ts';
+import { useReducedVerdict } from '../support/reduced-verdict.ts';
 import { CLIENTS_DIR, named, PSQL, psqlMissing, PYTHON, pythonMissing } from '../support/client-programs.ts';
 
-let server: StartedPostgres;
-beforeAll(async () => {
-  server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
-});
-afterAll(async () => {
-  await server.stop();
-});
-
-async function verdictOf(scenario: Scenario): Promise<CellResult> {
-  const result = await runMatrix({ scenarios: [scenario], strategy: 'exhaustive', strategyOptions: { budget: 200, seed: 1, depth: 2, reduce: true }, workers: 1, server });
-  const cell = result.cells[0] as CellResult;
-  expect(cell.error, cell.error).toBeUndefined();
-  return cell;
-}
+const verdictOf = useReducedVerdict();
 
 const noPsql = psqlMissing();
 const noPython = pythonMissing('socket');

@@ -1,29 +1,15 @@
 // End to end, through runMatrix with reduction on: each scenario an outside adversary wrote to make
 // an under-approximated footprint print a false `proven` (the search skipped the one interleaving
 // that breaks the check). Each must now be found `violated`, as the unreduced search finds it.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { UrlPostgresProvider, type StartedPostgres } from '../../harness/db/index.ts';
-import { runMatrix, type CellResult } from '../../harness/run/index.ts';
+import { describe, expect, it } from 'vitest';
 import { defineScenario, type Scenario } from '../../harness/scenario/index.ts';
 import { sqlActor, type ActorSpec } from '../../harness/sched/index.ts';
 import { join } from 'node:path';
 import { programActor } from '../../harness/gate/index.ts';
+import { useReducedVerdict } from '../support/reduced-verdict.ts';
 import { CLIENTS_DIR, named, PYTHON, pythonMissing } from '../support/client-programs.ts';
 
-let server: StartedPostgres;
-beforeAll(async () => {
-  server = await new UrlPostgresProvider(inject('pgAdminUrl')).start();
-});
-afterAll(async () => {
-  await server.stop();
-});
-
-async function verdictOf(scenario: Scenario): Promise<CellResult> {
-  const result = await runMatrix({ scenarios: [scenario], strategy: 'exhaustive', strategyOptions: { budget: 200, seed: 1, depth: 2, reduce: true }, workers: 1, server });
-  const cell = result.cells[0] as CellResult;
-  expect(cell.error, cell.error).toBeUndefined();
-  return cell;
-}
+const verdictOf = useReducedVerdict();
 
 const ACCOUNT = 'CREATE TABLE account (id int PRIMARY KEY, balance int NOT NULL)';
 
