@@ -65,6 +65,10 @@ export class SqlFootprinter {
   private isolationAtBegin: Isolation = 'read committed';
   /** The open transaction changed the session's default (a SET its ROLLBACK would undo). */
   private defaultSetInBlock = false;
+  /** The server reported the open block failed: its COMMIT will roll it back. */
+  private blockFailed = false;
+  /** The default a COMMIT just footprinted brings back if it fails (null: nothing to undo). */
+  private undoOnFailure: Isolation | null = null;
   private snapshotTaken = false;
   /** The open transaction ran a snapshot-taking statement (at whatever level). */
   private firstSnapshotSeen = false;
@@ -117,6 +121,7 @@ export class SqlFootprinter {
   /** The footprint of `text` (one or more statements) sent with `values`, and the session's state after it. */
   footprint(text: string, values?: readonly unknown[]): Footprint {
     this.alone = null;
+    this.undoOnFailure = null;
     const statements = parsedStatements(text);
     // PostgreSQL will reject it too, but we do not guess what a statement we cannot read does.
     if (statements === null) return this.unseen();
@@ -199,6 +204,7 @@ export class SqlFootprinter {
   }
 
   private endTransaction(): void {
+    this.blockFailed = false;
     this.assumedAtSnapshot = null;
     this.texts = [];
     this.inTransaction = false;
@@ -385,6 +391,7 @@ export class SqlFootprinter {
    * error earlier in the same pipeline) left the block open, with what it holds unknown to us.
    */
   followServer(status: 'I' | 'T' | 'E'): void {
+    this.blockFailed = status === 'E';
     const open = status !== 'I';
     if (open === this.inTransaction) return;
     if (!open) {
@@ -398,6 +405,15 @@ export class SqlFootprinter {
     this.snapshotTaken = true;
     this.firstSnapshotSeen = true;
     this.assumedAtSnapshot = null;
+  }
+
+  /** The step last footprinted failed: a COMMIT that did rolled its block back, SETs included. */
+  statementFailed(): void {
+    if (this.undoOnFailure === null) return;
+    this.sessionIsolation = this.undoOnFailure;
+    if (!this.inTransaction) this.isolation = this.sessionIsolation;
+    this.undoOnFailure = null;
+    this.settingsChanged = true;
   }
 
   private transaction(node: Node): Footprint {
@@ -434,14 +450,21 @@ export class SqlFootprinter {
       }
       return keys;
     }
-    // ROLLBACK undoes what SET did to the session's default inside the block.
-    const rollback = kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_ROLLBACK_PREPARED';
+    // ROLLBACK undoes what SET did to the session's default inside the block, and so does a
+    // COMMIT of a failed block (its answer is ROLLBACK); a COMMIT that fails (a deferred
+    // constraint) too, which the step's error tells (statementFailed).
+    const rollback = kind === 'TRANS_STMT_ROLLBACK' || kind === 'TRANS_STMT_ROLLBACK_PREPARED' || (this.blockFailed && kind !== 'TRANS_STMT_PREPARE');
+    this.undoOnFailure = !rollback && this.defaultSetInBlock ? this.isolationAtBegin : null;
     if (rollback && this.defaultSetInBlock) {
       this.sessionIsolation = this.isolationAtBegin;
       this.settingsChanged = true;
     }
     if (kind === 'TRANS_STMT_COMMIT' || kind === 'TRANS_STMT_ROLLBACK') {
       if (node['chain'] === true) {
+        // The chained transaction begins with the default as it now stands.
+        this.isolationAtBegin = this.sessionIsolation;
+        this.defaultSetInBlock = false;
+        this.blockFailed = false;
         this.snapshotTaken = false;
         this.firstSnapshotSeen = false;
         this.assumedAtSnapshot = null;

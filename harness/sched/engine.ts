@@ -562,7 +562,14 @@ export class Scheduler {
         if (!rt.implicitOpen && footprinter.defaultIsolation !== 'read committed') keys.add('r:*');
         rt.implicitOpen = true;
       }
-      if (implicit) for (const k of keys) if (!isRead(k)) rt.implicitWrites.add(k);
+      if (implicit) {
+        for (const k of keys) {
+          if (!isRead(k)) rt.implicitWrites.add(k);
+          // The table locks its reads took are held to the Sync too, which a LOCK TABLE waits for.
+          const table = /^(?:r:)?db:t:(.+)$/.exec(k)?.[1];
+          if (table !== undefined) rt.implicitWrites.add(`r:db:lk:${table}`);
+        }
+      }
     } else {
       rt.implicitOpen = false;
       if (rt.implicitWrites.size > 0) {
@@ -864,9 +871,16 @@ export class Scheduler {
     // A statement that failed inside a block ended the transaction there: its locks went at the
     // error, so the step touched what the block's end touches (the reduction must know it).
     const after = rt.own ? rt.own.transactionStatus : rt.external?.txStatus;
-    if (error !== undefined && this.controlled && rt.current && rt.statusBefore === 'T' && after === 'E') {
-      const released = this.footprinters.get(rt.session)?.footprinter.releases() ?? [];
-      if (released.length > 0) this.strategy?.grew?.(rt.current.step, released);
+    const footprinter = error !== undefined && this.controlled ? this.footprinters.get(rt.session)?.footprinter : undefined;
+    footprinter?.statementFailed();
+    if (footprinter && rt.current && rt.statusBefore === 'T' && after === 'E') {
+      const released = footprinter.releases();
+      if (released.length > 0) {
+        this.strategy?.grew?.(rt.current.step, released);
+        // A statement that waited fails when the wait ends: at the step that ended it (another
+        // actor's COMMIT), which then released these locks too.
+        if (this.step > rt.current.step + 1) this.strategy?.grew?.(this.step - 1, released);
+      }
     }
     rt.group.lastFinished = this.progress;
     this.unconfirmBlocked();
