@@ -3,7 +3,7 @@
 // back (from the transaction status the server reported, not from the words of the statements
 // sent) and everything DISCARD ALL clears reset, so no run sees what an earlier one left.
 import pg from 'pg';
-import { HeldCommitQuery } from './held-commit-query.ts';
+import { HeldCommitQuery, OWN_LOCKS_STATEMENT } from './held-commit-query.ts';
 import { isConnectionFault, RESET_SESSION, SESSION_STATE } from '../db/index.ts';
 import { RawQuery, type RawNotice, type RawNotification, type RawQueryResult } from './raw-query.ts';
 
@@ -57,6 +57,10 @@ export class ActorSession {
   stateFingerprint = '';
   /** false: after a run only roll back (unsound; for showing that the cross-check catches a carried-over session). */
   resetBetweenRuns = true;
+  /** The lock read of held-commit-query.ts is prepared on this session (the reset deallocates it). */
+  private ownLocksPrepared = false;
+  private ownLocksName = '';
+  private ownLocksCount = 0;
   /** The error that killed the connection, if it died. */
   lostWith: unknown = null;
   /** restore() also releases the session-level advisory locks (its actor was stopped before its cleanup). */
@@ -100,6 +104,8 @@ export class ActorSession {
     this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
     this.ownDeadlockMs = this.ownDeadlockTimeout ? deadlockTimeoutSetIn(safeDecode(this.url)) : null;
     this.client = client;
+    this.ownLocksPrepared = false;
+    this.ownLocksCount = 0;
     this.busy = false;
     this.tainted = false;
     this.lostWith = null;
@@ -144,9 +150,17 @@ export class ActorSession {
     this.refuseIfLost();
     this.busy = true;
     this.applyDeadlockCheck();
-    const p = locks
+    // SQL that deallocates prepared statements takes the lock read's with it.
+    if (NAMES_STATEMENTS.test(text)) this.ownLocksPrepared = false;
+    // A read that failed may have left its statement behind, or found it gone: a new name then.
+    if (!this.ownLocksPrepared) this.ownLocksName = `${OWN_LOCKS_STATEMENT}_${++this.ownLocksCount}`;
+    const heard: LocksHeard | undefined = locks && ((rows) => {
+      this.ownLocksPrepared = rows !== null;
+      locks(rows);
+    });
+    const p = heard
       ? new Promise<pg.QueryResult>((resolve, reject) => {
-          client.query(new HeldCommitQuery(text, values, locks, (e, r) => (e ? reject(e) : resolve(r))));
+          client.query(new HeldCommitQuery(text, values, heard, this.ownLocksName, this.ownLocksPrepared, (e, r) => (e ? reject(e) : resolve(r))));
         })
       : client.query(text, values ? [...values] : undefined);
     return p.then(
@@ -314,6 +328,10 @@ export class ActorSession {
     const results = Array.isArray(r) ? r : [r];
     this.noteTransactionEnd();
     if (this.resetBetweenRuns) {
+      // DEALLOCATE ALL took the lock read's statement: numbered from the start again, so every
+      // run's session shows the same names.
+      this.ownLocksPrepared = false;
+      this.ownLocksCount = 0;
       // RESET ALL undid any deadlock_timeout this session had set (back to its connection's own).
       this.appliedDeadlockCheck = 'unknown';
       this.ownDeadlockTimeout = mentionsDeadlockTimeout(safeDecode(this.url));
@@ -340,6 +358,8 @@ export class ActorSession {
 
 /** Words of the statements that may end a transaction block or roll back to a savepoint (a procedure or DO block may commit). */
 const MAY_END_BLOCK = /\b(commit|rollback|abort|end|prepare|call|do|reset|discard)\b/i;
+/** Words of the statements that may deallocate prepared statements. */
+const NAMES_STATEMENTS = /\b(deallocate|discard)\b/i;
 /** Words of the statements that may undo a setting made outside a block. */
 const MAY_RESET_SETTINGS = /\b(reset|discard)\b/i;
 

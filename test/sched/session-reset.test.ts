@@ -12,11 +12,12 @@ import { allRuns, useScheduler } from './sched-fixtures.ts';
 
 const ROLE = `prh_reset_${process.pid}`;
 
-// Cursors by name: a statement sent outside a block runs in the extended protocol (its commit held
-// for the cross-check), whose unnamed portal pg_cursors lists while the statement runs.
+// Cursors by name, prepared statements but the harness's: a statement sent outside a block runs in
+// the extended protocol with a read of its locks (the harness's prepared prh_own_locks_N) before
+// its commit, and pg_cursors lists its unnamed portal while it runs.
 const SESSION_STATE = `SELECT current_user AS "user", session_user AS "session", current_setting('search_path') AS search_path,
   current_setting('default_transaction_isolation') AS isolation, current_setting('work_mem') AS work_mem,
-  (SELECT count(*)::int FROM pg_prepared_statements) AS prepared, (SELECT count(*)::int FROM pg_cursors WHERE name <> '') AS cursors,
+  (SELECT count(*)::int FROM pg_prepared_statements WHERE name NOT LIKE 'prh\_own\_locks%') AS prepared, (SELECT count(*)::int FROM pg_cursors WHERE name <> '') AS cursors,
   (SELECT count(*)::int FROM pg_class WHERE relnamespace = pg_my_temp_schema()) AS temp_relations,
   (SELECT count(*)::int FROM pg_listening_channels()) AS listening,
   (SELECT count(*)::int FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory') AS advisory_locks,
