@@ -743,8 +743,8 @@ export class Scheduler {
    * level is not asked (the harness adds nothing to a program's session).
    *
    * A statement of the harness's own sessions that reads or writes outside a transaction block
-   * commits on its own: what is returned then runs once it is answered and before its commit is
-   * asked for (held-commit-query.ts), and holds its locks to its claims the same way.
+   * commits on its own: what is returned hears the locks it holds before its commit (read in its
+   * own pipeline, held-commit-query.ts) and holds them to its claims the same way.
    */
   private async beforeSqlStep(rt: ActorRt): Promise<LocksHeard | undefined> {
     rt.statusBefore = rt.own ? rt.own.transactionStatus : (rt.external?.txStatus ?? 'I');
